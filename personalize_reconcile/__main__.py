@@ -1,0 +1,5 @@
+"""Allow ``python -m personalize_reconcile``."""
+
+from personalize_reconcile.cli import main
+
+main()
