@@ -1,0 +1,160 @@
+"""Validate a value against a botocore service-model shape, fully.
+
+botocore's client-side validator checks types, required members and minimums but skips
+``pattern``, ``enum`` and ``max``; the service checks all of them. This module checks every
+constraint the model declares, so the manifest validator (pass-through blocks such as
+``solutionConfig``) and the local target (every request) reject what the service rejects.
+
+Constraint texts follow the service's own validation wording ("Member must have length less
+than or equal to 63"), so the local target can send them unchanged in an
+InvalidInputException.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+import functools
+import re
+from typing import Any
+
+import botocore.session
+from botocore.model import ServiceModel, Shape
+
+from personalize_reconcile.rules.problems import Problem
+
+
+@functools.lru_cache(maxsize=8)
+def service_model(service: str) -> ServiceModel:
+    """Return botocore's model for ``service`` (``personalize``, ``personalize-runtime``)."""
+    return botocore.session.get_session().get_service_model(service)
+
+
+def shape(service: str, name: str) -> Shape:
+    """Return the named shape of ``service``'s model (``SolutionConfig``, ``CampaignConfig``).
+
+    Raises:
+        botocore.model.NoShapeFoundError: the model has no such shape.
+    """
+    return service_model(service).shape_for(name)
+
+
+@functools.lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a map", list: "a list", str: "a string", bool: "a boolean",
+            int: "an integer", float: "a number", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+def validate(shape_: Shape, value: Any, path: tuple = ()) -> list[Problem]:
+    """Check ``value`` against ``shape_`` and everything nested in it.
+
+    Args:
+        shape_: a botocore shape (structure, list, map, string, integer, long, float,
+            double, boolean, timestamp or blob).
+        value: plain Python data as it would be sent (dicts, lists, str, int, float, bool).
+        path: prefix for the paths of the returned problems.
+
+    Returns:
+        Every problem found, in document order; an empty list means valid. Each problem's
+        message is the service's constraint text; unknown structure members carry a hint
+        with the closest valid member name.
+    """
+    out: list[Problem] = []
+    _check(shape_, value, path, out)
+    return out
+
+
+def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
+    t = shape_.type_name
+    meta = shape_.metadata
+    if t == "structure":
+        if not isinstance(value, dict):
+            out.append(Problem(path, f"Member must be a structure (a map), not {_type_name(value)}"))
+            return
+        members = shape_.members
+        for req in shape_.required_members:
+            if value.get(req) is None:
+                out.append(Problem(path + (req,), "Member must not be null",
+                                   f"add the required field {req!r}"))
+        for key, item in value.items():
+            if key not in members:
+                close = difflib.get_close_matches(str(key), list(members), n=1, cutoff=0.6)
+                hint = f"did you mean {close[0]!r}?" if close else (
+                    "valid fields: " + ", ".join(members))
+                out.append(Problem(path + (key,), f"Unknown field {key!r}", hint))
+                continue
+            if item is None:
+                continue
+            _check(members[key], item, path + (key,), out)
+        return
+    if t == "list":
+        if not isinstance(value, list):
+            out.append(Problem(path, f"Member must be a list, not {_type_name(value)}"))
+            return
+        _length(meta, len(value), path, out, what="length")
+        for i, item in enumerate(value):
+            _check(shape_.member, item, path + (i,), out)
+        return
+    if t == "map":
+        if not isinstance(value, dict):
+            out.append(Problem(path, f"Member must be a map, not {_type_name(value)}"))
+            return
+        _length(meta, len(value), path, out, what="length")
+        for key, item in value.items():
+            _check(shape_.key, key, path + (key,), out)
+            _check(shape_.value, item, path + (key,), out)
+        return
+    if t == "string":
+        if not isinstance(value, str):
+            out.append(Problem(path, f"Member must be a string, not {_type_name(value)}"))
+            return
+        _length(meta, len(value), path, out, what="length")
+        enum = shape_.enum
+        if enum and value not in enum:
+            out.append(Problem(path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
+        pattern = meta.get("pattern")
+        if pattern and not _compiled(pattern).fullmatch(value):
+            out.append(Problem(path, f"Member must satisfy regular expression pattern: {pattern}"))
+        return
+    if t in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            out.append(Problem(path, f"Member must be an integer, not {_type_name(value)}"))
+            return
+        _range(meta, value, path, out)
+        return
+    if t in ("float", "double"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            out.append(Problem(path, f"Member must be a number, not {_type_name(value)}"))
+            return
+        _range(meta, value, path, out)
+        return
+    if t == "boolean":
+        if not isinstance(value, bool):
+            out.append(Problem(path, f"Member must be a boolean, not {_type_name(value)}"))
+        return
+    if t == "timestamp":
+        if isinstance(value, bool) or not isinstance(value, (int, float, _dt.datetime, str)):
+            out.append(Problem(path, f"Member must be a timestamp, not {_type_name(value)}"))
+        return
+    if t == "blob":
+        if not isinstance(value, (bytes, bytearray, str)):
+            out.append(Problem(path, f"Member must be binary data, not {_type_name(value)}"))
+
+
+def _length(meta: dict, n: int, path: tuple, out: list[Problem], what: str) -> None:
+    if "min" in meta and n < meta["min"]:
+        out.append(Problem(path, f"Member must have {what} greater than or equal to {meta['min']}"))
+    if "max" in meta and n > meta["max"]:
+        out.append(Problem(path, f"Member must have {what} less than or equal to {meta['max']}"))
+
+
+def _range(meta: dict, n: float, path: tuple, out: list[Problem]) -> None:
+    if "min" in meta and n < meta["min"]:
+        out.append(Problem(path, f"Member must have value greater than or equal to {meta['min']}"))
+    if "max" in meta and n > meta["max"]:
+        out.append(Problem(path, f"Member must have value less than or equal to {meta['max']}"))
