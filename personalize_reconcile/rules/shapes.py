@@ -74,7 +74,7 @@ def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
     meta = shape_.metadata
     if t == "structure":
         if not isinstance(value, dict):
-            out.append(Problem(path, f"Member must be a structure (a map), not {_type_name(value)}"))
+            out.append(Problem(path, f"Member must be a map, not {_type_name(value)}"))
             return
         members = shape_.members
         for req in shape_.required_members:
