@@ -1,0 +1,250 @@
+"""Training data: filter and weight imported interactions, encode ids, check minimum data.
+
+One job: turn the imported Interactions rows (a dict of column name -> numpy array, as the
+local datastore loads them) into the integer-coded, weighted arrays the algorithms train
+on, applying the solution's event filters first (reference §6 "solutionConfig") and then
+the service's minimum-data rules (reference §5 "Minimum data to train").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from personalize_reconcile.local.training.errors import TrainingFailed
+
+MIN_INTERACTIONS = 1000
+"""Reference §5: at least 1000 item interactions, counted after filtering."""
+MIN_USERS_WITH_TWO = 25
+"""Reference §5: at least 25 unique users with at least 2 interactions each."""
+MIN_SHARE_WITH_TWO = 0.01
+"""Reference §5: at least 1% of all users with at least 2 interactions."""
+
+
+@dataclass(frozen=True)
+class Interactions:
+    """Integer-coded interactions, one entry per kept event (all arrays length ``n``).
+
+    Attributes:
+        user: ``int32`` index into ``user_ids`` per event.
+        item: ``int32`` index into ``item_ids`` per event.
+        timestamp: ``int64`` epoch seconds per event.
+        weight: ``float32`` training weight per event (1.0 unless eventsConfig sets one).
+        user_ids: the distinct user ids, sorted (``str`` array, length ``n_users``).
+        item_ids: the distinct item ids, sorted (``str`` array, length ``n_items``).
+    """
+
+    user: np.ndarray
+    item: np.ndarray
+    timestamp: np.ndarray
+    weight: np.ndarray
+    user_ids: np.ndarray
+    item_ids: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of events."""
+        return int(self.user.shape[0])
+
+    @property
+    def n_users(self) -> int:
+        """Number of distinct users."""
+        return int(self.user_ids.shape[0])
+
+    @property
+    def n_items(self) -> int:
+        """Number of distinct items."""
+        return int(self.item_ids.shape[0])
+
+    def subset(self, mask: np.ndarray) -> Interactions:
+        """Return the events where ``mask`` (bool, length ``n``) is true, re-encoded so that
+        ``user_ids`` and ``item_ids`` only hold ids that still occur."""
+        return encode(self.user_ids[self.user[mask]], self.item_ids[self.item[mask]],
+                      self.timestamp[mask], self.weight[mask])
+
+
+def encode(user_ids: np.ndarray, item_ids: np.ndarray, timestamps: np.ndarray,
+           weights: np.ndarray) -> Interactions:
+    """Build :class:`Interactions` from per-event string ids, epoch seconds and weights.
+
+    The four arrays must have the same length. Ids are coded by sorted order, so the same
+    rows always give the same codes whatever their order.
+    """
+    uids, uinv = np.unique(np.asarray(user_ids).astype(str), return_inverse=True)
+    iids, iinv = np.unique(np.asarray(item_ids).astype(str), return_inverse=True)
+    return Interactions(
+        user=uinv.astype(np.int32).reshape(-1),
+        item=iinv.astype(np.int32).reshape(-1),
+        timestamp=np.asarray(timestamps, dtype=np.int64).reshape(-1),
+        weight=np.asarray(weights, dtype=np.float32).reshape(-1),
+        user_ids=uids,
+        item_ids=iids,
+    )
+
+
+def _column(columns: Mapping[str, np.ndarray], name: str) -> np.ndarray | None:
+    for key, value in columns.items():
+        if key.upper() == name:
+            return np.asarray(value)
+    return None
+
+
+def _event_values(raw: np.ndarray | None, n: int) -> np.ndarray:
+    """EVENT_VALUE as float64 with NaN where the value is missing."""
+    if raw is None:
+        return np.full(n, np.nan)
+    if raw.dtype.kind in "fiu":
+        return raw.astype(np.float64)
+    out = np.full(n, np.nan)
+    for i, value in enumerate(raw):
+        if value is None or value == "":
+            continue
+        try:
+            out[i] = float(value)
+        except (TypeError, ValueError):
+            continue
+    return out
+
+
+def _event_types(raw: np.ndarray | None, n: int) -> np.ndarray:
+    """EVENT_TYPE as a ``str`` array with ``""`` where the type is missing."""
+    if raw is None:
+        return np.full(n, "", dtype="<U1")
+    if raw.dtype.kind == "O":
+        raw = np.where(np.equal(raw, None), "", raw)
+    return raw.astype(str)
+
+
+@dataclass(frozen=True)
+class FilterOutcome:
+    """The result of :func:`prepare`.
+
+    Attributes:
+        interactions: the kept, weighted, encoded events.
+        total_rows: rows before filtering.
+        notes: one sentence per filter applied, for the version's notes.
+    """
+
+    interactions: Interactions
+    total_rows: int
+    notes: tuple[str, ...]
+
+
+def prepare(columns: Mapping[str, np.ndarray], *, event_type: str | None = None,
+            solution_config: Mapping[str, Any] | None = None) -> FilterOutcome:
+    """Filter and weight the Interactions rows, then encode them.
+
+    Args:
+        columns: column name (schema field name, any case) -> array of one value per row.
+            USER_ID, ITEM_ID and TIMESTAMP (epoch seconds) are required; EVENT_TYPE and
+            EVENT_VALUE are optional (missing values as ``None``, ``""`` or NaN).
+        event_type: the solution's legacy ``eventType``: only events of this type train.
+        solution_config: the solution's ``solutionConfig``. ``eventValueThreshold`` (a
+            string) keeps events whose EVENT_VALUE is at least that number;
+            ``eventsConfig.eventParametersList`` keeps only the listed event types, each
+            with its own ``eventValueThreshold``, and weights them by ``weight`` (0-1,
+            default 1). Reference §6 "solutionConfig".
+
+    Raises:
+        TrainingFailed: a required column is missing, or a threshold is not a number.
+    """
+    config = dict(solution_config or {})
+    users = _column(columns, "USER_ID")
+    items = _column(columns, "ITEM_ID")
+    stamps = _column(columns, "TIMESTAMP")
+    for name, col in (("USER_ID", users), ("ITEM_ID", items), ("TIMESTAMP", stamps)):
+        if col is None:
+            raise TrainingFailed(f"The Interactions dataset has no {name} column.")
+    assert users is not None and items is not None and stamps is not None
+    n = int(users.shape[0])
+    keep = np.ones(n, dtype=bool)
+    weight = np.ones(n, dtype=np.float32)
+    notes: list[str] = []
+    types: np.ndarray | None = None
+    values: np.ndarray | None = None
+
+    def get_types() -> np.ndarray:
+        nonlocal types
+        if types is None:
+            types = _event_types(_column(columns, "EVENT_TYPE"), n)
+        return types
+
+    def get_values() -> np.ndarray:
+        nonlocal values
+        if values is None:
+            values = _event_values(_column(columns, "EVENT_VALUE"), n)
+        return values
+
+    if event_type:
+        keep &= get_types() == event_type
+        notes.append(f"trained on events of type {event_type!r} only (solution eventType)")
+
+    threshold = config.get("eventValueThreshold")
+    if threshold not in (None, ""):
+        try:
+            limit = float(threshold)
+        except (TypeError, ValueError):
+            raise TrainingFailed(
+                f"eventValueThreshold {threshold!r} is not a number.") from None
+        with np.errstate(invalid="ignore"):
+            keep &= get_values() >= limit
+        notes.append(f"kept events with EVENT_VALUE >= {limit:g} (eventValueThreshold)")
+
+    params = (config.get("eventsConfig") or {}).get("eventParametersList") or []
+    if params:
+        listed = np.zeros(n, dtype=bool)
+        for entry in params:
+            etype = entry.get("eventType", "")
+            match = get_types() == etype
+            limit_value = entry.get("eventValueThreshold")
+            if limit_value is not None:
+                with np.errstate(invalid="ignore"):
+                    match &= get_values() >= float(limit_value)
+            w = entry.get("weight")
+            weight[match] = 1.0 if w is None else float(w)
+            listed |= match
+        keep &= listed
+        notes.append("kept event types " + ", ".join(
+            repr(e.get("eventType", "")) for e in params) + " with their weights (eventsConfig)")
+
+    return FilterOutcome(
+        interactions=encode(users[keep], items[keep], stamps[keep], weight[keep]),
+        total_rows=n,
+        notes=tuple(notes),
+    )
+
+
+def check_minimum(inter: Interactions) -> None:
+    """Apply the minimum-data rules of reference §5 to already filtered events.
+
+    Raises:
+        TrainingFailed: with a reason that gives every count and every rule that failed,
+            e.g. ``Insufficient data to train after filtering: 999 interactions (at least
+            1000 required); 40 users with 2 or more interactions (at least 25 required);
+            40 of 500 users (8.00%) have 2 or more interactions (at least 1% required).``
+    """
+    per_user = np.bincount(inter.user, minlength=inter.n_users)
+    with_two = int(np.count_nonzero(per_user >= 2))
+    share = with_two / inter.n_users if inter.n_users else 0.0
+    failed = (inter.n < MIN_INTERACTIONS or with_two < MIN_USERS_WITH_TWO
+              or share < MIN_SHARE_WITH_TWO)
+    if not failed:
+        return
+    pct = f"{100 * share:.2f}%"
+    raise TrainingFailed(
+        "Insufficient data to train after filtering: "
+        f"{inter.n} interactions (at least {MIN_INTERACTIONS} required); "
+        f"{with_two} users with 2 or more interactions (at least {MIN_USERS_WITH_TWO} "
+        f"required); {with_two} of {inter.n_users} users ({pct}) have 2 or more "
+        f"interactions (at least {math.floor(MIN_SHARE_WITH_TWO * 100)}% required)."
+    )
+
+
+def distinct_users_per_item(inter: Interactions) -> np.ndarray:
+    """``int64`` array of length ``n_items``: how many distinct users touched each item."""
+    pairs = np.unique(inter.user.astype(np.int64) * max(inter.n_items, 1) + inter.item)
+    return np.bincount(pairs % max(inter.n_items, 1), minlength=inter.n_items).astype(np.int64)

@@ -1,0 +1,217 @@
+"""Train one solution version end to end and keep its artefacts under the state dir.
+
+One job: the entry point the local job runner calls for CreateSolutionVersion, and the
+readers GetSolutionMetrics and the runtime use. Steps: resolve hyperparameters (unused
+names become notes), filter and weight the interactions, apply the minimum-data rules
+(reference §5), compute holdout metrics (reference §6), train the served model on all
+users, and save ``model.npz`` / ``model.json`` / ``metrics.json`` / ``notes.json`` into
+``<state_dir>/models/<solution name>/<version id>/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from personalize_reconcile.local.training import hyperparams
+from personalize_reconcile.local.training.als import AlsModel
+from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
+from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
+from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.local.training.metrics import evaluate
+from personalize_reconcile.local.training.model import Model, load
+from personalize_reconcile.local.training.popularity import PopularityModel, TrendingModel
+from personalize_reconcile.rules.recipes import recipe_name
+
+_VERSION_ARN = re.compile(
+    r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution/([A-Za-z0-9][A-Za-z0-9_-]{0,62})/"
+    r"([A-Za-z0-9]{1,64})$")
+
+_FITTERS: dict[str, Any] = {
+    "als": AlsModel,
+    "sims": CooccurrenceModel,
+    "popularity": PopularityModel,
+    "trending": TrendingModel,
+}
+
+UPDATE_RECIPES = frozenset({"aws-user-personalization"})
+"""Reference §6 "trainingMode": UPDATE only for aws-user-personalization."""
+
+
+@dataclass(frozen=True)
+class TrainingResult:
+    """What a finished training run reports back to the job runner.
+
+    Attributes:
+        metrics: GetSolutionMetrics' ``metrics`` map (name -> float).
+        notes: sentences for the version's record: filters applied, hyperparameters
+            ignored by the local algorithm, the training mode used.
+        seconds: wall-clock training time in seconds (``trainingHours`` = seconds / 3600).
+        counts: ``interactions``, ``users`` and ``items`` after filtering.
+    """
+
+    metrics: dict[str, float]
+    notes: tuple[str, ...]
+    seconds: float
+    counts: dict[str, int]
+
+
+def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
+    """Directory of a version's artefacts: ``<state_dir>/models/<solution>/<version id>``.
+
+    Raises:
+        ValueError: the ARN is not a solution-version ARN (so no path can escape the
+            state directory).
+    """
+    match = _VERSION_ARN.match(solution_version_arn)
+    if not match:
+        raise ValueError(f"{solution_version_arn!r} is not a solution version ARN")
+    return Path(state_dir) / "models" / match.group(1) / match.group(2)
+
+
+def _catalogue_size(inter: Interactions, items: Mapping[str, np.ndarray] | None) -> int:
+    if not items:
+        return inter.n_items
+    column = next((np.asarray(v) for k, v in items.items() if k.upper() == "ITEM_ID"), None)
+    if column is None:
+        return inter.n_items
+    return int(np.union1d(inter.item_ids, column.astype(str)).shape[0])
+
+
+def train_solution_version(
+    *,
+    state_dir: Path,
+    solution_version_arn: str,
+    recipe_arn: str,
+    interactions: Mapping[str, np.ndarray],
+    items: Mapping[str, np.ndarray] | None = None,
+    event_type: str | None = None,
+    solution_config: Mapping[str, Any] | None = None,
+    training_mode: str = "FULL",
+    base_version_arn: str | None = None,
+) -> TrainingResult:
+    """Train ``solution_version_arn`` and save its artefacts (see the module docstring).
+
+    Args:
+        state_dir: the local target's state directory.
+        solution_version_arn: the version being created (names the artefact directory).
+        recipe_arn: the solution's recipe, ARN or short name.
+        interactions: the dataset group's Interactions rows, column name -> array
+            (USER_ID, ITEM_ID, TIMESTAMP in epoch seconds; EVENT_TYPE, EVENT_VALUE optional).
+        items: the Items rows if the group has an Items dataset (only ITEM_ID is used: it
+            widens the catalogue that ``coverage`` divides by).
+        event_type: the solution's ``eventType``.
+        solution_config: the solution's ``solutionConfig``.
+        training_mode: ``FULL`` or ``UPDATE`` (``AUTOTRAIN`` is treated as FULL).
+        base_version_arn: for UPDATE, the latest ACTIVE FULL version of the same solution;
+            its item factors are kept and its metrics reported (the service computes no new
+            metrics for updates, reference §6).
+
+    Returns:
+        The metrics, notes, training time and counts.
+
+    Raises:
+        TrainingFailed: the recipe cannot be trained locally, UPDATE is not allowed or has
+            no base, a hyperparameter is malformed, or the data is below the minimum
+            (the reason names every count). The job runner turns it into CREATE FAILED.
+    """
+    started = time.perf_counter()
+    recipe = recipe_name(recipe_arn)
+    settings = hyperparams.resolve(recipe, solution_config)
+    filtered = prepare(interactions, event_type=event_type, solution_config=solution_config)
+    inter = filtered.interactions
+    check_minimum(inter)
+    notes = list(filtered.notes)
+    if settings.ignored:
+        notes.append("ignored hyperparameters (no meaning for the local "
+                      f"{settings.kind} algorithm): " + ", ".join(settings.ignored))
+    meta = {"recipe": recipe, "settings": settings.values, "trainingMode": training_mode,
+            "interactions": inter.n, "users": inter.n_users, "items": inter.n_items}
+    fitter = _FITTERS[settings.kind]
+
+    if training_mode == "UPDATE":
+        if recipe not in UPDATE_RECIPES:
+            raise TrainingFailed(f"trainingMode UPDATE is only supported for "
+                                 f"aws-user-personalization, not {recipe}.")
+        if not base_version_arn:
+            raise TrainingFailed("trainingMode UPDATE needs an ACTIVE solution version "
+                                 "trained with trainingMode FULL.")
+        base_dir = model_dir(state_dir, base_version_arn)
+        base = load(base_dir)
+        if not isinstance(base, AlsModel):
+            raise TrainingFailed(f"{base_version_arn} has no ALS model to update.")
+        model: Model = base.update(inter, meta)
+        metrics = load_metrics(state_dir, base_version_arn)
+        notes.append(f"updated from {base_version_arn}; metrics are that version's")
+    else:
+        def fit(subset: Interactions) -> Model:
+            return fitter.fit(subset, settings.values, meta)
+
+        metrics = evaluate(inter, fit, _catalogue_size(inter, items))
+        model = fit(inter)
+
+    seconds = time.perf_counter() - started
+    meta["trainingSeconds"] = round(seconds, 3)
+    model.save(model_dir(state_dir, solution_version_arn),
+               {"metrics.json": metrics, "notes.json": notes})
+    return TrainingResult(metrics=metrics, notes=tuple(notes), seconds=seconds,
+                          counts={"interactions": inter.n, "users": inter.n_users,
+                                  "items": inter.n_items})
+
+
+def load_metrics(state_dir: Path, solution_version_arn: str) -> dict[str, float]:
+    """The stored metrics of a trained version (GetSolutionMetrics' ``metrics``).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts (not trained, or failed).
+        ValueError: not a solution-version ARN.
+    """
+    path = model_dir(state_dir, solution_version_arn) / "metrics.json"
+    return {k: float(v) for k, v in json.loads(path.read_text()).items()}
+
+
+def load_notes(state_dir: Path, solution_version_arn: str) -> list[str]:
+    """The notes saved with a trained version (filters applied, ignored hyperparameters).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts.
+    """
+    path = model_dir(state_dir, solution_version_arn) / "notes.json"
+    return list(json.loads(path.read_text()))
+
+
+_CACHE: OrderedDict[tuple[str, int], Model] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def load_version_model(state_dir: Path, solution_version_arn: str) -> Model:
+    """The served model of a trained version, cached in memory (8 most recent).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts.
+        ValueError: not a solution-version ARN, or unreadable artefacts.
+    """
+    directory = model_dir(state_dir, solution_version_arn).resolve()
+    stamp = (directory / "model.json").stat().st_mtime_ns
+    key = (str(directory), stamp)
+    with _CACHE_LOCK:
+        model = _CACHE.get(key)
+        if model is not None:
+            _CACHE.move_to_end(key)
+            return model
+    model = load(directory)
+    with _CACHE_LOCK:
+        _CACHE[key] = model
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
