@@ -48,3 +48,574 @@ value between ``|`` separators of a multi-value categorical. Blank lines are ski
 The minimum record count (1000) and INCREMENTAL's need for an earlier import are the
 import job's checks, not this module's.
 """
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gc
+import io
+import json
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from itertools import islice
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from personalize_reconcile.local.objectstore import ObjectInfo, ObjectStore, ObjectStoreError
+from personalize_reconcile.rules.avro import Field, parse_fields
+
+__all__ = ["CsvImportError", "CsvTable", "parse_csv", "read_import"]
+
+ID_FIELDS = frozenset({"USER_ID", "ITEM_ID", "ACTION_ID"})
+"""Fields limited to 256 characters (reference §5)."""
+ID_MAX_CHARS = 256
+STRING_MAX_CHARS = 1000
+TEXTUAL_MAX_CHARS = 20000
+TIMESTAMP_FIELDS = frozenset({"TIMESTAMP", "CREATION_TIMESTAMP"})
+"""Fields that hold epoch seconds (reference §5)."""
+
+_INT_RANGES = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+_INT_RE = re.compile(r"-?[0-9]+")
+_FLOAT_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_ISO_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+_BATCH_ROWS = 100_000
+_READ_BYTES = 8 << 20
+_SHOW_CHARS = 60
+
+
+class CsvImportError(Exception):
+    """The data of an import job is unusable; ``str()`` is the job's ``failureReason``.
+
+    Attributes:
+        uri: the ``s3://`` URI of the file, or ``None``.
+        line: 1-based line number in that file (header = 1), or ``None``.
+        column: the schema field name concerned, or ``None``.
+        problem: what is wrong and how to fix it (the message after ``: ``).
+    """
+
+    def __init__(self, problem: str, uri: str | None = None, line: int | None = None,
+                 column: str | None = None) -> None:
+        self.uri, self.line, self.column, self.problem = uri, line, column, problem
+        if uri is None:
+            message = problem
+        else:
+            where = f"Input CSV {uri}"
+            if line is not None:
+                where += f", line {line}"
+            if column is not None:
+                where += f", column {column}"
+            message = f"{where}: {problem}"
+        super().__init__(message)
+
+
+@dataclass
+class CsvTable:
+    """Typed columns read from one or more CSV files (see the module docstring).
+
+    Attributes:
+        fields: the schema fields, in schema (= column) order.
+        columns: field name -> numpy array of ``num_rows`` values.
+        nulls: field name -> ``bool`` array, ``True`` where the value was empty (null);
+            nullable fields only.
+        num_rows: number of data rows (records).
+        objects: the files read, in order.
+    """
+
+    fields: list[Field]
+    columns: dict[str, np.ndarray]
+    nulls: dict[str, np.ndarray]
+    num_rows: int
+    objects: list[ObjectInfo] = field(default_factory=list)
+
+
+def _fields_of(schema: str | dict | Sequence[Field]) -> list[Field]:
+    if isinstance(schema, str):
+        schema = json.loads(schema)
+    if isinstance(schema, dict):
+        return parse_fields(schema)
+    return list(schema)
+
+
+def _show(value: str) -> str:
+    """A value as shown in messages: JSON-quoted, shortened."""
+    if len(value) > _SHOW_CHARS:
+        value = value[:_SHOW_CHARS] + "..."
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _utc(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _timestamp_problem(text: str, value: int | None) -> str | None:
+    """Why a TIMESTAMP value is not epoch seconds, with the converted value; or ``None``."""
+    if value is not None:
+        digits = len(str(abs(value)))
+        for lo, unit, div in ((18, "nanoseconds", 10**9), (15, "microseconds", 10**6),
+                              (12, "milliseconds", 10**3)):
+            if digits >= lo:
+                seconds = value // div
+                try:
+                    shown = f" ({_utc(seconds)})"
+                except (OverflowError, OSError, ValueError):
+                    shown = ""
+                return (f"{text} looks like epoch {unit}{shown}; Personalize needs epoch "
+                        f"seconds: {seconds}")
+        return None
+    if _ISO_RE.fullmatch(text):
+        try:
+            when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if when.tzinfo is None:
+            seconds = int(when.replace(tzinfo=timezone.utc).timestamp())
+            return (f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
+                    f"{seconds} (if that time is UTC)")
+        return (f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
+                f"{int(when.timestamp())}")
+    if _FLOAT_RE.fullmatch(text) and "." in text and "e" not in text.lower():
+        whole = int(float(text))
+        return (f"{text} has a fraction; Personalize needs whole epoch seconds: {whole}")
+    return None
+
+
+def _length_limit(f: Field) -> int:
+    if f.name in ID_FIELDS:
+        return ID_MAX_CHARS
+    if f.textual:
+        return TEXTUAL_MAX_CHARS
+    return STRING_MAX_CHARS
+
+
+def _value_problem(f: Field, v: str) -> str | None:
+    """The problem with one CSV value of field ``f``, or ``None`` (the slow, exact check)."""
+    if v == "":
+        if f.nullable:
+            return None
+        return f"the value is empty, but {f.name} is required (its schema type does not allow null)"
+    t = f.type
+    if t == "string":
+        limit = _length_limit(f)
+        if len(v) > limit:
+            what = "textual " if f.textual else ""
+            return (f"the value is {len(v)} characters long; {what}{f.name} values may have "
+                    f"at most {limit}")
+        if f.categorical and "|" in v and "" in v.split("|"):
+            return (f"{_show(v)} has an empty value between | separators; separate the "
+                    "values of a multi-value categorical field with single | characters")
+        return None
+    if t in ("int", "long"):
+        number = int(v) if _INT_RE.fullmatch(v) and len(v) <= 40 else None
+        if f.name in TIMESTAMP_FIELDS:
+            p = _timestamp_problem(v, number)
+            if p:
+                return p
+        if number is None and _INT_RE.fullmatch(v):
+            return f"{_show(v)} is out of range for {'an int' if t == 'int' else 'a long'}"
+        if number is None:
+            return f"{_show(v)} is not {'an int' if t == 'int' else 'a long'} (a whole number)"
+        lo, hi = _INT_RANGES[t]
+        if not lo <= number <= hi:
+            return f"{v} is out of range for {'an int' if t == 'int' else 'a long'} ({lo} to {hi})"
+        return None
+    if t in ("float", "double"):
+        if not _FLOAT_RE.fullmatch(v):
+            a = "a float" if t == "float" else "a double"
+            return f"{_show(v)} is not {a} (a decimal number)"
+        x = float(v)
+        if x in (float("inf"), float("-inf")) or (t == "float" and abs(x) > _FLOAT32_MAX):
+            return f"{v} is out of range for {'a float' if t == 'float' else 'a double'}"
+        return None
+    if t == "boolean":
+        if v in ("true", "false"):
+            return None
+        return f"{_show(v)} is not a boolean; Personalize needs lower-case true or false"
+    return f"{_show(v)} cannot be imported: {f.name} has type {t}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Column conversion: a fast, vectorised path that only says "all good", and the exact slow
+# path above that finds the first bad value when it does not.
+
+
+def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None] | int:
+    """Typed column and null mask, or the index of the first bad value."""
+    n = len(col)
+    has_empty = "" in col
+    if has_empty and not f.nullable:
+        return _first_bad(f, col)
+    mask = None
+    if f.nullable:
+        mask = np.fromiter((v == "" for v in col), dtype=bool, count=n) if has_empty \
+            else np.zeros(n, dtype=bool)
+    t = f.type
+    try:
+        if t == "string":
+            lengths = np.fromiter(map(len, col), dtype=np.int64, count=n)
+            if n and lengths.max() > _length_limit(f):
+                return _first_bad(f, col)
+            if f.categorical:
+                j = "\x00".join(col)
+                if "|" in j and ("||" in j or "\x00|" in j or "|\x00" in j
+                                 or j.startswith("|") or j.endswith("|")):
+                    return _first_bad(f, col)
+            arr = np.array(col, dtype=object)
+            if has_empty:
+                arr[mask] = None
+            return arr, mask
+        if t in ("int", "long"):
+            values = col if not has_empty else tuple(v or "0" for v in col)
+            j = "\n".join(values)
+            b = j.encode("ascii")  # non-ASCII -> UnicodeEncodeError -> slow path
+            rest = b.translate(None, b"0123456789\n")
+            if rest and (rest.strip(b"-") or not _all_ints(j)):
+                return _first_bad(f, col)
+            arr = np.array(list(map(int, values)), dtype=np.int64)
+            lo, hi = _INT_RANGES[t]
+            if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):
+                return _first_bad(f, col)
+            if f.name in TIMESTAMP_FIELDS and n and np.abs(arr).max() >= 10**11:
+                return _first_bad(f, col)
+            return arr, mask
+        if t in ("float", "double"):
+            values = col if not has_empty else tuple(v or "0" for v in col)
+            if not _all_floats("\n".join(values)):
+                return _first_bad(f, col)
+            arr = np.array(list(map(float, values)), dtype=np.float64)
+            limit = _FLOAT32_MAX if t == "float" else np.inf
+            if not np.all(np.abs(arr) <= limit) or not np.all(np.isfinite(arr)):
+                return _first_bad(f, col)
+            if has_empty:
+                arr[mask] = np.nan
+            return arr, mask
+        if t == "boolean":
+            allowed = {"true", "false", ""} if f.nullable else {"true", "false"}
+            if not set(col) <= allowed:
+                return _first_bad(f, col)
+            return np.fromiter((v == "true" for v in col), dtype=bool, count=n), mask
+    except (UnicodeEncodeError, OverflowError, ValueError):
+        return _first_bad(f, col)
+    return _first_bad(f, col)
+
+
+def _all_ints(joined: str) -> bool:
+    return re.fullmatch(r"-?[0-9]+(?:\n-?[0-9]+)*", joined) is not None
+
+
+_FLOATS_RE = re.compile(rf"(?:{_FLOAT_RE.pattern})(?:\n(?:{_FLOAT_RE.pattern}))*")
+
+
+def _all_floats(joined: str) -> bool:
+    return _FLOATS_RE.fullmatch(joined) is not None
+
+
+def _first_bad(f: Field, col: Sequence[str]) -> int:
+    for i, v in enumerate(col):
+        if _value_problem(f, v) is not None:
+            return i
+    raise AssertionError(f"no bad value found in column {f.name}")  # pragma: no cover
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+class _Lines:
+    """Text lines of a binary stream, decoded as UTF-8 chunk by chunk.
+
+    Stops (without raising) at the first line that is not valid UTF-8 and remembers it in
+    ``bad`` as ``(line_number, line_bytes, byte_offset_in_line)``; the caller reports it
+    after validating the rows before it, so problems are reported in file order.
+    """
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream = stream
+        self.bad: tuple[int, bytes, int] | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        line_no = 0  # lines fully yielded before the current chunk
+        carry = b""
+        while True:
+            chunk = self.stream.read(_READ_BYTES)
+            data = carry + chunk if carry else chunk
+            if not chunk:
+                if not data:
+                    return
+                carry, data = b"", data
+            else:
+                cut = data.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = data
+                    continue
+                carry, data = data[cut:], data[:cut]
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                start = data.rfind(b"\n", 0, e.start) + 1
+                end = data.find(b"\n", e.start)
+                end = len(data) if end < 0 else end + 1
+                good = data[:start].decode("utf-8")
+                yield from io.StringIO(good, newline="")
+                self.bad = (line_no + data.count(b"\n", 0, start) + 1, data[start:end],
+                            e.start - start)
+                return
+            lines = io.StringIO(text, newline="")
+            yield from lines
+            line_no += data.count(b"\n")
+            if not chunk:
+                return
+
+
+def _header_problem(header: list[str], fields: list[Field]) -> tuple[str | None, str] | None:
+    names = [f.name for f in fields]
+    expected = ",".join(names)
+    tail = f"; the header must be {expected}"
+    if header == names:
+        return None
+    by_upper = {n.upper(): n for n in names}
+    for h in header:
+        s = h.strip()
+        if s != h and s in names:
+            return s, f"the header name {_show(h)} has stray whitespace; write {s}{tail}"
+    for h in header:
+        if h not in names and h.upper() in by_upper:
+            n = by_upper[h.upper()]
+            return n, f"the header name {h} differs in case from the schema's {n}{tail}"
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            return h, f"the header names {h} twice{tail}"
+        seen.add(h)
+    for h in header:
+        if h not in names:
+            shown = _show(h) if h.strip() != h or not h else h
+            return None, f"the header has column {shown}, which is not a field of the schema{tail}"
+    for n in names:
+        if n not in seen:
+            return n, f"the header is missing this column{tail}"
+    for i, (h, n) in enumerate(zip(header, names, strict=True)):
+        if h != n:
+            return h, (f"the header has {h} in position {i + 1}, where the schema has {n}; "
+                       f"columns must be in schema order{tail}")
+    return None  # pragma: no cover
+
+
+def _decode_problem(fields: list[Field], line: bytes, offset: int) -> tuple[str | None, str]:
+    text = line.decode("utf-8", "replace")
+    column = None
+    try:
+        row = next(csv.reader([text]))
+        for f, v in zip(fields, row, strict=False):
+            if "\ufffd" in v:
+                column = f.name
+                break
+    except (csv.Error, StopIteration):
+        pass
+    return column, (f"the file is not valid UTF-8 (byte 0x{line[offset]:02x} at byte "
+                    f"{offset + 1} of the line); save it as UTF-8")
+
+
+def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) -> CsvTable:
+    """Read and validate one CSV file (see the module docstring for the rules and shapes).
+
+    Args:
+        stream: the file's bytes, opened for binary reading; read to the end, not closed.
+        uri: names the file in messages (``s3://bucket/key``).
+        schema: Avro schema (JSON ``str`` or ``dict``) or its ``list[Field]``.
+
+    Raises:
+        CsvImportError: the first problem in file order (header first, then row by row,
+            column by column).
+    """
+    fields = _fields_of(schema)
+    return _parse(stream, uri, fields, None, None)
+
+
+def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | None,
+           reopen: Callable[[], BinaryIO] | None) -> CsvTable:
+    names = [f.name for f in fields]
+    head = stream.read(4)
+    for bom, what in ((codecs.BOM_UTF8, "a UTF-8 byte-order mark (EF BB BF)"),
+                      (codecs.BOM_UTF16_LE, "a UTF-16 byte-order mark (FF FE)"),
+                      (codecs.BOM_UTF16_BE, "a UTF-16 byte-order mark (FE FF)")):
+        if head.startswith(bom):
+            fix = "save the file as UTF-8 without a BOM" if bom == codecs.BOM_UTF8 \
+                else "save the file as UTF-8 (without a BOM)"
+            raise CsvImportError(f"the header starts with {what}; {fix}", uri, 1,
+                                 names[0] if names else None)
+    lines = _Lines(_Prepend(head, stream))
+    reader = csv.reader(iter(lines), strict=False)
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise CsvImportError(f"the header is not valid CSV ({e})", uri, 1) from None
+    if header is None:
+        if lines.bad:
+            column, problem = _decode_problem(fields, lines.bad[1], lines.bad[2])
+            raise CsvImportError(problem, uri, 1, None)
+        raise CsvImportError(f"the file is empty; it needs a header line {','.join(names)}",
+                             uri, None)
+    hp = _header_problem(header, fields)
+    if hp:
+        raise CsvImportError(hp[1], uri, 1, hp[0])
+
+    ncols = len(names)
+    parts: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    null_parts: dict[str, list[np.ndarray]] = {f.name: [] for f in fields if f.nullable}
+    total = 0
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of short-lived lists: the cyclic GC only slows this down
+    try:
+        while True:
+            try:
+                batch = list(islice(reader, _BATCH_ROWS))
+            except csv.Error as e:
+                problem = f"the row is not valid CSV ({e})"
+                if "field limit" in str(e):
+                    problem = (f"a value is longer than {csv.field_size_limit()} characters; "
+                               f"values may have at most {TEXTUAL_MAX_CHARS} (textual) or "
+                               f"{STRING_MAX_CHARS} characters")
+                raise CsvImportError(problem, uri, reader.line_num) from None
+            if not batch:
+                break
+            batch_start = total
+            if any(len(r) != ncols for r in batch):
+                batch = [r for r in batch if r]  # blank lines
+            bad_len = next((i for i, r in enumerate(batch) if len(r) != ncols), None)
+            good = batch if bad_len is None else batch[:bad_len]
+            errors = []
+            if good:
+                cols = list(zip(*good, strict=True))
+                for k, f in enumerate(fields):
+                    out = _convert(f, cols[k])
+                    if isinstance(out, int):
+                        errors.append((out, k))
+                        continue
+                    arr, mask = out
+                    parts[f.name].append(arr)
+                    if f.nullable:
+                        null_parts[f.name].append(mask)
+                del cols
+            if errors:
+                row, k = min(errors)
+                f = fields[k]
+                value = good[row][k]
+                raise CsvImportError(_value_problem(f, value) or "bad value", uri,
+                                     _line_of(stream, reopen, batch_start + row),
+                                     f.name)
+            if bad_len is not None:
+                n = len(batch[bad_len])
+                raise CsvImportError(
+                    f"the row has {n} value{'s' if n != 1 else ''}, but the header has "
+                    f"{ncols} columns", uri,
+                    _line_of(stream, reopen, batch_start + bad_len))
+            total += len(batch)
+            del batch, good
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if lines.bad:
+        column, problem = _decode_problem(fields, lines.bad[1], lines.bad[2])
+        raise CsvImportError(problem, uri, lines.bad[0], column)
+    columns = {n: _concat(parts[n], f) for n, f in zip(names, fields, strict=True)}
+    nulls = {n: (np.concatenate(p) if p else np.zeros(0, dtype=bool))
+             for n, p in null_parts.items()}
+    return CsvTable(fields, columns, nulls, total, [obj] if obj else [])
+
+
+def _concat(parts: list[np.ndarray], f: Field) -> np.ndarray:
+    if parts:
+        return np.concatenate(parts) if len(parts) > 1 else parts[0]
+    return np.zeros(0, dtype=_dtype(f))
+
+
+def _dtype(f: Field) -> Any:
+    return {"int": np.int64, "long": np.int64, "float": np.float64, "double": np.float64,
+            "boolean": bool}.get(f.type, object)
+
+
+class _Prepend(io.RawIOBase):
+    """A stream with some already-read bytes put back in front."""
+
+    def __init__(self, head: bytes, stream: BinaryIO) -> None:
+        self.head, self.stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:  # type: ignore[override]
+        if self.head:
+            out, self.head = self.head, b""
+            if size < 0:
+                return out + self.stream.read()
+            return out + self.stream.read(max(size - len(out), 0))
+        return self.stream.read(size)
+
+
+def _line_of(stream: BinaryIO, reopen: Callable[[], BinaryIO] | None, row_index: int) -> int:
+    """The 1-based first line of data row ``row_index`` (0-based, blank lines excluded).
+
+    Error path only: re-reads the file from the start (``reopen()``, or seeking ``stream``).
+    """
+    if reopen is not None:
+        src = reopen()
+    else:
+        stream.seek(0)
+        src = stream
+    try:
+        lines = _Lines(src)
+        reader = csv.reader(iter(lines), strict=False)
+        next(reader, None)
+        seen = -1
+        before = reader.line_num
+        for row in reader:
+            if row:
+                seen += 1
+                if seen == row_index:
+                    return before + 1
+            before = reader.line_num
+        return before + 1  # pragma: no cover
+    finally:
+        if src is not stream:
+            src.close()
+
+
+def read_import(store: ObjectStore, data_location: str,
+                schema: str | dict | Sequence[Field]) -> CsvTable:
+    """Read and validate every CSV file a ``dataLocation`` names (see the module docstring).
+
+    Args:
+        store: where ``s3://`` URIs resolve.
+        data_location: ``s3://bucket/file.csv`` or ``s3://bucket/folder/`` (all objects
+            under the prefix, in key order; zero-byte folder markers skipped).
+        schema: the dataset's Avro schema (JSON ``str`` or ``dict``) or its ``list[Field]``.
+
+    Returns:
+        One :class:`CsvTable` with the rows of all files, in key order.
+
+    Raises:
+        CsvImportError: a bad location, a missing object or bucket, or the first problem in
+            the first bad file (``str()`` names the file, line and column).
+    """
+    fields = _fields_of(schema)
+    try:
+        objects = store.locate(data_location)
+    except ObjectStoreError as e:
+        raise CsvImportError(str(e)) from None
+    tables = []
+    for obj in objects:
+        try:
+            with store.open(obj.uri) as stream:
+                tables.append(_parse(stream, obj.uri, fields, obj,
+                                     lambda uri=obj.uri: store.open(uri)))
+        except ObjectStoreError as e:
+            raise CsvImportError(str(e)) from None
+    if len(tables) == 1:
+        return tables[0]
+    columns = {f.name: _concat([t.columns[f.name] for t in tables], f) for f in fields}
+    nulls = {n: np.concatenate([t.nulls[n] for t in tables]) for n in tables[0].nulls}
+    return CsvTable(fields, columns, nulls, sum(t.num_rows for t in tables), list(objects))
