@@ -1,0 +1,216 @@
+"""Load a manifest file into a validated :class:`LoadedManifest`, or report every problem.
+
+One job: run the loading pipeline — parse (with positions), resolve variables, interpolate,
+check structure with the pydantic models, run the cross-checks — and turn every failure
+into a :class:`Diagnostic` with ``file:line:col``. Called by the CLI and the engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from personalize_reconcile.manifest.checks import Checker
+from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError
+from personalize_reconcile.manifest.interpolate import interpolate, resolve_variables
+from personalize_reconcile.manifest.models import Manifest, json_schema
+from personalize_reconcile.manifest.source import Source, SourceError, read_source
+from personalize_reconcile.rules.problems import dotted
+
+
+@dataclass
+class LoadedManifest:
+    """A manifest that passed every check.
+
+    Attributes:
+        path: the manifest file.
+        base_dir: its folder, against which relative paths resolve.
+        manifest: the validated model.
+        schemas: schema name -> parsed Avro document.
+        variables: the variables in effect (declared defaults overridden by ``--var``).
+    """
+
+    path: Path
+    base_dir: Path
+    manifest: Manifest
+    schemas: dict[str, dict] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    def resolve(self, relative: str) -> Path:
+        """Return ``relative`` resolved against the manifest's folder."""
+        return (self.base_dir / relative).resolve()
+
+
+def parse_var(text: str) -> tuple[str, str]:
+    """Split a ``--var name=value`` argument.
+
+    Raises:
+        ValueError: no ``=`` or an empty name; the message says how to write it.
+    """
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip():
+        raise ValueError(f"--var {text!r} must look like name=value")
+    return name.strip(), value
+
+
+def load_manifest(path: str | Path, variables: Mapping[str, str] | None = None,
+                  environ: Mapping[str, str] | None = None) -> LoadedManifest:
+    """Load, interpolate and validate the manifest at ``path``.
+
+    Args:
+        path: the manifest file (YAML).
+        variables: ``--var`` overrides, name -> value.
+        environ: the environment for ``${env:NAME}`` (default ``os.environ``).
+
+    Raises:
+        ManifestError: with every problem found, each located ``file:line:col``.
+    """
+    path = Path(path)
+    try:
+        src = read_source(path)
+    except SourceError as e:
+        raise ManifestError([e.diagnostic]) from None
+    if not isinstance(src.data, dict):
+        raise ManifestError([src.diagnostic((), "a manifest must be a YAML mapping "
+                             "(version:, name:, datasetGroup:, ...)",
+                             "start from examples/workshop.yaml")])
+    diags: list[Diagnostic] = []
+    declared = src.data.get("variables")
+    declared = {k: v for k, v in declared.items() if not isinstance(v, (dict, list))} \
+        if isinstance(declared, dict) else {}
+    values, problems = resolve_variables(declared, dict(variables or {}), environ)
+    data, more = interpolate(src.data, values, environ, skip=("variables",))
+    for p_path, message, hint in problems + more:
+        diags.append(src.diagnostic(p_path, message, hint))
+    model = None
+    try:
+        model = Manifest.model_validate(data)
+    except ValidationError as e:
+        unresolved = {d.path for d in diags}  # already explained by an unset reference
+        diags.extend(d for d in _model_diagnostics(e, src, data) if d.path not in unresolved)
+    base_dir = path.resolve().parent
+    checker = Checker(src, data, base_dir)
+    diags.extend(checker.run())
+    if diags or model is None:
+        raise ManifestError(_unique(diags))
+    return LoadedManifest(path, base_dir, model,
+                          {n: d.data for n, d in checker.schema_docs.items()}, values)
+
+
+def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diags:
+        key = (d.file, d.line, d.column, d.path, d.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
+def _type(value: Any) -> str:
+    return {str: "a string", int: "a number", float: "a number", bool: "a boolean",
+            dict: "a mapping", list: "a list", type(None): "empty"}.get(type(value), "a value")
+
+
+def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    done: set[tuple] = set()
+    for err in error.errors(include_url=False):
+        path, node = (), data
+        for part in err["loc"]:  # keep the parts that index into the document
+            if isinstance(node, dict) and part in node:
+                path, node = path + (part,), node[part]
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                path, node = path + (part,), node[part]
+            elif err["type"] in ("missing", "extra_forbidden") and part == err["loc"][-1]:
+                path = path + (part,)
+            else:
+                break
+        kind = err["type"]
+        if path in done and kind != "missing":
+            continue
+        done.add(path)
+        last = path[-1] if path else ""
+        value = err.get("input")
+        key = False
+        hint = None
+        if kind == "missing":
+            message = f"required key {last!r} is missing"
+            hint = f"add `{last}:`"
+            line, col = src.position(path[:-1])
+            out.append(Diagnostic(src.file, line, col, dotted(path), message, hint))
+            continue
+        if kind == "extra_forbidden":
+            allowed = _allowed_keys(path[:-1])
+            close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
+            message = f"unknown key {last!r}"
+            hint = f"did you mean {close[0]!r}?" if close else (
+                "allowed keys here: " + ", ".join(allowed) if allowed else None)
+            key = True
+        elif kind == "literal_error":
+            expected = err["ctx"]["expected"]
+            message = f"must be {expected}, not {value!r}"
+        elif kind == "string_type":
+            message = f"must be a string, not {_type(value)}"
+            if isinstance(value, (int, float, bool)):
+                hint = f"quote it: \"{value}\""
+        elif kind in ("int_parsing", "int_type", "int_from_float"):
+            message = f"must be a whole number, not {value!r}"
+        elif kind in ("bool_parsing", "bool_type"):
+            message = f"must be true or false, not {value!r}"
+        elif kind in ("dict_type", "model_type", "model_attributes_type"):
+            message = f"must be a mapping, not {_type(value)}"
+        elif kind == "list_type":
+            message = f"must be a list, not {_type(value)}"
+            hint = "write each entry on its own line starting with '- '"
+        elif kind == "greater_than_equal":
+            message = f"must be at least {err['ctx']['ge']}, not {value!r}"
+        elif kind == "value_error":
+            message = str(err["ctx"]["error"])
+        else:
+            message = err["msg"][0].lower() + err["msg"][1:]
+        if len(err["loc"]) > len(path) and kind in ("string_type", "dict_type"):
+            # a union member that did not match: say what the union accepts
+            message = f"must be a mapping or a string, not {_type(value)}"
+        out.append(src.diagnostic(path, message, hint, key=key))
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _schema() -> dict:
+    return json_schema()
+
+
+def _allowed_keys(path: tuple) -> list[str]:
+    """Keys the JSON Schema allows in the mapping at ``path`` (for "did you mean")."""
+    root = _schema()
+
+    def deref(node: dict) -> dict:
+        while True:
+            if "$ref" in node:
+                node = root["$defs"][node["$ref"].split("/")[-1]]
+            elif "anyOf" in node:
+                options = [deref(o) for o in node["anyOf"]]
+                node = next((o for o in options if o.get("type") in ("object", "array")
+                             or "properties" in o), options[0])
+            else:
+                return node
+
+    node = deref(root)
+    for part in path:
+        props = node.get("properties", {})
+        if isinstance(part, str) and part in props:
+            node = deref(props[part])
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = deref(node["additionalProperties"])
+        elif isinstance(part, int) and "items" in node:
+            node = deref(node["items"])
+        else:
+            return []
+    return list(node.get("properties", {}))
