@@ -2,11 +2,13 @@
 
 The seam for the job runner and the handlers:
 
-- :func:`train_solution_version` (keyword arguments; see its docstring) trains a version
-  and saves its artefacts under ``<state_dir>/models/``. It raises :class:`TrainingFailed`
-  whose ``reason`` is the version's ``failureReason`` (CREATE FAILED); anything else it
-  raises is a bug or an I/O error. It returns :class:`TrainingResult` (metrics, notes,
-  seconds, counts).
+- :func:`train_solution_version` (``job: seams.TrainingJob``, seam 1 of
+  ``personalize_reconcile.local.seams``) is what the job runner calls; it reads the rows
+  and calls :func:`train_version` (keyword arguments, no control plane needed), which
+  trains and saves the artefacts under ``<state_dir>/models/<solution>/<version id>/``
+  (``model.npz``, ``model.json``, ``metrics.json``, ``notes.json``: filters applied and
+  hyperparameters ignored). Both raise :class:`TrainingFailed` (a
+  ``seams.TrainingFailed``) whose ``reason`` is the version's ``failureReason``.
 - :func:`load_metrics` gives GetSolutionMetrics' ``metrics`` for an ACTIVE version.
 - :func:`load_version_model` gives the runtime the served model (cached).
 
@@ -23,6 +25,7 @@ from personalize_reconcile.local.training.trainer import (
     load_version_model,
     model_dir,
     train_solution_version,
+    train_version,
 )
 
 __all__ = [
@@ -33,4 +36,5 @@ __all__ = [
     "load_version_model",
     "model_dir",
     "train_solution_version",
+    "train_version",
 ]

@@ -11,17 +11,19 @@ users, and save ``model.npz`` / ``model.json`` / ``metrics.json`` / ``notes.json
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from personalize_reconcile.local import seams
 from personalize_reconcile.local.training import hyperparams
 from personalize_reconcile.local.training.als import AlsModel
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
@@ -35,6 +37,8 @@ from personalize_reconcile.rules.recipes import recipe_name
 _VERSION_ARN = re.compile(
     r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution/([A-Za-z0-9][A-Za-z0-9_-]{0,62})/"
     r"([A-Za-z0-9]{1,64})$")
+
+log = logging.getLogger(__name__)
 
 _FITTERS: dict[str, Any] = {
     "als": AlsModel,
@@ -87,7 +91,7 @@ def _catalogue_size(inter: Interactions, items: Mapping[str, np.ndarray] | None)
     return int(np.union1d(inter.item_ids, column.astype(str)).shape[0])
 
 
-def train_solution_version(
+def train_version(
     *,
     state_dir: Path,
     solution_version_arn: str,
@@ -98,8 +102,12 @@ def train_solution_version(
     solution_config: Mapping[str, Any] | None = None,
     training_mode: str = "FULL",
     base_version_arn: str | None = None,
-) -> TrainingResult:
+    should_stop: Callable[[], bool] | None = None,
+) -> TrainingResult | None:
     """Train ``solution_version_arn`` and save its artefacts (see the module docstring).
+
+    The job runner calls :func:`train_solution_version`, which reads the job and the
+    imported rows and calls this; tests and benchmarks call this directly.
 
     Args:
         state_dir: the local target's state directory.
@@ -115,9 +123,11 @@ def train_solution_version(
         base_version_arn: for UPDATE, the latest ACTIVE FULL version of the same solution;
             its item factors are kept and its metrics reported (the service computes no new
             metrics for updates, reference §6).
+        should_stop: polled between phases; when it returns True training stops and
+            returns ``None`` without saving anything (StopSolutionVersionCreation).
 
     Returns:
-        The metrics, notes, training time and counts.
+        The metrics, notes, training time and counts; ``None`` when stopped.
 
     Raises:
         TrainingFailed: the recipe cannot be trained locally, UPDATE is not allowed or has
@@ -130,11 +140,13 @@ def train_solution_version(
     filtered = prepare(interactions, event_type=event_type, solution_config=solution_config)
     inter = filtered.interactions
     check_minimum(inter)
+    stop = should_stop or (lambda: False)
     notes = list(filtered.notes)
     if settings.ignored:
         notes.append("ignored hyperparameters (no meaning for the local "
                       f"{settings.kind} algorithm): " + ", ".join(settings.ignored))
     meta = {"recipe": recipe, "settings": settings.values, "trainingMode": training_mode,
+            "versionArn": solution_version_arn, "trainedAt": time.time(),
             "interactions": inter.n, "users": inter.n_users, "items": inter.n_items}
     fitter = _FITTERS[settings.kind]
 
@@ -156,8 +168,14 @@ def train_solution_version(
         def fit(subset: Interactions) -> Model:
             return fitter.fit(subset, settings.values, meta)
 
+        if stop():
+            return None
         metrics = evaluate(inter, fit, _catalogue_size(inter, items))
+        if stop():
+            return None
         model = fit(inter)
+    if stop():
+        return None
 
     seconds = time.perf_counter() - started
     meta["trainingSeconds"] = round(seconds, 3)
@@ -215,3 +233,75 @@ def load_version_model(state_dir: Path, solution_version_arn: str) -> Model:
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return model
+
+
+def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | None:
+    """The newest other version of the same solution that has a FULL-trained model saved
+    under the state dir (the base of a trainingMode UPDATE), or ``None``."""
+    own = model_dir(state_dir, solution_version_arn)
+    best: tuple[float, str] | None = None
+    for doc_path in own.parent.glob("*/model.json"):
+        if doc_path.parent.name in (own.name,) or doc_path.parent.name.startswith("."):
+            continue
+        try:
+            meta = json.loads(doc_path.read_text()).get("meta", {})
+        except (OSError, ValueError):
+            continue
+        if meta.get("trainingMode", "FULL") == "UPDATE" or not meta.get("versionArn"):
+            continue
+        stamp = float(meta.get("trainedAt", 0.0))
+        if best is None or stamp > best[0]:
+            best = (stamp, meta["versionArn"])
+    return None if best is None else best[1]
+
+
+def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | None:
+    """The job runner's training seam (``personalize_reconcile.local.seams``, seam 1).
+
+    Reads the group's Interactions (and Items) rows from the dataset store, trains with
+    the solution's recipe, eventType and solutionConfig and the version's trainingMode,
+    and writes the artefacts into ``job.artefact_dir``. Idempotent: a rerun overwrites.
+
+    Returns:
+        ``TrainingOutcome`` with the metrics and trainingHours, or ``None`` when
+        ``job.should_stop()`` turned True.
+
+    Raises:
+        TrainingFailed: no Interactions dataset or rows, or anything
+            :func:`train_version` refuses; the reason becomes the failureReason.
+    """
+    from personalize_reconcile.local.datastore import DatasetStore
+
+    interactions_ds = job.datasets.get("INTERACTIONS")
+    if not interactions_ds:
+        raise TrainingFailed("The dataset group has no ACTIVE Interactions dataset; "
+                             "create one and import interactions before training.")
+    data = DatasetStore(job.state_dir)
+    columns = data.load(interactions_ds["datasetArn"]).columns
+    items_ds = job.datasets.get("ITEMS")
+    items = data.load(items_ds["datasetArn"]).columns if items_ds else None
+    if not columns:
+        raise TrainingFailed("The Interactions dataset holds no imported records; run a "
+                             "dataset import job first.")
+    mode = job.solution_version.get("trainingMode") or "FULL"
+    mode = "FULL" if mode == "AUTOTRAIN" else mode
+    base = latest_full_version(job.state_dir, job.solution_version_arn) \
+        if mode == "UPDATE" else None
+    result = train_version(
+        state_dir=job.state_dir,
+        solution_version_arn=job.solution_version_arn,
+        recipe_arn=job.solution.get("recipeArn") or "",
+        interactions=columns,
+        items=items,
+        event_type=job.solution.get("eventType"),
+        solution_config=job.solution.get("solutionConfig"),
+        training_mode=mode,
+        base_version_arn=base,
+        should_stop=job.should_stop,
+    )
+    if result is None:
+        return None
+    for note in result.notes:
+        log.info("%s: %s", job.solution_version_arn, note)
+    return seams.TrainingOutcome(metrics=dict(result.metrics),
+                                 training_hours=round(result.seconds / 3600.0, 6))
