@@ -230,7 +230,7 @@ def parse_s3_uri(uri: str, *, allow_prefix: bool = True) -> S3Location:
     problem = bucket_name_problem(bucket)
     if problem:
         raise InvalidLocationError(f"Invalid S3 bucket name {bucket!r} in {uri}: {problem}")
-    problem = _key_problem(key, allow_prefix=allow_prefix)
+    problem = _key_problem(key, allow_prefix=True)
     if problem:
         raise InvalidLocationError(f"Invalid S3 key in {uri}: {problem}")
     loc = S3Location(bucket, key)

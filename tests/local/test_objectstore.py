@@ -1,0 +1,325 @@
+"""The object store behind s3:// URIs: the local files implementation and the boto3 one.
+
+Contract tests run against both :class:`LocalObjectStore` and :class:`S3ObjectStore` (over
+moto's in-process S3), so the two stay interchangeable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from personalize_reconcile.local.objectstore import (
+    InvalidLocationError,
+    LocalObjectStore,
+    NoSuchBucketError,
+    NoSuchKeyError,
+    ObjectStore,
+    ObjectStoreError,
+    S3Location,
+    S3ObjectStore,
+    bucket_name_problem,
+    parse_s3_uri,
+)
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.md5(data).hexdigest() + '"'
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path, monkeypatch):
+    """An empty store in which bucket ``data`` exists."""
+    if request.param == "local":
+        (tmp_path / "state" / "s3" / "data").mkdir(parents=True)
+        yield LocalObjectStore(tmp_path / "state")
+        return
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="data")
+        yield S3ObjectStore(client)
+
+
+# --- contract, both implementations -------------------------------------------------------
+
+
+def test_both_implementations_satisfy_the_protocol(store):
+    assert isinstance(store, ObjectStore)
+
+
+def test_put_bytes_then_head_get_open(store):
+    before = int(time.time()) - 1
+    info = store.put("s3://data/in/a.csv", b"USER_ID\n1\n")
+    assert (info.uri, info.bucket, info.key, info.size) == (
+        "s3://data/in/a.csv", "data", "in/a.csv", 10)
+    assert info.etag == _etag(b"USER_ID\n1\n")
+    assert before <= info.last_modified <= int(time.time()) + 1
+    assert store.head("s3://data/in/a.csv") == info
+    assert store.get("s3://data/in/a.csv") == b"USER_ID\n1\n"
+    with store.open("s3://data/in/a.csv") as f:
+        assert f.read(4) == b"USER"
+        assert f.read() == b"_ID\n1\n"
+
+
+def test_put_replaces_the_object(store):
+    store.put("s3://data/x", b"one")
+    info = store.put("s3://data/x", b"two!")
+    assert store.get("s3://data/x") == b"two!"
+    assert (info.size, info.etag) == (4, _etag(b"two!"))
+
+
+def test_put_empty_object_has_the_md5_of_nothing(store):
+    info = store.put("s3://data/empty", b"")
+    assert (info.size, info.etag) == (0, '"d41d8cd98f00b204e9800998ecf8427e"')
+
+
+@pytest.mark.parametrize("as_type", [str, Path])
+def test_put_copies_a_local_file(store, tmp_path, as_type):
+    src = tmp_path / "upload.csv"
+    src.write_bytes(b"a,b\n" * 1000)
+    info = store.put("s3://data/up.csv", as_type(src))
+    assert info.etag == _etag(b"a,b\n" * 1000)
+    assert store.get("s3://data/up.csv") == b"a,b\n" * 1000
+
+
+def test_put_from_a_missing_local_file_raises_file_not_found(store, tmp_path):
+    with pytest.raises(FileNotFoundError):
+        store.put("s3://data/x", tmp_path / "nope.csv")
+
+
+def test_list_is_sorted_and_uses_s3_prefix_semantics(store):
+    for key in ["b/2.csv", "a.csv", "b/1.csv", "b/sub/3.csv", "bb.csv"]:
+        store.put(f"s3://data/{key}", key.encode())
+    assert [o.key for o in store.list("s3://data/")] == [
+        "a.csv", "b/1.csv", "b/2.csv", "b/sub/3.csv", "bb.csv"]
+    assert [o.key for o in store.list("s3://data/b/")] == ["b/1.csv", "b/2.csv", "b/sub/3.csv"]
+    assert [o.key for o in store.list("s3://data/b")] == [
+        "b/1.csv", "b/2.csv", "b/sub/3.csv", "bb.csv"]
+    assert [o.key for o in store.list("s3://data/b/sub/3")] == ["b/sub/3.csv"]
+    assert store.list("s3://data/zzz/") == []
+    listed = store.list("s3://data/a")[0]
+    assert listed == store.head("s3://data/a.csv")
+
+
+def test_locate_one_object_or_a_folder(store):
+    store.put("s3://data/f/2.csv", b"2")
+    store.put("s3://data/f/1.csv", b"1")
+    store.put("s3://data/f.csv", b"f")
+    assert [o.key for o in store.locate("s3://data/f.csv")] == ["f.csv"]
+    assert [o.key for o in store.locate("s3://data/f/")] == ["f/1.csv", "f/2.csv"]
+
+
+def test_locate_a_missing_object(store):
+    with pytest.raises(NoSuchKeyError) as e:
+        store.locate("s3://data/missing.csv")
+    assert str(e.value) == "No object at s3://data/missing.csv"
+
+
+def test_locate_an_empty_folder(store):
+    with pytest.raises(NoSuchKeyError) as e:
+        store.locate("s3://data/nothing/")
+    assert str(e.value) == "No objects under s3://data/nothing/"
+
+
+@pytest.mark.parametrize("op", ["head", "get", "open", "locate"])
+def test_missing_bucket(store, op):
+    with pytest.raises(NoSuchBucketError) as e:
+        getattr(store, op)("s3://other-bucket/x.csv")
+    assert str(e.value) == "Bucket other-bucket does not exist (s3://other-bucket/x.csv)"
+
+
+def test_list_of_a_missing_bucket(store):
+    with pytest.raises(NoSuchBucketError) as e:
+        store.list("s3://other-bucket/")
+    assert str(e.value) == "Bucket other-bucket does not exist (s3://other-bucket/)"
+
+
+@pytest.mark.parametrize("op", ["head", "get", "open"])
+def test_missing_key(store, op):
+    with pytest.raises(NoSuchKeyError) as e:
+        getattr(store, op)("s3://data/none.csv")
+    assert str(e.value) == "No object at s3://data/none.csv"
+
+
+@pytest.mark.parametrize("op", ["put", "head", "get", "open"])
+def test_object_operations_refuse_a_folder(store, op):
+    args = ("s3://data/folder/", b"x") if op == "put" else ("s3://data/folder/",)
+    with pytest.raises(InvalidLocationError) as e:
+        getattr(store, op)(*args)
+    assert str(e.value) == ("Invalid S3 key in s3://data/folder/: it names a folder; name one "
+                            "object (no trailing /)")
+
+
+# --- URI, bucket and key rules --------------------------------------------------------------
+
+
+def test_parse_s3_uri():
+    assert parse_s3_uri("s3://data/a/b.csv") == S3Location("data", "a/b.csv")
+    assert parse_s3_uri("s3://data") == S3Location("data", "")
+    assert parse_s3_uri("s3://data/").is_prefix
+    assert parse_s3_uri("s3://data/a/").is_prefix
+    assert not parse_s3_uri("s3://data/a").is_prefix
+    assert parse_s3_uri("s3://data/a").uri == "s3://data/a"
+
+
+@pytest.mark.parametrize(("uri", "message"), [
+    ("s3://data/a/../b", 'Invalid S3 key in s3://data/a/../b: the segment ".." is not allowed '
+                         "(keys may not climb out of their bucket)"),
+    ("s3://data/..", 'Invalid S3 key in s3://data/..: the segment ".." is not allowed '
+                     "(keys may not climb out of their bucket)"),
+    ("s3://data/../other/x", 'Invalid S3 key in s3://data/../other/x: the segment ".." is not '
+                             "allowed (keys may not climb out of their bucket)"),
+    ("s3://data/./x", 'Invalid S3 key in s3://data/./x: the segment "." is not allowed '
+                      "(keys may not climb out of their bucket)"),
+    ("s3://data//etc/passwd", "Invalid S3 key in s3://data//etc/passwd: it starts with / (an "
+                              "absolute path); write s3://bucket/key"),
+    ("s3://data/a//b", "Invalid S3 key in s3://data/a//b: it has an empty segment (//)"),
+    ("s3://data/a\\..\\b", "Invalid S3 key in s3://data/a\\..\\b: it contains a backslash; use "
+                           "/ to separate folders"),
+    ("s3://data/a\x00b", "Invalid S3 key in s3://data/a\x00b: it contains a NUL character"),
+    ("s3://data/" + "k" * 1025, "Invalid S3 key in s3://data/" + "k" * 1025 + ": it is longer "
+                                "than S3's limit of 1024 UTF-8 bytes"),
+    ("https://data.example/x.csv", "Unsupported data location https://data.example/x.csv: the "
+                                   "local target reads s3:// URIs only"),
+    ("/tmp/x.csv", "Invalid S3 URI '/tmp/x.csv': expected s3://bucket/key"),
+    ("s3:/data/x", "Invalid S3 URI 's3:/data/x': expected s3://bucket/key"),
+    ("s3://Data/x", "Invalid S3 bucket name 'Data' in s3://Data/x: bucket names use only "
+                    "lower-case letters, digits, dots and hyphens, and start and end with a "
+                    "letter or digit"),
+    ("s3://../x", "Invalid S3 bucket name '..' in s3://../x: it is 2 characters long; bucket "
+                  "names have 3 to 63 characters"),
+])
+def test_bad_uris_are_rejected(uri, message):
+    with pytest.raises(InvalidLocationError) as e:
+        parse_s3_uri(uri)
+    assert str(e.value) == message
+
+
+@pytest.mark.parametrize(("bucket", "problem"), [
+    ("ab", "it is 2 characters long; bucket names have 3 to 63 characters"),
+    ("a" * 64, "it is 64 characters long; bucket names have 3 to 63 characters"),
+    ("my_bucket", "bucket names use only lower-case letters, digits, dots and hyphens, and "
+                  "start and end with a letter or digit"),
+    ("-abc", "bucket names use only lower-case letters, digits, dots and hyphens, and start "
+             "and end with a letter or digit"),
+    ("abc.", "bucket names use only lower-case letters, digits, dots and hyphens, and start "
+             "and end with a letter or digit"),
+    ("a..b", "bucket names may not contain two adjacent dots"),
+    ("192.168.5.4", "bucket names may not be formatted as an IP address"),
+    ("xn--abc", "bucket names may not start with the reserved prefix xn--"),
+    ("sthree-abc", "bucket names may not start with the reserved prefix sthree-"),
+    ("amzn-s3-demo-abc", "bucket names may not start with the reserved prefix amzn-s3-demo-"),
+    ("abc-s3alias", "bucket names may not end with the reserved suffix -s3alias"),
+    ("abc--ol-s3", "bucket names may not end with the reserved suffix --ol-s3"),
+    ("abc.mrap", "bucket names may not end with the reserved suffix .mrap"),
+    ("abc--x-s3", "bucket names may not end with the reserved suffix --x-s3"),
+    ("abc--table-s3", "bucket names may not end with the reserved suffix --table-s3"),
+])
+def test_bucket_naming_rules(bucket, problem):
+    assert bucket_name_problem(bucket) == problem
+
+
+@pytest.mark.parametrize("bucket", ["abc", "personalize-data-000000000000", "a.b-c.1",
+                                    "1" * 63])
+def test_good_bucket_names(bucket):
+    assert bucket_name_problem(bucket) is None
+
+
+# --- local implementation specifics -----------------------------------------------------
+
+
+@pytest.fixture
+def local(tmp_path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "state")
+
+
+def test_objects_are_files_inside_the_state_dir(local, tmp_path):
+    local.put("s3://data/a/b.csv", b"x")
+    assert (tmp_path / "state" / "s3" / "data" / "a" / "b.csv").read_bytes() == b"x"
+    assert local.path_of("s3://data/a/b.csv") == tmp_path / "state" / "s3" / "data" / "a" / "b.csv"
+
+
+def test_put_creates_the_bucket_and_leaves_no_temporary_files(local, tmp_path):
+    local.put("s3://new-bucket/k", b"x")
+    assert local.get("s3://new-bucket/k") == b"x"
+    assert list((tmp_path / "state" / "s3" / ".tmp").iterdir()) == []
+
+
+def test_a_file_dropped_by_hand_is_an_object(local, tmp_path):
+    path = tmp_path / "state" / "s3" / "data" / "hand" / "made.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"hello")
+    assert local.head("s3://data/hand/made.csv").etag == _etag(b"hello")
+    assert [o.key for o in local.list("s3://data/")] == ["hand/made.csv"]
+
+
+def test_etag_follows_a_file_edited_in_place(local, tmp_path):
+    local.put("s3://data/k", b"aaaa")
+    path = tmp_path / "state" / "s3" / "data" / "k"
+    path.write_bytes(b"bbbb")  # same size, new content
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert local.head("s3://data/k").etag == _etag(b"bbbb")
+
+
+def test_a_corrupt_etag_cache_is_recomputed(local, tmp_path):
+    local.put("s3://data/k", b"abc")
+    meta = tmp_path / "state" / "s3" / ".meta" / "data" / "k.etag.json"
+    meta.write_text("{not json")
+    assert local.head("s3://data/k").etag == _etag(b"abc")
+
+
+def test_hidden_store_folders_are_not_buckets_or_keys(local):
+    local.put("s3://data/k", b"abc")
+    local.head("s3://data/k")
+    assert [o.key for o in local.list("s3://data/")] == ["k"]
+    with pytest.raises(InvalidLocationError):
+        local.list("s3://.meta/")
+
+
+def test_a_key_under_an_existing_object_is_refused(local):
+    local.put("s3://data/a", b"x")
+    with pytest.raises(ObjectStoreError) as e:
+        local.put("s3://data/a/b", b"y")
+    assert str(e.value) == ("Cannot store s3://data/a/b: a parent folder of this key is "
+                            "already an object in the local object store")
+
+
+def test_a_key_used_as_a_folder_is_refused(local):
+    local.put("s3://data/a/b", b"x")
+    with pytest.raises(ObjectStoreError) as e:
+        local.put("s3://data/a", b"y")
+    assert str(e.value) == ("Cannot store s3://data/a: other keys use it as a folder in the "
+                            "local object store")
+    assert local.get("s3://data/a/b") == b"x"
+
+
+def test_a_segment_too_long_for_the_file_system_is_refused(local):
+    uri = "s3://data/" + "x" * 256
+    with pytest.raises(InvalidLocationError) as e:
+        local.put(uri, b"y")
+    assert str(e.value) == (f"Invalid S3 key in {uri}: a segment is longer than 255 bytes, "
+                            "which the local object store cannot hold")
+
+
+def test_escaping_keys_never_touch_the_file_system(local, tmp_path):
+    for uri in ["s3://data/../escape", "s3://data//abs", "s3://data/a\\b"]:
+        with pytest.raises(InvalidLocationError):
+            local.put(uri, b"x")
+    assert not (tmp_path / "state" / "s3" / "escape").exists()
+    assert sorted(p.name for p in (tmp_path / "state").rglob("*") if p.is_file()) == []
+
+
+def test_unicode_keys(local):
+    info = local.put("s3://data/données/été.csv", b"x")
+    assert info.key == "données/été.csv"
+    assert [o.key for o in local.list("s3://data/donn")] == ["données/été.csv"]
