@@ -1,6 +1,6 @@
 """Regenerate examples/data/interactions.csv (deterministic: same output every run).
 
-    python examples/generate_data.py
+python examples/generate_data.py
 """
 
 from pathlib import Path

@@ -32,11 +32,17 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 
 _state = {"debug": False, "changes_exit": False}
 
-ManifestArg = Annotated[Path, typer.Argument(help="The manifest file (YAML).", metavar="FILE",
-                                             show_default=False)]
-VarOpt = Annotated[list[str] | None, typer.Option(
-    "--var", help="Set a variable: name=value (repeatable); overrides the manifest's "
-    "variables.", show_default=False)]
+ManifestArg = Annotated[
+    Path, typer.Argument(help="The manifest file (YAML).", metavar="FILE", show_default=False)
+]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--var",
+        help="Set a variable: name=value (repeatable); overrides the manifest's variables.",
+        show_default=False,
+    ),
+]
 
 
 class UserError(Exception):
@@ -44,8 +50,11 @@ class UserError(Exception):
 
 
 @app.callback()
-def _root(debug: Annotated[bool, typer.Option(
-        "--debug", help="Show tracebacks for unexpected errors.")] = False) -> None:
+def _root(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+) -> None:
     _state["debug"] = debug
 
 
@@ -71,8 +80,15 @@ def validate(
         loaded = load_manifest(file, _vars(var))
     except ManifestError as e:
         if as_json:
-            out.print_json(json.dumps({"valid": False, "error_count": len(e.diagnostics),
-                                       "diagnostics": [d.to_json() for d in e.diagnostics]}))
+            out.print_json(
+                json.dumps(
+                    {
+                        "valid": False,
+                        "error_count": len(e.diagnostics),
+                        "diagnostics": [d.to_json() for d in e.diagnostics],
+                    }
+                )
+            )
         else:
             for d in e.diagnostics:
                 err.print(d.render(), markup=False)
@@ -82,13 +98,24 @@ def validate(
     m = loaded.manifest
     datasets = m.datasets.by_type()
     counts = {
-        "schemas": len(m.schemas), "datasets": len(datasets),
+        "schemas": len(m.schemas),
+        "datasets": len(datasets),
         "imports": sum(len(d.imports) for d in datasets.values()),
-        "solutions": len(m.solutions), "campaigns": len(m.campaigns),
+        "solutions": len(m.solutions),
+        "campaigns": len(m.campaigns),
     }
     if as_json:
-        out.print_json(json.dumps({"valid": True, "error_count": 0, "diagnostics": [],
-                                   "dataset_group": m.dataset_group.name, "counts": counts}))
+        out.print_json(
+            json.dumps(
+                {
+                    "valid": True,
+                    "error_count": 0,
+                    "diagnostics": [],
+                    "dataset_group": m.dataset_group.name,
+                    "counts": counts,
+                }
+            )
+        )
         return
     parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
@@ -130,6 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         if _state["debug"]:
             traceback.print_exc()
         else:
-            err.print(f"Error: unexpected {type(e).__name__}: {e}\n"
-                      "Run again with --debug for the traceback.", markup=False)
+            err.print(
+                f"Error: unexpected {type(e).__name__}: {e}\n"
+                "Run again with --debug for the traceback.",
+                markup=False,
+            )
         sys.exit(1)

@@ -19,9 +19,24 @@ EVENT_TYPES = (("Product Clicked", 0.7), ("Product Added", 0.2), ("Order Complet
 START = 1549843200  # 2019-02-11T00:00:00Z, when the workshop's own data begins
 
 _COLOURS = ["black", "white", "red", "blue", "green", "yellow", "grey", "brown", "navy", "pink"]
-_THINGS = ["leather-bag", "wool-jumper", "zipped-jacket", "running-shoes", "denim-jeans",
-           "cotton-shirt", "silk-scarf", "canvas-sneakers", "rain-coat", "beanie-hat",
-           "sports-socks", "chino-shorts", "linen-dress", "hoodie", "backpack", "sunglasses"]
+_THINGS = [
+    "leather-bag",
+    "wool-jumper",
+    "zipped-jacket",
+    "running-shoes",
+    "denim-jeans",
+    "cotton-shirt",
+    "silk-scarf",
+    "canvas-sneakers",
+    "rain-coat",
+    "beanie-hat",
+    "sports-socks",
+    "chino-shorts",
+    "linen-dress",
+    "hoodie",
+    "backpack",
+    "sunglasses",
+]
 
 
 def product_ids(n: int) -> list[str]:
@@ -32,8 +47,9 @@ def product_ids(n: int) -> list[str]:
     return random.Random(7).sample(combos, n)
 
 
-def interactions(users: int = 2500, products: int = 40, seed: int = 1,
-                 days: int = 90, mean_events: float = 4.0) -> Iterator[tuple[str, str, str, int]]:
+def interactions(
+    users: int = 2500, products: int = 40, seed: int = 1, days: int = 90, mean_events: float = 4.0
+) -> Iterator[tuple[str, str, str, int]]:
     """Yield interaction rows sorted by timestamp.
 
     Args:
@@ -63,8 +79,11 @@ def interactions(users: int = 2500, products: int = 40, seed: int = 1,
         t = START + rng.randrange(span)
         favourites = rng.choices(items, weights=weights, k=3)
         for _ in range(count):
-            item = rng.choice(favourites) if rng.random() < 0.5 else \
-                rng.choices(items, weights=weights)[0]
+            item = (
+                rng.choice(favourites)
+                if rng.random() < 0.5
+                else rng.choices(items, weights=weights)[0]
+            )
             event = rng.choices(names, weights=event_weights)[0]
             rows.append((str(uid), item, event, t))
             t = min(START + span - 1, t + rng.randrange(30, 3 * 86400))

@@ -8,5 +8,12 @@ from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError
 from personalize_reconcile.manifest.loader import LoadedManifest, load_manifest, parse_var
 from personalize_reconcile.manifest.models import Manifest, json_schema
 
-__all__ = ["Diagnostic", "LoadedManifest", "Manifest", "ManifestError", "json_schema",
-           "load_manifest", "parse_var"]
+__all__ = [
+    "Diagnostic",
+    "LoadedManifest",
+    "Manifest",
+    "ManifestError",
+    "json_schema",
+    "load_manifest",
+    "parse_var",
+]

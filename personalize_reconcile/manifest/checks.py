@@ -21,7 +21,7 @@ from personalize_reconcile.manifest.diagnostics import Diagnostic
 from personalize_reconcile.manifest.source import Source, SourceError, read_source
 from personalize_reconcile.rules import avro, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
-from personalize_reconcile.rules.problems import dotted
+from personalize_reconcile.rules.problems import a_or_an, dotted
 
 IMPORT_NAME_MAX = NAME_MAX - 9
 """Import names leave room for ``-`` and an 8-character content fingerprint."""
@@ -84,24 +84,41 @@ class Checker:
         value = self.data.get(key)
         return value if isinstance(value, dict) else {}
 
-    def name(self, path: tuple, value: Any, *, key: bool = False, limit: int = NAME_MAX,
-             what: str = "name") -> None:
+    def name(
+        self,
+        path: tuple,
+        value: Any,
+        *,
+        key: bool = False,
+        limit: int = NAME_MAX,
+        what: str = "name",
+    ) -> None:
         if not isinstance(value, str):
             return
         if len(value) > limit and limit < NAME_MAX and not name_problem(value[:limit]):
-            self.add(path, f"{what} {value!r} is {len(value)} characters long; the limit is "
-                     f"{limit}", f"shorten it to {limit} characters or fewer", key=key)
+            self.add(
+                path,
+                f"{what} {value!r} is {len(value)} characters long; the limit is {limit}",
+                f"shorten it to {limit} characters or fewer",
+                key=key,
+            )
             return
         problem = name_problem(value)
         if problem:
-            self.add(path, problem, "use 1-63 letters, digits, '-' or '_', starting with a "
-                     "letter or digit", key=key)
+            self.add(
+                path,
+                problem,
+                "use 1-63 letters, digits, '-' or '_', starting with a letter or digit",
+                key=key,
+            )
 
     def shape(self, path: tuple, shape_name: str, value: Any) -> None:
         if value is None:
             return
         for p in shapes.validate(shapes.shape("personalize", shape_name), value):
-            msg = p.message.replace("Member must", "must", 1).replace("Unknown field", "unknown key")
+            msg = p.message.replace("Member must", "must", 1).replace(
+                "Unknown field", "unknown key"
+            )
             hint = p.hint
             if hint is None and "must be a string, not" in msg:
                 hint = "quote the value: the service takes these as strings"
@@ -111,19 +128,30 @@ class Checker:
         if not isinstance(tags, dict):
             return
         if len(tags) > USER_TAGS_MAX:
-            self.add(path, f"{len(tags)} tags; at most {USER_TAGS_MAX} are allowed "
-                     "(50 per resource, one of them preconcile's ownership tag)",
-                     "remove some tags")
+            self.add(
+                path,
+                f"{len(tags)} tags; at most {USER_TAGS_MAX} are allowed "
+                "(50 per resource, one of them preconcile's ownership tag)",
+                "remove some tags",
+            )
         for k, v in tags.items():
             if k.lower().startswith("aws:"):
-                self.add(path + (k,), f"tag key {k!r} uses the reserved prefix 'aws:'",
-                         "choose another key", key=True)
+                self.add(
+                    path + (k,),
+                    f"tag key {k!r} uses the reserved prefix 'aws:'",
+                    "choose another key",
+                    key=True,
+                )
             elif k.startswith(OWNERSHIP_TAG_PREFIX):
-                self.add(path + (k,), f"tag key {k!r} uses the prefix 'preconcile:', which "
-                         "preconcile keeps for itself", "choose another key", key=True)
+                self.add(
+                    path + (k,),
+                    f"tag key {k!r} uses the prefix 'preconcile:', which "
+                    "preconcile keeps for itself",
+                    "choose another key",
+                    key=True,
+                )
             elif not 1 <= len(k) <= 128:
-                self.add(path + (k,), f"tag key {k!r} must be 1-128 characters long",
-                         key=True)
+                self.add(path + (k,), f"tag key {k!r} must be 1-128 characters long", key=True)
             if isinstance(v, str) and len(v) > 256:
                 self.add(path + (k,), f"tag value is {len(v)} characters long; the limit is 256")
 
@@ -149,8 +177,11 @@ class Checker:
                 for p in shapes.validate(members[field], group[field]):
                     self.add(("datasetGroup", field), p.message.replace("Member must", "must"))
         if group.get("roleArn") and not group.get("kmsKeyArn"):
-            self.add(("datasetGroup", "roleArn"), "roleArn is only used together with kmsKeyArn",
-                     "add kmsKeyArn, or remove roleArn")
+            self.add(
+                ("datasetGroup", "roleArn"),
+                "roleArn is only used together with kmsKeyArn",
+                "add kmsKeyArn, or remove roleArn",
+            )
         self.tags(("datasetGroup", "tags"), group.get("tags"))
 
     def load_schemas(self) -> None:
@@ -182,15 +213,19 @@ class Checker:
             return SchemaDoc(ssrc.data, ssrc.diagnostic)
         if isinstance(definition, dict) and file is None:
             prefix = path + ("definition",)
-            return SchemaDoc(definition, lambda p, m, h=None: self.src.diagnostic(
-                prefix + tuple(p), m, h))
+            return SchemaDoc(
+                definition, lambda p, m, h=None: self.src.diagnostic(prefix + tuple(p), m, h)
+            )
         if isinstance(definition, str) and file is None:
             try:
                 data = json.loads(definition)
             except json.JSONDecodeError as e:
-                self.add(path + ("definition",), f"the schema is not valid JSON: {e.msg} at "
-                         f"line {e.lineno} column {e.colno} of the definition",
-                         "write the definition as a YAML mapping or as valid JSON")
+                self.add(
+                    path + ("definition",),
+                    f"the schema is not valid JSON: {e.msg} at "
+                    f"line {e.lineno} column {e.colno} of the definition",
+                    "write the definition as a YAML mapping or as valid JSON",
+                )
                 return None
             prefix = path + ("definition",)
             return SchemaDoc(data, lambda p, m, h=None: self.src.diagnostic(prefix, m, h))
@@ -211,31 +246,46 @@ class Checker:
             if avro.canonical_dataset_type(dtype) != dtype or not isinstance(ds, dict):
                 continue  # the model check reports unknown types and wrong shapes
             if domain and dtype in ("Actions", "Action_Interactions"):
-                self.add(path, f"a {domain} domain dataset group cannot have an {dtype} "
-                         "dataset", "remove it, or use a custom dataset group (no domain)",
-                         key=True)
+                self.add(
+                    path,
+                    f"{a_or_an(domain)} domain dataset group cannot have {a_or_an(dtype)} dataset",
+                    "remove it, or use a custom dataset group (no domain)",
+                    key=True,
+                )
             name = ds.get("name")
             if name is None and group_name:
                 name = f"{group_name}-{dtype.lower().replace('_', '-')}"
                 if len(name) > NAME_MAX:
-                    self.add(path, f"the default dataset name {name!r} is longer than "
-                             f"{NAME_MAX} characters", "set `name:` for this dataset", key=True)
+                    self.add(
+                        path,
+                        f"the default dataset name {name!r} is longer than {NAME_MAX} characters",
+                        "set `name:` for this dataset",
+                        key=True,
+                    )
                     name = None
             else:
                 self.name(path + ("name",), name)
             if isinstance(name, str):
                 if name in dataset_names:
-                    self.add(path + ("name",), f"dataset name {name!r} is already used by "
-                             f"{'.'.join(dataset_names[name])}", "give each dataset its own name")
+                    self.add(
+                        path + ("name",),
+                        f"dataset name {name!r} is already used by {'.'.join(dataset_names[name])}",
+                        "give each dataset its own name",
+                    )
                 dataset_names.setdefault(name, path)
             schema = ds.get("schema")
             if isinstance(schema, str):
                 if schema not in schema_names:
                     hint = _did_you_mean(schema, schema_names) or (
-                        "declare it under `schemas:`" if not schema_names else
-                        "declared schemas: " + ", ".join(schema_names))
-                    self.add(path + ("schema",), f"schema {schema!r} is not declared under "
-                             "`schemas`", hint)
+                        "declare it under `schemas:`"
+                        if not schema_names
+                        else "declared schemas: " + ", ".join(schema_names)
+                    )
+                    self.add(
+                        path + ("schema",),
+                        f"schema {schema!r} is not declared under `schemas`",
+                        hint,
+                    )
                 else:
                     types[dtype] = schema
                     doc = self.schema_docs.get(schema)
@@ -244,8 +294,11 @@ class Checker:
                         general = {p.path for p in avro.schema_problems(doc.data)}
                         for p in avro.schema_problems(doc.data, dtype, domain):
                             if p.path not in general or p.path == ("fields",):
-                                self.out.append(doc.diag(
-                                    p.path, p.message + f" (used by datasets.{dtype})", p.hint))
+                                self.out.append(
+                                    doc.diag(
+                                        p.path, p.message + f" (used by datasets.{dtype})", p.hint
+                                    )
+                                )
             imports = ds.get("imports")
             if isinstance(imports, list):
                 for i, imp in enumerate(imports):
@@ -259,39 +312,61 @@ class Checker:
         self.name(path + ("name",), name, limit=IMPORT_NAME_MAX, what="import name")
         if isinstance(name, str):
             if name in seen:
-                self.add(path + ("name",), f"import name {name!r} is already used at "
-                         f"{dotted(seen[name])}", "give each import its own name")
+                self.add(
+                    path + ("name",),
+                    f"import name {name!r} is already used at {dotted(seen[name])}",
+                    "give each import its own name",
+                )
             seen.setdefault(name, path)
-        members = shapes.service_model("personalize").operation_model(
-            "CreateDatasetImportJob").input_shape.members
+        members = (
+            shapes.service_model("personalize")
+            .operation_model("CreateDatasetImportJob")
+            .input_shape.members
+        )
         loc = imp.get("dataLocation")
         if isinstance(loc, str):
             if not loc.startswith("s3://") or len(loc) <= 5 or loc[5:].startswith("/"):
-                self.add(path + ("dataLocation",), f"dataLocation {loc!r} is not an s3:// URI",
-                         "write s3://bucket/key.csv, or s3://bucket/prefix/ for a folder")
+                self.add(
+                    path + ("dataLocation",),
+                    f"dataLocation {loc!r} is not an s3:// URI",
+                    "write s3://bucket/key.csv, or s3://bucket/prefix/ for a folder",
+                )
             elif "/" not in loc[5:]:
-                self.add(path + ("dataLocation",), f"dataLocation {loc!r} names a bucket but no "
-                         "object", "add the key: s3://bucket/key.csv or s3://bucket/prefix/")
+                self.add(
+                    path + ("dataLocation",),
+                    f"dataLocation {loc!r} names a bucket but no object",
+                    "add the key: s3://bucket/key.csv or s3://bucket/prefix/",
+                )
             elif len(loc) > 256:
-                self.add(path + ("dataLocation",), f"dataLocation is {len(loc)} characters long; "
-                         "the limit is 256")
+                self.add(
+                    path + ("dataLocation",),
+                    f"dataLocation is {len(loc)} characters long; the limit is 256",
+                )
         role = imp.get("roleArn")
         if isinstance(role, str):
             for p in shapes.validate(members["roleArn"], role):
-                self.add(path + ("roleArn",), p.message.replace("Member must", "must"),
-                         "use arn:aws:iam::<12-digit account>:role/<name>")
+                self.add(
+                    path + ("roleArn",),
+                    p.message.replace("Member must", "must"),
+                    "use arn:aws:iam::<12-digit account>:role/<name>",
+                )
         upload = imp.get("uploadFrom")
         if isinstance(upload, str):
             target = (self.base_dir / upload).resolve()
             if not target.is_file():
                 what = "is a folder" if target.is_dir() else "does not exist"
-                self.add(path + ("uploadFrom",), f"uploadFrom file {upload!r} {what} "
-                         f"(looked for {_shown_path(target)})",
-                         "give the path of a CSV file, relative to the manifest's folder")
+                self.add(
+                    path + ("uploadFrom",),
+                    f"uploadFrom file {upload!r} {what} (looked for {_shown_path(target)})",
+                    "give the path of a CSV file, relative to the manifest's folder",
+                )
             if isinstance(loc, str) and loc.endswith("/"):
-                self.add(path + ("dataLocation",), "with uploadFrom, dataLocation must name one "
-                         "object, not a prefix ending in '/'",
-                         "write the full key, e.g. s3://bucket/prefix/data.csv")
+                self.add(
+                    path + ("dataLocation",),
+                    "with uploadFrom, dataLocation must name one "
+                    "object, not a prefix ending in '/'",
+                    "write the full key, e.g. s3://bucket/prefix/data.csv",
+                )
         self.tags(path + ("tags",), imp.get("tags"))
 
     def check_solutions(self, dataset_types: dict[str, str]) -> None:
@@ -311,35 +386,60 @@ class Checker:
             config = sol.get("solutionConfig")
             self.shape(path + ("solutionConfig",), "SolutionConfig", config)
             if sol.get("autoTrainingConfig") is not None:
-                self.shape(path + ("autoTrainingConfig",), "AutoTrainingConfig",
-                           sol["autoTrainingConfig"])
+                self.shape(
+                    path + ("autoTrainingConfig",), "AutoTrainingConfig", sol["autoTrainingConfig"]
+                )
                 if isinstance(config, dict) and "autoTrainingConfig" in config:
-                    self.add(path + ("autoTrainingConfig",), "autoTrainingConfig is given twice: "
-                             "here and in solutionConfig", "keep one of them")
+                    self.add(
+                        path + ("autoTrainingConfig",),
+                        "autoTrainingConfig is given twice: here and in solutionConfig",
+                        "keep one of them",
+                    )
                 if sol.get("performAutoTraining") is not True:
-                    self.add(path + ("autoTrainingConfig",), "autoTrainingConfig has no effect "
-                             "unless performAutoTraining is true",
-                             "set performAutoTraining: true, or remove autoTrainingConfig")
+                    self.add(
+                        path + ("autoTrainingConfig",),
+                        "autoTrainingConfig has no effect unless performAutoTraining is true",
+                        "set performAutoTraining: true, or remove autoTrainingConfig",
+                    )
             if entry is None:
                 continue
-            needs = "Action_Interactions" if entry.recipe_type == recipes.PERSONALIZED_ACTIONS \
+            needs = (
+                "Action_Interactions"
+                if entry.recipe_type == recipes.PERSONALIZED_ACTIONS
                 else "Interactions"
+            )
             if needs not in dataset_types and "datasets" in self.data:
-                self.add(path + ("recipe",), f"recipe {entry.name} trains on an {needs} dataset, "
-                         "and the manifest declares none", f"add datasets.{needs}")
+                self.add(
+                    path + ("recipe",),
+                    f"recipe {entry.name} trains on an {needs} dataset, "
+                    "and the manifest declares none",
+                    f"add datasets.{needs}",
+                )
             training = sol.get("training")
-            if isinstance(training, dict) and training.get("trainingMode") == "UPDATE" and \
-                    entry.name != "aws-user-personalization":
-                self.add(path + ("training", "trainingMode"), "trainingMode UPDATE is only "
-                         f"available for aws-user-personalization, not {entry.name}",
-                         "use trainingMode: FULL")
+            if (
+                isinstance(training, dict)
+                and training.get("trainingMode") == "UPDATE"
+                and entry.name != "aws-user-personalization"
+            ):
+                self.add(
+                    path + ("training", "trainingMode"),
+                    "trainingMode UPDATE is only "
+                    f"available for aws-user-personalization, not {entry.name}",
+                    "use trainingMode: FULL",
+                )
             if sol.get("performIncrementalUpdate") and entry.name != "aws-semantic-similarity":
-                self.add(path + ("performIncrementalUpdate",), "performIncrementalUpdate is only "
-                         f"available for aws-semantic-similarity, not {entry.name}",
-                         "remove performIncrementalUpdate")
+                self.add(
+                    path + ("performIncrementalUpdate",),
+                    "performIncrementalUpdate is only "
+                    f"available for aws-semantic-similarity, not {entry.name}",
+                    "remove performIncrementalUpdate",
+                )
             if sol.get("performHPO") is True and entry.name == "aws-next-best-action":
-                self.add(path + ("performHPO",), "aws-next-best-action does not support "
-                         "hyperparameter optimisation", "set performHPO: false")
+                self.add(
+                    path + ("performHPO",),
+                    "aws-next-best-action does not support hyperparameter optimisation",
+                    "set performHPO: false",
+                )
             self.tags(path + ("tags",), sol.get("tags"))
 
     def check_campaigns(self) -> None:
@@ -354,42 +454,63 @@ class Checker:
             if isinstance(sol_name, str):
                 if sol_name not in solutions:
                     hint = _did_you_mean(sol_name, list(solutions)) or (
-                        "declared solutions: " + ", ".join(solutions) if solutions
-                        else "declare it under `solutions:`")
-                    self.add(path + ("solution",), f"solution {sol_name!r} is not declared "
-                             "under `solutions`", hint)
+                        "declared solutions: " + ", ".join(solutions)
+                        if solutions
+                        else "declare it under `solutions:`"
+                    )
+                    self.add(
+                        path + ("solution",),
+                        f"solution {sol_name!r} is not declared under `solutions`",
+                        hint,
+                    )
                 elif isinstance(solutions[sol_name], dict) and isinstance(
-                        solutions[sol_name].get("recipe"), str):
+                    solutions[sol_name].get("recipe"), str
+                ):
                     entry = recipes.lookup(solutions[sol_name]["recipe"])
             if entry is not None and entry.recipe_type == recipes.USER_SEGMENTATION:
-                self.add(path + ("solution",), f"solution {sol_name!r} uses {entry.name}, a "
-                         "USER_SEGMENTATION recipe that serves batch segment jobs only; a "
-                         "campaign cannot deploy it", "remove the campaign, or pick another recipe")
+                self.add(
+                    path + ("solution",),
+                    f"solution {sol_name!r} uses {entry.name}, a "
+                    "USER_SEGMENTATION recipe that serves batch segment jobs only; a "
+                    "campaign cannot deploy it",
+                    "remove the campaign, or pick another recipe",
+                )
             config = camp.get("campaignConfig")
             self.shape(path + ("campaignConfig",), "CampaignConfig", config)
             if isinstance(config, dict):
                 self.check_campaign_config(path + ("campaignConfig",), config, entry)
             self.tags(path + ("tags",), camp.get("tags"))
 
-    def check_campaign_config(self, path: tuple, config: dict,
-                              entry: recipes.Recipe | None) -> None:
+    def check_campaign_config(
+        self, path: tuple, config: dict, entry: recipes.Recipe | None
+    ) -> None:
         if config.get("syncWithLatestSolutionVersion"):
-            self.add(path + ("syncWithLatestSolutionVersion",), "syncWithLatestSolutionVersion "
-                     "is not supported: preconcile moves the campaign to each new version itself",
-                     "remove it; apply updates the campaign after training")
+            self.add(
+                path + ("syncWithLatestSolutionVersion",),
+                "syncWithLatestSolutionVersion "
+                "is not supported: preconcile moves the campaign to each new version itself",
+                "remove it; apply updates the campaign after training",
+            )
         explore = config.get("itemExplorationConfig")
         if isinstance(explore, dict):
             if entry is not None and entry.name != "aws-user-personalization":
-                self.add(path + ("itemExplorationConfig",), "itemExplorationConfig only applies "
-                         f"to aws-user-personalization, not {entry.name}",
-                         "remove itemExplorationConfig")
+                self.add(
+                    path + ("itemExplorationConfig",),
+                    "itemExplorationConfig only applies "
+                    f"to aws-user-personalization, not {entry.name}",
+                    "remove itemExplorationConfig",
+                )
             bounds = {"explorationWeight": (0.0, 1.0), "explorationItemAgeCutOff": (1.0, None)}
             for k, v in explore.items():
                 kpath = path + ("itemExplorationConfig", k)
                 if k not in bounds:
-                    self.add(kpath, f"unknown itemExplorationConfig key {k!r}",
-                             _did_you_mean(k, list(bounds)) or
-                             "use explorationWeight or explorationItemAgeCutOff", key=True)
+                    self.add(
+                        kpath,
+                        f"unknown itemExplorationConfig key {k!r}",
+                        _did_you_mean(k, list(bounds))
+                        or "use explorationWeight or explorationItemAgeCutOff",
+                        key=True,
+                    )
                     continue
                 if not isinstance(v, str):
                     continue
@@ -400,8 +521,7 @@ class Checker:
                     continue
                 low, high = bounds[k]
                 if number < low or (high is not None and number > high):
-                    span = f"between {low:g} and {high:g}" if high is not None else \
-                        f"at least {low:g}"
+                    span = (
+                        f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+                    )
                     self.add(kpath, f"{k} must be {span}, not {v}")
-
-

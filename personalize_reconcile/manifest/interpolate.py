@@ -25,9 +25,12 @@ class Unresolved(tuple):
     """(path, message, hint) of a reference that could not be resolved."""
 
 
-def interpolate(data: Any, variables: Mapping[str, Any],
-                environ: Mapping[str, str] | None = None,
-                skip: tuple[PathPart, ...] | None = None) -> tuple[Any, list[Unresolved]]:
+def interpolate(
+    data: Any,
+    variables: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    skip: tuple[PathPart, ...] | None = None,
+) -> tuple[Any, list[Unresolved]]:
     """Return ``data`` with every reference replaced, and the references left unresolved.
 
     Args:
@@ -63,27 +66,44 @@ def interpolate(data: Any, variables: Mapping[str, Any],
             name = ref[4:]
             if name in env:
                 return True, env[name]
-            problems.append(Unresolved((path, f"environment variable {name!r} is not set",
-                                        f"export {name}=... before running, or use a manifest "
-                                        "variable with a default")))
+            problems.append(
+                Unresolved(
+                    (
+                        path,
+                        f"environment variable {name!r} is not set",
+                        f"export {name}=... before running, or use a manifest "
+                        "variable with a default",
+                    )
+                )
+            )
             return False, None
         if not _VAR_NAME.fullmatch(ref):
-            problems.append(Unresolved((path, f"'${{{ref}}}' is not a valid reference",
-                                        "write ${name} for a variable, ${env:NAME} for the "
-                                        "environment, or $${ for a literal '${'")))
+            problems.append(
+                Unresolved(
+                    (
+                        path,
+                        f"'${{{ref}}}' is not a valid reference",
+                        "write ${name} for a variable, ${env:NAME} for the "
+                        "environment, or $${ for a literal '${'",
+                    )
+                )
+            )
             return False, None
         if ref in variables:
             return True, variables[ref]
         close = difflib.get_close_matches(ref, list(variables), n=1, cutoff=0.6)
         hint = (f"did you mean ${{{close[0]}}}? " if close else "") + (
-            f"define it under variables: or pass --var {ref}=VALUE")
+            f"define it under variables: or pass --var {ref}=VALUE"
+        )
         problems.append(Unresolved((path, f"variable {ref!r} is not set", hint)))
         return False, None
 
     def walk(node: Any, path: tuple) -> Any:
         if isinstance(node, dict):
-            return {k: (v if skip and path + (k,) == skip else walk(v, path + (k,)))
-                    for k, v in node.items()}
+            return {
+                k: (v if skip and path + (k,) == skip else walk(v, path + (k,)))
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [walk(v, path + (i,)) for i, v in enumerate(node)]
         if isinstance(node, str) and "${" in node:
@@ -93,9 +113,11 @@ def interpolate(data: Any, variables: Mapping[str, Any],
     return walk(data, ()), problems
 
 
-def resolve_variables(declared: Mapping[str, Any], overrides: Mapping[str, str],
-                      environ: Mapping[str, str] | None = None
-                      ) -> tuple[dict[str, Any], list[Unresolved]]:
+def resolve_variables(
+    declared: Mapping[str, Any],
+    overrides: Mapping[str, str],
+    environ: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], list[Unresolved]]:
     """Merge the manifest's ``variables`` with ``--var`` overrides; ``${env:NAME}`` inside a
     declared default is resolved too. Returns ``(variables, problems)`` with paths under
     ``("variables", name)``."""

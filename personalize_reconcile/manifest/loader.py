@@ -59,8 +59,11 @@ def parse_var(text: str) -> tuple[str, str]:
     return name.strip(), value
 
 
-def load_manifest(path: str | Path, variables: Mapping[str, str] | None = None,
-                  environ: Mapping[str, str] | None = None) -> LoadedManifest:
+def load_manifest(
+    path: str | Path,
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedManifest:
     """Load, interpolate and validate the manifest at ``path``.
 
     Args:
@@ -76,14 +79,27 @@ def load_manifest(path: str | Path, variables: Mapping[str, str] | None = None,
         src = read_source(path)
     except SourceError as e:
         raise ManifestError([e.diagnostic]) from None
+    if src.data is None:
+        raise ManifestError(
+            [src.diagnostic((), "the manifest is empty", "start from examples/workshop.yaml")]
+        )
     if not isinstance(src.data, dict):
-        raise ManifestError([src.diagnostic((), "a manifest must be a YAML mapping "
-                             "(version:, name:, datasetGroup:, ...)",
-                             "start from examples/workshop.yaml")])
+        raise ManifestError(
+            [
+                src.diagnostic(
+                    (),
+                    "a manifest must be a YAML mapping (version:, name:, datasetGroup:, ...)",
+                    "start from examples/workshop.yaml",
+                )
+            ]
+        )
     diags: list[Diagnostic] = []
     declared = src.data.get("variables")
-    declared = {k: v for k, v in declared.items() if not isinstance(v, (dict, list))} \
-        if isinstance(declared, dict) else {}
+    declared = (
+        {k: v for k, v in declared.items() if not isinstance(v, (dict, list))}
+        if isinstance(declared, dict)
+        else {}
+    )
     values, problems = resolve_variables(declared, dict(variables or {}), environ)
     data, more = interpolate(src.data, values, environ, skip=("variables",))
     for p_path, message, hint in problems + more:
@@ -99,8 +115,9 @@ def load_manifest(path: str | Path, variables: Mapping[str, str] | None = None,
     diags.extend(checker.run())
     if diags or model is None:
         raise ManifestError(_unique(diags))
-    return LoadedManifest(path, base_dir, model,
-                          {n: d.data for n, d in checker.schema_docs.items()}, values)
+    return LoadedManifest(
+        path, base_dir, model, {n: d.data for n, d in checker.schema_docs.items()}, values
+    )
 
 
 def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -114,8 +131,15 @@ def _unique(diags: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _type(value: Any) -> str:
-    return {str: "a string", int: "a number", float: "a number", bool: "a boolean",
-            dict: "a mapping", list: "a list", type(None): "empty"}.get(type(value), "a value")
+    return {
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+        dict: "a mapping",
+        list: "a list",
+        type(None): "empty",
+    }.get(type(value), "a value")
 
 
 def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[Diagnostic]:
@@ -150,8 +174,11 @@ def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[D
             allowed = _allowed_keys(path[:-1])
             close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
             message = f"unknown key {last!r}"
-            hint = f"did you mean {close[0]!r}?" if close else (
-                "allowed keys here: " + ", ".join(allowed) if allowed else None)
+            hint = (
+                f"did you mean {close[0]!r}?"
+                if close
+                else ("allowed keys here: " + ", ".join(allowed) if allowed else None)
+            )
             key = True
         elif kind == "literal_error":
             expected = err["ctx"]["expected"]
@@ -159,7 +186,7 @@ def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[D
         elif kind == "string_type":
             message = f"must be a string, not {_type(value)}"
             if isinstance(value, (int, float, bool)):
-                hint = f"quote it: \"{value}\""
+                hint = f'quote it: "{value}"'
         elif kind in ("int_parsing", "int_type", "int_from_float"):
             message = f"must be a whole number, not {value!r}"
         elif kind in ("bool_parsing", "bool_type"):
@@ -197,8 +224,14 @@ def _allowed_keys(path: tuple) -> list[str]:
                 node = root["$defs"][node["$ref"].split("/")[-1]]
             elif "anyOf" in node:
                 options = [deref(o) for o in node["anyOf"]]
-                node = next((o for o in options if o.get("type") in ("object", "array")
-                             or "properties" in o), options[0])
+                node = next(
+                    (
+                        o
+                        for o in options
+                        if o.get("type") in ("object", "array") or "properties" in o
+                    ),
+                    options[0],
+                )
             else:
                 return node
 

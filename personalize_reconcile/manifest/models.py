@@ -20,14 +20,23 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 Tags = dict[str, str]
-_TAGS = Field(default_factory=dict, description=(
-    "Tags for the resource (key 1-128 characters, value 0-256). preconcile adds "
-    "`preconcile:manifest=<name>` itself."))
+_TAGS = Field(
+    default_factory=dict,
+    description=(
+        "Tags for the resource (key 1-128 characters, value 0-256). preconcile adds "
+        "`preconcile:manifest=<name>` itself."
+    ),
+)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True,
-                              validate_by_alias=True, serialize_by_alias=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        alias_generator=to_camel,
+        populate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+    )
 
 
 class DatasetGroup(_Model):
@@ -35,20 +44,30 @@ class DatasetGroup(_Model):
 
     name: str = Field(description="Dataset group name: 1-63 letters, digits, '-' or '_'.")
     domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = Field(
-        None, description="Domain of a domain dataset group; leave out for a custom group.")
+        None, description="Domain of a domain dataset group; leave out for a custom group."
+    )
     kms_key_arn: str | None = Field(None, description="KMS key that encrypts the group's data.")
-    role_arn: str | None = Field(None, description=(
-        "IAM role Personalize assumes to use the KMS key (only together with kmsKeyArn)."))
+    role_arn: str | None = Field(
+        None,
+        description=(
+            "IAM role Personalize assumes to use the KMS key (only together with kmsKeyArn)."
+        ),
+    )
     tags: Tags = _TAGS
 
 
 class Schema(_Model):
     """An Avro schema (CreateSchema): from a file or written inline, exactly one of the two."""
 
-    file: str | None = Field(None, description=(
-        "Path of an Avro schema file (.avsc, JSON), relative to the manifest's folder."))
-    definition: dict[str, Any] | str | None = Field(None, description=(
-        "The Avro schema inline, as a mapping or a JSON string."))
+    file: str | None = Field(
+        None,
+        description=(
+            "Path of an Avro schema file (.avsc, JSON), relative to the manifest's folder."
+        ),
+    )
+    definition: dict[str, Any] | str | None = Field(
+        None, description=("The Avro schema inline, as a mapping or a JSON string.")
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Schema:
@@ -64,30 +83,47 @@ class Import(_Model):
     data is never imported twice and changed data is imported once.
     """
 
-    name: str = Field(description=(
-        "Base name of the import job: 1-54 letters, digits, '-' or '_' (a 9-character "
-        "content fingerprint is appended)."))
-    data_location: str = Field(description=(
-        "s3://bucket/key.csv of one file, or s3://bucket/prefix/ for every file under it."))
-    upload_from: str | None = Field(None, description=(
-        "A local CSV file (relative to the manifest) uploaded to dataLocation first, only "
-        "when its content differs from what is there."))
+    name: str = Field(
+        description=(
+            "Base name of the import job: 1-54 letters, digits, '-' or '_' (a 9-character "
+            "content fingerprint is appended)."
+        )
+    )
+    data_location: str = Field(
+        description=(
+            "s3://bucket/key.csv of one file, or s3://bucket/prefix/ for every file under it."
+        )
+    )
+    upload_from: str | None = Field(
+        None,
+        description=(
+            "A local CSV file (relative to the manifest) uploaded to dataLocation first, only "
+            "when its content differs from what is there."
+        ),
+    )
     role_arn: str | None = Field(None, description="IAM role Personalize uses to read the data.")
-    import_mode: Literal["FULL", "INCREMENTAL"] = Field("FULL", description=(
-        "FULL replaces the dataset's bulk data; INCREMENTAL adds and replaces records."))
-    publish_attribution_metrics_to_s3: bool | None = Field(None, description=(
-        "Publish metric attribution results for this import to S3."))
+    import_mode: Literal["FULL", "INCREMENTAL"] = Field(
+        "FULL",
+        description=(
+            "FULL replaces the dataset's bulk data; INCREMENTAL adds and replaces records."
+        ),
+    )
+    publish_attribution_metrics_to_s3: bool | None = Field(
+        None, description=("Publish metric attribution results for this import to S3.")
+    )
     tags: Tags = _TAGS
 
 
 class Dataset(_Model):
     """A dataset of the group (CreateDataset); its type is the key it is written under."""
 
-    name: str | None = Field(None, description=(
-        "Dataset name; defaults to `<dataset group>-<type in lower case>`."))
+    name: str | None = Field(
+        None, description=("Dataset name; defaults to `<dataset group>-<type in lower case>`.")
+    )
     schema_name: str = Field(alias="schema", description="Name of a schema under `schemas`.")
-    imports: list[Import] = Field(default_factory=list, description=(
-        "Bulk imports, applied in order."))
+    imports: list[Import] = Field(
+        default_factory=list, description=("Bulk imports, applied in order.")
+    )
     tags: Tags = _TAGS
 
 
@@ -102,40 +138,68 @@ class Datasets(_Model):
 
     def by_type(self) -> dict[str, Dataset]:
         """Return the declared datasets keyed by API dataset type, in declaration order."""
-        return {info.alias: d for f, info in type(self).model_fields.items()
-                if (d := getattr(self, f)) is not None}
+        return {
+            info.alias: d
+            for f, info in type(self).model_fields.items()
+            if (d := getattr(self, f)) is not None
+        }
 
 
 class TrainingPolicy(_Model):
     """When apply trains a new solution version."""
 
-    training_mode: Literal["FULL", "UPDATE"] = Field("FULL", description=(
-        "trainingMode of new versions. UPDATE only for aws-user-personalization, once a FULL "
-        "version exists."))
-    retrain: Literal["onChange", "ifMissing"] = Field("onChange", description=(
-        "onChange: train a new version when the data or the solution's configuration changed "
-        "since the active one. ifMissing: only when there is no active version."))
+    training_mode: Literal["FULL", "UPDATE"] = Field(
+        "FULL",
+        description=(
+            "trainingMode of new versions. UPDATE only for aws-user-personalization, once a FULL "
+            "version exists."
+        ),
+    )
+    retrain: Literal["onChange", "ifMissing"] = Field(
+        "onChange",
+        description=(
+            "onChange: train a new version when the data or the solution's configuration changed "
+            "since the active one. ifMissing: only when there is no active version."
+        ),
+    )
 
 
 class Solution(_Model):
     """A solution (CreateSolution) and the policy for training its versions."""
 
-    recipe: str = Field(description=(
-        "Recipe short name (aws-user-personalization-v2) or ARN "
-        "(arn:aws:personalize:::recipe/...)."))
-    perform_hpo: bool = Field(False, alias="performHPO", description=(
-        "Hyperparameter optimisation when training."))
-    perform_auto_training: bool = Field(False, description=(
-        "Let the service train new versions on a schedule. preconcile sends false unless "
-        "this is true (the service's own default is true, which costs money)."))
-    perform_incremental_update: bool | None = Field(None, description=(
-        "Incremental updates (aws-semantic-similarity only)."))
-    auto_training_config: dict[str, Any] | None = Field(None, description=(
-        "Shorthand for solutionConfig.autoTrainingConfig, e.g. "
-        "{schedulingExpression: 'rate(7 days)'}."))
+    recipe: str = Field(
+        description=(
+            "Recipe short name (aws-user-personalization-v2) or ARN "
+            "(arn:aws:personalize:::recipe/...)."
+        )
+    )
+    perform_hpo: bool = Field(
+        False, alias="performHPO", description=("Hyperparameter optimisation when training.")
+    )
+    perform_auto_training: bool = Field(
+        False,
+        description=(
+            "Let the service train new versions on a schedule. preconcile sends false unless "
+            "this is true (the service's own default is true, which costs money)."
+        ),
+    )
+    perform_incremental_update: bool | None = Field(
+        None, description=("Incremental updates (aws-semantic-similarity only).")
+    )
+    auto_training_config: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Shorthand for solutionConfig.autoTrainingConfig, e.g. "
+            "{schedulingExpression: 'rate(7 days)'}."
+        ),
+    )
     event_type: str | None = Field(None, description="Train only on this event type.")
-    solution_config: dict[str, Any] | None = Field(None, description=(
-        "Passed through as CreateSolution's solutionConfig; checked against the service model."))
+    solution_config: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Passed through as CreateSolution's solutionConfig; checked against the service model."
+        ),
+    )
     training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     tags: Tags = _TAGS
 
@@ -144,10 +208,15 @@ class Campaign(_Model):
     """A campaign serving a solution's active version (CreateCampaign)."""
 
     solution: str = Field(description="Name of a solution under `solutions`.")
-    min_provisioned_tps: int = Field(1, alias="minProvisionedTPS", ge=1, description=(
-        "Minimum provisioned transactions per second (TPS), at least 1."))
-    campaign_config: dict[str, Any] | None = Field(None, description=(
-        "Passed through as campaignConfig; checked against the service model."))
+    min_provisioned_tps: int = Field(
+        1,
+        alias="minProvisionedTPS",
+        ge=1,
+        description=("Minimum provisioned transactions per second (TPS), at least 1."),
+    )
+    campaign_config: dict[str, Any] | None = Field(
+        None, description=("Passed through as campaignConfig; checked against the service model.")
+    )
     tags: Tags = _TAGS
 
 
@@ -155,18 +224,24 @@ class Manifest(_Model):
     """A preconcile manifest: one dataset group and everything in it."""
 
     version: Literal[1] = Field(description="Manifest format version; 1.")
-    name: str = Field(description=(
-        "Manifest id, used in the ownership tag preconcile:manifest=<name>."))
-    variables: dict[str, str | int | float | bool] = Field(default_factory=dict, description=(
-        "Defaults for ${name} references; --var name=value overrides them."))
+    name: str = Field(
+        description=("Manifest id, used in the ownership tag preconcile:manifest=<name>.")
+    )
+    variables: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        description=("Defaults for ${name} references; --var name=value overrides them."),
+    )
     dataset_group: DatasetGroup
-    schemas: dict[str, Schema] = Field(default_factory=dict, description=(
-        "Avro schemas by schema name."))
+    schemas: dict[str, Schema] = Field(
+        default_factory=dict, description=("Avro schemas by schema name.")
+    )
     datasets: Datasets = Field(default_factory=Datasets)
-    solutions: dict[str, Solution] = Field(default_factory=dict, description=(
-        "Solutions by solution name."))
-    campaigns: dict[str, Campaign] = Field(default_factory=dict, description=(
-        "Campaigns by campaign name."))
+    solutions: dict[str, Solution] = Field(
+        default_factory=dict, description=("Solutions by solution name.")
+    )
+    campaigns: dict[str, Campaign] = Field(
+        default_factory=dict, description=("Campaigns by campaign name.")
+    )
 
 
 def json_schema() -> dict[str, Any]:

@@ -52,8 +52,15 @@ class Source:
             p = p[:-1]
         return self.values.get((), (1, 1))
 
-    def diagnostic(self, path: Path_, message: str, hint: str | None = None, *,
-                   key: bool = False, prefix: Path_ = ()) -> Diagnostic:
+    def diagnostic(
+        self,
+        path: Path_,
+        message: str,
+        hint: str | None = None,
+        *,
+        key: bool = False,
+        prefix: Path_ = (),
+    ) -> Diagnostic:
         """Build a :class:`Diagnostic` for ``path`` in this document; ``prefix`` is put in
         front of the dotted path shown to the user (not used for the position)."""
         line, col = self.position(path, key=key)
@@ -83,14 +90,24 @@ def read_source(path: Path, shown_as: str | None = None) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourceError(Diagnostic(shown, 0, 0, "", "file not found",
-                                     "check the path (relative paths start at the manifest's "
-                                     "folder)")) from None
+        raise SourceError(
+            Diagnostic(
+                shown,
+                0,
+                0,
+                "",
+                "file not found",
+                "check the path (relative paths start at the manifest's folder)",
+            )
+        ) from None
     except IsADirectoryError:
         raise SourceError(Diagnostic(shown, 0, 0, "", "is a directory, not a file")) from None
     except UnicodeDecodeError as e:
-        raise SourceError(Diagnostic(shown, 0, 0, "", f"is not UTF-8 text (byte {e.start})",
-                                     "save the file as UTF-8")) from None
+        raise SourceError(
+            Diagnostic(
+                shown, 0, 0, "", f"is not UTF-8 text (byte {e.start})", "save the file as UTF-8"
+            )
+        ) from None
     except OSError as e:
         raise SourceError(Diagnostic(shown, 0, 0, "", f"cannot be read: {e.strerror}")) from None
     return parse_source(text, shown)
@@ -110,8 +127,10 @@ def parse_source(text: str, shown_as: str) -> Source:
             problem = problem.split(" with value")[0]
         else:
             hint = "check indentation, colons and quoting around this place"
-        raise SourceError(Diagnostic(shown_as, line, col, "", f"invalid YAML: {problem}",
-                                     hint)) from None
+        kind = "JSON" if shown_as.endswith((".avsc", ".json")) else "YAML"
+        raise SourceError(
+            Diagnostic(shown_as, line, col, "", f"invalid {kind}: {problem}", hint)
+        ) from None
     except YAMLError as e:
         raise SourceError(Diagnostic(shown_as, 0, 0, "", f"invalid YAML: {e}")) from None
     src = Source(shown_as, None)
@@ -120,7 +139,24 @@ def parse_source(text: str, shown_as: str) -> Source:
     return src
 
 
+def _refuse_tag(tag: str, path: Path_, src: Source) -> None:
+    line, col = src.position(path)
+    raise SourceError(
+        Diagnostic(
+            src.file,
+            line,
+            col,
+            dotted(path),
+            f"explicit YAML tag {tag} is not allowed",
+            "remove the tag; write the value as plain YAML",
+        )
+    )
+
+
 def _plain(node: Any, path: Path_, src: Source) -> Any:
+    tag = getattr(getattr(node, "tag", None), "value", None)
+    if tag is not None and isinstance(node, (CommentedMap, CommentedSeq, TaggedScalar)):
+        _refuse_tag(tag, path, src)
     if isinstance(node, CommentedMap):
         out = {}
         for k, v in node.items():
@@ -140,10 +176,7 @@ def _plain(node: Any, path: Path_, src: Source) -> Any:
             out_l.append(_plain(v, path + (i,), src))
         return out_l
     if isinstance(node, TaggedScalar):
-        line, col = src.position(path)
-        raise SourceError(Diagnostic(src.file, line, col, dotted(path),
-                                     f"explicit YAML tag {node.tag.value} is not allowed",
-                                     "remove the tag; write the value as plain YAML"))
+        _refuse_tag(str(node.tag.value), path, src)
     if isinstance(node, bool) or node is None:
         return node
     if isinstance(node, int):

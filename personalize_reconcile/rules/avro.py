@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from personalize_reconcile.rules.problems import Problem
+from personalize_reconcile.rules.problems import Problem, a_or_an
 
 PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 """Field types Personalize accepts, besides ``null`` in a union (reference §4)."""
@@ -63,26 +63,48 @@ _FN = frozenset({"float", "null"})
 _TYPE_RULES: dict[str, tuple[dict, dict, int, bool]] = {
     "Interactions": (
         {"USER_ID": (_S,), "ITEM_ID": (_S,), "TIMESTAMP": (_L,)},
-        {"EVENT_TYPE": (_S,), "EVENT_VALUE": (frozenset({"float"}), _FN),
-         "IMPRESSION": (_S, _SN), "RECOMMENDATION_ID": (_S, _SN),
-         "EVENT_ATTRIBUTION_SOURCE": (_S, _SN)},
-        5, False),
+        {
+            "EVENT_TYPE": (_S,),
+            "EVENT_VALUE": (frozenset({"float"}), _FN),
+            "IMPRESSION": (_S, _SN),
+            "RECOMMENDATION_ID": (_S, _SN),
+            "EVENT_ATTRIBUTION_SOURCE": (_S, _SN),
+        },
+        5,
+        False,
+    ),
     "Users": ({"USER_ID": (_S,)}, {}, 25, True),
     "Items": ({"ITEM_ID": (_S,)}, {"CREATION_TIMESTAMP": (_L,)}, 100, True),
     "Actions": (
         {"ACTION_ID": (_S,)},
-        {"CREATION_TIMESTAMP": (_L,), "VALUE": (_L, _LN), "TYPE": (_S, _SN),
-         "EXPIRATION_TIMESTAMP": (_L, _LN), "REPEAT_FREQUENCY": (_L, _LN)},
-        10, True),
+        {
+            "CREATION_TIMESTAMP": (_L,),
+            "VALUE": (_L, _LN),
+            "TYPE": (_S, _SN),
+            "EXPIRATION_TIMESTAMP": (_L, _LN),
+            "REPEAT_FREQUENCY": (_L, _LN),
+        },
+        10,
+        True,
+    ),
     "Action_Interactions": (
         {"USER_ID": (_S,), "ACTION_ID": (_S,), "EVENT_TYPE": (_S,), "TIMESTAMP": (_L,)},
         {"IMPRESSION": (_S, _SN), "RECOMMENDATION_ID": (_S, _SN)},
-        5, False),
+        5,
+        False,
+    ),
 }
 
 # Reserved fields that are plain strings and so must not be categorical (reference §4).
-_PLAIN_STRING_RESERVED = {"EVENT_TYPE", "IMPRESSION", "RECOMMENDATION_ID",
-                          "EVENT_ATTRIBUTION_SOURCE", "USER_ID", "ITEM_ID", "ACTION_ID"}
+_PLAIN_STRING_RESERVED = {
+    "EVENT_TYPE",
+    "IMPRESSION",
+    "RECOMMENDATION_ID",
+    "EVENT_ATTRIBUTION_SOURCE",
+    "USER_ID",
+    "ITEM_ID",
+    "ACTION_ID",
+}
 
 # Domain additions (reference §4, "Domain dataset groups").
 _DOMAIN_REQUIRED: dict[tuple[str, str], dict[str, tuple[frozenset, ...]]] = {
@@ -91,8 +113,14 @@ _DOMAIN_REQUIRED: dict[tuple[str, str], dict[str, tuple[frozenset, ...]]] = {
     ("VIDEO_ON_DEMAND", "Interactions"): {"EVENT_TYPE": (_S,)},
     ("VIDEO_ON_DEMAND", "Items"): {"CREATION_TIMESTAMP": (_L,), "GENRES": (_S, _SN)},
 }
-_DOMAIN_CATEGORICAL = {"CATEGORY_L1", "CATEGORY_L2", "CATEGORY_L3", "GENRES", "GENRE_L2",
-                       "GENRE_L3"}
+_DOMAIN_CATEGORICAL = {
+    "CATEGORY_L1",
+    "CATEGORY_L2",
+    "CATEGORY_L3",
+    "GENRES",
+    "GENRE_L2",
+    "GENRE_L3",
+}
 
 
 def canonical_dataset_type(dataset_type: str) -> str | None:
@@ -118,8 +146,9 @@ def _show(types: frozenset[str]) -> str:
     return "[" + ", ".join(f'"{t}"' for t in ordered) + "]"
 
 
-def schema_problems(schema: Any, dataset_type: str | None = None,
-                    domain: str | None = None) -> list[Problem]:
+def schema_problems(
+    schema: Any, dataset_type: str | None = None, domain: str | None = None
+) -> list[Problem]:
     """Check an Avro schema for Personalize.
 
     Args:
@@ -135,19 +164,39 @@ def schema_problems(schema: Any, dataset_type: str | None = None,
     """
     out: list[Problem] = []
     if not isinstance(schema, dict):
-        return [Problem((), "an Avro schema must be a JSON object (a record)",
-                        'start from {"type": "record", "name": "Interactions", '
-                        '"namespace": "com.amazonaws.personalize.schema", "fields": [...]}')]
+        return [
+            Problem(
+                (),
+                "an Avro schema must be a JSON object (a record)",
+                'start from {"type": "record", "name": "Interactions", '
+                '"namespace": "com.amazonaws.personalize.schema", "fields": [...]}',
+            )
+        ]
     if schema.get("type") != "record":
-        out.append(Problem(("type",), f'the schema type must be "record", not '
-                           f'{schema.get("type")!r}', 'set "type": "record"'))
+        out.append(
+            Problem(
+                ("type",),
+                f'the schema type must be "record", not {schema.get("type")!r}',
+                'set "type": "record"',
+            )
+        )
     if not isinstance(schema.get("name"), str) or not _AVRO_NAME.fullmatch(schema["name"]):
-        out.append(Problem(("name",), "the record needs a name made of letters, digits and '_'",
-                           'for example "name": "Interactions"'))
+        out.append(
+            Problem(
+                ("name",),
+                "the record needs a name made of letters, digits and '_'",
+                'for example "name": "Interactions"',
+            )
+        )
     fields = schema.get("fields")
     if not isinstance(fields, list) or not fields:
-        out.append(Problem(("fields",), "the record needs a non-empty list of fields",
-                           'add "fields": [{"name": "USER_ID", "type": "string"}, ...]'))
+        out.append(
+            Problem(
+                ("fields",),
+                "the record needs a non-empty list of fields",
+                'add "fields": [{"name": "USER_ID", "type": "string"}, ...]',
+            )
+        )
         return out
     seen: dict[str, int] = {}
     squashed: dict[str, str] = {}
@@ -160,69 +209,114 @@ def schema_problems(schema: Any, dataset_type: str | None = None,
             continue
         name = f.get("name")
         if not isinstance(name, str) or not _AVRO_NAME.fullmatch(name):
-            out.append(Problem(at + ("name",), f"field name {name!r} is not a valid Avro name",
-                               "use letters, digits and '_', not starting with a digit"))
+            out.append(
+                Problem(
+                    at + ("name",),
+                    f"field name {name!r} is not a valid Avro name",
+                    "use letters, digits and '_', not starting with a digit",
+                )
+            )
             continue
         if name in seen:
-            out.append(Problem(at + ("name",), f"field {name!r} is defined twice "
-                               f"(first at fields[{seen[name]}])", "remove one of them"))
+            out.append(
+                Problem(
+                    at + ("name",),
+                    f"field {name!r} is defined twice (first at fields[{seen[name]}])",
+                    "remove one of them",
+                )
+            )
             continue
         seen[name] = i
         key = name.replace("_", "").upper()
         if key in squashed:
-            out.append(Problem(at + ("name",), f"field {name!r} collides with "
-                               f"{squashed[key]!r} once separators are removed",
-                               "rename one of them"))
+            out.append(
+                Problem(
+                    at + ("name",),
+                    f"field {name!r} collides with {squashed[key]!r} once separators are removed",
+                    "rename one of them",
+                )
+            )
         squashed.setdefault(key, name)
         types = _type_set(f.get("type"))
         if "type" not in f:
-            out.append(Problem(at, f"field {name!r} has no type", 'add "type": "string" or another '
-                               "primitive type"))
+            out.append(
+                Problem(
+                    at,
+                    f"field {name!r} has no type",
+                    'add "type": "string" or another primitive type',
+                )
+            )
             continue
         if types is None:
-            out.append(Problem(at + ("type",), f"field {name!r} uses a nested or complex type",
-                               "Personalize allows only string, int, long, float, double, "
-                               'boolean and null, or a union such as ["null", "string"]'))
+            out.append(
+                Problem(
+                    at + ("type",),
+                    f"field {name!r} uses a nested or complex type",
+                    "Personalize allows only string, int, long, float, double, "
+                    'boolean and null, or a union such as ["null", "string"]',
+                )
+            )
             continue
         unknown = sorted(types - set(PRIMITIVES) - {"null"})
         if unknown:
-            out.append(Problem(at + ("type",), f"field {name!r} has type {unknown[0]!r}, which "
-                               "Personalize does not accept",
-                               "use string, int, long, float, double or boolean (arrays, maps, "
-                               "records and enums are not allowed)"))
+            out.append(
+                Problem(
+                    at + ("type",),
+                    f"field {name!r} has type {unknown[0]!r}, which Personalize does not accept",
+                    "use string, int, long, float, double or boolean (arrays, maps, "
+                    "records and enums are not allowed)",
+                )
+            )
             continue
         if len(types - {"null"}) > 1:
-            out.append(Problem(at + ("type",), f"field {name!r} mixes several types "
-                               f"{_show(types)}", "a union may only add null to one type"))
+            out.append(
+                Problem(
+                    at + ("type",),
+                    f"field {name!r} mixes several types {_show(types)}",
+                    "a union may only add null to one type",
+                )
+            )
             continue
         for attr in ("categorical", "textual", "itemName"):
             if attr in f and not isinstance(f[attr], bool):
                 out.append(Problem(at + (attr,), f'"{attr}" must be true or false'))
             elif f.get(attr) is True and "string" not in types:
-                out.append(Problem(at + (attr,), f'"{attr}" is only allowed on string fields',
-                                   f'remove "{attr}" or make {name!r} a string'))
+                out.append(
+                    Problem(
+                        at + (attr,),
+                        f'"{attr}" is only allowed on string fields',
+                        f'remove "{attr}" or make {name!r} a string',
+                    )
+                )
         if f.get("categorical") is True and f.get("textual") is True:
-            out.append(Problem(at, f"field {name!r} cannot be both categorical and textual",
-                               "keep one of the two"))
+            out.append(
+                Problem(
+                    at,
+                    f"field {name!r} cannot be both categorical and textual",
+                    "keep one of the two",
+                )
+            )
         if f.get("textual") is True:
             textual += 1
         good.append((i, f, types))
     if dataset_type is not None:
         dtype = canonical_dataset_type(dataset_type)
         if dtype is None:
-            out.append(Problem((), f"unknown dataset type {dataset_type!r}",
-                               "use one of " + ", ".join(DATASET_TYPES)))
+            out.append(
+                Problem(
+                    (),
+                    f"unknown dataset type {dataset_type!r}",
+                    "use one of " + ", ".join(DATASET_TYPES),
+                )
+            )
         else:
             out.extend(_type_problems(good, dtype, domain, textual))
     return out
 
 
-def _a(word: str) -> str:
-    return ("an " if word[0] in "AEIOU" else "a ") + word
-
-
-def _type_problems(good: list[tuple[int, dict, frozenset[str]]], dtype: str,
-                   domain: str | None, textual: int) -> list[Problem]:
+def _type_problems(
+    good: list[tuple[int, dict, frozenset[str]]], dtype: str, domain: str | None, textual: int
+) -> list[Problem]:
     out: list[Problem] = []
     required, reserved, max_meta, needs_meta = _TYPE_RULES[dtype]
     required = dict(required)
@@ -231,10 +325,18 @@ def _type_problems(good: list[tuple[int, dict, frozenset[str]]], dtype: str,
     by_name = {f["name"]: (i, f, types) for i, f, types in good}
     for name, allowed in required.items():
         if name not in by_name:
-            out.append(Problem(("fields",), f"{_a(dtype)} schema needs the field {name!r}"
-                               + (f" for the {domain} domain" if domain and name not in
-                                  _TYPE_RULES[dtype][0] else ""),
-                               f'add {{"name": "{name}", "type": {_show(allowed[0])}}}'))
+            out.append(
+                Problem(
+                    ("fields",),
+                    f"{a_or_an(dtype)} schema needs the field {name!r}"
+                    + (
+                        f" for the {domain} domain"
+                        if domain and name not in _TYPE_RULES[dtype][0]
+                        else ""
+                    ),
+                    f'add {{"name": "{name}", "type": {_show(allowed[0])}}}',
+                )
+            )
     metadata = 0
     for name, (i, f, types) in by_name.items():
         at = ("fields", i)
@@ -242,35 +344,69 @@ def _type_problems(good: list[tuple[int, dict, frozenset[str]]], dtype: str,
         if allowed is not None:
             if types not in allowed:
                 want = " or ".join(_show(a) for a in allowed)
-                out.append(Problem(at + ("type",), f"reserved field {name!r} must have type "
-                                   f"{want}, not {_show(types)}",
-                                   f'set "type": {_show(allowed[0])}'))
+                out.append(
+                    Problem(
+                        at + ("type",),
+                        f"reserved field {name!r} must have type {want}, not {_show(types)}",
+                        f'set "type": {_show(allowed[0])}',
+                    )
+                )
             if name in _PLAIN_STRING_RESERVED and f.get("categorical") is True:
-                out.append(Problem(at + ("categorical",), f"reserved field {name!r} must not be "
-                                   "categorical", 'remove "categorical": true'))
+                out.append(
+                    Problem(
+                        at + ("categorical",),
+                        f"reserved field {name!r} must not be categorical",
+                        'remove "categorical": true',
+                    )
+                )
         if name in _DOMAIN_CATEGORICAL and domain and f.get("categorical") is not True:
-            out.append(Problem(at, f"{name!r} must be categorical in a {domain} schema",
-                               'add "categorical": true'))
+            out.append(
+                Problem(
+                    at,
+                    f"{name!r} must be categorical in a {domain} schema",
+                    'add "categorical": true',
+                )
+            )
         if dtype != "Items":
             for attr in ("textual", "itemName"):
                 if f.get(attr) is True:
-                    out.append(Problem(at + (attr,), f'"{attr}" fields are only allowed in '
-                                       f"Items schemas, not {dtype}", f'remove "{attr}": true'))
+                    out.append(
+                        Problem(
+                            at + (attr,),
+                            f'"{attr}" fields are only allowed in Items schemas, not {dtype}',
+                            f'remove "{attr}": true',
+                        )
+                    )
         if name not in required and name not in reserved:
             metadata += 1
     if dtype == "Items" and textual > 1:
-        out.append(Problem(("fields",), f"an Items schema may have at most 1 textual field, "
-                           f"this one has {textual}", 'keep "textual": true on one field'))
+        out.append(
+            Problem(
+                ("fields",),
+                f"an Items schema may have at most 1 textual field, this one has {textual}",
+                'keep "textual": true on one field',
+            )
+        )
     if dtype in ("Users", "Items", "Actions"):
         metadata = sum(1 for n in by_name if n not in required)
     if needs_meta and metadata == 0 and not any(p.path == ("fields",) for p in out):
-        out.append(Problem(("fields",), f"{_a(dtype)} schema needs at least one metadata field "
-                           f"besides {', '.join(_TYPE_RULES[dtype][0])}",
-                           'add a field such as {"name": "CATEGORY", "type": "string", '
-                           '"categorical": true}'))
+        out.append(
+            Problem(
+                ("fields",),
+                f"{a_or_an(dtype)} schema needs at least one metadata field "
+                f"besides {', '.join(_TYPE_RULES[dtype][0])}",
+                'add a field such as {"name": "CATEGORY", "type": "string", "categorical": true}',
+            )
+        )
     if metadata > max_meta:
-        out.append(Problem(("fields",), f"{_a(dtype)} schema may have at most {max_meta} metadata "
-                           f"fields, this one has {metadata}", "remove some fields"))
+        out.append(
+            Problem(
+                ("fields",),
+                f"{a_or_an(dtype)} schema may have at most {max_meta} metadata "
+                f"fields, this one has {metadata}",
+                "remove some fields",
+            )
+        )
     return out
 
 
@@ -287,12 +423,14 @@ def parse_fields(schema: dict) -> list[Field]:
     for f in schema["fields"]:
         types = _type_set(f["type"]) or frozenset()
         non_null = sorted(types - {"null"})
-        out.append(Field(
-            name=f["name"],
-            type=non_null[0] if non_null else "null",
-            nullable="null" in types,
-            categorical=f.get("categorical") is True,
-            textual=f.get("textual") is True,
-            item_name=f.get("itemName") is True,
-        ))
+        out.append(
+            Field(
+                name=f["name"],
+                type=non_null[0] if non_null else "null",
+                nullable="null" in types,
+                categorical=f.get("categorical") is True,
+                textual=f.get("textual") is True,
+                item_name=f.get("itemName") is True,
+            )
+        )
     return out

@@ -36,3 +36,8 @@ def dotted(path: tuple[PathPart, ...]) -> str:
         else:
             out += ("." if out else "") + str(part)
     return out
+
+
+def a_or_an(word: str) -> str:
+    """Return ``word`` with its indefinite article: ``an Items``, ``a Users``."""
+    return ("an " if word[:1].upper() in "AEIOU" else "a ") + word

@@ -9,6 +9,8 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from personalize_reconcile.rules.problems import a_or_an
+
 RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/"
 
 USER_PERSONALIZATION = "USER_PERSONALIZATION"
@@ -60,46 +62,89 @@ class Recipe:
 
 
 _CUSTOM = [
-    Recipe("aws-user-personalization-v2", USER_PERSONALIZATION,
-           "Recommends items for a user, trained on up to 5 million items."),
-    Recipe("aws-user-personalization", USER_PERSONALIZATION,
-           "Recommends items for a user, with item exploration."),
-    Recipe("aws-popularity-count", USER_PERSONALIZATION,
-           "Recommends the items that the most distinct users interacted with."),
-    Recipe("aws-trending-now", POPULAR_ITEMS,
-           "Recommends the items whose interactions grow fastest."),
-    Recipe("aws-personalized-ranking-v2", PERSONALIZED_RANKING,
-           "Ranks a list of items for a user, trained on up to 5 million items."),
-    Recipe("aws-personalized-ranking", PERSONALIZED_RANKING,
-           "Ranks a list of items for a user."),
-    Recipe("aws-similar-items", RELATED_ITEMS,
-           "Recommends items similar to an item, from co-occurrence and item metadata."),
-    Recipe("aws-sims", RELATED_ITEMS,
-           "Recommends items that users interact with together with an item."),
-    Recipe("aws-semantic-similarity", RELATED_ITEMS,
-           "Recommends items semantically similar to an item, from its text."),
-    Recipe("aws-next-best-action", PERSONALIZED_ACTIONS,
-           "Recommends the next best actions for a user."),
-    Recipe("aws-item-affinity", USER_SEGMENTATION,
-           "Finds the users most likely to interact with an item (batch segments only)."),
-    Recipe("aws-item-attribute-affinity", USER_SEGMENTATION,
-           "Finds the users most likely to like an item attribute (batch segments only)."),
+    Recipe(
+        "aws-user-personalization-v2",
+        USER_PERSONALIZATION,
+        "Recommends items for a user, trained on up to 5 million items.",
+    ),
+    Recipe(
+        "aws-user-personalization",
+        USER_PERSONALIZATION,
+        "Recommends items for a user, with item exploration.",
+    ),
+    Recipe(
+        "aws-popularity-count",
+        USER_PERSONALIZATION,
+        "Recommends the items that the most distinct users interacted with.",
+    ),
+    Recipe(
+        "aws-trending-now", POPULAR_ITEMS, "Recommends the items whose interactions grow fastest."
+    ),
+    Recipe(
+        "aws-personalized-ranking-v2",
+        PERSONALIZED_RANKING,
+        "Ranks a list of items for a user, trained on up to 5 million items.",
+    ),
+    Recipe("aws-personalized-ranking", PERSONALIZED_RANKING, "Ranks a list of items for a user."),
+    Recipe(
+        "aws-similar-items",
+        RELATED_ITEMS,
+        "Recommends items similar to an item, from co-occurrence and item metadata.",
+    ),
+    Recipe(
+        "aws-sims",
+        RELATED_ITEMS,
+        "Recommends items that users interact with together with an item.",
+    ),
+    Recipe(
+        "aws-semantic-similarity",
+        RELATED_ITEMS,
+        "Recommends items semantically similar to an item, from its text.",
+    ),
+    Recipe(
+        "aws-next-best-action", PERSONALIZED_ACTIONS, "Recommends the next best actions for a user."
+    ),
+    Recipe(
+        "aws-item-affinity",
+        USER_SEGMENTATION,
+        "Finds the users most likely to interact with an item (batch segments only).",
+    ),
+    Recipe(
+        "aws-item-attribute-affinity",
+        USER_SEGMENTATION,
+        "Finds the users most likely to like an item attribute (batch segments only).",
+    ),
 ]
 
 _LEGACY = [
-    Recipe("aws-hrnn", USER_PERSONALIZATION, "Retired.",
-           legacy_replacement="aws-user-personalization-v2"),
-    Recipe("aws-hrnn-metadata", USER_PERSONALIZATION, "Retired.",
-           legacy_replacement="aws-user-personalization-v2"),
-    Recipe("aws-hrnn-coldstart", USER_PERSONALIZATION, "Retired.",
-           legacy_replacement="aws-user-personalization"),
+    Recipe(
+        "aws-hrnn",
+        USER_PERSONALIZATION,
+        "Retired.",
+        legacy_replacement="aws-user-personalization-v2",
+    ),
+    Recipe(
+        "aws-hrnn-metadata",
+        USER_PERSONALIZATION,
+        "Retired.",
+        legacy_replacement="aws-user-personalization-v2",
+    ),
+    Recipe(
+        "aws-hrnn-coldstart",
+        USER_PERSONALIZATION,
+        "Retired.",
+        legacy_replacement="aws-user-personalization",
+    ),
 ]
 
 _DOMAIN = [
     Recipe(f"aws-ecomm-{n}", t, d, domain="ECOMMERCE")
     for n, t, d in [
-        ("customers-who-viewed-x-also-viewed", RELATED_ITEMS,
-         "Customers who viewed X also viewed."),
+        (
+            "customers-who-viewed-x-also-viewed",
+            RELATED_ITEMS,
+            "Customers who viewed X also viewed.",
+        ),
         ("frequently-bought-together", RELATED_ITEMS, "Frequently bought together."),
         ("popular-items-by-purchases", POPULAR_ITEMS, "Best sellers."),
         ("popular-items-by-views", POPULAR_ITEMS, "Most viewed."),
@@ -126,7 +171,7 @@ ACTIVE_CUSTOM: tuple[str, ...] = tuple(r.name for r in _CUSTOM)
 def recipe_name(recipe: str) -> str:
     """Return the short name of ``recipe``, given a short name or a recipe ARN."""
     if recipe.startswith(RECIPE_ARN_PREFIX):
-        return recipe[len(RECIPE_ARN_PREFIX):]
+        return recipe[len(RECIPE_ARN_PREFIX) :]
     return recipe
 
 
@@ -148,21 +193,30 @@ def solution_recipe_problem(recipe: str) -> tuple[str, str | None] | None:
     domain use cases are refused because they belong to recommenders.
     """
     if recipe.startswith("arn:") and not recipe.startswith(RECIPE_ARN_PREFIX):
-        return (f"{recipe!r} is not a recipe ARN",
-                f"use a short name such as aws-user-personalization-v2 or an ARN that "
-                f"starts with {RECIPE_ARN_PREFIX}")
+        return (
+            f"{recipe!r} is not a recipe ARN",
+            f"use a short name such as aws-user-personalization-v2 or an ARN that "
+            f"starts with {RECIPE_ARN_PREFIX}",
+        )
     entry = lookup(recipe)
     name = recipe_name(recipe)
     if entry is None:
         close = difflib.get_close_matches(name, ACTIVE_CUSTOM, n=3, cutoff=0.6)
-        hint = ("did you mean " + " or ".join(close) + "?") if close else (
-            "known recipes: " + ", ".join(ACTIVE_CUSTOM))
+        hint = (
+            ("did you mean " + " or ".join(close) + "?")
+            if close
+            else ("known recipes: " + ", ".join(ACTIVE_CUSTOM))
+        )
         return f"unknown recipe {name!r}", hint
     if entry.legacy_replacement:
-        return (f"recipe {name!r} is a legacy recipe that the service no longer offers",
-                f"use {entry.legacy_replacement} instead")
+        return (
+            f"recipe {name!r} is a legacy recipe that the service no longer offers",
+            f"use {entry.legacy_replacement} instead",
+        )
     if entry.domain:
-        return (f"recipe {name!r} is a {entry.domain} domain use case, which only a "
-                f"recommender can use", "pick a custom recipe such as "
-                "aws-user-personalization-v2 for a solution")
+        return (
+            f"recipe {name!r} is {a_or_an(entry.domain)} domain use case, which only a "
+            f"recommender can use",
+            "pick a custom recipe such as aws-user-personalization-v2 for a solution",
+        )
     return None

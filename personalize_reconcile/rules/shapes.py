@@ -45,9 +45,15 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _type_name(value: Any) -> str:
-    return {dict: "a map", list: "a list", str: "a string", bool: "a boolean",
-            int: "an integer", float: "a number", type(None): "null"}.get(
-        type(value), type(value).__name__)
+    return {
+        dict: "a map",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
 
 
 def validate(shape_: Shape, value: Any, path: tuple = ()) -> list[Problem]:
@@ -79,13 +85,19 @@ def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
         members = shape_.members
         for req in shape_.required_members:
             if value.get(req) is None:
-                out.append(Problem(path + (req,), "Member must not be null",
-                                   f"add the required field {req!r}"))
+                out.append(
+                    Problem(
+                        path + (req,), "Member must not be null", f"add the required field {req!r}"
+                    )
+                )
         for key, item in value.items():
             if key not in members:
                 close = difflib.get_close_matches(str(key), list(members), n=1, cutoff=0.6)
-                hint = f"did you mean {close[0]!r}?" if close else (
-                    "valid fields: " + ", ".join(members))
+                hint = (
+                    f"did you mean {close[0]!r}?"
+                    if close
+                    else ("valid fields: " + ", ".join(members))
+                )
                 out.append(Problem(path + (key,), f"Unknown field {key!r}", hint))
                 continue
             if item is None:

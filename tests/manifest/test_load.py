@@ -1,0 +1,98 @@
+"""Loading behaviour that is not an error: paths, variables, JSON output, the JSON Schema."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from personalize_reconcile.manifest import load_manifest
+
+
+def test_workshop_example_validates_from_another_folder(repo_root, tmp_path, cli):
+    result = cli("validate", str(repo_root / "examples" / "workshop.yaml"), cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.endswith(
+        "is valid: dataset group segment-workshop, 1 schema, 1 dataset, 1 import, "
+        "1 solution, 1 campaign.\n"
+    )
+
+
+def test_var_overrides_and_env_and_typed_substitution(repo_root, tmp_path, monkeypatch):
+    shutil.copytree(repo_root / "examples", tmp_path / "ex")
+    path = tmp_path / "ex" / "workshop.yaml"
+    text = path.read_text().replace("minProvisionedTPS: 1", "minProvisionedTPS: ${tps}")
+    text = text.replace("  data: data/interactions.csv", "  data: data/interactions.csv\n  tps: 3")
+    text = text.replace(
+        "name: segment-workshop\n\nvariables", "name: ${env:PRECONCILE_T_NAME}\n\nvariables"
+    )
+    path.write_text(text)
+    monkeypatch.setenv("PRECONCILE_T_NAME", "from-env")
+    loaded = load_manifest(path, {"bucket": "other-bucket"})
+    imp = loaded.manifest.datasets.interactions.imports[0]
+    assert imp.data_location == "s3://other-bucket/transformed/interactions.csv"
+    assert loaded.manifest.campaigns["segment-workshop-campaign"].min_provisioned_tps == 3
+    assert loaded.manifest.name == "from-env"
+    assert loaded.resolve(imp.upload_from) == (tmp_path / "ex" / "data" / "interactions.csv")
+    assert loaded.schemas["segment-workshop-interactions"]["fields"][3] == {
+        "name": "TIMESTAMP",
+        "type": "long",
+    }
+    loaded = load_manifest(path, {"tps": "7"})  # --var values are strings; numbers still work
+    assert loaded.manifest.campaigns["segment-workshop-campaign"].min_provisioned_tps == 7
+
+
+def test_literal_dollar_brace(repo_root, tmp_path):
+    shutil.copytree(repo_root / "examples", tmp_path / "ex")
+    path = tmp_path / "ex" / "workshop.yaml"
+    path.write_text(
+        path.read_text().replace("datasetGroup:\n", "datasetGroup:\n  tags: {note: '$${x}'}\n")
+    )
+    assert load_manifest(path).manifest.dataset_group.tags == {"note": "${x}"}
+
+
+def test_json_diagnostics(tmp_path, cli):
+    (tmp_path / "m.yaml").write_text("version: 1\nname: x\ndatasetGroup: {name: 'a b'}\n")
+    result = cli("validate", "m.yaml", "--json", cwd=tmp_path)
+    assert result.code == 1
+    assert json.loads(result.out) == {
+        "valid": False,
+        "error_count": 1,
+        "diagnostics": [
+            {
+                "file": "m.yaml",
+                "line": 3,
+                "column": 22,
+                "path": "datasetGroup.name",
+                "message": "name 'a b' contains ' '; only letters, digits, '-' and '_' are allowed",
+                "hint": "use 1-63 letters, digits, '-' or '_', starting with a letter or digit",
+            }
+        ],
+    }
+
+
+def test_schema_command_prints_the_json_schema(cli):
+    result = cli("schema")
+    assert result.code == 0
+    schema = json.loads(result.out)
+    assert schema["title"] == "preconcile manifest"
+    assert set(schema["required"]) == {"version", "name", "datasetGroup"}
+    campaign = schema["$defs"]["Campaign"]["properties"]["minProvisionedTPS"]
+    assert campaign["minimum"] == 1
+
+
+def test_help_lists_only_working_commands(cli):
+    result = cli("--help")
+    assert result.code == 0
+    listed = [
+        line.split()[0]
+        for line in result.out.split("Commands:")[1].splitlines()
+        if line.startswith("  ") and not line.startswith("   ")
+    ]
+    for command in listed:
+        assert cli(command, "--help").code == 0, command
+
+
+def test_usage_error_exits_1_not_2(cli):
+    result = cli("validate")
+    assert result.code == 1
+    assert "Missing argument 'FILE'" in result.err
