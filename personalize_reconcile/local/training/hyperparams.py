@@ -46,10 +46,10 @@ TREND_INTERVALS = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day"
 _SPECS: dict[str, dict[str, tuple[type, Any, float | None, float | None]]] = {
     # name: (type, default, min, max)
     "als": {
-        "hidden_dimension": (int, 64, 1, 1024),
+        "hidden_dimension": (int, 32, 1, 1024),
         "iterations": (int, 15, 1, 200),
-        "regularization": (float, 0.05, 0.0, 1000.0),
-        "alpha": (float, 10.0, 0.0, 1e6),
+        "regularization": (float, 0.01, 0.0, 1000.0),
+        "alpha": (float, 2.0, 0.0, 1e6),
         "random_seed": (int, 42, 0, 2**31 - 1),
         "min_user_history_length_percentile": (float, 0.0, 0.0, 1.0),
         "max_user_history_length_percentile": (float, 1.0, 0.0, 1.0),

@@ -1,0 +1,137 @@
+"""Filters, weights, encoding and the minimum-data rules of local training (reference §5, §6)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from personalize_reconcile.local import seams
+from personalize_reconcile.local.training import TrainingFailed
+from personalize_reconcile.local.training.data import check_minimum, encode, prepare
+
+
+def _columns(n_users: int, per_user: int, types=("click",), values=None) -> dict:
+    users, items, kinds, stamps = [], [], [], []
+    for u in range(n_users):
+        for k in range(per_user):
+            users.append(f"u{u}")
+            items.append(f"i{(u + k) % 50}")
+            kinds.append(types[k % len(types)])
+            stamps.append(1_600_000_000 + u * 100 + k)
+    cols = {
+        "USER_ID": np.array(users, dtype=object),
+        "ITEM_ID": np.array(items, dtype=object),
+        "EVENT_TYPE": np.array(kinds, dtype=object),
+        "TIMESTAMP": np.array(stamps, dtype=np.int64),
+    }
+    if values is not None:
+        cols["EVENT_VALUE"] = np.resize(np.asarray(values, dtype=np.float64), len(users))
+    return cols
+
+
+def test_encode_codes_ids_by_sorted_order():
+    inter = encode(np.array(["b", "a", "b"], dtype=object), np.array(["y", "x", "x"]),
+                   np.array([3, 1, 2]), np.ones(3))
+    assert inter.user_ids.tolist() == ["a", "b"]
+    assert inter.user.tolist() == [1, 0, 1]
+    assert inter.item.tolist() == [1, 0, 0]
+    assert (inter.n, inter.n_users, inter.n_items) == (3, 2, 2)
+
+
+def test_no_filter_keeps_every_row_with_weight_one():
+    out = prepare(_columns(10, 3))
+    assert out.interactions.n == 30 and out.total_rows == 30
+    assert set(out.interactions.weight.tolist()) == {1.0}
+    assert out.notes == ()
+
+
+def test_event_type_keeps_only_that_type():
+    out = prepare(_columns(10, 4, types=("click", "buy")), event_type="buy")
+    assert out.interactions.n == 20
+    assert out.notes == ("trained on events of type 'buy' only (solution eventType)",)
+
+
+def test_event_value_threshold_keeps_values_at_or_above():
+    cols = _columns(10, 4, values=[1.0, 2.0, 3.0, np.nan])
+    out = prepare(cols, solution_config={"eventValueThreshold": "2"})
+    assert out.interactions.n == 20  # 2.0 and 3.0 of every 4; NaN never passes
+    assert out.notes == ("kept events with EVENT_VALUE >= 2 (eventValueThreshold)",)
+
+
+def test_events_config_filters_types_and_weights_them():
+    cols = _columns(10, 6, types=("click", "buy", "view"), values=[1.0, 5.0, 2.0])
+    config = {"eventsConfig": {"eventParametersList": [
+        {"eventType": "click", "weight": 0.25},
+        {"eventType": "buy", "eventValueThreshold": 6.0, "weight": 1.0},
+        {"eventType": "view", "eventValueThreshold": 2.0},
+    ]}}
+    out = prepare(cols, solution_config=config)
+    # click kept (weight .25), buy dropped (5 < 6), view kept (2 >= 2, default weight 1)
+    assert out.interactions.n == 40
+    assert sorted(set(out.interactions.weight.tolist())) == [0.25, 1.0]
+    assert out.notes == ("kept event types 'click', 'buy', 'view' with their weights "
+                         "(eventsConfig)",)
+
+
+def test_missing_event_type_values_are_empty_strings():
+    cols = _columns(5, 2)
+    cols["EVENT_TYPE"][0] = None
+    out = prepare(cols, event_type="click")
+    assert out.interactions.n == 9
+
+
+def test_missing_required_column_fails():
+    cols = _columns(2, 2)
+    del cols["TIMESTAMP"]
+    with pytest.raises(TrainingFailed) as err:
+        prepare(cols)
+    assert err.value.reason == "The Interactions dataset has no TIMESTAMP column."
+
+
+def test_non_numeric_threshold_fails():
+    with pytest.raises(TrainingFailed) as err:
+        prepare(_columns(2, 2), solution_config={"eventValueThreshold": "high"})
+    assert err.value.reason == "eventValueThreshold 'high' is not a number."
+
+
+def test_training_failed_is_the_job_runners_failure():
+    assert issubclass(TrainingFailed, seams.TrainingFailed)
+    assert str(TrainingFailed("x y.")) == "x y."
+
+
+def test_minimum_data_passes_at_the_limits():
+    # 1000 interactions, 500 users with 2 each: every rule just holds
+    check_minimum(prepare(_columns(500, 2)).interactions)
+
+
+def test_999_interactions_fail_with_every_count():
+    cols = _columns(333, 3)  # 999 rows
+    with pytest.raises(TrainingFailed) as err:
+        check_minimum(prepare(cols).interactions)
+    assert err.value.reason == (
+        "Insufficient data to train after filtering: 999 interactions (at least 1000 "
+        "required); 333 users with 2 or more interactions (at least 25 required); 333 of "
+        "333 users (100.00%) have 2 or more interactions (at least 1% required).")
+
+
+def test_too_few_users_with_two_interactions_fail():
+    cols = _columns(24, 50)  # 1200 rows but only 24 users
+    with pytest.raises(TrainingFailed) as err:
+        check_minimum(prepare(cols).interactions)
+    assert err.value.reason == (
+        "Insufficient data to train after filtering: 1200 interactions (at least 1000 "
+        "required); 24 users with 2 or more interactions (at least 25 required); 24 of "
+        "24 users (100.00%) have 2 or more interactions (at least 1% required).")
+
+
+def test_too_small_share_of_users_with_two_interactions_fails():
+    heavy = _columns(30, 40)  # 1200 rows, 30 users with 40 each
+    single = {k: v[:1].repeat(3000) for k, v in heavy.items()}
+    single["USER_ID"] = np.array([f"s{i}" for i in range(3000)], dtype=object)
+    cols = {k: np.concatenate([heavy[k], single[k]]) for k in heavy}
+    with pytest.raises(TrainingFailed) as err:
+        check_minimum(prepare(cols).interactions)
+    assert err.value.reason == (
+        "Insufficient data to train after filtering: 4200 interactions (at least 1000 "
+        "required); 30 users with 2 or more interactions (at least 25 required); 30 of "
+        "3030 users (0.99%) have 2 or more interactions (at least 1% required).")
