@@ -96,3 +96,11 @@ def test_usage_error_exits_1_not_2(cli):
     result = cli("validate")
     assert result.code == 1
     assert "Missing argument 'FILE'" in result.err
+
+
+def test_committed_json_schema_is_current(repo_root, cli):
+    result = cli("schema")
+    committed = (repo_root / "docs" / "manifest.schema.json").read_text()
+    assert json.loads(committed) == json.loads(result.out), (
+        "docs/manifest.schema.json is stale: run `preconcile schema > docs/manifest.schema.json`"
+    )
