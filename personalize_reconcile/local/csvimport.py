@@ -393,10 +393,12 @@ def _header_problem(header: list[str], fields: list[Field]) -> tuple[str | None,
         if h in seen:
             return h, f"the header names {h} twice{tail}"
         seen.add(h)
-    for h in header:
+    for i, h in enumerate(header):
         if h not in names:
-            shown = _show(h) if h.strip() != h or not h else h
-            return None, f"the header has column {shown}, which is not a field of the schema{tail}"
+            if h and h.strip() == h:
+                return h, f"the schema has no field of this name{tail}"
+            return None, (f"the header has column {_show(h)} in position {i + 1}, which is not "
+                          f"a field of the schema{tail}")
     for n in names:
         if n not in seen:
             return n, f"the header is missing this column{tail}"

@@ -1,0 +1,576 @@
+"""CSV import: reading a dataLocation and validating it against the dataset schema.
+
+The workshop CSV in ../shared is read in place; broken copies of it are made in tmp_path.
+Every bad input is checked with the exact failureReason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from personalize_reconcile.local import csvimport
+from personalize_reconcile.local.csvimport import CsvImportError, parse_csv, read_import
+from personalize_reconcile.local.datastore import DatasetStore, NoEarlierImportError
+from personalize_reconcile.local.objectstore import LocalObjectStore
+from personalize_reconcile.rules.avro import Field, parse_fields
+
+WORKSHOP = (Path(__file__).parents[2] / "../shared/data/segment-workshop").resolve()
+WORKSHOP_CSV = WORKSHOP / "interactions.csv"
+HEADER = "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
+URI = "s3://data/broken/interactions.csv"
+
+ITEMS_SCHEMA = {
+    "type": "record", "name": "Items", "namespace": "com.amazonaws.personalize.schema",
+    "version": "1.0",
+    "fields": [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "IN_STOCK", "type": "boolean"},
+        {"name": "PRICE", "type": ["null", "float"]},
+        {"name": "GENRES", "type": ["null", "string"], "categorical": True},
+        {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True},
+        {"name": "CREATION_TIMESTAMP", "type": "long"},
+        {"name": "RANK", "type": "int"},
+        {"name": "SCORE", "type": ["null", "double"]},
+        {"name": "VIEWS", "type": ["null", "long"]},
+        {"name": "FRESH", "type": ["null", "boolean"]},
+    ],
+}
+ITEMS_HEADER = ("ITEM_ID,IN_STOCK,PRICE,GENRES,DESCRIPTION,CREATION_TIMESTAMP,RANK,SCORE,"
+                "VIEWS,FRESH")
+ITEM_ROW = "i1,true,9.99,Comedy|Drama,A film,1549847353,3,0.5,10,false"
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return json.loads((WORKSHOP / "interactions.avsc").read_text())
+
+
+@pytest.fixture(scope="module")
+def workshop_lines() -> list[bytes]:
+    if not WORKSHOP_CSV.is_file():
+        pytest.fail(f"{WORKSHOP_CSV} is missing: the suite needs ../shared beside the project")
+    return WORKSHOP_CSV.read_bytes().splitlines(keepends=True)
+
+
+@pytest.fixture
+def store(tmp_path) -> LocalObjectStore:
+    return LocalObjectStore(tmp_path / "state")
+
+
+def _reason(store, uri, data: bytes, schema) -> str:
+    store.put(uri, data)
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, uri, schema)
+    return str(e.value)
+
+
+def _rewrite(lines: list[bytes], fn) -> bytes:
+    """Apply ``fn(row) -> row`` to every data row of a CSV given as lines."""
+    text = b"".join(lines).decode()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(fn(rows[0], header=True))
+    for row in rows[1:]:
+        w.writerow(fn(row, header=False))
+    return out.getvalue().encode()
+
+
+# --- the workshop data ----------------------------------------------------------------------
+
+
+def test_workshop_csv_reads_9522_typed_records(store, schema):
+    info = store.put("s3://data/transformed/interactions.csv", WORKSHOP_CSV)
+    table = read_import(store, "s3://data/transformed/interactions.csv", schema)
+    assert table.num_rows == 9522
+    assert [f.name for f in table.fields] == HEADER.split(",")
+    assert table.objects == [info]
+    assert table.nulls == {}
+    assert table.columns["USER_ID"][0] == "9254558480"
+    assert table.columns["ITEM_ID"][0] == "asics-tiger-gel-lyte-v-30-years-of-gel-pack"
+    assert table.columns["EVENT_TYPE"][0] == "Product Clicked"
+    assert table.columns["TIMESTAMP"].dtype == np.int64
+    assert table.columns["TIMESTAMP"][0] == 1549847353
+    assert int(table.columns["TIMESTAMP"].min()) == 1549846801
+    assert int(table.columns["TIMESTAMP"].max()) == 1557973605
+    assert len(set(table.columns["USER_ID"])) == 3830
+    assert len(set(table.columns["ITEM_ID"])) == 50
+    assert set(table.columns["EVENT_TYPE"]) == {"Product Clicked", "Product Added",
+                                                "Order Completed"}
+
+
+def test_prefix_import_reads_every_file_in_key_order(store, schema, workshop_lines):
+    header, rows = workshop_lines[0], workshop_lines[1:]
+    store.put("s3://data/parts/part-2.csv", header + b"".join(rows[5000:]))
+    store.put("s3://data/parts/part-1.csv", header + b"".join(rows[:5000]))
+    store.put("s3://data/parts-not-this.csv", b"junk")
+    table = read_import(store, "s3://data/parts/", schema)
+    whole = parse_csv(io.BytesIO(b"".join(workshop_lines)), URI, schema)
+    assert table.num_rows == 9522
+    assert [o.key for o in table.objects] == ["parts/part-1.csv", "parts/part-2.csv"]
+    for name in whole.columns:
+        assert list(table.columns[name]) == list(whole.columns[name])
+
+
+def test_prefix_import_names_the_bad_file(store, schema, workshop_lines):
+    header, rows = workshop_lines[0], workshop_lines[1:]
+    store.put("s3://data/parts/part-1.csv", header + b"".join(rows[:10]))
+    store.put("s3://data/parts/part-2.csv", header + rows[10] + b"u,i,e,2019-02-11\n")
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, "s3://data/parts/", schema)
+    assert str(e.value) == (
+        "Input CSV s3://data/parts/part-2.csv, line 3, column TIMESTAMP: 2019-02-11 looks like "
+        "an ISO 8601 date; Personalize needs epoch seconds: 1549843200 (if that time is UTC)")
+    assert (e.value.uri, e.value.line, e.value.column) == (
+        "s3://data/parts/part-2.csv", 3, "TIMESTAMP")
+
+
+# --- broken copies of the workshop data (exact failure reasons) ---------------------------
+
+
+def test_bom_header(store, schema, workshop_lines):
+    data = b"\xef\xbb\xbf" + b"".join(workshop_lines)
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
+        "starts with a UTF-8 byte-order mark (EF BB BF); save the file as UTF-8 without a BOM")
+
+
+def test_utf16_file(store, schema, workshop_lines):
+    data = b"".join(workshop_lines).decode().encode("utf-16")
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
+        "starts with a UTF-16 byte-order mark (FF FE); save the file as UTF-8 (without a BOM)")
+
+
+def test_millisecond_timestamps(store, schema, workshop_lines):
+    def ms(row, header):
+        return row if header else row[:3] + [row[3] + "000"]
+    assert _reason(store, URI, _rewrite(workshop_lines, ms), schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 2, column TIMESTAMP: 1549847353000 "
+        "looks like epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs epoch "
+        "seconds: 1549847353")
+
+
+def test_microsecond_timestamp(store, schema, workshop_lines):
+    data = b"".join(workshop_lines[:3]) + b"u1,i1,click,1549847353123456\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 4, column TIMESTAMP: "
+        "1549847353123456 looks like epoch microseconds (2019-02-11T01:09:13Z); Personalize "
+        "needs epoch seconds: 1549847353")
+
+
+def test_iso_date_timestamp(store, schema, workshop_lines):
+    data = b"".join(workshop_lines[:50]) + b"u1,i1,click,2019-02-11T01:09:13Z\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 51, column TIMESTAMP: "
+        "2019-02-11T01:09:13Z looks like an ISO 8601 date; Personalize needs epoch seconds: "
+        "1549847353")
+
+
+def test_fractional_timestamp(store, schema, workshop_lines):
+    data = workshop_lines[0] + b"u1,i1,click,1549847353.75\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 2, column TIMESTAMP: 1549847353.75 "
+        "has a fraction; Personalize needs whole epoch seconds: 1549847353")
+
+
+def test_missing_column(store, schema, workshop_lines):
+    data = _rewrite(workshop_lines, lambda row, header: row[:2] + row[3:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column EVENT_TYPE: the header is "
+        "missing this column; the header must be USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_empty_user_id(store, schema, workshop_lines):
+    lines = list(workshop_lines)
+    lines[100] = b"," + lines[100].split(b",", 1)[1]
+    assert _reason(store, URI, b"".join(lines), schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 101, column USER_ID: the value is "
+        "empty, but USER_ID is required (its schema type does not allow null)")
+
+
+def test_header_with_stray_whitespace(store, schema, workshop_lines):
+    data = b"USER_ID, ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column ITEM_ID: the header name "
+        '" ITEM_ID" has stray whitespace; write ITEM_ID; the header must be '
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_header_with_trailing_whitespace_before_the_newline(store, schema, workshop_lines):
+    data = b"USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP \r\n" + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column TIMESTAMP: the header "
+        'name "TIMESTAMP " has stray whitespace; write TIMESTAMP; the header must be '
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_wrong_column_order(store, schema, workshop_lines):
+    data = _rewrite(workshop_lines, lambda row, header: [row[0], row[2], row[1], row[3]])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column EVENT_TYPE: the header "
+        "has EVENT_TYPE in position 2, where the schema has ITEM_ID; columns must be in schema "
+        "order; the header must be USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_header_in_the_wrong_case(store, schema, workshop_lines):
+    data = b"user_id,ITEM_ID,EVENT_TYPE,TIMESTAMP\n" + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header name "
+        "user_id differs in case from the schema's USER_ID; the header must be "
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_extra_column(store, schema, workshop_lines):
+    data = _rewrite(workshop_lines, lambda row, header: row + ["SESSION" if header else "s"])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column SESSION: the schema has "
+        "no field of this name; the header must be USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_header_with_an_empty_name(store, schema, workshop_lines):
+    data = HEADER.encode() + b",\n" + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1: the header has column \"\" in "
+        "position 5, which is not a field of the schema; the header must be "
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_duplicate_column(store, schema):
+    data = b"USER_ID,ITEM_ID,ITEM_ID,TIMESTAMP\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column ITEM_ID: the header names "
+        "ITEM_ID twice; the header must be USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_not_utf8(store, schema, workshop_lines):
+    lines = list(workshop_lines)
+    assert lines[2].startswith(b"9821286911,yellow-wool-jumper,")
+    lines[2] = lines[2].replace(b"yellow", b"y\xe9llow")
+    assert _reason(store, URI, b"".join(lines), schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 3, column ITEM_ID: the file is not "
+        "valid UTF-8 (byte 0xe9 at byte 13 of the line); save it as UTF-8")
+
+
+def test_not_utf8_after_an_earlier_problem_reports_the_earlier_one(store, schema,
+                                                                   workshop_lines):
+    lines = list(workshop_lines[:10])
+    lines[3] = b"u,i,e,x\n"
+    lines[6] = b"u,\xff,e,1\n"
+    assert _reason(store, URI, b"".join(lines), schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 4, column TIMESTAMP: \"x\" is not a "
+        "long (a whole number)")
+
+
+def test_too_long_item_id(store, schema, workshop_lines):
+    data = b"".join(workshop_lines[:3]) + b"u1," + b"x" * 257 + b",click,1549847353\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 4, column ITEM_ID: the value is 257 "
+        "characters long; ITEM_ID values may have at most 256")
+
+
+def test_item_id_of_256_characters_is_fine(store, schema, workshop_lines):
+    store.put(URI, workshop_lines[0] + b"u1," + b"x" * 256 + b",click,1549847353\n")
+    assert read_import(store, URI, schema).columns["ITEM_ID"][0] == "x" * 256
+
+
+def test_too_long_event_type(store, schema, workshop_lines):
+    data = workshop_lines[0] + b"u1,i1," + "é".encode() * 1001 + b",1549847353\n"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 2, column EVENT_TYPE: the value is "
+        "1001 characters long; EVENT_TYPE values may have at most 1000")
+
+
+def test_row_with_too_few_values(store, schema, workshop_lines):
+    data = b"".join(workshop_lines[:7]) + b"u1,i1,1549847353\n" + b"".join(workshop_lines[7:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 8: the row has 3 values, but the "
+        "header has 4 columns")
+
+
+def test_not_a_long(store, schema, workshop_lines):
+    data = workshop_lines[0] + b"u1,i1,click,1549847353\nu2,i2,click,15498x7353\n"
+    assert _reason(store, URI, data, schema) == (
+        'Input CSV s3://data/broken/interactions.csv, line 3, column TIMESTAMP: "15498x7353" '
+        "is not a long (a whole number)")
+
+
+def test_missing_object(store, schema):
+    store.put("s3://data/other.csv", b"x")
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, "s3://data/missing.csv", schema)
+    assert str(e.value) == "No object at s3://data/missing.csv"
+    assert (e.value.uri, e.value.line, e.value.column) == (None, None, None)
+
+
+def test_missing_bucket(store, schema):
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, "s3://nobucket/x.csv", schema)
+    assert str(e.value) == "Bucket nobucket does not exist (s3://nobucket/x.csv)"
+
+
+def test_empty_folder(store, schema):
+    store.put("s3://data/other.csv", b"x")
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, "s3://data/folder/", schema)
+    assert str(e.value) == "No objects under s3://data/folder/"
+
+
+def test_bad_location(store, schema):
+    with pytest.raises(CsvImportError) as e:
+        read_import(store, "s3://data/../x.csv", schema)
+    assert str(e.value) == ('Invalid S3 key in s3://data/../x.csv: the segment ".." is not '
+                            "allowed (keys may not climb out of their bucket)")
+
+
+def test_empty_file(store, schema):
+    assert _reason(store, URI, b"", schema) == (
+        "Input CSV s3://data/broken/interactions.csv: the file is empty; it needs a header "
+        "line USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP")
+
+
+def test_header_only_is_zero_records(store, schema):
+    store.put(URI, HEADER.encode() + b"\n")
+    table = read_import(store, URI, schema)
+    assert table.num_rows == 0
+    assert table.columns["TIMESTAMP"].dtype == np.int64
+    assert table.columns["USER_ID"].shape == (0,)
+
+
+# --- line numbers -------------------------------------------------------------------------
+
+
+def test_blank_lines_are_skipped_and_counted(store, schema):
+    data = (HEADER + "\nu1,i1,e,1\n\nu2,i2,e,2\n\n\nu3,,e,3\n").encode()
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 7, column ITEM_ID: the value is "
+        "empty, but ITEM_ID is required (its schema type does not allow null)")
+
+
+def test_quoted_newlines_and_crlf_are_counted(store, schema):
+    data = (HEADER + '\r\nu1,"i\r\n1",e,1\r\nu2,"a,b",e,2\r\nu3,i3,"multi\nline\nevent",x\r\n')
+    assert _reason(store, URI, data.encode(), schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 5, column TIMESTAMP: \"x\" is not a "
+        "long (a whole number)")
+
+
+def test_quoted_values_are_unquoted(store, schema):
+    store.put(URI, (HEADER + '\nu1,"i,""1""",e,1\n').encode())
+    assert read_import(store, URI, schema).columns["ITEM_ID"][0] == 'i,"1"'
+
+
+def test_errors_past_the_first_batch(store, schema, monkeypatch):
+    monkeypatch.setattr(csvimport, "_BATCH_ROWS", 3)
+    rows = [f"u{i},i{i},e,{1549847353 + i}" for i in range(10)]
+    rows[7] = "u7,i7,e,1549847353000"
+    data = (HEADER + "\n" + "\n".join(rows) + "\n").encode()
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 9, column TIMESTAMP: 1549847353000 "
+        "looks like epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs epoch "
+        "seconds: 1549847353")
+
+
+def test_batches_are_joined_in_order(store, schema, monkeypatch):
+    monkeypatch.setattr(csvimport, "_BATCH_ROWS", 3)
+    rows = [f"u{i},i{i},e,{1549847353 + i}" for i in range(10)]
+    store.put(URI, (HEADER + "\n" + "\n".join(rows) + "\n").encode())
+    table = read_import(store, URI, schema)
+    assert list(table.columns["USER_ID"]) == [f"u{i}" for i in range(10)]
+    assert table.columns["TIMESTAMP"].tolist() == [1549847353 + i for i in range(10)]
+
+
+def test_chunked_reading_across_a_multibyte_character(store, schema, monkeypatch):
+    monkeypatch.setattr(csvimport, "_READ_BYTES", 7)
+    rows = [f"ü{i},ï{i},é,{i}" for i in range(20)]
+    store.put(URI, (HEADER + "\n" + "\n".join(rows)).encode())  # no final newline
+    table = read_import(store, URI, schema)
+    assert list(table.columns["ITEM_ID"]) == [f"ï{i}" for i in range(20)]
+
+
+def test_the_first_problem_in_file_order_wins(store, schema):
+    data = (HEADER + "\nu1,i1,e,1\nu2,i2,e,bad\n,i3,e,3\n").encode()
+    assert _reason(store, URI, data, schema) == (
+        'Input CSV s3://data/broken/interactions.csv, line 3, column TIMESTAMP: "bad" is not a '
+        "long (a whole number)")
+    data = (HEADER + "\nu1,i1,e,1\nu2,i2,e\nu3,i3,e,bad\n").encode()
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 3: the row has 3 values, but the "
+        "header has 4 columns")
+    data = (HEADER + "\nu1,,e,x\n").encode()
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 2, column ITEM_ID: the value is "
+        "empty, but ITEM_ID is required (its schema type does not allow null)")
+
+
+# --- every type and attribute (an Items schema) ---------------------------------------------
+
+
+def _items(store, *rows: str):
+    store.put("s3://data/items.csv", (ITEMS_HEADER + "\n" + "\n".join(rows) + "\n").encode())
+    return read_import(store, "s3://data/items.csv", ITEMS_SCHEMA)
+
+
+def _items_reason(store, *rows: str) -> str:
+    with pytest.raises(CsvImportError) as e:
+        _items(store, *rows)
+    return str(e.value)
+
+
+def test_items_types_and_nulls(store):
+    t = _items(store, ITEM_ROW, "i2,false,,,,1549847354,-7,,,")
+    c = t.columns
+    assert c["IN_STOCK"].tolist() == [True, False]
+    assert c["PRICE"].dtype == np.float64
+    assert c["PRICE"][0] == pytest.approx(9.99) and np.isnan(c["PRICE"][1])
+    assert c["GENRES"].tolist() == ["Comedy|Drama", None]
+    assert c["DESCRIPTION"].tolist() == ["A film", None]
+    assert c["RANK"].tolist() == [3, -7]
+    assert c["VIEWS"].tolist() == [10, 0]
+    assert c["FRESH"].tolist() == [False, False]
+    assert set(t.nulls) == {"PRICE", "GENRES", "DESCRIPTION", "SCORE", "VIEWS", "FRESH"}
+    assert t.nulls["VIEWS"].tolist() == [False, True]
+    assert t.nulls["FRESH"].tolist() == [False, True]
+
+
+def _row(**values: str) -> str:
+    names = ITEMS_HEADER.split(",")
+    base = dict(zip(names, ITEM_ROW.split(","), strict=True))
+    base.update(values)
+    return ",".join(base[n] for n in names)
+
+
+@pytest.mark.parametrize(("values", "column", "problem"), [
+    ({"IN_STOCK": "True"}, "IN_STOCK",
+     '"True" is not a boolean; Personalize needs lower-case true or false'),
+    ({"IN_STOCK": "1"}, "IN_STOCK",
+     '"1" is not a boolean; Personalize needs lower-case true or false'),
+    ({"FRESH": "yes"}, "FRESH",
+     '"yes" is not a boolean; Personalize needs lower-case true or false'),
+    ({"IN_STOCK": ""}, "IN_STOCK",
+     "the value is empty, but IN_STOCK is required (its schema type does not allow null)"),
+    ({"PRICE": "9,99"}, None, "the row has 11 values, but the header has 10 columns"),
+    ({"PRICE": "$9.99"}, "PRICE", '"$9.99" is not a float (a decimal number)'),
+    ({"PRICE": "nan"}, "PRICE", '"nan" is not a float (a decimal number)'),
+    ({"PRICE": "1e39"}, "PRICE", "1e39 is out of range for a float"),
+    ({"SCORE": "Infinity"}, "SCORE", '"Infinity" is not a double (a decimal number)'),
+    ({"SCORE": "1e309"}, "SCORE", "1e309 is out of range for a double"),
+    ({"RANK": "2147483648"}, "RANK",
+     "2147483648 is out of range for an int (-2147483648 to 2147483647)"),
+    ({"RANK": "3.0"}, "RANK", '"3.0" is not an int (a whole number)'),
+    ({"RANK": " 3"}, "RANK", '" 3" is not an int (a whole number)'),
+    ({"RANK": "+3"}, "RANK", '"+3" is not an int (a whole number)'),
+    ({"RANK": "١٢"}, "RANK", '"١٢" is not an int (a whole number)'),
+    ({"VIEWS": "9223372036854775808"}, "VIEWS",
+     "9223372036854775808 is out of range for a long (-9223372036854775808 to "
+     "9223372036854775807)"),
+    ({"VIEWS": "9" * 50}, "VIEWS", '"' + "9" * 50 + '" is out of range for a long'),
+    ({"CREATION_TIMESTAMP": "1549847353000"}, "CREATION_TIMESTAMP",
+     "1549847353000 looks like epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs "
+     "epoch seconds: 1549847353"),
+    ({"CREATION_TIMESTAMP": "2019-02-11 01:09:13+01:00"}, "CREATION_TIMESTAMP",
+     "2019-02-11 01:09:13+01:00 looks like an ISO 8601 date; Personalize needs epoch seconds: "
+     "1549843753"),
+    ({"GENRES": "Comedy||Drama"}, "GENRES",
+     '"Comedy||Drama" has an empty value between | separators; separate the values of a '
+     "multi-value categorical field with single | characters"),
+    ({"GENRES": "Comedy|"}, "GENRES",
+     '"Comedy|" has an empty value between | separators; separate the values of a '
+     "multi-value categorical field with single | characters"),
+    ({"GENRES": "|".join(["abcdefghi"] * 100) + "xy"}, "GENRES",
+     "the value is 1001 characters long; GENRES values may have at most 1000"),
+    ({"DESCRIPTION": "w" * 20001}, "DESCRIPTION",
+     "the value is 20001 characters long; textual DESCRIPTION values may have at most 20000"),
+])
+def test_items_bad_values(store, values, column, problem):
+    where = f", column {column}" if column else ""
+    assert _items_reason(store, ITEM_ROW, _row(**values)) == (
+        f"Input CSV s3://data/items.csv, line 3{where}: {problem}")
+
+
+def test_items_limits_are_inclusive(store):
+    t = _items(store, _row(GENRES="|".join(["abcdefghi"] * 100)),
+               _row(DESCRIPTION="w" * 20000), _row(PRICE="-1.5e3", SCORE=".5", RANK="-0"))
+    assert t.num_rows == 3
+    assert t.columns["PRICE"][2] == -1500.0 and t.columns["SCORE"][2] == 0.5
+
+
+def test_a_value_longer_than_the_csv_field_limit(store):
+    assert _items_reason(store, _row(DESCRIPTION="w" * 200_000)) == (
+        "Input CSV s3://data/items.csv, line 2: a value is longer than 131072 characters; "
+        "values may have at most 20000 (textual) or 1000 characters")
+
+
+def test_schema_as_json_text_or_fields(store):
+    store.put(URI, (HEADER + "\nu1,i1,e,1\n").encode())
+    text = (WORKSHOP / "interactions.avsc").read_text()
+    assert read_import(store, URI, text).num_rows == 1
+    assert read_import(store, URI, parse_fields(json.loads(text))).num_rows == 1
+
+
+def test_parse_csv_on_a_stream(schema):
+    t = parse_csv(io.BytesIO((HEADER + "\nu1,i1,e,1\n").encode()), "s3://x/y.csv", schema)
+    assert t.num_rows == 1 and t.objects == []
+    with pytest.raises(CsvImportError) as e:
+        parse_csv(io.BytesIO((HEADER + "\nu1,i1,e,\n").encode()), "s3://x/y.csv", schema)
+    assert str(e.value) == ("Input CSV s3://x/y.csv, line 2, column TIMESTAMP: the value is "
+                            "empty, but TIMESTAMP is required (its schema type does not allow "
+                            "null)")
+
+
+# --- the fast vectorised path agrees with the exact per-value check -------------------------
+
+_VALUES = st.one_of(
+    st.sampled_from(["", "0", "-0", "1", "-1", "+1", " 1", "1 ", "1.5", ".5", "5.", "1e5",
+                     "1E-5", "nan", "inf", "-inf", "true", "false", "True", "a|b", "a||b",
+                     "|a", "a|", "|", "1549847353", "1549847353000", "2019-02-11",
+                     "2147483647", "2147483648", "-2147483649", "9223372036854775807",
+                     "9223372036854775808", "٣", "1_000", "0x10", "1\n2", "\x00"]),
+    st.text(alphabet="0123456789-.e|a ", max_size=12),
+    st.text(max_size=5),
+)
+_FIELDS = [Field("TIMESTAMP", "long", False), Field("N", "long", True),
+           Field("I", "int", False), Field("F", "float", True), Field("D", "double", False),
+           Field("B", "boolean", False), Field("BN", "boolean", True),
+           Field("C", "string", True, categorical=True), Field("S", "string", False)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(field=st.sampled_from(_FIELDS), values=st.lists(_VALUES, min_size=1, max_size=6))
+def test_fast_path_agrees_with_the_exact_check(field, values):
+    out = csvimport._convert(field, tuple(values))
+    first_bad = next((i for i, v in enumerate(values)
+                      if csvimport._value_problem(field, v) is not None), None)
+    if first_bad is None:
+        assert not isinstance(out, int)
+        arr, mask = out
+        assert len(arr) == len(values)
+        if field.nullable:
+            assert mask.tolist() == [v == "" for v in values]
+    else:
+        assert out == first_bad
+
+
+# --- storing what was read ------------------------------------------------------------------
+
+
+def test_workshop_rows_stored_and_loaded(tmp_path, store, schema):
+    store.put("s3://data/i.csv", WORKSHOP_CSV)
+    table = read_import(store, "s3://data/i.csv", schema)
+    ds = DatasetStore(tmp_path / "state")
+    arn = "arn:aws:personalize:us-east-1:000000000000:dataset/g/INTERACTIONS"
+    with pytest.raises(NoEarlierImportError):
+        ds.store_import(arn, table, "INCREMENTAL")
+    assert ds.store_import(arn, table, "FULL") == 9522
+    loaded = ds.load(arn)
+    assert loaded.num_rows == 9522
+    for name, col in table.columns.items():
+        assert loaded.columns[name].dtype == col.dtype
+        assert loaded.columns[name].tolist() == col.tolist()
