@@ -180,7 +180,7 @@ class DatasetStore:
         fields = list(table.fields)
         names = [f.name for f in fields]
         if id_col is not None and id_col not in names:
-            raise ValueError(f"a {dtype} import needs a {id_col} column")
+            raise ValueError(f"{dtype} data needs the {id_col} column")
         if mode == "INCREMENTAL" and not self.has_import(dataset_arn):
             raise NoEarlierImportError(
                 f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or INCREMENTAL "
