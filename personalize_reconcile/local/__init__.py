@@ -1,0 +1,20 @@
+"""The embedded, offline Amazon Personalize ("the local target"), reached only through boto3.
+
+Layout (one job per module):
+
+* ``config`` - state dir, account, minimum durations.
+* ``store`` - SQLite state (resources, tags, spent names, job queue).
+* ``models`` - control-plane rules: what each operation checks, stores and answers.
+* ``lifecycle`` - the status machine run by jobs (create, update, stop, delete steps).
+* ``jobs`` - the durable job runner (claims, leases, workers, crash recovery).
+* ``seams`` - contracts with the import, training and runtime modules.
+* ``exceptions`` - the service's error codes, messages and HTTP statuses.
+* ``responses`` - the wire protocol (JSON 1.1 control plane, rest-json runtime).
+* ``transport`` - the in-process botocore hook; ``server`` - the same over HTTP.
+* ``service`` - one running target per state dir.
+* ``objectstore``, ``csvimport``, ``datastore`` - s3:// objects, CSV import, stored rows.
+* ``training``, ``runtime`` - training algorithms and metrics; personalize-runtime.
+
+This package never imports the engine, manifest or CLI; it may import
+``personalize_reconcile.rules``. Clients: ``personalize_reconcile.backends.local``.
+"""

@@ -1,0 +1,268 @@
+"""What each step of a resource's asynchronous life does in the local target.
+
+One job: the state machine behind the statuses (reference §2): Std creation
+``CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED``, updates in
+``latest*Update`` (same words; copied to the top level when ACTIVE), solution-version
+stopping, and deletes ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups
+show only DELETE PENDING). Heavy steps call the seams (``seams.run_import``, the trainer).
+Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
+
+Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
+leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it
+(plus the time its real work takes).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from personalize_reconcile.local import models, seams
+from personalize_reconcile.local.config import LocalConfig
+from personalize_reconcile.local.jobs import Job, Next
+from personalize_reconcile.local.store import Resource, Store
+
+log = logging.getLogger(__name__)
+
+M = models
+
+
+class Lifecycle:
+    """Implements :class:`personalize_reconcile.local.jobs.Steps` for Personalize."""
+
+    def __init__(self, store: Store, config: LocalConfig) -> None:
+        self.store = store
+        self.config = config
+
+    # -- light steps -------------------------------------------------------------------
+
+    def light(self, conn: sqlite3.Connection, job: Job, now: float) -> Next | None:
+        """Run a status change; see the module docstring."""
+        res = self.store.get(job.arn, conn)
+        if res is None:
+            return None
+        d = self.config.duration(res.kind)
+        if job.action == "create":
+            return self._create_step(conn, res, job, now, d)
+        if job.action == "update":
+            return self._update_step(conn, res, job, now, d)
+        if job.action == "delete":
+            return self._delete_step(conn, res, job, now, d)
+        log.error("unknown job action %r for %s", job.action, job.arn)
+        return None
+
+    def _create_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
+                     d: float) -> Next | None:
+        if job.step == "start":
+            if res.status != M.CREATE_PENDING:
+                return None
+            res.status = M.CREATE_IN_PROGRESS
+            self.store.save(conn, res)
+            return Next("finish", res.created + d, heavy=res.kind in M.HEAVY_KINDS)
+        # light finish
+        if res.status == M.CREATE_STOPPING:
+            res.status = M.CREATE_STOPPED
+        elif res.status == M.CREATE_IN_PROGRESS:
+            res.status = M.ACTIVE
+        else:
+            return None
+        self.store.save(conn, res)
+        return None
+
+    def _update_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
+                     d: float) -> Next | None:
+        key = M.LATEST_KEY[res.kind]
+        latest = res.body.get(key)
+        if not latest:
+            return None
+        if job.step == "start":
+            latest["status"] = M.CREATE_IN_PROGRESS
+            latest["lastUpdatedDateTime"] = now
+            self.store.save(conn, res)
+            return Next("finish", job.payload.get("requested", now) + d)
+        latest["status"] = M.ACTIVE
+        latest["lastUpdatedDateTime"] = now
+        self._apply_update(res, latest)
+        self.store.save(conn, res)
+        return None
+
+    @staticmethod
+    def _apply_update(res: Resource, latest: dict) -> None:
+        body = res.body
+        if res.kind == "dataset":
+            body["schemaArn"] = latest["schemaArn"]
+        elif res.kind == "solution":
+            body["performAutoTraining"] = latest.get("performAutoTraining", True)
+            body["performIncrementalUpdate"] = latest.get("performIncrementalUpdate", False)
+            cfg = dict(body.get("solutionConfig") or {})
+            upd = latest.get("solutionUpdateConfig") or {}
+            for k in ("autoTrainingConfig", "eventsConfig"):
+                if k in upd:
+                    cfg[k] = upd[k]
+                else:
+                    cfg.pop(k, None)
+            if cfg:
+                body["solutionConfig"] = cfg
+            else:
+                body.pop("solutionConfig", None)
+        elif res.kind == "campaign":
+            body["solutionVersionArn"] = latest["solutionVersionArn"]
+            body["minProvisionedTPS"] = latest["minProvisionedTPS"]
+            if "campaignConfig" in latest:
+                body["campaignConfig"] = latest["campaignConfig"]
+            else:
+                body.pop("campaignConfig", None)
+            if res.status == M.CREATE_FAILED:
+                res.status = M.ACTIVE
+                body.pop("failureReason", None)
+
+    def _delete_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
+                     d: float) -> Next | None:
+        requested = job.payload.get("requested", now)
+        if job.step == "start":
+            if res.kind != "dataset-group":  # documented as DELETE PENDING only
+                res.status = M.DELETE_IN_PROGRESS
+                self.store.save(conn, res)
+            return Next("finish", requested + d)
+        self._remove(conn, res)
+        return None
+
+    def _remove(self, conn: sqlite3.Connection, res: Resource) -> None:
+        if res.kind == "solution":
+            for v in self.store.select(conn, "kind='solution-version' AND parent=?",
+                                       (res.arn,)):
+                self.store.remove(conn, v.arn)
+        elif res.kind == "dataset":
+            for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?",
+                                       (res.arn,)):
+                self.store.spend_name(conn, j)  # job names are spent for good (§1)
+                self.store.remove(conn, j.arn)
+            seams.drop_dataset(self.config.state_dir, res.arn)
+        self.store.remove(conn, res.arn)
+
+    # -- heavy steps -------------------------------------------------------------------
+
+    def work(self, job: Job, runner_stopping: Any) -> Any:
+        """Do an import or a training run (outside any transaction). Returns the value
+        :meth:`commit` records: an int (records) or ``TrainingOutcome``/``None``, or the
+        exception that failed it."""
+        res = self.store.get(job.arn)
+        if res is None or res.status not in (M.CREATE_IN_PROGRESS, M.CREATE_STOPPING):
+            return None
+        if res.kind == "dataset-import-job":
+            return self._import(res)
+        if res.kind == "solution-version":
+            return self._train(res, job)
+        return None
+
+    def _import(self, res: Resource) -> Any:
+        ds = self.store.get(res.body["datasetArn"])
+        if ds is None:
+            return seams.ImportFailed(f"Dataset {res.body['datasetArn']} no longer exists.")
+        mode = res.body.get("importMode", "FULL")
+        if mode == "INCREMENTAL" and not self._earlier_import(res, ds):
+            return seams.ImportFailed(
+                f"INCREMENTAL import into {ds.arn} needs an earlier FULL or INCREMENTAL "
+                "import of that dataset; use importMode FULL first")
+        schema = self.store.get(ds.body["schemaArn"])
+        if schema is None:
+            return seams.ImportFailed(f"Schema {ds.body['schemaArn']} no longer exists.")
+        try:
+            return seams.run_import(self.config.state_dir, ds.arn, ds.body["datasetType"],
+                                    schema.body["schema"],
+                                    res.body["dataSource"]["dataLocation"], mode)
+        except seams.ImportFailed as exc:
+            return exc
+
+    def _earlier_import(self, res: Resource, ds: Resource) -> bool:
+        earlier = self.store.select(
+            None, "kind='dataset-import-job' AND parent=? AND status=? AND seq<?",
+            (ds.arn, M.ACTIVE, res.seq), 1)
+        return bool(earlier)
+
+    def _train(self, res: Resource, job: Job) -> Any:
+        trainer = seams.trainer()
+        if trainer is None:
+            return None
+        sol = self.store.get(res.parent or "")
+        if sol is None:
+            return seams.TrainingFailed(f"Solution {res.parent} no longer exists.")
+        datasets = {}
+        for ds in self.store.select(None, "kind='dataset' AND grp=? AND status=?",
+                                    (sol.grp, M.ACTIVE)):
+            datasets[ds.body["datasetType"]] = models.describe(ds, None, self.store)
+        version_id = res.arn.rsplit("/", 1)[-1]
+        artefacts = Path(self.config.state_dir) / "models" / (sol.name or "solution") / \
+            version_id
+        artefacts.mkdir(parents=True, exist_ok=True)
+        store = self.store
+        arn = res.arn
+
+        def should_stop() -> bool:
+            row = store.get(arn)
+            return row is None or row.status == M.CREATE_STOPPING
+
+        training_job = seams.TrainingJob(
+            state_dir=Path(self.config.state_dir), account=res.account, region=res.region,
+            solution_version_arn=res.arn, solution_arn=sol.arn,
+            dataset_group_arn=sol.grp or "",
+            solution=models.describe(sol), solution_version=models.describe(res),
+            datasets=datasets, artefact_dir=artefacts, should_stop=should_stop,
+            attempt=job.attempts + 1)
+        try:
+            return trainer(training_job)
+        except seams.TrainingFailed as exc:
+            return exc
+
+    def commit(self, conn: sqlite3.Connection, job: Job, result: Any,
+               now: float) -> Next | None:
+        """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED."""
+        res = self.store.get(job.arn, conn)
+        if res is None:
+            return None
+        if res.status == M.CREATE_STOPPING:
+            res.status = M.CREATE_STOPPED
+        elif res.status != M.CREATE_IN_PROGRESS:
+            return None
+        elif isinstance(result, (seams.ImportFailed, seams.TrainingFailed)):
+            res.status = M.CREATE_FAILED
+            res.body["failureReason"] = str(result)
+        elif isinstance(result, BaseException):
+            res.status = M.CREATE_FAILED
+            res.body["failureReason"] = (
+                f"Internal error in the local target: {type(result).__name__}: {result}")
+        else:
+            res.status = M.ACTIVE
+            if res.kind == "dataset-import-job" and isinstance(result, int):
+                res.extra["records"] = result
+            if isinstance(result, seams.TrainingOutcome):
+                res.extra["metrics"] = {k: float(v) for k, v in result.metrics.items()}
+                res.body["trainingHours"] = max(0.0, float(result.training_hours))
+                if result.tuned_hyperparameters is not None:
+                    res.body["tunedHPOParams"] = {
+                        "algorithmHyperParameters": dict(result.tuned_hyperparameters)}
+            elif res.kind == "solution-version":
+                res.body.setdefault("trainingHours", 0.0)
+        self.store.save(conn, res)
+        return None
+
+    def abandon(self, conn: sqlite3.Connection, job: Job, reason: str, now: float) -> None:
+        """Fail the job's resource (or its pending update) with ``reason``."""
+        res = self.store.get(job.arn, conn)
+        if res is None:
+            return
+        if job.action == "update":
+            latest = res.body.get(M.LATEST_KEY.get(res.kind, ""), None)
+            if latest:
+                latest.update(status=M.CREATE_FAILED, failureReason=reason,
+                              lastUpdatedDateTime=now)
+        elif job.action == "delete":
+            self._remove(conn, res)
+            return
+        else:
+            res.status = M.CREATE_FAILED
+            res.body["failureReason"] = reason
+        self.store.save(conn, res)
+

@@ -1,0 +1,159 @@
+"""The wire protocol of the local target: requests in, AWS-shaped answers out.
+
+One job: turn one HTTP-level request (service, headers/path, body bytes) into one
+HTTP-level answer (status, headers, body bytes), as the real endpoints do: JSON 1.1 with
+``X-Amz-Target: AmazonPersonalize.<Op>`` for the control plane, rest-json paths for
+personalize-runtime (reference §0). Every request is validated against the botocore input
+shape first (``rules.shapes``: patterns, enums, min/max included), errors carry the
+service's ``__type``, message and status. Callers: ``transport`` (in-process botocore
+hook) and ``server`` (HTTP).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import uuid
+from typing import Any
+
+from personalize_reconcile.local import seams
+from personalize_reconcile.local.exceptions import (
+    InternalFailure,
+    SerializationException,
+    ServiceError,
+    UnknownOperationException,
+    validation_error,
+)
+from personalize_reconcile.local.models import RequestContext
+from personalize_reconcile.local.service import LocalService
+from personalize_reconcile.rules.shapes import service_model, validate
+
+log = logging.getLogger(__name__)
+
+TARGET_PREFIX = "AmazonPersonalize."
+CONTROL = "personalize"
+RUNTIME = "personalize-runtime"
+
+Answer = tuple[int, dict[str, str], bytes]
+"""(HTTP status, headers, body)."""
+
+
+@functools.lru_cache(maxsize=256)
+def _input_shape(service: str, op: str) -> Any:
+    model = service_model(service)
+    if op not in model.operation_names:
+        return None
+    return model.operation_model(op).input_shape
+
+
+@functools.lru_cache(maxsize=8)
+def _runtime_routes() -> dict[tuple[str, str], str]:
+    model = service_model(RUNTIME)
+    routes = {}
+    for op in model.operation_names:
+        http = model.operation_model(op).http
+        routes[(http.get("method", "POST"), http["requestUri"].split("?")[0])] = op
+    return routes
+
+
+def runtime_operation(method: str, path: str) -> str | None:
+    """The personalize-runtime operation for an HTTP method and path, or ``None``."""
+    return _runtime_routes().get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
+
+
+def _parse(body: bytes | str | None) -> dict:
+    if not body:
+        return {}
+    try:
+        params = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SerializationException("The request body is not valid JSON.") from None
+    if not isinstance(params, dict):
+        raise SerializationException("The request body must be a JSON object.")
+    return params
+
+
+def _validate(service: str, op: str, params: dict) -> None:
+    shape = _input_shape(service, op)
+    if shape is None:
+        raise UnknownOperationException(f"Unknown operation {op}.")
+    problems = validate(shape, params)
+    if problems:
+        raise validation_error(problems, params)
+
+
+def _ok(body: dict, json_type: str) -> Answer:
+    data = json.dumps(body, separators=(",", ":")).encode()
+    return 200, {"Content-Type": json_type, "x-amzn-RequestId": str(uuid.uuid4()),
+                 "Content-Length": str(len(data))}, data
+
+
+def _error(exc: ServiceError, *, runtime: bool) -> Answer:
+    rid = str(uuid.uuid4())
+    if runtime:
+        data = json.dumps({"message": exc.message}).encode()
+        return exc.runtime_status, {
+            "Content-Type": "application/json", "x-amzn-ErrorType": exc.code,
+            "x-amzn-RequestId": rid, "Content-Length": str(len(data))}, data
+    data = json.dumps({"__type": exc.code, "message": exc.message}).encode()
+    return exc.status, {"Content-Type": "application/x-amz-json-1.1",
+                        "x-amzn-RequestId": rid, "Content-Length": str(len(data))}, data
+
+
+def handle_control(service: LocalService, ctx: RequestContext, target: str | None,
+                   body: bytes | str | None) -> Answer:
+    """Answer one control-plane (JSON 1.1) request.
+
+    Args:
+        service: the running target.
+        ctx: account and region of the caller.
+        target: the ``X-Amz-Target`` header (``AmazonPersonalize.DescribeDatasetGroup``).
+        body: the JSON body.
+
+    Returns:
+        (status, headers, body); never raises for a bad request (InternalFailure 500 only
+        for bugs, which are logged).
+    """
+    try:
+        if not target or not target.startswith(TARGET_PREFIX):
+            raise UnknownOperationException(
+                f"Missing or unknown X-Amz-Target {target!r}; expected "
+                f"{TARGET_PREFIX}<Operation>.")
+        op = target[len(TARGET_PREFIX):]
+        params = _parse(body)
+        _validate(CONTROL, op, params)
+        service.advance()
+        out = service.personalize.call(ctx, op, params)
+        return _ok(out, "application/x-amz-json-1.1")
+    except ServiceError as exc:
+        return _error(exc, runtime=False)
+    except Exception:  # noqa: BLE001 - a bug: log it, answer like AWS does
+        log.exception("internal error answering %s", target)
+        return _error(InternalFailure("An internal error occurred in the local target."),
+                      runtime=False)
+
+
+def handle_runtime(service: LocalService, ctx: RequestContext, method: str, path: str,
+                   body: bytes | str | None) -> Answer:
+    """Answer one personalize-runtime (rest-json) request through
+    ``personalize_reconcile.local.runtime.dispatch`` (see ``seams``)."""
+    try:
+        op = runtime_operation(method, path)
+        if op is None:
+            raise UnknownOperationException(f"No personalize-runtime operation at "
+                                            f"{method} {path}.")
+        params = _parse(body)
+        _validate(RUNTIME, op, params)
+        dispatch = seams.runtime_dispatch()
+        if dispatch is None:
+            raise UnknownOperationException(
+                f"The local Personalize target does not serve {op} yet.")
+        service.advance()
+        return _ok(dispatch(ctx, op, params), "application/json")
+    except ServiceError as exc:
+        return _error(exc, runtime=True)
+    except Exception:  # noqa: BLE001
+        log.exception("internal error answering %s %s", method, path)
+        return _error(InternalFailure("An internal error occurred in the local target."),
+                      runtime=True)

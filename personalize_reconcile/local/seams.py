@@ -1,0 +1,216 @@
+"""Where the local control plane hands work to the modules that do it: CSV import,
+training and the personalize-runtime API.
+
+One job: name each seam, state its contract, and find its implementation. The job runner
+(``personalize_reconcile.local.lifecycle``) and the protocol layer
+(``personalize_reconcile.local.responses``) call only the functions here.
+
+Seam 1: training (solution versions)
+------------------------------------
+``personalize_reconcile.local.training.train_solution_version(job: TrainingJob)
+-> TrainingOutcome | None``, or a callable installed with :func:`register_trainer`
+(a registered one wins; tests use that).
+
+* Called in a worker thread, outside any database transaction, when a solution version's
+  CREATE IN_PROGRESS phase is due. The version is CREATE IN_PROGRESS meanwhile; the call
+  may take as long as it needs (the claim is kept alive).
+* ``job`` (:class:`TrainingJob`) carries the ARNs and the Describe-shaped solution,
+  solution version and datasets of the group, the state dir, and ``artefact_dir``
+  (``<state_dir>/models/<solution name>/<version id>/``, created, empty on a first run; on a
+  run resumed after a crash it may hold a partial artefact: overwrite it).
+* ``job.should_stop()`` turns True after StopSolutionVersionCreation; return early then
+  (anything returned is ignored and the version becomes CREATE STOPPED).
+* Return a :class:`TrainingOutcome` (metrics for GetSolutionMetrics, ``trainingHours``,
+  optional tuned hyperparameters) or ``None`` (no metrics). The version becomes ACTIVE.
+* Raise :class:`TrainingFailed` (message = the failureReason the service would show,
+  e.g. "fewer than 1000 interactions ...") for data or configuration the service would
+  reject: the version becomes CREATE FAILED with that reason. Any other exception is a
+  bug: it is logged and the version becomes CREATE FAILED with an internal-error reason.
+* The call may run again for the same version after a process was killed mid-run (at
+  most 3 attempts); it must be idempotent.
+* Without a trainer the version becomes ACTIVE with no model and empty metrics.
+
+Seam 2: dataset import jobs
+---------------------------
+:func:`run_import` reads ``dataLocation`` with ``csvimport.read_import`` against the
+dataset's schema and keeps the rows with ``datastore.DatasetStore.store_import``. It
+returns the number of records read, or raises :class:`ImportFailed` whose message is the
+failureReason. The import job enforces the 1000-record minimum and the rule that
+INCREMENTAL needs an earlier import (reference §5) around it.
+
+Seam 3: personalize-runtime
+---------------------------
+``personalize_reconcile.local.runtime.dispatch(ctx: RequestContext, operation: str,
+params: dict) -> dict`` answers one runtime operation (``GetRecommendations``,
+``GetPersonalizedRanking``, ``GetActionRecommendations``). ``params`` is the parsed JSON
+body, already validated against the botocore input shape; the return value is the output
+shape as plain data. Raise :mod:`personalize_reconcile.local.exceptions` errors
+(ResourceNotFoundException becomes HTTP 404, InvalidInputException 400). ``ctx`` gives
+``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
+LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
+``service.config.state_dir`` locates artefacts and data). Until the module exists, the
+runtime answers UnknownOperationException.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainingJob:
+    """What a trainer gets for one solution version.
+
+    Attributes:
+        state_dir: the local target's state dir.
+        account, region: where the resources live.
+        solution_version_arn, solution_arn, dataset_group_arn: the ARNs.
+        solution: the DescribeSolution ``solution`` object (recipeArn, solutionConfig...).
+        solution_version: the DescribeSolutionVersion ``solutionVersion`` object
+            (trainingMode, ...).
+        datasets: dataset type in upper case (``INTERACTIONS``, ``ITEMS``...) -> the
+            DescribeDataset ``dataset`` object, for the group's ACTIVE datasets. Their rows
+            are in ``datastore.DatasetStore(state_dir)`` under each ``datasetArn``.
+        artefact_dir: where to write the model (created before the call).
+        should_stop: returns True once StopSolutionVersionCreation was called.
+        attempt: 1 on the first run, 2 or 3 when resumed after an interruption.
+    """
+
+    state_dir: Path
+    account: str
+    region: str
+    solution_version_arn: str
+    solution_arn: str
+    dataset_group_arn: str
+    solution: dict
+    solution_version: dict
+    datasets: dict[str, dict]
+    artefact_dir: Path
+    should_stop: Callable[[], bool]
+    attempt: int = 1
+
+
+@dataclass
+class TrainingOutcome:
+    """What a trainer returns.
+
+    Attributes:
+        metrics: GetSolutionMetrics ``metrics`` (name -> float, at most 100 entries).
+        training_hours: ``trainingHours`` shown by DescribeSolutionVersion (>= 0).
+        tuned_hyperparameters: ``tunedHPOParams.algorithmHyperParameters`` (str -> str),
+            or ``None`` when no HPO ran.
+    """
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    training_hours: float = 0.0
+    tuned_hyperparameters: dict[str, str] | None = None
+
+
+class TrainingFailed(Exception):
+    """Raised by a trainer: ``str(e)`` becomes the version's failureReason."""
+
+
+class ImportFailed(Exception):
+    """Raised by :func:`run_import`: ``str(e)`` becomes the import job's failureReason."""
+
+
+Trainer = Callable[[TrainingJob], "TrainingOutcome | None"]
+_registered: list[Trainer] = []
+
+
+def register_trainer(trainer: Trainer | None) -> None:
+    """Install ``trainer`` for every solution version this process trains (``None``
+    removes it, falling back to ``personalize_reconcile.local.training``)."""
+    _registered.clear()
+    if trainer is not None:
+        _registered.append(trainer)
+
+
+def trainer() -> Trainer | None:
+    """The trainer to call: the registered one, else
+    ``personalize_reconcile.local.training.train_solution_version``, else ``None``."""
+    if _registered:
+        return _registered[0]
+    try:
+        mod = importlib.import_module("personalize_reconcile.local.training")
+    except ImportError:
+        return None
+    fn = getattr(mod, "train_solution_version", None)
+    return fn if callable(fn) else None
+
+
+def runtime_dispatch() -> Callable[[Any, str, dict], dict] | None:
+    """``personalize_reconcile.local.runtime.dispatch``, or ``None`` while it is missing."""
+    try:
+        mod = importlib.import_module("personalize_reconcile.local.runtime")
+    except ImportError:
+        return None
+    fn = getattr(mod, "dispatch", None)
+    return fn if callable(fn) else None
+
+
+def run_import(state_dir: Path, dataset_arn: str, dataset_type: str, schema: str,
+               data_location: str, import_mode: str) -> int:
+    """Read ``data_location`` against ``schema`` and store the rows for ``dataset_arn``.
+
+    Args:
+        state_dir: the local target's state dir (object store and dataset store live in it).
+        dataset_arn: the dataset being imported into.
+        dataset_type: upper-case type (``INTERACTIONS``...).
+        schema: the dataset's Avro schema (JSON text).
+        data_location: ``s3://bucket/key`` or ``s3://bucket/prefix/``.
+        import_mode: ``FULL`` or ``INCREMENTAL``.
+
+    Returns:
+        The number of records the job read.
+
+    Raises:
+        ImportFailed: the data cannot be imported; the message is the failureReason
+            (from ``csvimport.CsvImportError``, ``objectstore.ObjectStoreError`` or
+            ``datastore.DatastoreError``), or the 1000-record minimum (reference §5).
+    """
+    from personalize_reconcile.local import csvimport, datastore, objectstore
+
+    store = objectstore.LocalObjectStore(state_dir)
+    try:
+        table = csvimport.read_import(store, data_location, schema)
+    except (csvimport.CsvImportError, objectstore.ObjectStoreError) as exc:
+        raise ImportFailed(str(exc)) from None
+    if table.num_rows < MIN_IMPORT_RECORDS:
+        raise ImportFailed(
+            f"Input data at {data_location} has {table.num_rows} records; an import job "
+            f"needs at least {MIN_IMPORT_RECORDS} records")
+    try:
+        datastore.DatasetStore(state_dir).store_import(
+            dataset_arn, table, mode=import_mode, dataset_type=dataset_type)
+    except datastore.DatastoreError as exc:
+        raise ImportFailed(str(exc)) from None
+    return int(table.num_rows)
+
+
+def has_import(state_dir: Path, dataset_arn: str) -> bool:
+    """Whether the dataset already holds a bulk import (datastore's record of it)."""
+    from personalize_reconcile.local import datastore
+
+    return bool(datastore.DatasetStore(state_dir).has_import(dataset_arn))
+
+
+def drop_dataset(state_dir: Path, dataset_arn: str) -> None:
+    """Forget a deleted dataset's rows (no error when there are none)."""
+    try:
+        from personalize_reconcile.local import datastore
+
+        datastore.DatasetStore(state_dir).drop(dataset_arn)
+    except Exception:  # noqa: BLE001 - deleting data must never block a delete
+        log.exception("could not drop the rows of %s", dataset_arn)
+
+
+MIN_IMPORT_RECORDS = 1000
+"""At least 1000 records per import job (reference §5)."""

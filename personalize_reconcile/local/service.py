@@ -1,0 +1,89 @@
+"""One running local Personalize target: configuration, database, rules and job runner.
+
+One job: build and share the per-state-dir objects of the local target, so that every
+client in a process (and the HTTP server) uses one database handle set and one set of
+worker threads. Callers: ``personalize_reconcile.local.transport`` (in-process clients),
+``personalize_reconcile.local.server`` and the personalize-runtime handlers (through
+``RequestContext.service``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from personalize_reconcile.local.config import LocalConfig, load_config
+from personalize_reconcile.local.jobs import JobRunner
+from personalize_reconcile.local.lifecycle import Lifecycle
+from personalize_reconcile.local.models import Personalize
+from personalize_reconcile.local.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class LocalService:
+    """The local target of one state dir.
+
+    Attributes:
+        config: resolved settings (state dir, account, durations).
+        store: the SQLite state.
+        runner: the job runner (workers start with :meth:`start`).
+        personalize: the control-plane operations.
+    """
+
+    def __init__(self, config: LocalConfig) -> None:
+        self.config = config
+        self.store = Store(config.db_path)
+        self.lifecycle = Lifecycle(self.store, config)
+        self.runner = JobRunner(self.store, self.lifecycle)
+        self.personalize = Personalize(self)
+        self._refs = 0
+
+    def start(self, workers: int = 2) -> None:
+        """Start the background workers (idempotent). Claims left by a process that
+        exited are taken over by them (``jobs`` module docstring)."""
+        self.runner.start(workers)
+
+    def advance(self) -> None:
+        """Run the light job steps that are due (before answering a request)."""
+        self.runner.run_due_light()
+
+    def close(self) -> None:
+        """Stop the workers and close the database connections."""
+        self.runner.stop()
+        self.store.close()
+
+
+_services: dict[tuple[Path, str, tuple], LocalService] = {}
+_lock = threading.Lock()
+
+
+def get_service(state_dir: str | Path | None = None, *, account_id: str | None = None,
+                durations: dict[str, float] | None = None, start: bool = True) -> LocalService:
+    """The process-wide :class:`LocalService` for a state dir and settings (created on
+    first use; its workers started when ``start``).
+
+    Raises:
+        personalize_reconcile.local.config.ConfigError: unusable settings.
+        sqlite3.DatabaseError: the state dir holds a database this version cannot use.
+    """
+    config = load_config(state_dir, account_id=account_id, durations=durations)
+    key = (config.state_dir, config.account_id, tuple(sorted(config.durations.items())))
+    with _lock:
+        svc = _services.get(key)
+        if svc is None:
+            svc = LocalService(config)
+            _services[key] = svc
+    if start:
+        svc.start()
+    return svc
+
+
+def close_service(svc: LocalService) -> None:
+    """Stop and forget ``svc`` (tests call this between state dirs)."""
+    with _lock:
+        for key, value in list(_services.items()):
+            if value is svc:
+                del _services[key]
+    svc.close()

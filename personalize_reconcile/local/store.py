@@ -1,0 +1,259 @@
+"""Durable state of the local target: one SQLite database (WAL) under the state dir.
+
+One job: persist resources, tags, spent job names and the job queue, and give callers
+short transactions that are safe across threads and processes. It knows table layouts,
+not service rules. Callers: ``models`` (rules), ``jobs`` (job runner), and the colleagues'
+modules that need to read a resource (runtime, training) through ``Store.get``.
+
+Concurrency: every thread has its own connection; every write runs in ``BEGIN IMMEDIATE``
+so that two processes on one state dir serialise their writes (SQLite's file lock) and
+a reader never sees half a change. Times are epoch seconds (float).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS resources (
+    seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn      TEXT NOT NULL UNIQUE,
+    kind     TEXT NOT NULL,
+    account  TEXT NOT NULL,
+    region   TEXT NOT NULL,
+    name     TEXT,
+    parent   TEXT,
+    grp      TEXT,
+    status   TEXT,
+    created  REAL NOT NULL,
+    updated  REAL NOT NULL,
+    body     TEXT NOT NULL,
+    extra    TEXT NOT NULL DEFAULT '{}'
+);
+CREATE UNIQUE INDEX IF NOT EXISTS resources_name
+    ON resources(kind, account, region, name) WHERE name IS NOT NULL;
+CREATE INDEX IF NOT EXISTS resources_kind ON resources(kind, account, region, seq);
+CREATE INDEX IF NOT EXISTS resources_parent ON resources(parent, kind);
+CREATE INDEX IF NOT EXISTS resources_grp ON resources(grp, kind);
+CREATE TABLE IF NOT EXISTS tags (
+    arn   TEXT NOT NULL,
+    key   TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (arn, key)
+);
+CREATE TABLE IF NOT EXISTS spent_names (
+    kind TEXT NOT NULL, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+    PRIMARY KEY (kind, account, region, name)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    arn         TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    step        TEXT NOT NULL,
+    due         REAL NOT NULL,
+    heavy       INTEGER NOT NULL DEFAULT 0,
+    owner       TEXT,
+    lease_until REAL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    payload     TEXT NOT NULL DEFAULT '{}',
+    created     REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs(heavy, due);
+CREATE INDEX IF NOT EXISTS jobs_arn ON jobs(arn);
+"""
+
+
+@dataclass
+class Resource:
+    """One stored resource.
+
+    Attributes:
+        arn: its ARN (primary identity).
+        kind: ``dataset-group``, ``schema``, ... (``config.KINDS``).
+        account, region: where it lives (List operations filter on them).
+        name: the unique name within (kind, account, region), or ``None`` for resources
+            whose name need not be unique (solution versions without a name).
+        parent: the ARN List operations filter by (dataset group for datasets, solution
+            for versions and campaigns, dataset for import jobs), or ``None``.
+        grp: the dataset group ARN this resource belongs to, or ``None``.
+        status: the service status string (``CREATE PENDING``, ``ACTIVE``...) or ``None``.
+        created, updated: epoch seconds (``creationDateTime``, ``lastUpdatedDateTime``).
+        seq: creation order, unique and never reused (pagination keys on it).
+        body: the Describe fields other than status and timestamps.
+        extra: private data not shown by Describe (metrics, pending updates' internals).
+    """
+
+    arn: str
+    kind: str
+    account: str
+    region: str
+    name: str | None
+    parent: str | None
+    grp: str | None
+    status: str | None
+    created: float
+    updated: float
+    body: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+    seq: int = 0
+
+
+_COLS = "seq, arn, kind, account, region, name, parent, grp, status, created, updated, body, extra"
+
+
+def _row(r: tuple) -> Resource:
+    return Resource(seq=r[0], arn=r[1], kind=r[2], account=r[3], region=r[4], name=r[5],
+                    parent=r[6], grp=r[7], status=r[8], created=r[9], updated=r[10],
+                    body=json.loads(r[11]), extra=json.loads(r[12]))
+
+
+class Store:
+    """The SQLite database of one state dir.
+
+    Args:
+        db_path: the database file; its directory is created when missing.
+
+    Raises:
+        sqlite3.DatabaseError: the file exists but is not a database this module wrote.
+    """
+
+    def __init__(self, db_path: Path) -> None:
+        self.path = Path(db_path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        conn = self.conn()
+        conn.executescript(_DDL)
+        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+                     (str(SCHEMA_VERSION),))
+
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (autocommit mode; use :meth:`write` for changes)."""
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            c = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
+                                check_same_thread=False)
+            c.execute("PRAGMA journal_mode=WAL")
+            c.execute("PRAGMA synchronous=NORMAL")
+            c.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = c
+            with self._lock:
+                self._all.append(c)
+        return c
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back
+        on any exception. Not re-entrant."""
+        c = self.conn()
+        c.execute("BEGIN IMMEDIATE")
+        try:
+            yield c
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+        c.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this object opened (call once no thread uses it)."""
+        with self._lock:
+            conns, self._all = self._all, []
+        for c in conns:
+            try:
+                c.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    # -- resources -------------------------------------------------------------------
+
+    def get(self, arn: str, conn: sqlite3.Connection | None = None) -> Resource | None:
+        """The resource with this ARN, or ``None``."""
+        c = conn or self.conn()
+        r = c.execute(f"SELECT {_COLS} FROM resources WHERE arn = ?", (arn,)).fetchone()
+        return _row(r) if r else None
+
+    def by_name(self, conn: sqlite3.Connection, kind: str, account: str, region: str,
+                name: str) -> Resource | None:
+        """The resource of ``kind`` called ``name`` in (account, region), or ``None``."""
+        r = conn.execute(
+            f"SELECT {_COLS} FROM resources WHERE kind=? AND account=? AND region=? AND name=?",
+            (kind, account, region, name)).fetchone()
+        return _row(r) if r else None
+
+    def insert(self, conn: sqlite3.Connection, res: Resource) -> Resource:
+        """Insert ``res`` (its ``seq`` is assigned and returned in place)."""
+        cur = conn.execute(
+            "INSERT INTO resources(arn, kind, account, region, name, parent, grp, status,"
+            " created, updated, body, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (res.arn, res.kind, res.account, res.region, res.name, res.parent, res.grp,
+             res.status, res.created, res.updated, json.dumps(res.body),
+             json.dumps(res.extra)))
+        res.seq = int(cur.lastrowid or 0)
+        return res
+
+    def save(self, conn: sqlite3.Connection, res: Resource, *, touch: bool = True) -> None:
+        """Write back status, body and extra (and ``updated`` = now when ``touch``)."""
+        if touch:
+            res.updated = time.time()
+        conn.execute(
+            "UPDATE resources SET status=?, updated=?, body=?, extra=? WHERE arn=?",
+            (res.status, res.updated, json.dumps(res.body), json.dumps(res.extra), res.arn))
+
+    def remove(self, conn: sqlite3.Connection, arn: str) -> None:
+        """Delete the resource, its tags and its jobs."""
+        conn.execute("DELETE FROM resources WHERE arn = ?", (arn,))
+        conn.execute("DELETE FROM tags WHERE arn = ?", (arn,))
+        conn.execute("DELETE FROM jobs WHERE arn = ?", (arn,))
+
+    def select(self, conn: sqlite3.Connection | None, where: str, args: tuple = (),
+               limit: int | None = None) -> list[Resource]:
+        """Resources matching an SQL ``where`` clause over the columns, in ``seq`` order."""
+        c = conn or self.conn()
+        sql = f"SELECT {_COLS} FROM resources WHERE {where} ORDER BY seq"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [_row(r) for r in c.execute(sql, args).fetchall()]
+
+    # -- names spent by jobs that cannot be deleted ----------------------------------
+
+    def name_spent(self, conn: sqlite3.Connection, kind: str, account: str, region: str,
+                   name: str) -> bool:
+        """Whether a job name was used by a job that is gone (reference §1)."""
+        return conn.execute(
+            "SELECT 1 FROM spent_names WHERE kind=? AND account=? AND region=? AND name=?",
+            (kind, account, region, name)).fetchone() is not None
+
+    def spend_name(self, conn: sqlite3.Connection, res: Resource) -> None:
+        """Remember ``res``'s name as used for good."""
+        if res.name is not None:
+            conn.execute("INSERT OR IGNORE INTO spent_names VALUES (?,?,?,?)",
+                         (res.kind, res.account, res.region, res.name))
+
+    # -- tags ------------------------------------------------------------------------
+
+    def tags(self, arn: str, conn: sqlite3.Connection | None = None) -> list[tuple[str, str]]:
+        """The resource's tags as (key, value), in key order."""
+        c = conn or self.conn()
+        return [(k, v) for k, v in c.execute(
+            "SELECT key, value FROM tags WHERE arn=? ORDER BY key", (arn,)).fetchall()]
+
+    def set_tags(self, conn: sqlite3.Connection, arn: str, tags: list[tuple[str, str]]) -> None:
+        """Add or overwrite tags."""
+        conn.executemany("INSERT OR REPLACE INTO tags(arn, key, value) VALUES (?,?,?)",
+                         [(arn, k, v) for k, v in tags])
+
+    def drop_tags(self, conn: sqlite3.Connection, arn: str, keys: list[str]) -> None:
+        """Remove the tags with these keys (missing keys are ignored)."""
+        conn.executemany("DELETE FROM tags WHERE arn=? AND key=?", [(arn, k) for k in keys])

@@ -1,0 +1,121 @@
+"""Shared fixtures for tests of the local target (``personalize_reconcile.local``).
+
+Everything here drives the target only through boto3 clients made by
+``personalize_reconcile.backends.local.local_client`` (in-process, no socket).
+
+Fixtures:
+
+* ``state_dir`` -> ``pathlib.Path``: a fresh, empty state dir (under pytest's tmp_path).
+* ``personalize`` -> botocore ``personalize`` client on ``state_dir`` (region us-east-1,
+  account 000000000000, every minimum duration 0: resources settle at once, imports and
+  training as soon as a worker thread has done them).
+* ``runtime`` -> botocore ``personalize-runtime`` client on the same state dir.
+* ``make_client(service="personalize", **kwargs)`` -> a factory for more clients on the
+  same state dir (``region=``, ``account_id=``, ``durations={"campaign": 0.5}``...).
+  Clients with other ``durations`` or ``account_id`` get their own LocalService object on
+  the same database.
+
+Helper fixtures (functions):
+
+* ``wait(describe, key, *, statuses=("ACTIVE", "CREATE FAILED"), timeout=10)``:
+  call ``describe()`` (e.g. ``lambda: c.describe_dataset_import_job(datasetImportJobArn=a)``)
+  until ``response[key]["status"]`` is in ``statuses``; returns ``response[key]``.
+* ``wait_gone(describe, timeout=10)``: until ``describe()`` raises
+  ResourceNotFoundException (asynchronous deletes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from personalize_reconcile.backends.local import local_client
+from personalize_reconcile.local import service as _service
+
+ACCOUNT = "000000000000"
+REGION = "us-east-1"
+
+
+def wait_for(describe: Callable[[], dict], key: str, *,
+             statuses: tuple[str, ...] = ("ACTIVE", "CREATE FAILED"),
+             timeout: float = 10.0) -> dict:
+    """Poll ``describe()`` until ``[key]["status"]`` is in ``statuses``; return ``[key]``.
+
+    Raises:
+        AssertionError: not reached within ``timeout`` seconds (shows the last status).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        obj = describe()[key]
+        if obj.get("status") in statuses:
+            return obj
+        if time.monotonic() > deadline:
+            raise AssertionError(f"status still {obj.get('status')!r} after {timeout}s: {obj}")
+        time.sleep(0.01)
+
+
+def wait_gone(describe: Callable[[], Any], timeout: float = 10.0) -> None:
+    """Poll ``describe()`` until it raises ResourceNotFoundException."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            describe()
+        except Exception as exc:  # botocore ClientError
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code == "ResourceNotFoundException":
+                return
+            raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still there after {timeout}s")
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    """A fresh state dir."""
+    return tmp_path / "state"
+
+
+@pytest.fixture
+def make_client(state_dir: Path) -> Iterator[Callable[..., Any]]:
+    """Factory for boto3 clients on ``state_dir``; stops their workers afterwards."""
+    made: list[Any] = []
+
+    def make(service: str = "personalize", **kwargs: Any) -> Any:
+        kwargs.setdefault("state_dir", state_dir)
+        client = local_client(service, **kwargs)
+        made.append(client)
+        return client
+
+    yield make
+    for key, svc in list(_service._services.items()):
+        if key[0] == Path(state_dir).resolve():
+            _service.close_service(svc)
+
+
+@pytest.fixture
+def personalize(make_client: Callable[..., Any]) -> Any:
+    """A boto3 personalize client on a fresh local state dir."""
+    return make_client("personalize")
+
+
+@pytest.fixture
+def runtime(make_client: Callable[..., Any]) -> Any:
+    """A boto3 personalize-runtime client on the same state dir as ``personalize``."""
+    return make_client("personalize-runtime")
+
+
+@pytest.fixture
+def wait() -> Callable[..., dict]:
+    """``wait_for`` as a fixture."""
+    return wait_for
+
+
+@pytest.fixture(name="wait_gone")
+def wait_gone_fixture() -> Callable[..., None]:
+    """``wait_gone`` as a fixture."""
+    return wait_gone
