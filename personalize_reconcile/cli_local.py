@@ -1,0 +1,69 @@
+"""``preconcile local ...``: commands of the embedded local Personalize.
+
+One job: the ``local`` typer sub-app (``preconcile local serve``). It prints and chooses
+exit codes only for these commands; ``personalize_reconcile.cli`` mounts it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+local_app = typer.Typer(
+    name="local",
+    help="The embedded, offline Personalize (the local target).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@local_app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
+    port: int = typer.Option(4566, min=0, max=65535, help="TCP port (0 picks a free one)."),
+    state_dir: Path = typer.Option(
+        None, "--state-dir", envvar="PRECONCILE_STATE_DIR",
+        help="State directory (default .preconcile in the working directory)."),
+    debug: bool = typer.Option(False, "--debug", help="Log every request."),
+) -> None:
+    """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
+
+    Point clients at it with --endpoint-url http://HOST:PORT or
+    AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME.
+    """
+    from personalize_reconcile.local.config import ConfigError
+    from personalize_reconcile.local.server import LocalServer, is_loopback
+    from personalize_reconcile.local.service import get_service
+
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        service = get_service(state_dir)
+    except (ConfigError, OSError) as exc:
+        typer.echo(f"Error: cannot open the local state: {exc}", err=True)
+        raise typer.Exit(1) from None
+    if not is_loopback(host):
+        bar = "!" * 72
+        typer.secho(
+            f"{bar}\nWARNING: serving on {host}, not loopback. Anyone who can reach this "
+            "address can read and change\nthe local Personalize state; requests are NOT "
+            f"authenticated.\n{bar}", err=True, fg=typer.colors.RED, bold=True)
+    try:
+        server = LocalServer(service, host, port)
+    except OSError as exc:
+        typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                   "Pick another --port or stop what uses it.", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"preconcile local target listening on {server.url} "
+               f"(state dir {service.config.state_dir}, account "
+               f"{service.config.account_id}); Ctrl-C to stop", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        service.close()

@@ -1,0 +1,111 @@
+"""The local target over HTTP, for the AWS CLI, other SDKs and unchanged scripts.
+
+One job: serve ``responses`` on a socket. Control-plane requests are routed by their
+``X-Amz-Target`` header (JSON 1.1), personalize-runtime requests by path (rest-json,
+reference §0). The caller's region comes from the SigV4 credential scope of the
+``Authorization`` header (us-east-1 when absent); the account is the server's.
+Signatures are not checked. Callers: ``personalize_reconcile.cli_local`` (``preconcile
+local serve``) and tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from personalize_reconcile.local import responses
+from personalize_reconcile.local.models import RequestContext
+from personalize_reconcile.local.service import LocalService
+
+log = logging.getLogger(__name__)
+
+_SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` only accepts connections from this machine."""
+    return host in LOOPBACK or host.startswith("127.")
+
+
+def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
+    account = service.config.account_id
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "preconcile-local"
+
+        def log_message(self, fmt: str, *args: Any) -> None:
+            log.debug("%s " + fmt, self.address_string(), *args)
+
+        def _body(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length > 0 else b""
+
+        def _region(self) -> str:
+            m = _SCOPE_RE.search(self.headers.get("Authorization") or "")
+            return m.group(1) if m else "us-east-1"
+
+        def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            self.send_response(status)
+            for k, v in headers.items():
+                if k.lower() != "content-length":
+                    self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _handle(self) -> None:
+            body = self._body()
+            ctx = RequestContext(account=account, region=self._region(), service=service)
+            target = self.headers.get("X-Amz-Target")
+            if target is not None:
+                answer = responses.handle_control(service, ctx, target, body)
+            else:
+                answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
+            self._send(*answer)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            self._handle()
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.rstrip("/") in ("", "/health"):
+                self._send(200, {"Content-Type": "application/json"},
+                           b'{"status":"ok","service":"preconcile-local"}')
+                return
+            self._handle()
+
+    return Handler
+
+
+class LocalServer(ThreadingHTTPServer):
+    """A threading HTTP server bound to ``(host, port)`` serving ``service``.
+
+    Use ``port=0`` to pick a free port (``server.server_address[1]`` tells which).
+
+    Raises:
+        OSError: the address cannot be bound (port in use, unknown host).
+    """
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, service: LocalService, host: str = "127.0.0.1", port: int = 4566):
+        self.service = service
+        super().__init__((host, port), _make_handler(service))
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the bound socket."""
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def serve_in_thread(self) -> threading.Thread:
+        """Serve in a daemon thread (tests); stop with ``shutdown()``."""
+        t = threading.Thread(target=self.serve_forever, name="preconcile-local-http",
+                             daemon=True)
+        t.start()
+        return t
