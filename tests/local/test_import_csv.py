@@ -574,3 +574,201 @@ def test_workshop_rows_stored_and_loaded(tmp_path, store, schema):
     for name, col in table.columns.items():
         assert loaded.columns[name].dtype == col.dtype
         assert loaded.columns[name].tolist() == col.tolist()
+
+
+# --- end to end: dataset import jobs through boto3 -------------------------------------------
+
+ROLE = "arn:aws:iam::000000000000:role/PersonalizeRole"
+
+
+@pytest.fixture
+def dataset(personalize, wait):
+    """``make(dataset_type="Interactions", schema=None) -> datasetArn`` in an ACTIVE group."""
+
+    def make(dataset_type: str = "Interactions", schema: dict | None = None) -> str:
+        group = personalize.create_dataset_group(name="shop")["datasetGroupArn"]
+        text = json.dumps(schema) if schema else (WORKSHOP / "interactions.avsc").read_text()
+        schema_arn = personalize.create_schema(name=f"{dataset_type.lower()}-schema",
+                                               schema=text)["schemaArn"]
+        wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
+        arn = personalize.create_dataset(name=dataset_type.lower(), datasetGroupArn=group,
+                                         datasetType=dataset_type,
+                                         schemaArn=schema_arn)["datasetArn"]
+        wait(lambda: personalize.describe_dataset(datasetArn=arn), "dataset")
+        return arn
+
+    return make
+
+
+@pytest.fixture
+def run_import(personalize, wait):
+    """``run(dataset_arn, location, name="import", mode="FULL") -> DescribeDatasetImportJob``."""
+
+    def run(dataset_arn: str, location: str, name: str = "import", mode: str = "FULL") -> dict:
+        arn = personalize.create_dataset_import_job(
+            jobName=name, datasetArn=dataset_arn, dataSource={"dataLocation": location},
+            roleArn=ROLE, importMode=mode)["datasetImportJobArn"]
+        return wait(lambda: personalize.describe_dataset_import_job(datasetImportJobArn=arn),
+                    "datasetImportJob", timeout=30)
+
+    return run
+
+
+@pytest.fixture
+def objects(state_dir) -> LocalObjectStore:
+    return LocalObjectStore(state_dir)
+
+
+def test_e2e_workshop_csv_imports_active_with_9522_records(dataset, run_import, objects,
+                                                           state_dir):
+    arn = dataset()
+    objects.put("s3://personalize-data-000000000000/transformed/interactions.csv",
+                WORKSHOP_CSV)
+    job = run_import(arn, "s3://personalize-data-000000000000/transformed/interactions.csv")
+    assert job["status"] == "ACTIVE"
+    assert "failureReason" not in job
+    assert DatasetStore(state_dir).count(arn) == 9522
+    stored = DatasetStore(state_dir).load(arn)
+    assert stored.columns["TIMESTAMP"].dtype == np.int64
+    assert stored.columns["ITEM_ID"][0] == "asics-tiger-gel-lyte-v-30-years-of-gel-pack"
+
+
+def test_e2e_prefix_import_of_a_folder_with_two_files(dataset, run_import, objects, state_dir,
+                                                      workshop_lines):
+    arn = dataset()
+    header, rows = workshop_lines[0], workshop_lines[1:]
+    objects.put("s3://data/interactions/part-00000.csv", header + b"".join(rows[:4000]))
+    objects.put("s3://data/interactions/part-00001.csv", header + b"".join(rows[4000:]))
+    job = run_import(arn, "s3://data/interactions/")
+    assert job["status"] == "ACTIVE"
+    assert DatasetStore(state_dir).count(arn) == 9522
+
+
+def _broken(workshop_lines: list[bytes], case: str) -> bytes:
+    lines = list(workshop_lines)
+    if case == "bom":
+        return b"\xef\xbb\xbf" + b"".join(lines)
+    if case == "milliseconds":
+        return _rewrite(lines, lambda r, header: r if header else r[:3] + [r[3] + "000"])
+    if case == "missing column":
+        return _rewrite(lines, lambda r, header: r[:2] + r[3:])
+    if case == "empty USER_ID":
+        lines[4000] = b"," + lines[4000].split(b",", 1)[1]
+    elif case == "ISO date":
+        lines[9522] = lines[9522].rsplit(b",", 1)[0] + b",2019-05-16T02:26:45Z\n"
+    elif case == "header whitespace":
+        lines[0] = b"USER_ID ,ITEM_ID,EVENT_TYPE,TIMESTAMP\n"
+    elif case == "column order":
+        return _rewrite(lines, lambda r, header: [r[1], r[0], r[2], r[3]])
+    elif case == "not UTF-8":
+        lines[7] = lines[7].replace(b"Product", b"Produ\xe7t", 1)
+    elif case == "ITEM_ID too long":
+        lines[20] = b"1234," + b"i" * 300 + b",Product Clicked,1549847353\n"
+    return b"".join(lines)
+
+
+@pytest.mark.parametrize(("case", "where", "problem"), [
+    ("bom", "line 1, column USER_ID",
+     "the header starts with a UTF-8 byte-order mark (EF BB BF); save the file as UTF-8 "
+     "without a BOM"),
+    ("milliseconds", "line 2, column TIMESTAMP",
+     "1549847353000 looks like epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs "
+     "epoch seconds: 1549847353"),
+    ("missing column", "line 1, column EVENT_TYPE",
+     "the header is missing this column; the header must be "
+     "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"),
+    ("empty USER_ID", "line 4001, column USER_ID",
+     "the value is empty, but USER_ID is required (its schema type does not allow null)"),
+    ("ISO date", "line 9523, column TIMESTAMP",
+     "2019-05-16T02:26:45Z looks like an ISO 8601 date; Personalize needs epoch seconds: "
+     "1557973605"),
+    ("header whitespace", "line 1, column USER_ID",
+     'the header name "USER_ID " has stray whitespace; write USER_ID; the header must be '
+     "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"),
+    ("column order", "line 1, column ITEM_ID",
+     "the header has ITEM_ID in position 1, where the schema has USER_ID; columns must be in "
+     "schema order; the header must be USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"),
+    ("not UTF-8", "line 8, column EVENT_TYPE",
+     "the file is not valid UTF-8 (byte 0xe7 at byte 68 of the line); save it as UTF-8"),
+    ("ITEM_ID too long", "line 21, column ITEM_ID",
+     "the value is 300 characters long; ITEM_ID values may have at most 256"),
+])
+def test_e2e_broken_workshop_copies_fail_with_the_reason(dataset, run_import, objects,
+                                                         state_dir, tmp_path, workshop_lines,
+                                                         case, where, problem):
+    arn = dataset()
+    path = tmp_path / "broken.csv"
+    path.write_bytes(_broken(workshop_lines, case))
+    objects.put("s3://data/broken/interactions.csv", path)
+    job = run_import(arn, "s3://data/broken/interactions.csv")
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == (
+        f"Input CSV s3://data/broken/interactions.csv, {where}: {problem}")
+    assert DatasetStore(state_dir).count(arn) == 0
+
+
+def test_e2e_bad_boolean_in_an_items_import(dataset, run_import, objects):
+    arn = dataset("Items", ITEMS_SCHEMA)
+    rows = [_row(ITEM_ID=f"item-{i}") for i in range(1200)]
+    rows[1100] = _row(ITEM_ID="item-1100", IN_STOCK="TRUE")
+    objects.put("s3://data/items.csv", (ITEMS_HEADER + "\n" + "\n".join(rows) + "\n").encode())
+    job = run_import(arn, "s3://data/items.csv")
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == (
+        'Input CSV s3://data/items.csv, line 1102, column IN_STOCK: "TRUE" is not a boolean; '
+        "Personalize needs lower-case true or false")
+
+
+def test_e2e_items_full_then_incremental_upsert(dataset, run_import, objects, state_dir):
+    arn = dataset("Items", ITEMS_SCHEMA)
+    objects.put("s3://data/items-1.csv", (ITEMS_HEADER + "\n" + "\n".join(
+        _row(ITEM_ID=f"item-{i}", RANK="1") for i in range(1500)) + "\n").encode())
+    objects.put("s3://data/items-2.csv", (ITEMS_HEADER + "\n" + "\n".join(
+        _row(ITEM_ID=f"item-{i}", RANK="2") for i in range(1000, 2000)) + "\n").encode())
+    assert run_import(arn, "s3://data/items-1.csv", "full")["status"] == "ACTIVE"
+    job = run_import(arn, "s3://data/items-2.csv", "incremental", "INCREMENTAL")
+    assert (job["status"], job["importMode"]) == ("ACTIVE", "INCREMENTAL")
+    stored = DatasetStore(state_dir).load(arn)
+    assert stored.num_rows == 2000
+    ranks = dict(zip(stored.columns["ITEM_ID"].tolist(), stored.columns["RANK"].tolist(),
+                     strict=True))
+    assert (ranks["item-0"], ranks["item-999"], ranks["item-1000"], ranks["item-1999"]) == (
+        1, 1, 2, 2)
+
+
+def test_e2e_fewer_than_1000_records(dataset, run_import, objects, workshop_lines, state_dir):
+    arn = dataset()
+    objects.put("s3://data/small.csv", b"".join(workshop_lines[:1000]))
+    job = run_import(arn, "s3://data/small.csv")
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == ("Input data at s3://data/small.csv has 999 records; an "
+                                    "import job needs at least 1000 records")
+    assert DatasetStore(state_dir).count(arn) == 0
+
+
+def test_e2e_incremental_without_an_earlier_import(dataset, run_import, objects):
+    arn = dataset()
+    objects.put("s3://data/i.csv", WORKSHOP_CSV)
+    job = run_import(arn, "s3://data/i.csv", mode="INCREMENTAL")
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == (
+        f"INCREMENTAL import into {arn} needs an earlier FULL or INCREMENTAL import of that "
+        "dataset; use importMode FULL first")
+
+
+def test_e2e_incremental_interactions_are_appended(dataset, run_import, objects, state_dir,
+                                                   workshop_lines):
+    arn = dataset()
+    objects.put("s3://data/i.csv", WORKSHOP_CSV)
+    objects.put("s3://data/more.csv", b"".join(workshop_lines[:1001]))
+    assert run_import(arn, "s3://data/i.csv", "full")["status"] == "ACTIVE"
+    assert run_import(arn, "s3://data/more.csv", "more", "INCREMENTAL")["status"] == "ACTIVE"
+    assert DatasetStore(state_dir).count(arn) == 9522 + 1000
+
+
+def test_e2e_missing_object(dataset, run_import, objects):
+    arn = dataset()
+    objects.put("s3://data/other.csv", b"x")
+    job = run_import(arn, "s3://data/nothing-here.csv")
+    assert job["status"] == "CREATE FAILED"
+    assert job["failureReason"] == "No object at s3://data/nothing-here.csv"
