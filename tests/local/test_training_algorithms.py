@@ -298,3 +298,12 @@ def test_top_for_histories_shapes(inter):
     out = m.top_for_histories(hist, np.array([2, -1]), 25)
     assert out.shape == (2, 25)
     assert out[1].tolist() == m.popular()[:25].tolist()  # empty history: popular
+
+
+def test_top_indices_breaks_ties_at_the_cut_by_lower_index():
+    from personalize_reconcile.local.training.model import top_indices
+
+    scores = np.array([1.0, 5.0, 3.0, 3.0, 3.0, 0.0, 3.0])
+    assert top_indices(scores, 3).tolist() == [1, 2, 3]
+    assert top_indices(scores, 1).tolist() == [1]
+    assert top_indices(scores, 10).tolist() == [1, 2, 3, 4, 6, 0, 5]

@@ -30,7 +30,10 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     if n <= 0:
         return np.zeros(0, dtype=np.int64)
     if n < scores.shape[0]:
-        part = np.argpartition(-scores, n - 1)[:n]
+        cut = scores[np.argpartition(-scores, n - 1)[n - 1]]  # the n-th largest value
+        above = np.flatnonzero(scores > cut)
+        tied = np.flatnonzero(scores == cut)[: n - above.shape[0]]
+        part = np.concatenate([above, tied])
     else:
         part = np.arange(scores.shape[0])
     order = np.lexsort((part, -scores[part]))
