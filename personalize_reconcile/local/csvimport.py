@@ -281,7 +281,7 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
             lo, hi = _INT_RANGES[t]
             if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):
                 return _first_bad(f, col)
-            if f.name in TIMESTAMP_FIELDS and n and np.abs(arr).max() >= 10**11:
+            if f.name in TIMESTAMP_FIELDS and n and (arr.max() >= 10**11 or arr.min() <= -10**11):
                 return _first_bad(f, col)
             return arr, mask
         if t in ("float", "double"):

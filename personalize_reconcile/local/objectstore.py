@@ -30,6 +30,8 @@ API (everything takes full ``s3://`` URIs as ``str``):
   changed. Temporary files live in ``<state_dir>/s3/.tmp/``.
 * :class:`S3ObjectStore` — the same interface over a boto3 ``s3`` client (real S3, or an
   S3-compatible endpoint such as moto's server).
+* :func:`open_object_store` ``(state_dir, s3_endpoint_url=None, **client_kwargs)`` — the
+  local store, or the S3 one when an endpoint is given.
 * :func:`parse_s3_uri` / :class:`S3Location` — split and check a URI.
 
 Errors (all subclasses of :class:`ObjectStoreError`, whose ``str()`` is a one-sentence
@@ -75,6 +77,7 @@ __all__ = [
     "S3Location",
     "S3ObjectStore",
     "bucket_name_problem",
+    "open_object_store",
     "parse_s3_uri",
 ]
 
@@ -329,9 +332,17 @@ class LocalObjectStore:
     def _meta_path(self, loc: S3Location) -> Path:
         return self.root / ".meta" / loc.bucket / (loc.key + ".etag.json")
 
+    def _inside(self, loc: S3Location, path: Path) -> None:
+        """Refuse a path that a symbolic link placed in the store leads outside it."""
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise InvalidLocationError(
+                f"Invalid S3 key in {loc.uri}: it resolves outside the local object store "
+                "(through a symbolic link)")
+
     def _object(self, uri: str) -> tuple[S3Location, Path]:
         loc = parse_s3_uri(uri, allow_prefix=False)
         path = self._path(loc)
+        self._inside(loc, path)
         if not path.is_file():
             if not (self.root / loc.bucket).is_dir():
                 raise NoSuchBucketError(f"Bucket {loc.bucket} does not exist ({loc.uri})")
@@ -377,6 +388,7 @@ class LocalObjectStore:
                 raise ObjectStoreError(
                     f"Cannot store {loc.uri}: a parent folder of this key is already an "
                     "object in the local object store") from None
+            self._inside(loc, path)
             if path.is_dir():
                 raise ObjectStoreError(
                     f"Cannot store {loc.uri}: other keys use it as a folder in the local "
@@ -516,9 +528,11 @@ class S3ObjectStore:
     own ETag (multi-part uploads have ``"<hex>-<parts>"`` ETags, not a plain MD5).
     """
 
-    def __init__(self, client: Any) -> None:
-        """``client``: a boto3 ``s3`` client (``boto3.client("s3", endpoint_url=...)``)."""
+    def __init__(self, client: Any, page_size: int | None = None) -> None:
+        """``client``: a boto3 ``s3`` client (``boto3.client("s3", endpoint_url=...)``);
+        ``page_size``: ListObjectsV2 ``MaxKeys`` (``None``: S3's default of 1000)."""
         self.client = client
+        self.page_size = page_size
 
     def _error(self, exc: Exception, loc: S3Location) -> Exception:
         code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
@@ -571,6 +585,8 @@ class S3ObjectStore:
         token = None
         while True:
             kwargs: dict[str, Any] = {"Bucket": loc.bucket, "Prefix": loc.key}
+            if self.page_size:
+                kwargs["MaxKeys"] = self.page_size
             if token:
                 kwargs["ContinuationToken"] = token
             r = self._call(loc, "list_objects_v2", **kwargs)
@@ -610,3 +626,18 @@ class _StreamReader(io.RawIOBase):
         finally:
             super().close()
 
+
+
+def open_object_store(state_dir: str | os.PathLike, s3_endpoint_url: str | None = None,
+                      **client_kwargs: Any) -> LocalObjectStore | S3ObjectStore:
+    """The store the local target reads ``s3://`` data from.
+
+    Without ``s3_endpoint_url``: a :class:`LocalObjectStore` in ``state_dir``. With it: an
+    :class:`S3ObjectStore` over ``boto3.client("s3", endpoint_url=s3_endpoint_url,
+    **client_kwargs)`` (credentials and region from the usual boto3 chain unless given).
+    """
+    if not s3_endpoint_url:
+        return LocalObjectStore(state_dir)
+    import boto3
+
+    return S3ObjectStore(boto3.client("s3", endpoint_url=s3_endpoint_url, **client_kwargs))

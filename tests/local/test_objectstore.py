@@ -25,6 +25,7 @@ from personalize_reconcile.local.objectstore import (
     S3Location,
     S3ObjectStore,
     bucket_name_problem,
+    open_object_store,
     parse_s3_uri,
 )
 
@@ -323,3 +324,61 @@ def test_unicode_keys(local):
     info = local.put("s3://data/données/été.csv", b"x")
     assert info.key == "données/été.csv"
     assert [o.key for o in local.list("s3://data/donn")] == ["données/été.csv"]
+
+
+def test_a_symbolic_link_out_of_the_store_is_refused(local, tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    bucket = tmp_path / "state" / "s3" / "data"
+    bucket.mkdir(parents=True)
+    (bucket / "link.csv").symlink_to(outside)
+    (bucket / "dir").symlink_to(tmp_path, target_is_directory=True)
+    for op in ("head", "get", "open"):
+        with pytest.raises(InvalidLocationError) as e:
+            getattr(local, op)("s3://data/link.csv")
+        assert str(e.value) == ("Invalid S3 key in s3://data/link.csv: it resolves outside the "
+                                "local object store (through a symbolic link)")
+    with pytest.raises(InvalidLocationError) as e:
+        local.put("s3://data/dir/planted.txt", b"x")
+    assert str(e.value) == ("Invalid S3 key in s3://data/dir/planted.txt: it resolves outside "
+                            "the local object store (through a symbolic link)")
+    assert not (tmp_path / "planted.txt").exists()
+    assert outside.read_text() == "secret"
+
+
+def test_s3_listing_follows_continuation_tokens(monkeypatch):
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="data")
+        store = S3ObjectStore(client, page_size=2)
+        for i in (4, 0, 3, 1, 2):
+            store.put(f"s3://data/p/{i}.csv", b"x" * i)
+        assert [(o.key, o.size) for o in store.list("s3://data/p/")] == [
+            (f"p/{i}.csv", i) for i in range(5)]
+        assert [o.key for o in store.locate("s3://data/p/")] == [f"p/{i}.csv" for i in range(5)]
+
+
+def test_s3_locate_skips_folder_markers(monkeypatch):
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="data")
+        client.put_object(Bucket="data", Key="p/", Body=b"")
+        store = S3ObjectStore(client)
+        with pytest.raises(NoSuchKeyError) as e:
+            store.locate("s3://data/p/")
+        assert str(e.value) == "No objects under s3://data/p/"
+        store.put("s3://data/p/a.csv", b"a")
+        assert [o.key for o in store.locate("s3://data/p/")] == ["p/a.csv"]
+
+
+def test_open_object_store(tmp_path, monkeypatch):
+    assert isinstance(open_object_store(tmp_path), LocalObjectStore)
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    s3 = open_object_store(tmp_path, "http://127.0.0.1:9", region_name="us-east-1")
+    assert isinstance(s3, S3ObjectStore)
+    assert s3.client.meta.endpoint_url == "http://127.0.0.1:9"
