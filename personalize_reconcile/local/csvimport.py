@@ -429,14 +429,19 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
 
     Args:
         stream: the file's bytes, opened for binary reading; read to the end, not closed.
+            A stream that cannot seek is read into memory first (finding the line of a bad
+            row reads the file again).
         uri: names the file in messages (``s3://bucket/key``).
         schema: Avro schema (JSON ``str`` or ``dict``) or its ``list[Field]``.
 
     Raises:
         CsvImportError: the first problem in file order (header first, then row by row,
             column by column).
+        ValueError: ``schema`` is not a valid Personalize Avro schema.
     """
     fields = _fields_of(schema)
+    if not stream.seekable():
+        stream = io.BytesIO(stream.read())
     return _parse(stream, uri, fields, None, None)
 
 
@@ -602,6 +607,8 @@ def read_import(store: ObjectStore, data_location: str,
     Raises:
         CsvImportError: a bad location, a missing object or bucket, or the first problem in
             the first bad file (``str()`` names the file, line and column).
+        ValueError: ``schema`` is not a valid Personalize Avro schema (CreateSchema has
+            already refused those).
     """
     fields = _fields_of(schema)
     try:

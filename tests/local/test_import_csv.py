@@ -772,3 +772,33 @@ def test_e2e_missing_object(dataset, run_import, objects):
     job = run_import(arn, "s3://data/nothing-here.csv")
     assert job["status"] == "CREATE FAILED"
     assert job["failureReason"] == "No object at s3://data/nothing-here.csv"
+
+
+class _NoSeek(io.RawIOBase):
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        chunk = self._data.read(len(b))
+        b[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_parse_csv_on_a_stream_that_cannot_seek(schema):
+    stream = _NoSeek((HEADER + "\nu1,i1,e,1\nu2,i2,e,1549847353000\n").encode())
+    assert not stream.seekable()
+    with pytest.raises(CsvImportError) as e:
+        parse_csv(stream, "s3://x/y.csv", schema)
+    assert str(e.value) == ("Input CSV s3://x/y.csv, line 3, column TIMESTAMP: 1549847353000 "
+                            "looks like epoch milliseconds (2019-02-11T01:09:13Z); Personalize "
+                            "needs epoch seconds: 1549847353")
+
+
+def test_an_invalid_schema_is_a_value_error(store):
+    store.put(URI, (HEADER + "\n").encode())
+    with pytest.raises(ValueError) as e:
+        read_import(store, URI, {"type": "record", "name": "X", "fields": "nope"})
+    assert str(e.value) == "invalid schema: the record needs a non-empty list of fields"
