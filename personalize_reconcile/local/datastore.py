@@ -15,6 +15,9 @@ API (class :class:`DatasetStore`, one per state dir; safe across threads and pro
   rows are appended). ``dataset_type`` defaults to the ARN's last segment
   (``.../dataset/<group>/INTERACTIONS``). Raises :class:`NoEarlierImportError` for
   INCREMENTAL into a dataset with no earlier bulk import, ``ValueError`` for a bad mode.
+* ``put_records(dataset_arn, fields, records, dataset_type=None) -> int``: keep records
+  put one by one (PutEvents/PutItems/...; ``records`` are dicts of typed values); they
+  survive FULL imports and replace by ID like INCREMENTAL.
 * ``has_import(dataset_arn) -> bool``: whether a bulk import has been stored.
 * ``count(dataset_arn) -> int``: records stored (0 for an unknown dataset).
 * ``load(dataset_arn) -> StoredData``: ``fields`` (``list[Field]``, the latest import's
@@ -190,32 +193,15 @@ class DatasetStore:
             assert conn is not None
             conn.execute("BEGIN IMMEDIATE")
             try:
-                conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-                meta = self._meta(conn)
+                meta = self._prepare(conn)
                 if mode == "INCREMENTAL" and not meta.get("imports"):
                     raise NoEarlierImportError(
                         f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or "
                         "INCREMENTAL import of that dataset; use importMode FULL first")
-                existing = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
-                has_put = bool(existing) and conn.execute(
-                    f"SELECT 1 FROM records WHERE {_SOURCE} = 'PUT' LIMIT 1").fetchone()
-                if existing and mode == "FULL" and not has_put:
-                    conn.execute("DROP TABLE records")
-                    existing = []
-                if not existing:
-                    cols = [f"{_quote(n)}" + (" PRIMARY KEY" if n == id_col else "")
-                            for n in names]
-                    conn.execute(f"CREATE TABLE records ({', '.join(cols)}, {_SOURCE})")
-                else:
-                    for n in names:
-                        if n not in existing:
-                            conn.execute(f"ALTER TABLE records ADD COLUMN {_quote(n)}")
-                    if mode == "FULL":
-                        conn.execute(f"DELETE FROM records WHERE {_SOURCE} = 'BULK'")
-                verb = "INSERT OR REPLACE" if id_col else "INSERT"
-                conn.executemany(
-                    f"{verb} INTO records ({', '.join(map(_quote, names))}, {_SOURCE}) "
-                    f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
+                self._ensure_table(conn, names, id_col, replace=mode == "FULL")
+                if mode == "FULL":
+                    conn.execute(f"DELETE FROM records WHERE {_SOURCE} = 'BULK'")
+                self._insert(conn, names, id_col, rows)
                 self._set_meta(conn, fields=[asdict(f) for f in fields], dataset_type=dtype,
                                imports=int(meta.get("imports", 0)) + 1, last_mode=mode)
                 count = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
@@ -224,6 +210,83 @@ class DatasetStore:
                 conn.execute("ROLLBACK")
                 raise
         return int(count)
+
+    def put_records(self, dataset_arn: str, fields: list[Field],
+                    records: list[Mapping[str, Any]], dataset_type: str | None = None) -> int:
+        """Keep records put one by one (PutEvents, PutItems, PutUsers, PutActions).
+
+        Args:
+            dataset_arn: the dataset's ARN.
+            fields: the dataset's schema fields.
+            records: field name -> value already typed as in :class:`StoredData` (``str``,
+                ``int``, ``float``, ``bool``; ``None`` or a missing key for null).
+            dataset_type: as in :meth:`store_import`.
+
+        Records with the ID of a stored Items/Users/Actions record replace it; interactions
+        are appended. FULL imports keep these records (reference §5); this is not a bulk
+        import, so it does not satisfy INCREMENTAL's need for an earlier import.
+
+        Returns:
+            The number of records now stored.
+
+        Raises:
+            ValueError: the dataset type is unknown, or an Items/Users/Actions record lacks
+                its ID.
+        """
+        dtype = canonical_dataset_type(dataset_type) if dataset_type else \
+            _dataset_type_of(dataset_arn)
+        if dtype is None:
+            raise ValueError(f"cannot tell the dataset type of {dataset_arn}; pass dataset_type")
+        id_col = ID_COLUMN.get(dtype)
+        names = [f.name for f in fields]
+        if id_col is not None and any(r.get(id_col) in (None, "") for r in records):
+            raise ValueError(f"every {dtype} record needs a value for {id_col}")
+        rows = [tuple(r.get(n) for n in names) + ("PUT",) for r in records]
+        with self._connect(dataset_arn, create=True) as conn:
+            assert conn is not None
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                meta = self._prepare(conn)
+                self._ensure_table(conn, names, id_col, replace=False)
+                self._insert(conn, names, id_col, rows)
+                if not meta.get("fields"):
+                    self._set_meta(conn, fields=[asdict(f) for f in fields], dataset_type=dtype)
+                count = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return int(count)
+
+    def _prepare(self, conn: sqlite3.Connection) -> dict[str, Any]:
+        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        return self._meta(conn)
+
+    @staticmethod
+    def _ensure_table(conn: sqlite3.Connection, names: list[str], id_col: str | None, *,
+                      replace: bool) -> None:
+        """Make ``records`` hold every column in ``names``; with ``replace`` and no put
+        records, start it afresh (a FULL import may come with a different schema)."""
+        existing = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
+        if existing and replace and not conn.execute(
+                f"SELECT 1 FROM records WHERE {_SOURCE} = 'PUT' LIMIT 1").fetchone():
+            conn.execute("DROP TABLE records")
+            existing = []
+        if not existing:
+            cols = [_quote(n) + (" PRIMARY KEY" if n == id_col else "") for n in names]
+            conn.execute(f"CREATE TABLE records ({', '.join(cols)}, {_SOURCE})")
+            return
+        for n in names:
+            if n not in existing:
+                conn.execute(f"ALTER TABLE records ADD COLUMN {_quote(n)}")
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, names: list[str], id_col: str | None,
+                rows: Any) -> None:
+        verb = "INSERT OR REPLACE" if id_col else "INSERT"
+        conn.executemany(
+            f"{verb} INTO records ({', '.join(map(_quote, names))}, {_SOURCE}) "
+            f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
 
     def has_import(self, dataset_arn: str) -> bool:
         """Whether at least one bulk import has been stored for ``dataset_arn``."""

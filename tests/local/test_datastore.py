@@ -216,3 +216,30 @@ def test_two_processes_appending_lose_nothing(ds, tmp_path):
     assert data.num_rows == 10 + 2 * 5 * 1000
     users = data.columns["USER_ID"].tolist()
     assert (users.count("p1"), users.count("p2")) == (5000, 5000)
+
+
+def test_put_records_survive_a_full_import(ds):
+    ds.put_records(INTERACTIONS, I_FIELDS, [{"USER_ID": "live", "ITEM_ID": "i9",
+                                             "TIMESTAMP": 99}])
+    assert not ds.has_import(INTERACTIONS)
+    assert ds.load(INTERACTIONS).columns["USER_ID"].tolist() == ["live"]
+    ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    assert ds.store_import(INTERACTIONS, interactions(["u2"], ["i2"], [6]), "FULL") == 2
+    assert sorted(ds.load(INTERACTIONS).columns["USER_ID"].tolist()) == ["live", "u2"]
+    assert ds.put_records(INTERACTIONS, I_FIELDS, [
+        {"USER_ID": "live", "ITEM_ID": "i9", "TIMESTAMP": 100}]) == 3
+
+
+def test_put_records_replace_items_by_id_and_allow_missing_values(ds):
+    ds.store_import(ITEMS, items([{"ITEM_ID": "a", "PRICE": 1.0}, {"ITEM_ID": "b"}]))
+    assert ds.put_records(ITEMS, ITEM_FIELDS, [{"ITEM_ID": "a", "GENRES": "new"}]) == 2
+    data = ds.load(ITEMS)
+    row = data.columns["ITEM_ID"].tolist().index("a")
+    assert data.columns["GENRES"][row] == "new"
+    assert data.nulls["PRICE"][row]
+
+
+def test_put_records_need_the_id_of_items(ds):
+    with pytest.raises(ValueError) as e:
+        ds.put_records(ITEMS, ITEM_FIELDS, [{"PRICE": 1.0}])
+    assert str(e.value) == "every Items record needs a value for ITEM_ID"
