@@ -7,8 +7,9 @@ directory, puts it in a local object store and prints rows per second for:
 2. the same plus ``datastore.DatasetStore.store_import`` (FULL, SQLite);
 3. ``datastore.DatasetStore.load`` (columns back for the trainer), for reference.
 
-Usage: ``python benchmarks/bench_import.py [--rows N] [--repeat K] [--seed S]``. Each
-figure is the best of K runs (default 3). Target (issue 3): >= 100,000 rows/s.
+Usage: ``python benchmarks/bench_import.py [--rows N] [--repeat K] [--seed S] [--quoted]``
+(``--quoted`` writes ITEM_ID and EVENT_TYPE in double quotes, as the workshop CSV does).
+Each figure is the best of K runs (default 3). Target (issue 3): >= 100,000 rows/s.
 """
 
 from __future__ import annotations
@@ -35,16 +36,17 @@ ARN = "arn:aws:personalize:us-east-1:000000000000:dataset/bench/INTERACTIONS"
 URI = "s3://bench-data/interactions.csv"
 
 
-def generate(path: Path, rows: int, seed: int) -> None:
+def generate(path: Path, rows: int, seed: int, quoted: bool = False) -> None:
     """Write ``rows`` interactions (50k users, 5k items, 3 event types, epoch seconds)."""
     rng = np.random.default_rng(seed)
     users = rng.integers(1, 50_000, rows).tolist()
     items = rng.zipf(1.3, rows) % 5_000
     events = np.array(["View", "Click", "Purchase"])[rng.integers(0, 3, rows)].tolist()
     stamps = (1_549_846_801 + np.sort(rng.integers(0, 8_000_000, rows))).tolist()
+    q = '"' if quoted else ""
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")
-        f.writelines(f"user-{u},item-{i},{e},{t}\n"
+        f.writelines(f"user-{u},{q}item-{i}{q},{q}{e}{q},{t}\n"
                      for u, i, e, t in zip(users, items.tolist(), events, stamps, strict=True))
 
 
@@ -63,16 +65,17 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--quoted", action="store_true", help="quote ITEM_ID and EVENT_TYPE")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         csv_path = Path(tmp) / "interactions.csv"
-        generate(csv_path, args.rows, args.seed)
+        generate(csv_path, args.rows, args.seed, args.quoted)
         store = LocalObjectStore(Path(tmp) / "state")
         info = store.put(URI, csv_path)
         ds = DatasetStore(Path(tmp) / "state")
         n = args.rows
-        print(f"CSV: {n:,} rows, {info.size / 1e6:.1f} MB, seed {args.seed}; best of "
-              f"{args.repeat}")
+        print(f"CSV: {n:,} rows, {info.size / 1e6:.1f} MB, seed {args.seed}"
+              f"{', quoted' if args.quoted else ''}; best of {args.repeat}")
 
         def parse():
             table = read_import(store, URI, json.dumps(SCHEMA))
