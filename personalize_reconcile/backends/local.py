@@ -54,7 +54,8 @@ def local_client(
         account_id: 12 digits (default: ``PRECONCILE_ACCOUNT_ID``, else 000000000000).
         durations: minimum seconds per resource kind (see
             ``personalize_reconcile.local.config``), e.g. ``{"solution-version": 30}``.
-        config: extra botocore client config (merged over retries=standard, 3 attempts).
+        config: extra botocore client config (merged over retries: standard mode, one
+            attempt).
 
     Returns:
         A botocore client. Its asynchronous work runs in background threads of this
@@ -68,7 +69,9 @@ def local_client(
         raise ValueError(f"the local target answers {', '.join(SERVICES)}, "
                          f"not {service_name!r}")
     service = get_service(state_dir, account_id=account_id, durations=durations)
-    base = botocore.config.Config(retries={"mode": "standard", "max_attempts": 3},
+    # One attempt: the local target never throttles, and botocore's standard mode would
+    # retry a LimitExceededException (a quota, reference §3) with backoff.
+    base = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1},
                                   parameter_validation=True)
     if config is not None:
         base = base.merge(config)

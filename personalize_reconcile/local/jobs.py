@@ -216,6 +216,15 @@ class JobRunner:
     # -- heavy steps -------------------------------------------------------------------
 
     def _claim_heavy(self, now: float) -> Job | None:
+        # Look before locking: most of the time nothing heavy is due, and a write lock
+        # taken for nothing would make concurrent requests wait.
+        candidates = self.store.conn().execute(
+            "SELECT owner, lease_until FROM jobs WHERE heavy=1 AND due<=? LIMIT 50",
+            (now,)).fetchall()
+        if not any(owner is None or owner != self.owner and (
+                (lease is not None and lease < now) or _owner_dead(owner))
+                for owner, lease in candidates):
+            return None
         with self.store.write() as conn:
             rows = conn.execute(
                 f"SELECT {_JOB_COLS}, owner, lease_until FROM jobs WHERE heavy=1 AND due<=?"
