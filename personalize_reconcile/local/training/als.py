@@ -20,15 +20,22 @@ from threadpoolctl import threadpool_limits
 from personalize_reconcile.local.training.data import Interactions, distinct_users_per_item
 from personalize_reconcile.local.training.model import Model, softmax, top_indices
 
+SMALL_MATRIX = 200_000
+"""Below this many (user, item) entries ALS runs on one thread: thread start-up and
+waiting for a busy core cost more than the work."""
 
-def training_threads() -> int:
-    """Threads for the ALS solver: ``PRECONCILE_TRAINING_THREADS`` or the CPU count (max 4).
+
+def training_threads(entries: int | None = None) -> int:
+    """Threads for the ALS solver: ``PRECONCILE_TRAINING_THREADS``, else 1 for a matrix of
+    fewer than :data:`SMALL_MATRIX` ``entries``, else the CPU count (at most 4).
 
     Results do not depend on it: each user's and item's least-squares solve is independent.
     """
     raw = os.environ.get("PRECONCILE_TRAINING_THREADS", "")
     if raw.isdigit() and int(raw) > 0:
         return int(raw)
+    if entries is not None and entries < SMALL_MATRIX:
+        return 1
     return max(1, min(4, os.cpu_count() or 1))
 
 
@@ -89,7 +96,7 @@ class AlsModel(Model):
             train_matrix = sparse.diags(rows).dot(matrix).tocsr()
             train_matrix.eliminate_zeros()
         with threadpool_limits(1, "blas"):
-            als = cls._solver(values)
+            als = cls._solver(values, train_matrix.nnz)
             als.fit(train_matrix, show_progress=False)
             user_factors = np.asarray(als.user_factors, dtype=np.float32)
             rest = np.setdiff1d(np.arange(inter.n_users), trained_users)
@@ -100,18 +107,18 @@ class AlsModel(Model):
                    np.asarray(als.item_factors, dtype=np.float32))
 
     @staticmethod
-    def _solver(values: dict[str, Any]) -> AlternatingLeastSquares:
+    def _solver(values: dict[str, Any], entries: int | None = None) -> AlternatingLeastSquares:
         return AlternatingLeastSquares(
             factors=int(values["hidden_dimension"]),
             regularization=float(values["regularization"]),
             alpha=float(values["alpha"]),
             iterations=int(values["iterations"]),
             random_state=int(values["random_seed"]),
-            num_threads=training_threads(),
+            num_threads=training_threads(entries),
         )
 
-    def _fold_solver(self) -> AlternatingLeastSquares:
-        als = self._solver(self.meta["settings"])
+    def _fold_solver(self, entries: int) -> AlternatingLeastSquares:
+        als = self._solver(self.meta["settings"], entries)
         als.item_factors = self.item_factors
         als.user_factors = self.user_factors
         return als
@@ -122,7 +129,7 @@ class AlsModel(Model):
         if histories.shape[0] == 0:
             return np.zeros((0, self.item_factors.shape[1]), dtype=np.float32)
         with threadpool_limits(1, "blas"):
-            out = self._fold_solver().recalculate_user(
+            out = self._fold_solver(histories.nnz).recalculate_user(
                 np.arange(histories.shape[0]), histories.astype(np.float32).tocsr())
         return np.asarray(out, dtype=np.float32).reshape(histories.shape[0], -1)
 
@@ -145,7 +152,7 @@ class AlsModel(Model):
         new_items = np.flatnonzero(known < 0)
         if new_items.shape[0]:
             with threadpool_limits(1, "blas"):
-                solver = self._solver(self.meta["settings"])
+                solver = self._solver(self.meta["settings"], matrix.nnz)
                 solver.item_factors = user_factors
                 item_factors[new_items] = solver.recalculate_user(
                     new_items, matrix.T.tocsr()[new_items])

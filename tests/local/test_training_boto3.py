@@ -1,0 +1,238 @@
+"""Training, metrics and serving end to end through unmodified boto3 clients on the local
+target: the Segment workshop interactions (read from ../shared, never copied), four
+recipes, the minimum-data failure, and UpdateCampaign switching the served version.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from personalize_reconcile.local.objectstore import LocalObjectStore
+from personalize_reconcile.local.training.metrics import METRIC_NAMES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKSHOP = REPO_ROOT / ".." / "shared" / "data" / "segment-workshop"
+ROLE = "arn:aws:iam::000000000000:role/PersonalizeRole"
+BUCKET = "s3://personalize-data-000000000000"
+TIMEOUT = 60
+
+
+def _workshop_facts():
+    users_per_item = defaultdict(set)
+    with (WORKSHOP / "interactions.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for r in rows:
+        users_per_item[r["ITEM_ID"]].add(r["USER_ID"])
+    popular = sorted(users_per_item, key=lambda i: (-len(users_per_item[i]), i))
+    return rows, popular
+
+
+class Group:
+    """A dataset group with an imported Interactions dataset, built through boto3."""
+
+    def __init__(self, personalize, wait, state_dir: Path, csv_path: Path, schema: str,
+                 name: str = "workshop"):
+        self.p = personalize
+        self.wait = wait
+        LocalObjectStore(state_dir).put(f"{BUCKET}/{name}.csv", csv_path)
+        self.arn = personalize.create_dataset_group(name=name)["datasetGroupArn"]
+        wait(lambda: personalize.describe_dataset_group(datasetGroupArn=self.arn),
+             "datasetGroup")
+        schema_arn = personalize.create_schema(name=f"{name}-schema", schema=schema)["schemaArn"]
+        ds = personalize.create_dataset(name=f"{name}-interactions", datasetGroupArn=self.arn,
+                                        datasetType="Interactions",
+                                        schemaArn=schema_arn)["datasetArn"]
+        wait(lambda: personalize.describe_dataset(datasetArn=ds), "dataset")
+        self.dataset_arn = ds
+        self._import(f"{name}-import", f"{BUCKET}/{name}.csv")
+
+    def _import(self, job_name: str, location: str) -> None:
+        job = self.p.create_dataset_import_job(
+            jobName=job_name, datasetArn=self.dataset_arn, roleArn=ROLE,
+            dataSource={"dataLocation": location})["datasetImportJobArn"]
+        done = self.wait(lambda: self.p.describe_dataset_import_job(datasetImportJobArn=job),
+                         "datasetImportJob", timeout=TIMEOUT)
+        assert done["status"] == "ACTIVE", done.get("failureReason")
+
+    def reimport(self, state_dir: Path, csv_path: Path, tag: str) -> None:
+        """A FULL import of another file into the same dataset."""
+        LocalObjectStore(state_dir).put(f"{BUCKET}/{tag}.csv", csv_path)
+        self._import(f"import-{tag}", f"{BUCKET}/{tag}.csv")
+
+    def new_version(self, solution_arn: str) -> dict:
+        ver = self.p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+        return self.wait(lambda: self.p.describe_solution_version(solutionVersionArn=ver),
+                         "solutionVersion", timeout=TIMEOUT)
+
+    def version(self, name: str, recipe: str, **solution_args) -> dict:
+        """Create a solution and a version; return the finished version."""
+        sol = self.p.create_solution(
+            name=name, datasetGroupArn=self.arn, performAutoTraining=False,
+            recipeArn=f"arn:aws:personalize:::recipe/{recipe}", **solution_args)["solutionArn"]
+        self.wait(lambda: self.p.describe_solution(solutionArn=sol), "solution")
+        return self.new_version(sol)
+
+    def campaign(self, name: str, version_arn: str) -> str:
+        arn = self.p.create_campaign(name=name, solutionVersionArn=version_arn,
+                                     minProvisionedTPS=1)["campaignArn"]
+        got = self.wait(lambda: self.p.describe_campaign(campaignArn=arn), "campaign",
+                        timeout=TIMEOUT)
+        assert got["status"] == "ACTIVE", got.get("failureReason")
+        return arn
+
+
+@pytest.fixture
+def workshop(personalize, wait, state_dir):
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    return Group(personalize, wait, state_dir, WORKSHOP / "interactions.csv", schema)
+
+
+def test_workshop_four_recipes_train_report_metrics_and_serve(workshop, personalize, runtime):
+    rows, popular = _workshop_facts()
+    items = {r["ITEM_ID"] for r in rows}
+    known_user = rows[0]["USER_ID"]
+    for recipe, scored in (("aws-user-personalization-v2", True),
+                           ("aws-popularity-count", False),
+                           ("aws-sims", False),
+                           ("aws-trending-now", True)):
+        short = recipe.removeprefix("aws-")
+        version = workshop.version(f"ws-{short}", recipe)
+        assert version["status"] == "ACTIVE", version.get("failureReason")
+        metrics = personalize.get_solution_metrics(
+            solutionVersionArn=version["solutionVersionArn"])["metrics"]
+        assert set(metrics) == set(METRIC_NAMES)
+        assert 0 < metrics["coverage"] <= 1
+        assert 0 < metrics["normalized_discounted_cumulative_gain_at_25"] <= 1
+        campaign = workshop.campaign(f"ws-{short}-campaign", version["solutionVersionArn"])
+
+        if recipe == "aws-sims":
+            args = {"itemId": rows[0]["ITEM_ID"]}
+        else:
+            args = {"userId": known_user}
+        out = runtime.get_recommendations(campaignArn=campaign, **args)
+        ids = [i["itemId"] for i in out["itemList"]]
+        assert len(ids) == 25 and len(set(ids)) == 25, recipe
+        assert set(ids) <= items
+        assert out["recommendationId"].startswith("RID-")
+        assert all(("score" in i) is scored for i in out["itemList"]), recipe
+
+        if recipe == "aws-sims":
+            made_up = runtime.get_recommendations(campaignArn=campaign, itemId="made-up-item")
+        else:
+            made_up = runtime.get_recommendations(campaignArn=campaign, userId="made-up-user")
+        made_up_ids = [i["itemId"] for i in made_up["itemList"]]
+        if recipe == "aws-trending-now":
+            assert made_up_ids == ids  # the same trending list for everyone
+        else:
+            assert made_up_ids == popular[:25], recipe
+
+
+def test_update_campaign_serves_the_new_version_once_active(workshop, personalize, runtime,
+                                                            wait, state_dir, tmp_path):
+    """Version 2 of the same solution is trained on re-imported data whose item ids carry a
+    ``v2-`` prefix; the campaign serves version 1 until its update is ACTIVE."""
+    v1 = workshop.version("ws-up", "aws-user-personalization-v2")
+    campaign = workshop.campaign("ws-moving", v1["solutionVersionArn"])
+    user = _workshop_facts()[0][0]["USER_ID"]
+
+    def served():
+        out = runtime.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
+        return [i["itemId"] for i in out]
+
+    assert not any(s.startswith("v2-") for s in served())
+    renamed = tmp_path / "v2.csv"
+    with (WORKSHOP / "interactions.csv").open(newline="") as src, \
+            renamed.open("w", newline="") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        writer.writerow(next(reader))
+        for row in reader:
+            writer.writerow([row[0], "v2-" + row[1], *row[2:]])
+    workshop.reimport(state_dir, renamed, "v2")
+    v2 = workshop.new_version(v1["solutionArn"])
+    assert v2["status"] == "ACTIVE", v2.get("failureReason")
+    assert not any(s.startswith("v2-") for s in served())  # still version 1
+    personalize.update_campaign(campaignArn=campaign, solutionVersionArn=v2["solutionVersionArn"])
+
+    def settled():
+        got = personalize.describe_campaign(campaignArn=campaign)["campaign"]
+        return {"campaign": {"status": got.get("latestCampaignUpdate", {}).get("status")}}
+
+    wait(settled, "campaign", timeout=TIMEOUT)
+    assert personalize.describe_campaign(campaignArn=campaign)["campaign"][
+        "solutionVersionArn"] == v2["solutionVersionArn"]
+    assert all(s.startswith("v2-") for s in served())
+
+
+def _shortfall_csv(path: Path) -> Path:
+    """1500 rows (an import needs >= 1000): 999 'purchase' events from 333 users (3 each)
+    and 501 'view' events from 167 other users."""
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"])
+        t = 1_600_000_000
+        for u in range(333):
+            for k in range(3):
+                w.writerow([f"p{u}", f"item{(u + k) % 40}", "purchase", t + u * 10 + k])
+        for u in range(167):
+            for k in range(3):
+                w.writerow([f"v{u}", f"item{(u + k) % 40}", "view", t + u * 10 + k])
+    return path
+
+
+def test_999_interactions_after_event_type_filter_fail_training(personalize, wait, state_dir,
+                                                                 tmp_path):
+    """Import jobs need >= 1000 records, so the shortfall comes from the solution's
+    eventType: 1500 rows are imported and 999 of them are 'purchase' events."""
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
+                  name="few")
+    version = group.version("few-purchases", "aws-user-personalization-v2",
+                            eventType="purchase")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "Insufficient data to train after filtering: 999 interactions (at least 1000 "
+        "required); 333 users with 2 or more interactions (at least 25 required); 333 of "
+        "333 users (100.00%) have 2 or more interactions (at least 1% required).")
+    # the same data trains when nothing is filtered out
+    assert group.version("few-all", "aws-popularity-count")["status"] == "ACTIVE"
+
+
+def test_event_value_threshold_shortfall_through_events_config(personalize, wait, state_dir,
+                                                              tmp_path):
+    """eventsConfig keeps only the listed event types: 'view' alone is 501 interactions."""
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
+                  name="views")
+    version = group.version(
+        "views-only", "aws-sims",
+        solutionConfig={"eventsConfig": {"eventParametersList": [
+            {"eventType": "view", "weight": 1.0}]}})
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "Insufficient data to train after filtering: 501 interactions (at least 1000 "
+        "required); 167 users with 2 or more interactions (at least 25 required); 167 of "
+        "167 users (100.00%) have 2 or more interactions (at least 1% required).")
+
+
+def test_runtime_errors_over_the_wire(workshop, runtime):
+    from botocore.exceptions import ClientError
+
+    version = workshop.version("ws-errs", "aws-popularity-count")
+    campaign = workshop.campaign("ws-errs-campaign", version["solutionVersionArn"])
+    with pytest.raises(ClientError) as err:
+        runtime.get_recommendations(campaignArn=campaign, userId="u", numResults=501)
+    assert err.value.response["Error"]["Code"] == "InvalidInputException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert err.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '501' at 'numResults' failed to satisfy "
+        "constraint: Member must have value less than or equal to 500")
+    missing = campaign.replace("ws-errs-campaign", "nope")
+    with pytest.raises(ClientError) as err:
+        runtime.get_recommendations(campaignArn=missing, userId="u")
+    assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert err.value.response["Error"]["Message"] == f"Campaign {missing} does not exist."
