@@ -15,13 +15,13 @@ API:
     ``list[Field]`` from :func:`personalize_reconcile.rules.avro.parse_fields`.
   - returns :class:`CsvTable`: ``fields`` (``list[Field]``), ``columns`` (field name ->
     numpy array, one entry per data row, in file order: ``string`` -> ``object`` array of
-    ``str`` with ``None`` for null; ``int``/``long`` -> ``int64``; ``float``/``double`` ->
-    ``float64`` (NaN for null); ``boolean`` -> ``bool``), ``nulls`` (field name -> ``bool``
-    mask, for nullable fields only), ``num_rows`` (``int``), ``objects`` (the
-    ``ObjectInfo`` of every file read).
+    ``str`` with ``None`` for null; ``int``/``long`` -> ``int64`` (0 for null);
+    ``float``/``double`` -> ``float64`` (NaN for null); ``boolean`` -> ``bool`` (False for
+    null)), ``nulls`` (field name -> ``bool`` mask, for nullable fields only),
+    ``num_rows`` (``int``), ``objects`` (the ``ObjectInfo`` of every file read).
   - raises :class:`CsvImportError` for every problem with the data or its location.
 
-* ``parse_csv(stream, uri, fields) -> CsvTable``: the same for one binary stream (``uri``
+* ``parse_csv(stream, uri, schema) -> CsvTable``: the same for one binary stream (``uri``
   only names it in messages).
 
 * :class:`CsvImportError` (an ``Exception``): ``str(e)`` is the job's ``failureReason``.
@@ -73,8 +73,12 @@ __all__ = ["CsvImportError", "CsvTable", "parse_csv", "read_import"]
 ID_FIELDS = frozenset({"USER_ID", "ITEM_ID", "ACTION_ID"})
 """Fields limited to 256 characters (reference §5)."""
 ID_MAX_CHARS = 256
+"""Characters allowed in USER_ID, ITEM_ID and ACTION_ID values (reference §5)."""
 STRING_MAX_CHARS = 1000
+"""Characters allowed in categorical and other string values, ``|`` included (reference §5)."""
 TEXTUAL_MAX_CHARS = 20000
+"""Characters allowed in a textual value (reference §5; the service allows 7000 for Chinese
+and Japanese text, which is not told apart here)."""
 TIMESTAMP_FIELDS = frozenset({"TIMESTAMP", "CREATION_TIMESTAMP"})
 """Fields that hold epoch seconds (reference §5)."""
 

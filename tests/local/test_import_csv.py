@@ -802,3 +802,28 @@ def test_an_invalid_schema_is_a_value_error(store):
     with pytest.raises(ValueError) as e:
         read_import(store, URI, {"type": "record", "name": "X", "fields": "nope"})
     assert str(e.value) == "invalid schema: the record needs a non-empty list of fields"
+
+
+def test_read_import_through_an_s3_endpoint(schema, workshop_lines, monkeypatch):
+    import boto3
+    from moto import mock_aws
+
+    from personalize_reconcile.local.objectstore import S3ObjectStore
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        client = boto3.client("s3", region_name="us-east-1")
+        client.create_bucket(Bucket="data")
+        s3 = S3ObjectStore(client)
+        s3.put("s3://data/in/interactions.csv", WORKSHOP_CSV)
+        assert read_import(s3, "s3://data/in/", schema).num_rows == 9522
+        lines = list(workshop_lines)
+        lines[9000] = b"u1,i1,e,1549847353000\n"
+        s3.put("s3://data/bad.csv", b"".join(lines))
+        with pytest.raises(CsvImportError) as e:
+            read_import(s3, "s3://data/bad.csv", schema)
+        assert str(e.value) == (
+            "Input CSV s3://data/bad.csv, line 9001, column TIMESTAMP: 1549847353000 looks like "
+            "epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs epoch seconds: "
+            "1549847353")
