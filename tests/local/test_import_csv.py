@@ -827,3 +827,46 @@ def test_read_import_through_an_s3_endpoint(schema, workshop_lines, monkeypatch)
             "Input CSV s3://data/bad.csv, line 9001, column TIMESTAMP: 1549847353000 looks like "
             "epoch milliseconds (2019-02-11T01:09:13Z); Personalize needs epoch seconds: "
             "1549847353")
+
+
+def test_not_utf8_in_the_header(store, schema):
+    assert _reason(store, URI, b"USER_ID,ITEM_\xc3ID,EVENT_TYPE,TIMESTAMP\nu,i,e,1\n", schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1: the file is not valid UTF-8 "
+        "(byte 0xc3 at byte 14 of the line); save it as UTF-8")
+
+
+def test_not_utf8_in_a_last_line_without_newline(store, schema, monkeypatch):
+    monkeypatch.setattr(csvimport, "_READ_BYTES", 16)
+    data = (HEADER + "\nu1,i1,e,1\nu2,i2,e,2\n").encode() + b"u3,i\xff3,e,3"
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 4, column ITEM_ID: the file is not "
+        "valid UTF-8 (byte 0xff at byte 5 of the line); save it as UTF-8")
+
+
+def test_utf16_big_endian_file(store, schema):
+    data = (HEADER + "\n").encode("utf-16-be")
+    assert _reason(store, URI, b"\xfe\xff" + data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
+        "starts with a UTF-16 byte-order mark (FE FF); save the file as UTF-8 (without a BOM)")
+
+
+@pytest.mark.parametrize(("value", "problem"), [
+    ("1549847353000000000", "1549847353000000000 looks like epoch nanoseconds "
+                            "(2019-02-11T01:09:13Z); Personalize needs epoch seconds: 1549847353"),
+    ("-100000000000", "-100000000000 looks like epoch milliseconds (1966-10-31T14:13:20Z); "
+                      "Personalize needs epoch seconds: -100000000"),
+    ("2019-02-11 01:09", "2019-02-11 01:09 looks like an ISO 8601 date; Personalize needs "
+                         "epoch seconds: 1549847340 (if that time is UTC)"),
+    ("2019-02-30", '"2019-02-30" is not a long (a whole number)'),
+    ("Mon, 11 Feb 2019", '"Mon, 11 Feb 2019" is not a long (a whole number)'),
+])
+def test_more_timestamp_shapes(store, schema, value, problem):
+    data = (HEADER + f'\nu1,i1,e,"{value}"\n').encode()
+    assert _reason(store, URI, data, schema) == (
+        f"Input CSV s3://data/broken/interactions.csv, line 2, column TIMESTAMP: {problem}")
+
+
+def test_timestamps_just_under_the_milliseconds_guess_are_seconds(store, schema):
+    store.put(URI, (HEADER + "\nu1,i1,e,99999999999\nu2,i2,e,-99999999999\n").encode())
+    assert read_import(store, URI, schema).columns["TIMESTAMP"].tolist() == [
+        99999999999, -99999999999]
