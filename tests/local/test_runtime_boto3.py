@@ -1,0 +1,72 @@
+"""personalize-runtime through boto3: GetPersonalizedRanking, models that survive a
+restart of the local target, and the same answers over the HTTP server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import boto3
+import pytest
+from personalize_steps import WORKSHOP, Group, workshop_facts
+
+from personalize_reconcile.local import service as local_service
+from personalize_reconcile.local.server import LocalServer
+from personalize_reconcile.local.training import trainer
+
+
+@pytest.fixture
+def workshop(personalize, wait, state_dir):
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    return Group(personalize, wait, state_dir, WORKSHOP / "interactions.csv", schema)
+
+
+def test_personalized_ranking(workshop, runtime):
+    rows, popular = workshop_facts()
+    version = workshop.version("ws-rank", "aws-personalized-ranking-v2")
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    campaign = workshop.campaign("ws-rank-campaign", version["solutionVersionArn"])
+    items = popular[:10] + ["never-seen-item"]
+    out = runtime.get_personalized_ranking(campaignArn=campaign, userId=rows[0]["USER_ID"],
+                                           inputList=items)
+    ranked = out["personalizedRanking"]
+    assert sorted(i["itemId"] for i in ranked) == sorted(items)
+    assert ranked[-1] == {"itemId": "never-seen-item"}
+    assert sum(i["score"] for i in ranked[:-1]) == pytest.approx(1.0, abs=1e-6)
+    assert out["recommendationId"].startswith("RID-")
+
+
+def test_models_survive_a_restart(workshop, personalize, runtime, make_client, state_dir):
+    version = workshop.version("ws-restart", "aws-user-personalization-v2")
+    campaign = workshop.campaign("ws-restart-campaign", version["solutionVersionArn"])
+    user = workshop_facts()[0][0]["USER_ID"]
+    before = runtime.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
+    for key, svc in list(local_service._services.items()):
+        if key[0] == Path(state_dir).resolve():
+            local_service.close_service(svc)
+    trainer._CACHE.clear()  # a new process has no models in memory
+    again = make_client("personalize-runtime")
+    after = again.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
+    assert after == before
+    metrics = make_client("personalize").get_solution_metrics(
+        solutionVersionArn=version["solutionVersionArn"])["metrics"]
+    assert metrics["coverage"] > 0
+
+
+def test_same_answers_over_http(workshop, runtime, state_dir):
+    version = workshop.version("ws-http", "aws-popularity-count")
+    campaign = workshop.campaign("ws-http-campaign", version["solutionVersionArn"])
+    server = LocalServer(local_service.get_service(state_dir), host="127.0.0.1", port=0)
+    server.serve_in_thread()
+    try:
+        client = boto3.client("personalize-runtime", endpoint_url=server.url,
+                              region_name="us-east-1", aws_access_key_id="AKIALOCALTEST0000000",
+                              aws_secret_access_key="local")
+        over_http = client.get_recommendations(campaignArn=campaign, userId="someone",
+                                               numResults=7)["itemList"]
+        in_process = runtime.get_recommendations(campaignArn=campaign, userId="someone",
+                                                 numResults=7)["itemList"]
+        assert over_http == in_process
+        assert len(over_http) == 7
+    finally:
+        server.shutdown()
+        server.server_close()
