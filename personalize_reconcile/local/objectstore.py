@@ -382,6 +382,9 @@ class LocalObjectStore:
                             md5.update(chunk)
                 out.flush()
                 os.fsync(out.fileno())
+                # Stat the file we wrote, not the path: another writer may replace the
+                # object right after our rename (a rename keeps inode and mtime).
+                st = os.fstat(out.fileno())
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except (FileExistsError, NotADirectoryError):
@@ -400,7 +403,6 @@ class LocalObjectStore:
             except FileNotFoundError:
                 pass
             raise
-        st = path.stat()
         etag = f'"{md5.hexdigest()}"'
         self._write_meta(loc, st, etag)
         return ObjectInfo(loc.uri, loc.bucket, loc.key, st.st_size, etag, int(st.st_mtime))

@@ -382,3 +382,33 @@ def test_open_object_store(tmp_path, monkeypatch):
     s3 = open_object_store(tmp_path, "http://127.0.0.1:9", region_name="us-east-1")
     assert isinstance(s3, S3ObjectStore)
     assert s3.client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_concurrent_writers_and_a_reader_never_see_half_an_object(local):
+    import threading
+
+    contents = {bytes([65 + i]) * (100_000 + i) for i in range(4)}
+    local.put("s3://data/hot", next(iter(contents)))
+    seen: list[bytes] = []
+    stop = threading.Event()
+
+    def write(data: bytes) -> None:
+        for _ in range(25):
+            local.put("s3://data/hot", data)
+
+    def read() -> None:
+        while not stop.is_set():
+            seen.append(local.get("s3://data/hot"))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    writers = [threading.Thread(target=write, args=(c,)) for c in contents]
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    reader.join()
+    assert seen and all(s in contents for s in seen)
+    final = local.get("s3://data/hot")
+    assert local.head("s3://data/hot").etag == _etag(final)
