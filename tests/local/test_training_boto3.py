@@ -165,3 +165,21 @@ def test_runtime_errors_over_the_wire(workshop, runtime):
     assert err.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     assert err.value.response["Error"]["Message"] == f"Campaign {missing} does not exist."
+
+
+def test_training_mode_update_keeps_the_full_versions_metrics(workshop, personalize, runtime):
+    full = workshop.version("ws-up1", "aws-user-personalization")
+    assert full["status"] == "ACTIVE", full.get("failureReason")
+    upd_arn = personalize.create_solution_version(
+        solutionArn=full["solutionArn"], trainingMode="UPDATE")["solutionVersionArn"]
+    upd = workshop.wait(lambda: personalize.describe_solution_version(
+        solutionVersionArn=upd_arn), "solutionVersion", timeout=TIMEOUT)
+    assert upd["status"] == "ACTIVE", upd.get("failureReason")
+    assert upd["trainingMode"] == "UPDATE"
+    metrics = [personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
+               for arn in (full["solutionVersionArn"], upd_arn)]
+    assert metrics[0] == metrics[1]
+    campaign = workshop.campaign("ws-up1-campaign", upd_arn)
+    items = runtime.get_recommendations(campaignArn=campaign,
+                                        userId=workshop_facts()[0][0]["USER_ID"])["itemList"]
+    assert len({i["itemId"] for i in items}) == 25

@@ -287,14 +287,21 @@ def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | No
     mode = "FULL" if mode == "AUTOTRAIN" else mode
     base = latest_full_version(job.state_dir, job.solution_version_arn) \
         if mode == "UPDATE" else None
+
+    def setting(key: str) -> Any:
+        # the configuration copied onto the version when it was created, else the solution's
+        if key in job.solution_version:
+            return job.solution_version[key]
+        return job.solution.get(key)
+
     result = train_version(
         state_dir=job.state_dir,
         solution_version_arn=job.solution_version_arn,
-        recipe_arn=job.solution.get("recipeArn") or "",
+        recipe_arn=setting("recipeArn") or "",
         interactions=columns,
         items=items,
-        event_type=job.solution.get("eventType"),
-        solution_config=job.solution.get("solutionConfig"),
+        event_type=setting("eventType"),
+        solution_config=setting("solutionConfig"),
         training_mode=mode,
         base_version_arn=base,
         should_stop=job.should_stop,
