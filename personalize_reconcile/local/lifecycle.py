@@ -43,7 +43,9 @@ class Lifecycle:
         res = self.store.get(job.arn, conn)
         if res is None:
             return None
-        d = self.config.duration(res.kind)
+        # The duration was fixed when the job was scheduled (clients with other settings
+        # may run its steps).
+        d = float(job.payload.get("duration", self.config.duration(res.kind)))
         if job.action == "create":
             return self._create_step(conn, res, job, now, d)
         if job.action == "update":

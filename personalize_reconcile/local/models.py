@@ -321,7 +321,9 @@ class Personalize:
         if tag_pairs:
             self.store.set_tags(conn, arn, tag_pairs)
         if status == CREATE_PENDING:
-            jobs.schedule(conn, arn, "create", "start", now + 0.2 * self._duration(kind))
+            d = self._duration(kind)
+            jobs.schedule(conn, arn, "create", "start", now + 0.2 * d,
+                          payload={"requested": now, "duration": d})
         return res
 
     def _delete(self, conn: sqlite3.Connection, res: Resource) -> None:
@@ -332,8 +334,9 @@ class Personalize:
         res.status = DELETE_PENDING
         self.store.save(conn, res)
         conn.execute("DELETE FROM jobs WHERE arn=?", (res.arn,))
-        jobs.schedule(conn, res.arn, "delete", "start", now + 0.2 * self._duration(res.kind),
-                      payload={"requested": now})
+        d = self._duration(res.kind)
+        jobs.schedule(conn, res.arn, "delete", "start", now + 0.2 * d,
+                      payload={"requested": now, "duration": d})
 
     def _in_use(self, res: Resource, users: list[Resource]) -> None:
         if users:
@@ -563,8 +566,9 @@ class Personalize:
         res.body[LATEST_KEY[res.kind]] = latest
         self.store.save(conn, res)
         conn.execute("DELETE FROM jobs WHERE arn=? AND action='update'", (res.arn,))
-        jobs.schedule(conn, res.arn, "update", "start", now + 0.2 * self._duration(res.kind),
-                      payload={"requested": now})
+        d = self._duration(res.kind)
+        jobs.schedule(conn, res.arn, "update", "start", now + 0.2 * d,
+                      payload={"requested": now, "duration": d})
 
     def delete_dataset(self, ctx, conn, params):
         """DeleteDataset (reference §3): no filters in the group, no event tracker (for
@@ -717,9 +721,8 @@ class Personalize:
             problem = recipes.solution_recipe_problem(recipe)
             if problem is not None:
                 message, hint = problem
-                text = message[0].upper() + message[1:] + "."
-                raise InvalidInputException(text + (f" {hint[0].upper()}{hint[1:]}."
-                                                    if hint else ""))
+                text = _sentence(message) + (" " + _sentence(hint) if hint else "")
+                raise InvalidInputException(text)
             if not recipe.startswith("arn:"):
                 raise InvalidInputException(
                     f"recipeArn {recipe!r} is not an ARN; use "
@@ -1088,6 +1091,11 @@ class Personalize:
         res = self._taggable(ctx, conn, params["resourceArn"])
         return {"tags": [{"tagKey": k, "tagValue": v} for k, v in self.store.tags(res.arn,
                                                                                   conn)]}
+
+
+def _sentence(text: str) -> str:
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
 
 
 def _schema_message(problems: list, prefix: bool = True) -> str:
