@@ -44,7 +44,8 @@ whole numbers in range, ``float``/``double`` finite decimals, ``boolean`` lower-
 microseconds, fractional seconds and ISO 8601 dates rejected with the converted value);
 non-nullable values present (empty = null); lengths (USER_ID, ITEM_ID, ACTION_ID <= 256;
 textual <= 20000; other strings <= 1000 characters, ``|`` separators included); no empty
-value between ``|`` separators of a multi-value categorical. Blank lines are skipped.
+value between ``|`` separators of a multi-value cell (categorical fields and IMPRESSION).
+Blank lines are skipped.
 The minimum record count (1000) and INCREMENTAL's need for an earlier import are the
 import job's checks, not this module's.
 """
@@ -190,6 +191,15 @@ def _timestamp_problem(text: str, value: int | None) -> str | None:
     return None
 
 
+MULTI_VALUE_FIELDS = frozenset({"IMPRESSION"})
+"""Non-categorical fields whose cells also list values joined by ``|`` (reference §5)."""
+
+
+def _multi_value(f: Field) -> bool:
+    """Whether a cell of ``f`` may hold several values joined by ``|`` (reference §5)."""
+    return f.categorical or f.name in MULTI_VALUE_FIELDS
+
+
 def _length_limit(f: Field) -> int:
     if f.name in ID_FIELDS:
         return ID_MAX_CHARS
@@ -211,9 +221,9 @@ def _value_problem(f: Field, v: str) -> str | None:
             what = "textual " if f.textual else ""
             return (f"the value is {len(v)} characters long; {what}{f.name} values may have "
                     f"at most {limit}")
-        if f.categorical and "|" in v and "" in v.split("|"):
+        if _multi_value(f) and "|" in v and "" in v.split("|"):
             return (f"{_show(v)} has an empty value between | separators; separate the "
-                    "values of a multi-value categorical field with single | characters")
+                    f"values of {f.name} with single | characters")
         return None
     if t in ("int", "long"):
         number = int(v) if _INT_RE.fullmatch(v) and len(v) <= 40 else None
@@ -265,7 +275,7 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
             lengths = np.fromiter(map(len, col), dtype=np.int64, count=n)
             if n and lengths.max() > _length_limit(f):
                 return _first_bad(f, col)
-            if f.categorical:
+            if _multi_value(f):
                 j = "\x00".join(col)
                 if "|" in j and ("||" in j or "\x00|" in j or "|\x00" in j
                                  or j.startswith("|") or j.endswith("|")):

@@ -479,11 +479,11 @@ def _row(**values: str) -> str:
      "2019-02-11 01:09:13+01:00 looks like an ISO 8601 date; Personalize needs epoch seconds: "
      "1549843753"),
     ({"GENRES": "Comedy||Drama"}, "GENRES",
-     '"Comedy||Drama" has an empty value between | separators; separate the values of a '
-     "multi-value categorical field with single | characters"),
+     '"Comedy||Drama" has an empty value between | separators; separate the values of '
+     "GENRES with single | characters"),
     ({"GENRES": "Comedy|"}, "GENRES",
-     '"Comedy|" has an empty value between | separators; separate the values of a '
-     "multi-value categorical field with single | characters"),
+     '"Comedy|" has an empty value between | separators; separate the values of '
+     "GENRES with single | characters"),
     ({"GENRES": "|".join(["abcdefghi"] * 100) + "xy"}, "GENRES",
      "the value is 1001 characters long; GENRES values may have at most 1000"),
     ({"DESCRIPTION": "w" * 20001}, "DESCRIPTION",
@@ -540,7 +540,8 @@ _VALUES = st.one_of(
 _FIELDS = [Field("TIMESTAMP", "long", False), Field("N", "long", True),
            Field("I", "int", False), Field("F", "float", True), Field("D", "double", False),
            Field("B", "boolean", False), Field("BN", "boolean", True),
-           Field("C", "string", True, categorical=True), Field("S", "string", False)]
+           Field("C", "string", True, categorical=True), Field("S", "string", False),
+           Field("IMPRESSION", "string", True)]
 
 
 @settings(max_examples=300, deadline=None)
@@ -870,3 +871,19 @@ def test_timestamps_just_under_the_milliseconds_guess_are_seconds(store, schema)
     store.put(URI, (HEADER + "\nu1,i1,e,99999999999\nu2,i2,e,-99999999999\n").encode())
     assert read_import(store, URI, schema).columns["TIMESTAMP"].tolist() == [
         99999999999, -99999999999]
+
+
+def test_impressions_are_pipe_separated_item_ids(store):
+    schema = {"type": "record", "name": "Interactions", "version": "1.0",
+              "namespace": "com.amazonaws.personalize.schema",
+              "fields": [{"name": "USER_ID", "type": "string"},
+                         {"name": "ITEM_ID", "type": "string"},
+                         {"name": "TIMESTAMP", "type": "long"},
+                         {"name": "IMPRESSION", "type": ["null", "string"]}]}
+    store.put(URI, b"USER_ID,ITEM_ID,TIMESTAMP,IMPRESSION\nu1,i1,1,i1|i2|i3\nu2,i2,2,\n")
+    assert read_import(store, URI, schema).columns["IMPRESSION"].tolist() == ["i1|i2|i3", None]
+    assert _reason(store, URI, b"USER_ID,ITEM_ID,TIMESTAMP,IMPRESSION\nu1,i1,1,i1||i3\n",
+                   schema) == (
+        'Input CSV s3://data/broken/interactions.csv, line 2, column IMPRESSION: "i1||i3" has '
+        "an empty value between | separators; separate the values of IMPRESSION with single | "
+        "characters")
