@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -92,6 +93,8 @@ def main() -> None:
         assert ds.count(ARN) == n
         t_load = best(lambda: ds.load(ARN), args.repeat)
         print(f"load columns:          {t_load:6.2f} s  {n / t_load:>12,.0f} rows/s")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak RSS of this process: {peak:,.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ API (everything takes full ``s3://`` URIs as ``str``):
 * :func:`open_object_store` ``(state_dir, s3_endpoint_url=None, **client_kwargs)`` — the
   local store, or the S3 one when an endpoint is given.
 * :func:`parse_s3_uri` / :class:`S3Location` — split and check a URI.
+* :func:`s3_etag` ``(bytes) -> str`` and :func:`file_etag` ``(path) -> str`` — the ETag a
+  single-part upload of that content would get, to compare with ``head`` before uploading.
 
 Errors (all subclasses of :class:`ObjectStoreError`, whose ``str()`` is a one-sentence
 message naming the URI):
@@ -77,8 +79,10 @@ __all__ = [
     "S3Location",
     "S3ObjectStore",
     "bucket_name_problem",
+    "file_etag",
     "open_object_store",
     "parse_s3_uri",
+    "s3_etag",
 ]
 
 _CHUNK = 1 << 20
@@ -246,6 +250,21 @@ def parse_s3_uri(uri: str, *, allow_prefix: bool = True) -> S3Location:
 def s3_etag(data: bytes) -> str:
     """The single-part S3 ETag of ``data``: its quoted lower-case MD5 hex."""
     return f'"{hashlib.md5(data, usedforsecurity=False).hexdigest()}"'
+
+
+def file_etag(path: str | os.PathLike) -> str:
+    """The ETag a single-part upload of the local file ``path`` gets (quoted MD5 hex).
+
+    Lets ``uploadFrom`` compare a local file with :meth:`ObjectStore.head` before uploading.
+
+    Raises:
+        FileNotFoundError: no such file.
+    """
+    md5 = hashlib.md5(usedforsecurity=False)
+    with open(os.fspath(path), "rb") as f:
+        while chunk := f.read(_CHUNK):
+            md5.update(chunk)
+    return f'"{md5.hexdigest()}"'
 
 
 # ---------------------------------------------------------------------------------------------

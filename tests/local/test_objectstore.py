@@ -25,8 +25,10 @@ from personalize_reconcile.local.objectstore import (
     S3Location,
     S3ObjectStore,
     bucket_name_problem,
+    file_etag,
     open_object_store,
     parse_s3_uri,
+    s3_etag,
 )
 
 
@@ -412,3 +414,12 @@ def test_concurrent_writers_and_a_reader_never_see_half_an_object(local):
     assert seen and all(s in contents for s in seen)
     final = local.get("s3://data/hot")
     assert local.head("s3://data/hot").etag == _etag(final)
+
+
+def test_etag_helpers_match_what_a_put_gets(store, tmp_path):
+    src = tmp_path / "f.csv"
+    src.write_bytes(b"x" * (3 << 20))  # several read chunks
+    info = store.put("s3://data/f.csv", src)
+    assert file_etag(src) == s3_etag(src.read_bytes()) == info.etag
+    with pytest.raises(FileNotFoundError):
+        file_etag(tmp_path / "missing")
