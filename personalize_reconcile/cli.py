@@ -15,9 +15,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from personalize_reconcile.cli_local import local_app
-from personalize_reconcile.manifest import ManifestError, json_schema, load_manifest, parse_var
+from personalize_reconcile.manifest import (
+    LoadedManifest,
+    ManifestError,
+    json_schema,
+    load_manifest,
+    parse_var,
+)
 
 app = typer.Typer(
     name="preconcile",
@@ -121,6 +128,244 @@ def validate(
         return
     parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
+
+
+TargetOpt = Annotated[
+    str,
+    typer.Option(
+        "--target", envvar="PRECONCILE_TARGET", help="local (the embedded Personalize) or aws."
+    ),
+]
+RegionOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        help="Region (aws: default from the AWS config; local: us-east-1).",
+        show_default=False,
+    ),
+]
+ProfileOpt = Annotated[
+    str | None, typer.Option("--profile", help="AWS profile (aws target only).", show_default=False)
+]
+StateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state-dir",
+        envvar="PRECONCILE_STATE_DIR",
+        help="Where the local target keeps its state [default: .preconcile].",
+        show_default=False,
+    ),
+]
+
+
+def _load(file: Path, var: list[str] | None) -> LoadedManifest:
+    try:
+        return load_manifest(file, _vars(var))
+    except ManifestError as e:
+        for d in e.diagnostics:
+            err.print(d.render(), markup=False)
+        n = len(e.diagnostics)
+        err.print(
+            f"\n{n} problem{'s' if n != 1 else ''} found in {file}; nothing was changed.",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def _open(target: str, region: str | None, profile: str | None, state_dir: Path | None):
+    from personalize_reconcile.backends.target import TargetError, open_target
+
+    try:
+        return open_target(target, region=region, profile=profile, state_dir=state_dir)
+    except TargetError as e:
+        raise UserError(str(e)) from None
+
+
+def _prepare(loaded: LoadedManifest, tgt, file: Path):
+    from personalize_reconcile.engine import prepare
+
+    with _service_errors(tgt.name):
+        return prepare(loaded, tgt, str(file))
+
+
+class _service_errors:  # noqa: N801 - used as a context manager
+    """Turn errors from AWS, the network or the object store into one clear paragraph."""
+
+    def __init__(self, target: str):
+        self.target = target
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if exc is None:
+            return False
+        from botocore.exceptions import (
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+        )
+
+        from personalize_reconcile.local.objectstore import ObjectStoreError
+
+        if isinstance(exc, NoCredentialsError):
+            raise UserError(
+                "no AWS credentials were found: configure them (aws configure, "
+                "AWS_PROFILE, or environment variables), or use --target local"
+            ) from None
+        if isinstance(exc, EndpointConnectionError):
+            raise UserError(
+                f"cannot reach {exc.kwargs.get('endpoint_url')}: check the network "
+                "and the region, or use --target local"
+            ) from None
+        if isinstance(exc, ClientError):
+            e = exc.response.get("Error", {})
+            code, message = e.get("Code"), e.get("Message")
+            hint = ""
+            if code in (
+                "AccessDeniedException",
+                "UnrecognizedClientException",
+                "InvalidSignatureException",
+                "ExpiredTokenException",
+            ):
+                hint = (
+                    " Check the credentials and that their IAM policy allows this call "
+                    "(docs/aws.md lists the permissions preconcile needs)."
+                )
+            elif code in ("LimitExceededException", "ThrottlingException"):
+                hint = (
+                    " The service is throttling or a quota is reached; retries ran out. "
+                    "Wait and run again, or ask AWS for a higher quota."
+                )
+            raise UserError(f"{self.target} answered {code}: {message}.{hint}") from None
+        if isinstance(exc, ObjectStoreError):
+            raise UserError(
+                f"{exc}. Upload the data first, or set uploadFrom in the manifest."
+            ) from None
+        return False
+
+
+@app.command()
+def plan(
+    file: ManifestArg,
+    var: VarOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are."
+        ),
+    ] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Show what apply would change, and why. Makes no changes."""
+    from personalize_reconcile.render.human import render_plan
+
+    loaded = _load(file, var)
+    tgt = _open(target, region, profile, state_dir)
+    prepared = _prepare(loaded, tgt, file)
+    if as_json:
+        out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
+    else:
+        out.print(render_plan(prepared.plan))
+    if detailed_exitcode and prepared.plan.has_changes:
+        raise exit_with_changes()
+
+
+@app.command()
+def apply(
+    file: ManifestArg,
+    var: VarOpt = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Apply without asking for confirmation.")
+    ] = False,
+    allow_replace: Annotated[
+        bool,
+        typer.Option(
+            "--allow-replace", help="Allow replacing resources that hold data or a model."
+        ),
+    ] = False,
+    allow_delete: Annotated[
+        bool, typer.Option("--allow-delete", help="Allow deleting resources.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Seconds one resource may take to settle [default: 4 hours on "
+            "aws, 1 hour on local].",
+            show_default=False,
+        ),
+    ] = None,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Make the target match the manifest: create, update or replace what differs."""
+    from personalize_reconcile.engine import Applier, ApplyRefused, WaitPolicy, check_allowed
+    from personalize_reconcile.render.human import render_plan
+    from personalize_reconcile.render.progress import Progress
+
+    loaded = _load(file, var)
+    tgt = _open(target, region, profile, state_dir)
+    prepared = _prepare(loaded, tgt, file)
+    the_plan = prepared.plan
+    waits = [c for c in the_plan.changes if c.wait]
+    out.print(render_plan(the_plan))
+    if not the_plan.has_changes and not waits:
+        return
+    try:
+        check_allowed(
+            the_plan, prepared.kinds, allow_replace=allow_replace, allow_delete=allow_delete
+        )
+    except ApplyRefused as e:
+        raise UserError(f"refusing to apply: {e}") from None
+    if the_plan.has_changes and not auto_approve:
+        if not sys.stdin.isatty():
+            raise UserError(
+                "apply needs confirmation, and standard input is not a terminal; "
+                "pass --auto-approve to apply without asking"
+            )
+        answer = typer.prompt(
+            "\nApply these changes? Only 'yes' will be accepted", default="", show_default=False
+        )
+        if answer.strip() != "yes":
+            err.print("Apply cancelled; nothing was changed.")
+            raise typer.Exit(1)
+    if tgt.name == "local":
+        policy = WaitPolicy(first=0.02, longest=0.5, timeout=timeout or 3600.0)
+    else:
+        policy = WaitPolicy(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
+    out.print("")
+    with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:
+        result = Applier(
+            prepared.ctx, the_plan, prepared.desired, prepared.kinds, policy, on_event=progress
+        ).run()
+    counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+    changes = {c.address: c for c in the_plan.changes}
+    for address in result.succeeded:
+        action = changes[address].action
+        if action in counts:
+            counts[action] += 1
+    done = ", ".join(f"{n} {VERBS_PAST[a]}" for a, n in counts.items())
+    if result.ok:
+        out.print(f"\n[green]Apply complete:[/green] {done}.")
+        return
+    err.print(
+        f"\n[red]Apply failed:[/red] {done}; {len(result.failed)} failed, "
+        f"{len(result.skipped)} not started."
+    )
+    for address, reason in result.failed.items():
+        err.print(f"  {escape(address)}: {escape(reason)}")
+    err.print("Fix the cause and run apply again; it continues from where it stopped.")
+    raise typer.Exit(1)
+
+
+VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
 @app.command()

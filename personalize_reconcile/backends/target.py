@@ -1,0 +1,163 @@
+"""Open a target: the boto3 clients and the object store that plan and apply use.
+
+One job: choose and configure the clients for ``--target local`` (the embedded Personalize,
+in-process) or ``--target aws`` (the standard boto3 credential chain, botocore's
+``adaptive`` retry mode, and the standard ``AWS_ENDPOINT_URL_PERSONALIZE``,
+``AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME`` and ``AWS_ENDPOINT_URL_S3`` endpoint settings,
+which boto3 honours by itself). Also counts API calls per operation for benchmarks and
+``--debug`` output. Callers: the CLI.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import botocore.config
+from botocore.exceptions import NoRegionError, ProfileNotFound
+
+TARGETS = ("local", "aws")
+LOCAL_DEFAULT_REGION = "us-east-1"
+AWS_MAX_ATTEMPTS = 8
+"""Retry budget per call on AWS. botocore's standard and adaptive modes also retry
+LimitExceededException, which Personalize uses for quotas too (reference §3), so the budget
+stays small and a quota error surfaces as an error instead of retrying for ever."""
+
+
+class TargetError(Exception):
+    """The target cannot be opened (unknown target, no region, unknown profile)."""
+
+
+@dataclass
+class CallCounter:
+    """API calls made through the target's clients, by ``service.Operation``."""
+
+    calls: Counter = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def attach(self, client: Any) -> None:
+        """Count every call ``client`` makes (botocore ``before-call`` event)."""
+        service = client.meta.service_model.service_name
+
+        def count(model: Any = None, **_: Any) -> None:
+            with self._lock:
+                self.calls[f"{service}.{model.name}"] += 1
+
+        client.meta.events.register("before-call", count)
+
+    @staticmethod
+    def is_read(operation: str) -> bool:
+        """Whether ``Service.Operation`` only reads (Describe*, List*, Get*, Head*)."""
+        name = operation.split(".", 1)[1]
+        return name.startswith(("Describe", "List", "Get", "Head"))
+
+    def reads(self) -> int:
+        """The number of read calls so far."""
+        return sum(n for op, n in self.calls.items() if self.is_read(op))
+
+    def writes(self) -> int:
+        """The number of write calls so far."""
+        return sum(n for op, n in self.calls.items() if not self.is_read(op))
+
+
+@dataclass
+class Target:
+    """An opened target.
+
+    Attributes:
+        name: ``local`` or ``aws``.
+        region: the region the clients use.
+        personalize, runtime: botocore clients for ``personalize`` and
+            ``personalize-runtime``.
+        objects: the object store for ``s3://`` data (put/head/locate).
+        account: the account id when known up front (the local target's), else ``None``.
+        state_dir: the local target's state dir (``None`` for AWS).
+        counter: the call counter attached to every client.
+    """
+
+    name: str
+    region: str
+    personalize: Any
+    runtime: Any
+    objects: Any
+    account: str | None = None
+    state_dir: Path | None = None
+    counter: CallCounter = field(default_factory=CallCounter)
+
+
+def open_target(
+    name: str,
+    *,
+    region: str | None = None,
+    profile: str | None = None,
+    state_dir: str | os.PathLike | None = None,
+) -> Target:
+    """Open ``local`` or ``aws``.
+
+    Args:
+        name: the target.
+        region: overrides the configured region (for local: default ``us-east-1``).
+        profile: an AWS profile (aws only).
+        state_dir: the local target's state dir (default ``PRECONCILE_STATE_DIR``, else
+            ``.preconcile``).
+
+    Raises:
+        TargetError: unknown target, unknown profile, or no region for AWS.
+    """
+    if name not in TARGETS:
+        raise TargetError(f"unknown target {name!r}; use --target local or --target aws")
+    if name == "local":
+        return _open_local(region, state_dir)
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound as e:
+        raise TargetError(f"{e}; list your profiles with `aws configure list-profiles`") from None
+    if not session.region_name:
+        raise TargetError("no AWS region is configured; pass --region or set AWS_REGION")
+    config = botocore.config.Config(
+        retries={"mode": "adaptive", "max_attempts": AWS_MAX_ATTEMPTS},
+        user_agent_extra="preconcile",
+    )
+    try:
+        personalize = session.client("personalize", config=config)
+        runtime = session.client("personalize-runtime", config=config)
+        s3 = session.client("s3", config=config)
+    except NoRegionError:  # pragma: no cover - guarded above
+        raise TargetError("no AWS region is configured; pass --region") from None
+    from personalize_reconcile.local.objectstore import S3ObjectStore
+
+    target = Target("aws", session.region_name, personalize, runtime, S3ObjectStore(s3))
+    for client in (personalize, runtime, s3):
+        target.counter.attach(client)
+    return target
+
+
+def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Target:
+    from personalize_reconcile.backends.local import local_client
+    from personalize_reconcile.local.config import ConfigError, load_config
+    from personalize_reconcile.local.objectstore import LocalObjectStore
+
+    region = region or LOCAL_DEFAULT_REGION
+    try:
+        config = load_config(state_dir)
+        personalize = local_client("personalize", state_dir=config.state_dir, region=region)
+        runtime = local_client("personalize-runtime", state_dir=config.state_dir, region=region)
+    except ConfigError as e:
+        raise TargetError(f"the local target's settings are unusable: {e}") from None
+    target = Target(
+        "local",
+        region,
+        personalize,
+        runtime,
+        LocalObjectStore(config.state_dir),
+        account=config.account_id,
+        state_dir=Path(config.state_dir),
+    )
+    for client in (personalize, runtime):
+        target.counter.attach(client)
+    return target

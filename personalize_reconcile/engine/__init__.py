@@ -1,0 +1,82 @@
+"""The reconciler: desired state, refresh, plan, apply.
+
+Public surface: :func:`prepare` (refresh and plan), :class:`Prepared`, and the types
+re-exported from :mod:`.plan` and :mod:`.apply`. The engine sees only boto3 clients and an
+object store (from ``personalize_reconcile.backends``); it never prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from personalize_reconcile.backends.target import Target
+from personalize_reconcile.engine import desired as _desired
+from personalize_reconcile.engine import planner
+from personalize_reconcile.engine.apply import (
+    Applier,
+    ApplyRefused,
+    ApplyResult,
+    Event,
+    check_allowed,
+)
+from personalize_reconcile.engine.plan import Change, FieldChange, Plan
+from personalize_reconcile.engine.refresh import refresh
+from personalize_reconcile.engine.wait import WaitPolicy
+from personalize_reconcile.manifest import LoadedManifest
+from personalize_reconcile.resources import Context, Desired, Kind, kinds
+
+
+@dataclass
+class Prepared:
+    """A refreshed plan and everything apply needs to carry it out."""
+
+    plan: Plan
+    ctx: Context
+    desired: dict[str, Desired]
+    kinds: dict[str, Kind]
+
+
+def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:
+    """Build the desired state, refresh it against ``target`` and plan.
+
+    Raises:
+        botocore.exceptions.ClientError / BotoCoreError: a read failed.
+        personalize_reconcile.local.objectstore.ObjectStoreError: an import's data is
+            missing (no object at ``dataLocation`` and no ``uploadFrom``).
+    """
+    desired = _desired.build(loaded)
+    all_kinds = kinds()
+    ctx = Context(target.personalize, target.objects, loaded.manifest.name, loaded.base_dir)
+    ctx.region = target.region
+    if target.account:
+        ctx.account = target.account
+    live = refresh(ctx, desired, all_kinds)
+    known = {a: ctx.known(d.fields) for a, d in desired.items()}
+    matched = {a for a, d in desired.items() if all_kinds[d.kind].create_only and a in ctx.arns}
+    result = planner.plan(
+        desired,
+        known,
+        live,
+        matched,
+        all_kinds,
+        target=target.name,
+        region=target.region,
+        manifest=manifest_path,
+        manifest_name=loaded.manifest.name,
+    )
+    return Prepared(result, ctx, desired, all_kinds)
+
+
+__all__ = [
+    "Applier",
+    "ApplyRefused",
+    "ApplyResult",
+    "Change",
+    "Event",
+    "FieldChange",
+    "Plan",
+    "Prepared",
+    "WaitPolicy",
+    "check_allowed",
+    "prepare",
+]

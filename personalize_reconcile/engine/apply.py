@@ -1,0 +1,364 @@
+"""Apply: carry out a plan — deletes, creates and updates in dependency order, independent
+branches in parallel, each step waited out until the resource settles.
+
+One job: execution. The order comes from :mod:`graphlib` over the desired resources'
+``depends_on`` (deletes in reverse); a step starts as soon as everything it needs has
+settled (not in lock-step batches), on a thread pool. Every step reports progress through
+a callback; nothing here prints. Re-running after a crash converges: refresh sees what
+exists, names carry fingerprints, and a create answered with ResourceAlreadyExistsException
+is accepted when the live resource equals the desired one.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from personalize_reconcile.engine.desired import name_import, name_version
+from personalize_reconcile.engine.plan import NOOP, Change, Plan
+from personalize_reconcile.engine.planner import field_changes
+from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
+from personalize_reconcile.resources import UNKNOWN, Context, Desired, Kind, State
+from personalize_reconcile.resources.base import error_code
+
+
+@dataclass
+class Event:
+    """Progress of one step.
+
+    Attributes:
+        address: the resource.
+        step: ``create``, ``update``, ``replace``, ``delete`` or ``wait``.
+        phase: ``started``, ``polling``, ``done``, ``failed`` or ``skipped``.
+        status: the service's latest status string, if known.
+        message: failure reason or note.
+        elapsed: seconds since the step started.
+    """
+
+    address: str
+    step: str
+    phase: str
+    status: str = ""
+    message: str = ""
+    elapsed: float = 0.0
+
+
+@dataclass
+class ApplyResult:
+    """What apply did: addresses that succeeded, failed (with the reason) or were skipped
+    because something they need failed; and whether any write call was made."""
+
+    succeeded: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    changed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """No step failed or was skipped."""
+        return not self.failed and not self.skipped
+
+
+class ApplyRefused(Exception):
+    """The plan replaces or deletes resources that hold data or a trained model, and the
+    matching ``--allow-replace`` / ``--allow-delete`` was not given. ``str()`` lists them."""
+
+
+class StepFailed(Exception):
+    """One step failed; ``str()`` is the reason (the service's failureReason if any)."""
+
+
+def check_allowed(
+    plan: Plan, kinds: dict[str, Kind], *, allow_replace: bool, allow_delete: bool
+) -> None:
+    """Refuse destructive changes that were not allowed (design §4).
+
+    Raises:
+        ApplyRefused: naming every resource concerned and the flag that allows it.
+    """
+    problems = []
+    for c in plan.changes:
+        if c.action == "replace" and kinds[c.type].holds_data and not allow_replace:
+            problems.append(
+                f"{c.address} would be replaced ({c.reason}); its data or model would be lost"
+            )
+        if c.action == "delete" and not allow_delete:
+            problems.append(f"{c.address} would be deleted")
+    if problems:
+        flags = []
+        if any("replaced" in p for p in problems):
+            flags.append("--allow-replace")
+        if any(p.endswith("deleted") for p in problems):
+            flags.append("--allow-delete")
+        raise ApplyRefused(
+            "; ".join(problems) + f". Run again with {' and '.join(flags)} to allow this."
+        )
+
+
+def _ancestors(desired: dict[str, Desired]) -> dict[str, set[str]]:
+    memo: dict[str, set[str]] = {}
+
+    def up(a: str) -> set[str]:
+        if a not in memo:
+            memo[a] = set()
+            for d in desired[a].depends_on if a in desired else []:
+                memo[a] |= {d} | up(d)
+        return memo[a]
+
+    for a in desired:
+        up(a)
+    return memo
+
+
+def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str], set]:
+    """The step graph: node ``("delete", address)`` or ``("apply", address)`` -> the nodes
+    that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
+    before it is created again; dependents are deleted before what they depend on."""
+    nodes: dict[tuple[str, str], set] = {}
+    changes = {c.address: c for c in plan.changes}
+    for c in plan.changes:
+        if c.action in ("replace", "delete"):
+            nodes[("delete", c.address)] = set()
+        if c.action in ("create", "update", "replace") or c.wait:
+            nodes[("apply", c.address)] = set()
+    ancestors = _ancestors(desired)
+    for (step, address), before in nodes.items():
+        if step == "apply":
+            for dep in ancestors.get(address, ()):
+                if ("apply", dep) in nodes:
+                    before.add(("apply", dep))
+            if ("delete", address) in nodes:
+                before.add(("delete", address))
+        else:
+            for other in changes:
+                if ("delete", other) in nodes and address in ancestors.get(other, ()):
+                    before.add(("delete", other))
+    return nodes
+
+
+class Applier:
+    """Runs one plan. Create it, then call :meth:`run`.
+
+    Args:
+        ctx: the context refresh filled (ARNs, live state).
+        plan: the plan to carry out.
+        desired: the desired resources (names are completed here when they depend on
+            resources created during this apply).
+        kinds: the resource kinds.
+        policy: polling and the overall timeout per step.
+        on_event: progress callback (called from worker threads).
+        workers: parallel steps at most.
+    """
+
+    def __init__(
+        self,
+        ctx: Context,
+        plan: Plan,
+        desired: dict[str, Desired],
+        kinds: dict[str, Kind],
+        policy: WaitPolicy,
+        on_event: Callable[[Event], None] = lambda e: None,
+        workers: int = 8,
+    ):
+        self.ctx, self.plan, self.desired, self.kinds = ctx, plan, desired, kinds
+        self.policy, self.on_event, self.workers = policy, on_event, workers
+        self.changes = {c.address: c for c in plan.changes}
+        self.cancel = threading.Event()
+        self.result = ApplyResult()
+        self._lock = threading.Lock()
+
+    def run(self) -> ApplyResult:
+        """Carry out every step; return what happened. Ctrl-C stops polling at once
+        (what was started keeps going in the service; the next apply picks it up)."""
+        graph = build_graph(self.plan, self.desired)
+        sorter = graphlib.TopologicalSorter(graph)
+        sorter.prepare()
+        bad: set[tuple[str, str]] = set()
+        running: dict[Future, tuple[str, str]] = {}
+        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="apply") as pool:
+            try:
+                while sorter.is_active():
+                    for node in sorter.get_ready():
+                        blocked = [n for n in graph[node] if n in bad]
+                        if blocked:
+                            bad.add(node)
+                            self._skip(node, blocked[0])
+                            sorter.done(node)
+                            continue
+                        running[pool.submit(self._step, node)] = node
+                    if not running:
+                        continue
+                    finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    for fut in finished:
+                        node = running.pop(fut)
+                        if not fut.result():
+                            bad.add(node)
+                        sorter.done(node)
+            except KeyboardInterrupt:
+                self.cancel.set()
+                raise
+        return self.result
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        address: str,
+        step: str,
+        phase: str,
+        started: float,
+        status: str = "",
+        message: str = "",
+    ) -> None:
+        self.on_event(Event(address, step, phase, status, message, time.monotonic() - started))
+
+    def _skip(self, node: tuple[str, str], cause: tuple[str, str]) -> None:
+        address = node[1]
+        with self._lock:
+            if address not in self.result.skipped and address not in self.result.failed:
+                self.result.skipped.append(address)
+        self.on_event(
+            Event(
+                address,
+                self.changes[address].action,
+                "skipped",
+                message=f"not started: {cause[1]} did not succeed",
+            )
+        )
+
+    def _step(self, node: tuple[str, str]) -> bool:
+        step, address = node
+        change = self.changes[address]
+        label = (
+            "delete" if step == "delete" else ("wait" if change.action == NOOP else change.action)
+        )
+        started = time.monotonic()
+        self._emit(address, label, "started", started)
+        try:
+            if step == "delete":
+                self._delete(change, started)
+            else:
+                self._apply(change, label, started)
+        except (StepFailed, WaitTimeout, ClientError, BotoCoreError, OSError) as e:
+            message = _describe_error(e)
+            with self._lock:
+                self.result.failed[address] = message
+            self._emit(address, label, "failed", started, message=message)
+            return False
+        except Cancelled:
+            return False
+        with self._lock:
+            if step == "apply" or change.action == "delete":
+                self.result.succeeded.append(address)
+        self._emit(address, label, "done", started, status="ACTIVE" if step == "apply" else "")
+        return True
+
+    def _wrote(self) -> None:
+        with self._lock:
+            self.result.changed = True
+
+    def _wait(
+        self, kind: Kind, arn: str, want: State, address: str, label: str, started: float
+    ) -> Any:
+        def poll(raw: Any) -> None:
+            status = (raw or {}).get("status", "") if want is not State.GONE or raw else "gone"
+            update = kind.latest_update(raw) if raw else None
+            if update and update.get("status") != "ACTIVE":
+                status = f"update {update.get('status')}"
+            self._emit(address, label, "polling", started, status=status)
+
+        state, reason, raw = wait_until(
+            lambda: kind.describe(self.ctx, arn),
+            kind.state,
+            want,
+            self.policy,
+            cancel=self.cancel,
+            on_poll=poll,
+        )
+        if state is State.FAILED:
+            raise StepFailed(reason or f"{kind.title} ended in {(raw or {}).get('status')}")
+        return raw
+
+    def _delete(self, change: Change, started: float) -> None:
+        kind = self.kinds[change.type]
+        arn = change.arn
+        raw = kind.describe(self.ctx, arn)
+        if raw is None:
+            return
+        if raw.get("status", "").startswith("CREATE") and not raw["status"].endswith(
+            ("FAILED", "STOPPED")
+        ):  # nothing can be deleted while it is being created
+            self._wait(kind, arn, State.READY, change.address, "delete", started)
+        try:
+            kind.delete(self.ctx, arn)
+            self._wrote()
+        except ClientError as e:
+            if error_code(e) != "ResourceNotFoundException":
+                raise
+        self._wait(kind, arn, State.GONE, change.address, "delete", started)
+
+    def _apply(self, change: Change, label: str, started: float) -> None:
+        d = self.desired[change.address]
+        kind = self.kinds[change.type]
+        if change.action == NOOP:
+            arn = change.arn
+        elif change.action == "update":
+            live = self.ctx.live[change.address]
+            kind.update(self.ctx, d, live)
+            self._wrote()
+            arn = live.arn
+        else:
+            self._complete_name(d)
+            change.name = d.name
+            arn = self._create(kind, d)
+        self.ctx.set_arn(change.address, arn)
+        self._wait(kind, arn, State.READY, change.address, label, started)
+
+    def _complete_name(self, d: Desired) -> None:
+        if d.kind == "import":
+            dataset = self.kinds["dataset"].describe(
+                self.ctx, self.ctx.arns[d.extra["dataset_address"]]
+            )
+            name_import(d, dataset["creationDateTime"])
+        elif d.kind == "solution_version":
+            name_version(d, [self.desired[i].name for i in d.extra["imports"]])
+        if d.name is UNKNOWN:
+            raise StepFailed(f"cannot name {d.address}: a resource it needs has no name yet")
+
+    def _create(self, kind: Kind, d: Desired) -> str:
+        try:
+            arn = kind.create(self.ctx, d)
+            self._wrote()
+            return arn
+        except ClientError as e:
+            if error_code(e) != "ResourceAlreadyExistsException":
+                raise
+        # Created by an earlier, interrupted run, or by someone else: accept it only if
+        # it is what the manifest wants.
+        live = kind.read(self.ctx, d)
+        if live is None:
+            raise StepFailed(f"{kind.title} {d.name} already exists but cannot be read")
+        if kind.create_only:
+            return live.arn
+        diffs = field_changes(kind, self.ctx.known(d.fields), live.fields)
+        if diffs:
+            what = "; ".join(
+                f"{c.path} is {c.before!r}, the manifest wants {c.after!r}" for c in diffs
+            )
+            raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
+        self.ctx.live[d.address] = live
+        return live.arn
+
+
+def _describe_error(e: BaseException) -> str:
+    if isinstance(e, ClientError):
+        err = e.response.get("Error", {})
+        return f"{err.get('Code')}: {err.get('Message')}"
+    return str(e) or type(e).__name__

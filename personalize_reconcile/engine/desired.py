@@ -1,0 +1,208 @@
+"""Desired state: turn a validated manifest into one :class:`Desired` per resource.
+
+One job: map manifest fields to API fields (normalised), name every resource, and
+declare what each depends on and what forces it to be replaced with another. Names that
+depend on live data — import jobs (the dataset's incarnation) and solution versions (the
+import job names) — are completed by :func:`name_import` and :func:`name_version` during
+refresh or apply. Called by :mod:`personalize_reconcile.engine.refresh`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personalize_reconcile.manifest import LoadedManifest
+from personalize_reconcile.resources import UNKNOWN, Context, Desired, Ref
+from personalize_reconcile.resources.fingerprint import file_etag, short, version_name
+from personalize_reconcile.resources.normalize import canonical
+from personalize_reconcile.resources.solution import split_config
+from personalize_reconcile.rules.recipes import recipe_arn
+
+
+def build(loaded: LoadedManifest) -> dict[str, Desired]:
+    """Return address -> :class:`Desired` for every resource of ``loaded``, in dependency
+    order (dataset group, schemas, datasets, imports, solutions, versions, campaigns).
+
+    Import and version names are :data:`UNKNOWN` here; local ``uploadFrom`` files are
+    hashed (MD5 and size) to fingerprint the data.
+    """
+    m = loaded.manifest
+    out: dict[str, Desired] = {}
+    group = m.dataset_group
+    g_addr = f"dataset_group.{group.name}"
+    out[g_addr] = Desired(
+        g_addr,
+        "dataset_group",
+        group.name,
+        canonical(
+            {
+                "domain": group.domain,
+                "kmsKeyArn": group.kms_key_arn,
+                "roleArn": group.role_arn,
+            }
+        ),
+        tags=dict(group.tags),
+    )
+    for name in m.schemas:
+        addr = f"schema.{name}"
+        doc = loaded.schemas[name]
+        out[addr] = Desired(
+            addr,
+            "schema",
+            name,
+            canonical({"schema": doc, "domain": group.domain}),
+            extra={"document": doc},
+        )
+    imports: list[str] = []
+    datasets: list[str] = []
+    for dtype, ds in m.datasets.by_type().items():
+        addr = f"dataset.{dtype}"
+        datasets.append(addr)
+        s_addr = f"schema.{ds.schema_name}"
+        name = ds.name or f"{group.name}-{dtype.lower().replace('_', '-')}"
+        out[addr] = Desired(
+            addr,
+            "dataset",
+            name,
+            {"name": name, "schemaArn": Ref(s_addr)},
+            tags=dict(ds.tags),
+            depends_on=[g_addr, s_addr],
+            replace_with=[g_addr, s_addr],
+            extra={"group_address": g_addr, "group_name": group.name, "dataset_type": dtype},
+        )
+        previous = None
+        for imp in ds.imports:
+            i_addr = f"import.{imp.name}"
+            fields = canonical(
+                {
+                    "dataLocation": imp.data_location,
+                    "roleArn": imp.role_arn,
+                    "importMode": imp.import_mode,
+                    "publishAttributionMetricsToS3": imp.publish_attribution_metrics_to_s3,
+                }
+            )
+            extra: dict[str, Any] = {"dataset_address": addr, "base_name": imp.name}
+            if imp.upload_from:
+                path = loaded.resolve(imp.upload_from)
+                etag, size = file_etag(path)
+                extra.update(
+                    upload_path=str(path),
+                    upload_from=imp.upload_from,
+                    upload_etag=etag,
+                    upload_size=size,
+                    data_fp=short(etag, size),
+                )
+            out[i_addr] = Desired(
+                i_addr,
+                "import",
+                UNKNOWN,
+                fields,
+                tags=dict(imp.tags),
+                depends_on=[addr] + ([previous] if previous else []),
+                replace_with=[addr],
+                extra=extra,
+            )
+            imports.append(i_addr)
+            previous = i_addr
+    for name, sol in m.solutions.items():
+        addr = f"solution.{name}"
+        config = dict(sol.solution_config or {})
+        if sol.auto_training_config:
+            config["autoTrainingConfig"] = sol.auto_training_config
+        fields = {
+            "recipeArn": recipe_arn(sol.recipe),
+            "performHPO": sol.perform_hpo,
+            "eventType": sol.event_type,
+            "performAutoTraining": sol.perform_auto_training,
+            "performIncrementalUpdate": sol.perform_incremental_update,
+        }
+        fields.update(split_config(sol.perform_auto_training, config))
+        fields = canonical(fields)
+        fields.setdefault("performHPO", False)
+        fields.setdefault("performAutoTraining", False)
+        out[addr] = Desired(
+            addr,
+            "solution",
+            name,
+            fields,
+            tags=dict(sol.tags),
+            depends_on=[g_addr],
+            replace_with=[g_addr],
+            extra={"group_address": g_addr, "config_keys": list(config)},
+        )
+        v_addr = f"solution_version.{name}"
+        out[v_addr] = Desired(
+            v_addr,
+            "solution_version",
+            UNKNOWN,
+            {},
+            tags={},
+            depends_on=[addr] + imports,
+            replace_with=[addr, g_addr] + datasets,
+            extra={
+                "solution_address": addr,
+                "training_mode": sol.training.training_mode,
+                "retrain": sol.training.retrain,
+                "imports": list(imports),
+                "config_fp": short(fields, sol.training.training_mode),
+            },
+        )
+    for name, camp in m.campaigns.items():
+        addr = f"campaign.{name}"
+        s_addr = f"solution.{camp.solution}"
+        v_addr = f"solution_version.{camp.solution}"
+        config = camp.campaign_config or {}
+        out[addr] = Desired(
+            addr,
+            "campaign",
+            name,
+            canonical(
+                {
+                    "solutionVersionArn": Ref(v_addr),
+                    "minProvisionedTPS": camp.min_provisioned_tps,
+                    "campaignConfig": config,
+                }
+            ),
+            tags=dict(camp.tags),
+            depends_on=[v_addr],
+            replace_with=[s_addr, g_addr] + datasets,
+            extra={"config_keys": list(config), "campaign_config": config},
+        )
+    return out
+
+
+def data_fingerprint(ctx: Context, desired: Desired) -> str:
+    """The data fingerprint of an import: of the local ``uploadFrom`` file when there is
+    one, else of the objects at ``dataLocation`` (ETag and size of each; one S3 read).
+
+    Raises:
+        personalize_reconcile.local.objectstore.ObjectStoreError (or the S3 equivalent):
+            nothing at ``dataLocation``.
+    """
+    if "data_fp" in desired.extra:
+        return desired.extra["data_fp"]
+    objects = ctx.objects.locate(desired.fields["dataLocation"])
+    fp = short([(o.uri, o.etag, o.size) for o in objects])
+    desired.extra["data_fp"] = fp
+    return fp
+
+
+def name_import(desired: Desired, dataset_created: Any) -> str:
+    """Complete an import job's name: ``<name>-<8 hex>`` over the data fingerprint, the
+    import mode and the dataset's creationDateTime (its incarnation)."""
+    created = (
+        dataset_created.timestamp() if hasattr(dataset_created, "timestamp") else dataset_created
+    )
+    fp = short(desired.extra["data_fp"], desired.fields["importMode"], created)
+    desired.name = f"{desired.extra['base_name']}-{fp}"
+    return desired.name
+
+
+def name_version(desired: Desired, import_names: list[Any]) -> Any:
+    """Complete a solution version's name from its imports' names (``UNKNOWN`` while any
+    import name is unknown)."""
+    if any(n is UNKNOWN for n in import_names):
+        desired.name = UNKNOWN
+    else:
+        desired.name = version_name(short(sorted(import_names)), desired.extra["config_fp"])
+    return desired.name

@@ -1,0 +1,186 @@
+"""Diff and classify: desired and live state in, a :class:`Plan` out. Pure: no I/O.
+
+One job: decide, per resource, create / update / replace / no-op with a short reason,
+from the per-field :class:`~personalize_reconcile.resources.Policy` each resource module
+declares, then carry replacements to the resources that must be replaced with them.
+Called by the CLI after :func:`personalize_reconcile.engine.refresh.refresh`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from personalize_reconcile.engine.plan import (
+    CREATE,
+    NOOP,
+    REPLACE,
+    UPDATE,
+    Change,
+    FieldChange,
+    Plan,
+)
+from personalize_reconcile.resources import UNKNOWN, Desired, Kind, Live, Policy, State
+
+
+def field_changes(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> list[FieldChange]:
+    """The differing fields between canonical ``desired`` and ``live`` field dicts, with
+    nested dict differences reported at their own dotted path (via deepdiff). Fields whose
+    policy is IGNORE are skipped; fields not in the kind's policy force replacement."""
+    out: list[FieldChange] = []
+    for key in sorted(set(desired) | set(live)):
+        policy = kind.policy.get(key, Policy.REPLACE)
+        if policy is Policy.IGNORE:
+            continue
+        after, before = desired.get(key), live.get(key)
+        if after is UNKNOWN:
+            out.append(FieldChange(key, before, UNKNOWN, policy is Policy.REPLACE))
+            continue
+        if after == before:
+            continue
+        forces = policy is Policy.REPLACE
+        if isinstance(after, dict) and isinstance(before, dict):
+            tree = DeepDiff(before, after, view="tree")
+            for level in sorted(
+                (lv for group in tree.values() for lv in group), key=lambda lv: lv.path()
+            ):
+                sub = ".".join(str(p) for p in level.path(output_format="list"))
+                out.append(
+                    FieldChange(f"{key}.{sub}", _present(level.t1), _present(level.t2), forces)
+                )
+            continue
+        out.append(FieldChange(key, before, after, forces))
+    return out
+
+
+def _present(value: Any) -> Any:
+    return None if type(value).__name__ == "NotPresent" else value
+
+
+def classify(
+    kind: Kind, desired: Desired, known: dict[str, Any], live: Live | None, matched: bool
+) -> Change:
+    """Classify one resource.
+
+    Args:
+        kind: its resource kind.
+        desired: what the manifest wants.
+        known: ``desired.fields`` with references resolved to ARNs where known.
+        live: what the service has, or ``None``.
+        matched: for create-only kinds (import jobs, solution versions), whether the live
+            one is the one the manifest wants (same fingerprint).
+
+    Returns:
+        A :class:`Change` with actions, reason and field changes.
+    """
+    base = dict(
+        address=desired.address,
+        type=desired.kind,
+        name=desired.name,
+        arn=live.arn if live else None,
+    )
+    if kind.create_only:
+        if live is not None and matched:
+            state, reason = kind.state(live.raw)
+            if state is State.FAILED:
+                why = f"{kind.title} {desired.name} failed: {live.failure_reason or reason}"
+                if desired.kind == "solution_version":
+                    return Change(actions=[CREATE], reason="retrain: " + why, **base)
+                return Change(actions=[NOOP], reason=why, wait=True, **base)
+            return Change(
+                actions=[NOOP],
+                reason="up to date"
+                if state is State.READY
+                else f"{live.status.lower()}; apply waits for it",
+                wait=state is State.PENDING,
+                **base,
+            )
+        why = getattr(kind, "why", None)
+        reason = (
+            why(desired, live)
+            if why
+            else (
+                "the data changed"
+                if live is None and desired.name is not UNKNOWN
+                else "new data to import"
+            )
+        )
+        return Change(actions=[CREATE], reason=reason, **base)
+    if live is None:
+        return Change(actions=[CREATE], reason="does not exist", **base)
+    state, failure = kind.state(live.raw)
+    if state is State.FAILED and not live.pending_update:
+        return Change(
+            actions=list(REPLACE),
+            reason=f"its creation failed: {failure}",
+            replace_paths=["status"],
+            **base,
+        )
+    changes = field_changes(kind, known, live.fields)
+    replace = [c.path for c in changes if c.forces_replacement]
+    if replace:
+        return Change(
+            actions=list(REPLACE),
+            changes=changes,
+            replace_paths=replace,
+            reason=f"{_fields(replace)} cannot change in place",
+            **base,
+        )
+    if changes:
+        return Change(
+            actions=[UPDATE],
+            changes=changes,
+            reason=f"{_fields([c.path for c in changes])} changed",
+            **base,
+        )
+    pending = state is State.PENDING or live.pending_update
+    return Change(
+        actions=[NOOP],
+        reason=f"{live.status.lower()}; apply waits for it" if pending else "up to date",
+        wait=pending,
+        **base,
+    )
+
+
+def _fields(paths: list[str]) -> str:
+    tops = sorted({p.split(".")[0] for p in paths})
+    return ", ".join(tops)
+
+
+def plan(
+    desired: dict[str, Desired],
+    known: dict[str, dict[str, Any]],
+    live: dict[str, Live | None],
+    matched: set[str],
+    kinds: dict[str, Kind],
+    *,
+    target: str,
+    region: str,
+    manifest: str,
+    manifest_name: str,
+) -> Plan:
+    """Build the plan for every desired resource, in dependency order.
+
+    After classifying each resource on its own, replacements propagate: a resource whose
+    ``replace_with`` lists a replaced resource is replaced too (create-only kinds are
+    created anew), with the reason naming the cause.
+    """
+    result = Plan(target=target, region=region, manifest=manifest, manifest_name=manifest_name)
+    by_address: dict[str, Change] = {}
+    for address, d in desired.items():
+        change = classify(kinds[d.kind], d, known[address], live.get(address), address in matched)
+        causes = [
+            a for a in d.replace_with if a in by_address and by_address[a].action == "replace"
+        ]
+        if causes and change.action in (NOOP, UPDATE):
+            if kinds[d.kind].create_only:
+                change.actions, change.reason = [CREATE], f"{causes[0]} is replaced"
+            else:
+                change.actions = list(REPLACE)
+                change.reason = f"replaced with {causes[0]}"
+                change.replace_paths = list(causes)
+            change.wait = False
+        by_address[address] = change
+        result.changes.append(change)
+    return result

@@ -1,0 +1,83 @@
+"""Refresh: read the live state of every desired resource, with as few calls as the API
+allows and independent reads in parallel.
+
+One job: read-only calls. Stages follow the resource tree (a child's ARN needs its
+parent's): dataset group and schemas; datasets and solutions; import jobs (one List per
+dataset), solution versions (one Describe of the latest) and campaigns. Between stages the
+names that depend on live data are completed (import jobs, solution versions). Called by
+:mod:`personalize_reconcile.engine.planner`'s caller (the CLI's plan and apply).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from personalize_reconcile.engine.desired import data_fingerprint, name_import, name_version
+from personalize_reconcile.resources import Context, Desired, Kind, Live
+
+STAGES = (
+    ("dataset_group", "schema"),
+    ("dataset", "solution"),
+    ("import", "solution_version", "campaign"),
+)
+
+
+def refresh(
+    ctx: Context, desired: dict[str, Desired], kinds: dict[str, Kind], workers: int = 8
+) -> dict[str, Live | None]:
+    """Read every resource in ``desired``; return address -> :class:`Live` or ``None``.
+
+    Also fills ``ctx.arns`` for resources that exist (and, for solution versions, only
+    when the latest version is the one the manifest wants) and ``ctx.live``.
+
+    Raises:
+        botocore.exceptions.ClientError / BotoCoreError: a read failed (no access, no
+            network, throttled past the retry budget).
+        personalize_reconcile.local.objectstore.ObjectStoreError or the S3 client's
+            errors: an import's ``dataLocation`` has no data and no ``uploadFrom``.
+    """
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="refresh") as pool:
+        fingerprints = [
+            pool.submit(data_fingerprint, ctx, d) for d in desired.values() if d.kind == "import"
+        ]
+        for stage in STAGES:
+            if stage[0] == "import":
+                for f in fingerprints:
+                    f.result()
+                _name_imports(ctx, desired)
+            addresses = [a for a, d in desired.items() if d.kind in stage]
+            for address, live in zip(
+                addresses, pool.map(lambda a: _read(ctx, desired[a], kinds), addresses), strict=True
+            ):
+                ctx.live[address] = live
+        _name_versions(ctx, desired)
+    return {a: ctx.live.get(a) for a in desired}
+
+
+def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:
+    live = kinds[d.kind].read(ctx, d)
+    if live is not None and d.kind != "solution_version" and not live.raw.get("foreign"):
+        ctx.set_arn(d.address, live.arn)
+    return live
+
+
+def _name_imports(ctx: Context, desired: dict[str, Desired]) -> None:
+    for d in desired.values():
+        if d.kind == "import":
+            dataset = ctx.live.get(d.extra["dataset_address"])
+            if dataset is not None:
+                name_import(d, dataset.raw.get("creationDateTime"))
+
+
+def _name_versions(ctx: Context, desired: dict[str, Desired]) -> None:
+    for d in desired.values():
+        if d.kind != "solution_version":
+            continue
+        name_version(d, [desired[i].name for i in d.extra["imports"]])
+        live = ctx.live.get(d.address)
+        if live is None or live.status.endswith(("FAILED", "STOPPED")):
+            continue
+        if live.fields.get("name") == d.name or (
+            d.extra["retrain"] == "ifMissing" and live.status == "ACTIVE"
+        ):
+            ctx.set_arn(d.address, live.arn)

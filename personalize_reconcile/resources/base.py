@@ -1,0 +1,301 @@
+"""What every resource kind shares: desired and live values, field policies, the context.
+
+One job: the vocabulary between the engine and the per-kind modules. A resource module
+describes one Personalize resource kind — how to read it, create, update and delete it,
+which fields update in place and which force replacement, how its status maps to
+"settled" — and the engine never hard-codes a kind. Callers: ``personalize_reconcile.
+resources.*`` modules and ``personalize_reconcile.engine``.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+OWNERSHIP_TAG = "preconcile:manifest"
+"""Tag key on everything preconcile creates; its value is the manifest's ``name``."""
+
+
+class Policy(str, Enum):
+    """What a change to a field means (declared per field by each resource module)."""
+
+    UPDATE = "update"  # changed in place through an Update* API
+    REPLACE = "replace"  # immutable: the resource is deleted and created again
+    IGNORE = "ignore"  # not compared
+
+
+class Unknown:
+    """A value known only after apply (an ARN of something not yet created)."""
+
+    _instance: Unknown | None = None
+
+    def __new__(cls) -> Unknown:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+
+UNKNOWN = Unknown()
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The ARN of another resource of the manifest, by address (``solution.s1``)."""
+
+    address: str
+
+
+@dataclass
+class Desired:
+    """What the manifest wants for one resource.
+
+    Attributes:
+        address: ``<kind>.<name>`` (``campaign.segment-workshop-campaign``).
+        kind: the resource kind (``dataset_group``, ``schema``, ``dataset``, ``import``,
+            ``solution``, ``solution_version``, ``campaign``).
+        name: the resource's name in the service (for an import job or a solution
+            version, the generated name; possibly :data:`UNKNOWN` until apply).
+        fields: the manifest-owned fields, normalised, by API name; values may be
+            :class:`Ref` (resolved at apply time) or :data:`UNKNOWN`.
+        tags: user tags (the ownership tag is added by the engine).
+        depends_on: addresses that must be settled before this one is created or updated.
+        replace_with: addresses whose replacement forces this one's replacement too.
+        note: extra words for the plan's reason (why a version is trained, an upload).
+    """
+
+    address: str
+    kind: str
+    name: Any
+    fields: dict[str, Any]
+    tags: dict[str, str] = field(default_factory=dict)
+    depends_on: list[str] = field(default_factory=list)
+    replace_with: list[str] = field(default_factory=list)
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Live:
+    """What the service has for one resource.
+
+    Attributes:
+        arn: its ARN.
+        status: the service's status string (``ACTIVE``, ``CREATE IN_PROGRESS``...);
+            ``ACTIVE`` for kinds without a status (schemas).
+        fields: the same fields as :attr:`Desired.fields`, normalised the same way.
+        raw: the Describe (or List summary) object it was read from.
+        tags: its tags, or ``None`` when they were not read.
+        failure_reason: the service's failureReason, if any.
+        pending_update: whether a ``latest*Update`` is still in progress.
+    """
+
+    arn: str
+    status: str
+    fields: dict[str, Any]
+    raw: dict[str, Any] = field(default_factory=dict)
+    tags: dict[str, str] | None = None
+    failure_reason: str | None = None
+    pending_update: bool = False
+
+
+class State(str, Enum):
+    """Where a resource is, for waiting."""
+
+    READY = "ready"
+    PENDING = "pending"
+    FAILED = "failed"
+    GONE = "gone"
+
+
+def settle_state(status: str | None, update_status: str | None = None) -> State:
+    """Map a status string (and a ``latest*Update`` status) to a :class:`State`.
+
+    Statuses are the service's space-separated strings (reference §2): ``ACTIVE``;
+    ``CREATE PENDING``/``CREATE IN_PROGRESS``; ``CREATE FAILED``; ``CREATE STOPPED``;
+    ``DELETE PENDING``/``DELETE IN_PROGRESS``.
+    """
+    if status is None:
+        return State.GONE
+    if status.endswith("FAILED") or status.endswith("STOPPED"):
+        return State.FAILED
+    if status == "ACTIVE":
+        if update_status is None or update_status == "ACTIVE":
+            return State.READY
+        if update_status.endswith("FAILED"):
+            return State.FAILED
+        return State.PENDING
+    return State.PENDING
+
+
+def error_code(exc: BaseException) -> str | None:
+    """The service error code of a botocore ``ClientError`` (else ``None``)."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+class Context:
+    """What resource code needs at plan and apply time.
+
+    Attributes:
+        personalize: a botocore ``personalize`` client.
+        objects: an object store (``put``/``head``/``locate``) for ``s3://`` data.
+        manifest_name: the manifest's ``name`` (the ownership tag's value).
+        partition, region, account: for ARNs; ``account`` is learnt from the first ARN
+            the service returns, and is ``None`` until then.
+        arns: address -> ARN, filled by refresh and apply (thread-safe through
+            :meth:`set_arn`).
+        live: address -> :class:`Live` read by refresh (or after apply).
+    """
+
+    def __init__(self, personalize: Any, objects: Any, manifest_name: str, base_dir: Any = None):
+        self.personalize = personalize
+        self.objects = objects
+        self.manifest_name = manifest_name
+        self.base_dir = base_dir
+        self.region: str = personalize.meta.region_name
+        self.partition = "aws"
+        self.account: str | None = None
+        self.arns: dict[str, str] = {}
+        self.live: dict[str, Live | None] = {}
+        self._lock = threading.Lock()
+
+    def learn_account(self, arn: str) -> None:
+        """Take the partition and account from an ARN the service returned."""
+        parts = arn.split(":")
+        if len(parts) > 4 and parts[4]:
+            with self._lock:
+                self.partition, self.account = parts[1], parts[4]
+
+    def arn(self, resource_part: str) -> str | None:
+        """``arn:<partition>:personalize:<region>:<account>:<resource_part>``, or ``None``
+        while the account is unknown (reference §1)."""
+        if self.account is None:
+            return None
+        return f"arn:{self.partition}:personalize:{self.region}:{self.account}:{resource_part}"
+
+    def set_arn(self, address: str, arn: str) -> None:
+        """Record the ARN of ``address`` (thread-safe)."""
+        with self._lock:
+            self.arns[address] = arn
+        self.learn_account(arn)
+
+    def resolve(self, value: Any) -> Any:
+        """Replace :class:`Ref` values (also inside dicts and lists) by their ARNs.
+
+        Raises:
+            KeyError: a referenced resource has no ARN yet (an ordering bug).
+        """
+        if isinstance(value, Ref):
+            return self.arns[value.address]
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def known(self, value: Any) -> Any:
+        """Like :meth:`resolve`, but an unresolvable :class:`Ref` becomes :data:`UNKNOWN`."""
+        if isinstance(value, Ref):
+            return self.arns.get(value.address, UNKNOWN)
+        if isinstance(value, dict):
+            return {k: self.known(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.known(v) for v in value]
+        return value
+
+    def tags_for(self, desired: Desired) -> list[dict[str, str]]:
+        """The Create* ``tags`` argument: user tags plus the ownership tag."""
+        tags = dict(desired.tags)
+        tags[OWNERSHIP_TAG] = self.manifest_name
+        return [{"tagKey": k, "tagValue": v} for k, v in sorted(tags.items())]
+
+    def read_tags(self, arn: str) -> dict[str, str]:
+        """ListTagsForResource as a dict."""
+        resp = self.personalize.list_tags_for_resource(resourceArn=arn)
+        return {t["tagKey"]: t["tagValue"] for t in resp.get("tags", [])}
+
+
+class Kind:
+    """Base class of a resource kind. Subclasses set the class attributes and override
+    the operations they support.
+
+    Class attributes:
+        kind: the address prefix (``campaign``).
+        title: human name (``campaign``).
+        policy: field name -> :class:`Policy` (fields missing here are compared as
+            REPLACE).
+        create_only: true for kinds that are never updated or deleted (import jobs,
+            solution versions): a difference means "create a new one".
+        holds_data: replacing or deleting it loses data or a trained model.
+        result_key: the Describe response key (``campaign``).
+    """
+
+    kind = ""
+    title = ""
+    policy: dict[str, Policy] = {}
+    create_only = False
+    holds_data = False
+    taggable = True
+    result_key = ""
+    arn_key = ""
+
+    def describe(self, ctx: Context, arn: str) -> dict[str, Any] | None:
+        """The Describe object for ``arn``, or ``None`` when it does not exist."""
+        try:
+            return getattr(ctx.personalize, f"describe_{self.api_name}")(**{self.arn_key: arn})[
+                self.result_key
+            ]
+        except ClientError as e:
+            if error_code(e) == "ResourceNotFoundException":
+                return None
+            raise
+
+    @property
+    def api_name(self) -> str:
+        """The snake_case API noun (``dataset_group``) used in boto3 method names."""
+        return self.kind
+
+    def state(self, raw: dict[str, Any] | None) -> tuple[State, str | None]:
+        """The waiting state of a Describe object and its failure reason."""
+        if raw is None:
+            return State.GONE, None
+        update = self.latest_update(raw)
+        status = raw.get("status", "ACTIVE")
+        if status.startswith("DELETE"):
+            return State.PENDING, None
+        state = settle_state(status, (update or {}).get("status"))
+        reason = raw.get("failureReason") or (update or {}).get("failureReason")
+        return state, reason
+
+    def latest_update(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """The ``latest*Update`` object of a Describe object, if the kind has one."""
+        return None
+
+    def read(self, ctx: Context, desired: Desired) -> Live | None:
+        """Read the live resource for ``desired`` (``None`` when absent)."""
+        raise TypeError(f"{self.kind} defines no read")
+
+    def create(self, ctx: Context, desired: Desired) -> str:
+        """Create the resource; return its ARN."""
+        raise TypeError(f"{self.kind} defines no create")
+
+    def update(self, ctx: Context, desired: Desired, live: Live) -> None:
+        """Update the resource in place to ``desired``.
+
+        Raises:
+            TypeError: the kind has no in-place update (the planner never asks for one,
+                since such kinds declare no UPDATE field).
+        """
+        raise TypeError(f"{self.kind} has no in-place update")
+
+    def delete(self, ctx: Context, arn: str) -> None:
+        """Start deleting the resource (deletes are asynchronous)."""
+        getattr(ctx.personalize, f"delete_{self.api_name}")(**{self.arn_key: arn})

@@ -1,0 +1,58 @@
+"""Dataset: one typed dataset of the group (CreateDataset; reference §2).
+
+Its ARN is derived from the dataset group's name and the upper-case type (reference §1).
+The name and the schema force replacement here (a compatible schema change on an Items or
+Users dataset could use UpdateDataset; this version replaces). Replacing a dataset loses
+its data.
+"""
+
+from __future__ import annotations
+
+from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
+from personalize_reconcile.resources.normalize import canonical
+
+
+class DatasetKind(Kind):
+    """The ``dataset`` resource kind."""
+
+    kind = "dataset"
+    title = "dataset"
+    result_key = "dataset"
+    arn_key = "datasetArn"
+    holds_data = True
+    policy = {"name": Policy.REPLACE, "schemaArn": Policy.REPLACE}
+
+    @staticmethod
+    def arn_part(group_name: str, dataset_type: str) -> str:
+        """``dataset/<group>/<TYPE>`` (reference §1)."""
+        return f"dataset/{group_name}/{dataset_type.upper()}"
+
+    def read(self, ctx: Context, desired: Desired) -> Live | None:
+        group = desired.extra["group_address"]
+        if group not in ctx.arns:
+            return None
+        arn = ctx.arn(self.arn_part(desired.extra["group_name"], desired.extra["dataset_type"]))
+        raw = self.describe(ctx, arn) if arn else None
+        if raw is None:
+            return None
+        fields = canonical({"name": raw.get("name"), "schemaArn": raw.get("schemaArn")})
+        return Live(
+            raw["datasetArn"],
+            raw.get("status", "ACTIVE"),
+            fields,
+            raw,
+            failure_reason=raw.get("failureReason"),
+        )
+
+    def latest_update(self, raw):
+        return raw.get("latestDatasetUpdate")
+
+    def create(self, ctx: Context, desired: Desired) -> str:
+        resp = ctx.personalize.create_dataset(
+            name=desired.name,
+            datasetGroupArn=ctx.arns[desired.extra["group_address"]],
+            datasetType=desired.extra["dataset_type"],
+            schemaArn=ctx.resolve(desired.fields["schemaArn"]),
+            tags=ctx.tags_for(desired),
+        )
+        return resp["datasetArn"]

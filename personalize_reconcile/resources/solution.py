@@ -1,0 +1,139 @@
+"""Solution: a recipe and its configuration (CreateSolution / UpdateSolution; reference §2, §6).
+
+Per-field policy: UpdateSolution changes performAutoTraining, performIncrementalUpdate and
+``solutionUpdateConfig`` (autoTrainingConfig, eventsConfig) in place; everything else —
+recipe, performHPO, eventType, the rest of solutionConfig — forces replacement, which also
+replaces the campaigns that serve its versions (they must be deleted first, reference §3).
+For comparison, autoTrainingConfig and eventsConfig are lifted out of solutionConfig, and
+the live solutionConfig is limited to the keys the manifest sets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
+from personalize_reconcile.resources.normalize import canonical
+
+UPDATABLE_CONFIG = ("autoTrainingConfig", "eventsConfig")
+DEFAULT_SCHEDULE = {"schedulingExpression": "rate(7 days)"}  # reference §6
+
+
+def split_config(performs_auto_training: bool, config: dict[str, Any] | None) -> dict[str, Any]:
+    """Split a solutionConfig into the compared fields ``solutionConfig`` (immutable part),
+    ``autoTrainingConfig`` and ``eventsConfig`` (updatable), canonical. autoTrainingConfig
+    counts only with auto-training on, and then defaults to ``rate(7 days)``."""
+    config = dict(config or {})
+    out = {k: config.pop(k, None) for k in UPDATABLE_CONFIG}
+    if performs_auto_training:
+        out["autoTrainingConfig"] = out["autoTrainingConfig"] or DEFAULT_SCHEDULE
+    else:
+        out["autoTrainingConfig"] = None
+    out["solutionConfig"] = config
+    return canonical(out)
+
+
+class SolutionKind(Kind):
+    """The ``solution`` resource kind."""
+
+    kind = "solution"
+    title = "solution"
+    result_key = "solution"
+    arn_key = "solutionArn"
+    holds_data = True
+    policy = {
+        "recipeArn": Policy.REPLACE,
+        "performHPO": Policy.REPLACE,
+        "eventType": Policy.REPLACE,
+        "solutionConfig": Policy.REPLACE,
+        "performAutoTraining": Policy.UPDATE,
+        "performIncrementalUpdate": Policy.UPDATE,
+        "autoTrainingConfig": Policy.UPDATE,
+        "eventsConfig": Policy.UPDATE,
+    }
+
+    def read(self, ctx: Context, desired: Desired) -> Live | None:
+        if desired.extra["group_address"] not in ctx.arns:
+            return None
+        raw = self.describe(ctx, ctx.arn(f"solution/{desired.name}"))
+        if raw is None:
+            return None
+        if raw.get("datasetGroupArn") != ctx.arns[desired.extra["group_address"]]:
+            raw = dict(raw, foreign=True)
+        live_config = dict(raw.get("solutionConfig") or {})
+        wanted = set(desired.extra.get("config_keys", ()))
+        immutable = {
+            k: v for k, v in live_config.items() if k in wanted and k not in UPDATABLE_CONFIG
+        }
+        immutable.update({k: live_config[k] for k in UPDATABLE_CONFIG if k in live_config})
+        fields = {
+            "recipeArn": raw.get("recipeArn"),
+            "performHPO": bool(raw.get("performHPO", False)),
+            "eventType": raw.get("eventType"),
+            "performAutoTraining": bool(raw.get("performAutoTraining", False)),
+            "performIncrementalUpdate": raw.get("performIncrementalUpdate")
+            if "performIncrementalUpdate" in desired.fields
+            else None,
+        }
+        fields.update(split_config(fields["performAutoTraining"], immutable))
+        update = raw.get("latestSolutionUpdate")
+        pending = bool(update) and update.get("status") not in ("ACTIVE", "CREATE FAILED")
+        if pending:  # compare with what is being applied, so it is not sent twice
+            fields["performAutoTraining"] = bool(update.get("performAutoTraining"))
+            cfg = update.get("solutionUpdateConfig") or {}
+            for k in UPDATABLE_CONFIG:
+                fields[k] = (
+                    canonical(cfg.get(k))
+                    if fields["performAutoTraining"] or k != "autoTrainingConfig"
+                    else None
+                )
+        return Live(
+            raw["solutionArn"],
+            raw.get("status", "ACTIVE"),
+            canonical(fields),
+            raw,
+            failure_reason=raw.get("failureReason"),
+            pending_update=pending,
+        )
+
+    def latest_update(self, raw):
+        return raw.get("latestSolutionUpdate")
+
+    def _config(self, desired: Desired) -> dict[str, Any]:
+        config = dict(desired.fields.get("solutionConfig") or {})
+        for k in UPDATABLE_CONFIG:
+            if desired.fields.get(k):
+                config[k] = desired.fields[k]
+        return config
+
+    def create(self, ctx: Context, desired: Desired) -> str:
+        f = desired.fields
+        args: dict[str, Any] = {
+            "name": desired.name,
+            "datasetGroupArn": ctx.arns[desired.extra["group_address"]],
+            "recipeArn": f["recipeArn"],
+            "performHPO": bool(f.get("performHPO", False)),
+            "performAutoTraining": bool(f.get("performAutoTraining", False)),
+            "tags": ctx.tags_for(desired),
+        }
+        if f.get("performIncrementalUpdate") is not None:
+            args["performIncrementalUpdate"] = f["performIncrementalUpdate"]
+        if f.get("eventType"):
+            args["eventType"] = f["eventType"]
+        config = self._config(desired)
+        if config:
+            args["solutionConfig"] = config
+        return ctx.personalize.create_solution(**args)["solutionArn"]
+
+    def update(self, ctx: Context, desired: Desired, live: Live) -> None:
+        f = desired.fields
+        update_config = {k: f[k] for k in UPDATABLE_CONFIG if f.get(k)}
+        args: dict[str, Any] = {
+            "solutionArn": live.arn,
+            "performAutoTraining": bool(f.get("performAutoTraining", False)),
+        }
+        if f.get("performIncrementalUpdate") is not None:
+            args["performIncrementalUpdate"] = f["performIncrementalUpdate"]
+        if update_config:
+            args["solutionUpdateConfig"] = update_config
+        ctx.personalize.update_solution(**args)

@@ -1,0 +1,76 @@
+"""Solution version: a trained model (CreateSolutionVersion; reference §2, §6).
+
+Create-only: versions cannot be updated or deleted (they go with their solution). The
+version's ``name`` records why it exists — ``d<data>-c<config>``, fingerprints of the
+imports it trains on and of the solution's configuration — so the plan can say whether
+the data or the configuration changed since the solution's latest version, and re-running
+apply never trains the same thing twice. Read with one DescribeSolutionVersion of the
+solution's ``latestSolutionVersion``.
+"""
+
+from __future__ import annotations
+
+from personalize_reconcile.resources.base import UNKNOWN, Context, Desired, Kind, Live
+from personalize_reconcile.resources.fingerprint import parse_version_name
+
+
+class SolutionVersionKind(Kind):
+    """The ``solution_version`` resource kind."""
+
+    kind = "solution_version"
+    title = "solution version"
+    result_key = "solutionVersion"
+    arn_key = "solutionVersionArn"
+    create_only = True
+    holds_data = True
+    policy: dict = {}
+
+    def read(self, ctx: Context, desired: Desired) -> Live | None:
+        solution = ctx.live.get(desired.extra["solution_address"])
+        if solution is None or solution.raw.get("foreign"):
+            return None
+        latest = solution.raw.get("latestSolutionVersion")
+        if not latest:
+            return None
+        raw = self.describe(ctx, latest["solutionVersionArn"])
+        if raw is None:
+            return None
+        return Live(
+            raw["solutionVersionArn"],
+            raw.get("status", "ACTIVE"),
+            {"name": raw.get("name")},
+            raw,
+            failure_reason=raw.get("failureReason"),
+        )
+
+    def why(self, desired: Desired, live: Live | None) -> str:
+        """Why a new version is needed (for the plan's reason)."""
+        if live is None:
+            return "the solution has no version yet"
+        if desired.name is UNKNOWN:
+            return "its data or solution will change"
+        old = parse_version_name(live.fields.get("name"))
+        new = parse_version_name(desired.name)
+        if old is None or new is None:
+            return (
+                f"the latest version ({live.fields.get('name') or 'unnamed'}) was not "
+                "trained by this manifest"
+            )
+        reasons = []
+        if old[0] != new[0]:
+            reasons.append("the data changed")
+        if old[1] != new[1]:
+            reasons.append("the solution's configuration changed")
+        if not reasons and live.status.endswith("FAILED"):
+            return f"the last training failed: {live.failure_reason or 'no reason given'}"
+        if not reasons and live.status.endswith("STOPPED"):
+            return "the last training was stopped"
+        return " and ".join(reasons) + " since the latest version"
+
+    def create(self, ctx: Context, desired: Desired) -> str:
+        return ctx.personalize.create_solution_version(
+            solutionArn=ctx.arns[desired.extra["solution_address"]],
+            name=desired.name,
+            trainingMode=desired.extra.get("training_mode", "FULL"),
+            tags=ctx.tags_for(desired),
+        )["solutionVersionArn"]
