@@ -289,8 +289,8 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
             j = "\n".join(values)
             b = j.encode("ascii")  # non-ASCII -> UnicodeEncodeError -> slow path
             rest = b.translate(None, b"0123456789\n")
-            if rest and (rest.strip(b"-") or not _all_ints(j)):
-                return _first_bad(f, col)
+            if j.count("\n") != n - 1 or (rest and (rest.strip(b"-") or not _all_ints(j))):
+                return _first_bad(f, col)  # a newline inside a value, or a stray character
             arr = np.array(list(map(int, values)), dtype=np.int64)
             lo, hi = _INT_RANGES[t]
             if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):

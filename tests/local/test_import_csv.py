@@ -533,7 +533,8 @@ _VALUES = st.one_of(
                      "|a", "a|", "|", "1549847353", "1549847353000", "2019-02-11",
                      "2147483647", "2147483648", "-2147483649", "9223372036854775807",
                      "9223372036854775808", "-9223372036854775808", "99999999999",
-                     "100000000000", "-100000000000", "٣", "1_000", "0x10", "1\n2", "\x00"]),
+                     "100000000000", "-100000000000", "٣", "1_000", "0x10", "1\n2", "\x00",
+                     "1\n", "\n1", " 1\n", "1\r", "1.5\n"]),
     st.text(alphabet="0123456789-.e|a ", max_size=12),
     st.text(max_size=5),
 )
@@ -887,3 +888,10 @@ def test_impressions_are_pipe_separated_item_ids(store):
         'Input CSV s3://data/broken/interactions.csv, line 2, column IMPRESSION: "i1||i3" has '
         "an empty value between | separators; separate the values of IMPRESSION with single | "
         "characters")
+
+
+def test_a_quoted_newline_after_a_number_is_not_a_number(store, schema):
+    data = (HEADER + '\nu1,i1,e,"1549847353\n"\n').encode()
+    assert _reason(store, URI, data, schema) == (
+        'Input CSV s3://data/broken/interactions.csv, line 2, column TIMESTAMP: "1549847353\\n" '
+        "is not a long (a whole number)")
