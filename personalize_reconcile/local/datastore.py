@@ -21,9 +21,10 @@ API (class :class:`DatasetStore`, one per state dir; safe across threads and pro
 * ``has_import(dataset_arn) -> bool``: whether a bulk import has been stored.
 * ``count(dataset_arn) -> int``: records stored (0 for an unknown dataset).
 * ``load(dataset_arn) -> StoredData``: ``fields`` (``list[Field]``, the latest import's
-  schema), ``columns`` (name -> numpy array, same dtypes as ``CsvTable``, rows in import
-  order), ``nulls`` (name -> bool mask for nullable fields), ``num_rows``. An unknown
-  dataset gives empty columns and ``fields == []``.
+  schema), ``columns`` (name -> numpy array, same dtypes as ``CsvTable``, rows in the
+  order stored; a replaced record moves to the end), ``nulls`` (name -> bool mask for
+  nullable fields), ``num_rows``. An unknown dataset gives empty columns and
+  ``fields == []``.
 * ``drop(dataset_arn) -> None``: forget the dataset (it was deleted). No error if absent.
 
 Errors: :class:`DatastoreError` (base), :class:`NoEarlierImportError`; ``str()`` is a
