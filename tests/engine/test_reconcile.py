@@ -1,0 +1,149 @@
+"""The reconciler end to end on the local target, through the CLI.
+
+Four runs (plan shows the creates, apply converges, plan is empty, apply is a no-op) and
+the three kinds of change a user makes most: capacity (update in place), recipe (replace
+with its campaign and retraining) and data (one import, one version, one campaign update).
+"""
+
+from __future__ import annotations
+
+import csv
+
+from engine_helpers import actions, plan_json
+
+from personalize_reconcile.backends.local import local_client
+
+SEVEN = {
+    "dataset_group.segment-workshop": "create",
+    "schema.segment-workshop-interactions": "create",
+    "dataset.Interactions": "create",
+    "import.segment-workshop-interactions": "create",
+    "solution.segment-workshop-solution": "create",
+    "solution_version.segment-workshop-solution": "create",
+    "campaign.segment-workshop-campaign": "create",
+}
+
+
+def _changes(doc):
+    return {a: x for a, x in actions(doc).items() if x != "no-op"}
+
+
+def test_four_runs(pc, state):
+    doc = plan_json(pc)
+    assert doc["format_version"] == "1.0"
+    assert doc["target"] == "local"
+    assert actions(doc) == SEVEN
+    assert doc["summary"] == {"create": 7, "update": 0, "replace": 0, "delete": 0, "no-op": 0}
+
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in applied.out
+
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert again.out.startswith("No changes.")
+
+    noop = pc("apply", "--auto-approve")
+    assert noop.code == 0
+    assert noop.out.startswith("No changes.")
+    assert "Apply complete" not in noop.out
+
+    client = local_client("personalize", state_dir=state)
+    campaign = client.describe_campaign(
+        campaignArn="arn:aws:personalize:us-east-1:000000000000:campaign/segment-workshop-campaign"
+    )["campaign"]
+    assert campaign["status"] == "ACTIVE"
+    tags = client.list_tags_for_resource(resourceArn=campaign["campaignArn"])["tags"]
+    assert {"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"} in tags
+
+
+def test_detailed_exitcode_reports_changes(pc):
+    result = pc("plan", "--detailed-exitcode")
+    assert result.code == 2
+    assert "Plan: 7 to create, 0 to update, 0 to replace, 0 to delete." in result.out
+
+
+def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace("minProvisionedTPS: 1", "minProvisionedTPS: 3")
+    )
+    doc = plan_json(pc)
+    assert _changes(doc) == {"campaign.segment-workshop-campaign": "update"}
+    change = next(c for c in doc["resource_changes"] if c["actions"] == ["update"])
+    assert change["changes"] == [
+        {"path": "minProvisionedTPS", "before": 1, "after": 3, "forces_replacement": False}
+    ]
+    assert change["reason"] == "minProvisionedTPS changed"
+    assert pc("apply", "--auto-approve").code == 0
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_recipe_change_replaces_solution_and_campaign_and_retrains(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace("recipe: aws-user-personalization-v2", "recipe: aws-sims")
+    )
+    doc = plan_json(pc)
+    assert _changes(doc) == {
+        "solution.segment-workshop-solution": "replace",
+        "solution_version.segment-workshop-solution": "create",
+        "campaign.segment-workshop-campaign": "replace",
+    }
+    solution = next(c for c in doc["resource_changes"] if c["type"] == "solution")
+    assert solution["replace_paths"] == ["recipeArn"]
+    campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
+    assert campaign["reason"] == "replaced with solution.segment-workshop-solution"
+    assert campaign["replace_paths"] == ["solution.segment-workshop-solution"]
+
+    refused = pc("apply", "--auto-approve")
+    assert refused.code == 1
+    assert (
+        "Error: refusing to apply: solution.segment-workshop-solution would be replaced "
+        "(recipeArn cannot change in place); its data or model would be lost. Run again with "
+        "--allow-replace to allow this.\n"
+    ) in refused.err
+    assert _changes(plan_json(pc)) == _changes(doc)  # nothing was touched
+
+    applied = pc("apply", "--auto-approve", "--allow-replace")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 1 created, 0 updated, 2 replaced, 0 deleted." in applied.out
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_new_data_is_one_import_one_version_one_campaign_update(pc, workshop, state):
+    assert pc("apply", "--auto-approve").code == 0
+    data = workshop.parent / "data" / "interactions.csv"
+    rows = list(csv.reader(data.open()))
+    with data.open("a", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerow(
+            [rows[1][0], rows[2][1], "Order Completed", int(rows[-1][3]) + 60]
+        )
+    doc = plan_json(pc)
+    assert _changes(doc) == {
+        "import.segment-workshop-interactions": "create",
+        "solution_version.segment-workshop-solution": "create",
+        "campaign.segment-workshop-campaign": "update",
+    }
+    version = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
+    assert version["reason"] == "the data changed since the latest version"
+    campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
+    assert [c["path"] for c in campaign["changes"]] == ["solutionVersionArn"]
+    assert campaign["changes"][0]["after"] == "(known after apply)"
+
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 2 created, 1 updated, 0 replaced, 0 deleted." in applied.out
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+    client = local_client("personalize", state_dir=state)
+    dataset = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/INTERACTIONS"
+    jobs = client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]
+    assert len(jobs) == 2
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    versions = client.list_solution_versions(solutionArn=solution)["solutionVersions"]
+    assert len(versions) == 2
+    campaign_arn = "arn:aws:personalize:us-east-1:000000000000:campaign/segment-workshop-campaign"
+    serving = client.describe_campaign(campaignArn=campaign_arn)["campaign"]["solutionVersionArn"]
+    newest = max(versions, key=lambda v: v["creationDateTime"])["solutionVersionArn"]
+    assert serving == newest
