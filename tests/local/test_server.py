@@ -1,0 +1,187 @@
+"""``preconcile local serve``: plain boto3 in another process against the HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(state_dir, *args: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "personalize_reconcile", "local", "serve",
+         "--state-dir", str(state_dir), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_up(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
+                assert json.load(r)["status"] == "ok"
+                return
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.stderr.read()) from None
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.05)
+
+
+def stop(proc: subprocess.Popen) -> str:
+    proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+    return err
+
+
+CLIENT = textwrap.dedent('''
+    import json, time
+    import boto3
+    from botocore.exceptions import ClientError
+
+    c = boto3.client("personalize", region_name="eu-west-1")   # endpoint from the env
+    arn = c.create_dataset_group(name="served")["datasetGroupArn"]
+    listed = [g["datasetGroupArn"] for g in c.list_dataset_groups()["datasetGroups"]]
+    while c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"] != "ACTIVE":
+        time.sleep(0.05)
+    c.delete_dataset_group(datasetGroupArn=arn)
+    while True:
+        try:
+            c.describe_dataset_group(datasetGroupArn=arn)
+        except ClientError as e:
+            gone = e.response["Error"]["Code"]
+            break
+        time.sleep(0.05)
+    try:
+        c.create_dataset_group(name="bad name")
+    except ClientError as e:
+        bad = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
+    r = boto3.client("personalize-runtime", region_name="eu-west-1")
+    try:
+        r.get_recommendations(campaignArn=arn.replace("dataset-group", "campaign"), userId="u")
+    except ClientError as e:
+        runtime = [e.response["Error"]["Code"], e.response["ResponseMetadata"]["HTTPStatusCode"]]
+    print(json.dumps({"arn": arn, "listed": listed, "gone": gone, "bad": bad,
+                      "runtime": runtime,
+                      "after": c.list_dataset_groups()["datasetGroups"]}))
+''')
+
+
+def test_plain_boto3_process_against_local_serve(tmp_path):
+    port = free_port()
+    server = serve(tmp_path / "state", "--port", str(port))
+    try:
+        wait_up(port, server)
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y",
+                   AWS_ENDPOINT_URL_PERSONALIZE=f"http://127.0.0.1:{port}",
+                   AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=f"http://127.0.0.1:{port}")
+        done = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        out = json.loads(done.stdout)
+    finally:
+        err = stop(server)
+    arn = "arn:aws:personalize:eu-west-1:000000000000:dataset-group/served"
+    assert out == {"arn": arn, "listed": [arn], "gone": "ResourceNotFoundException",
+                   "bad": ["InvalidInputException", 400],
+                   "runtime": ["ResourceNotFoundException", 404], "after": []}
+    assert f"listening on http://127.0.0.1:{port}" in err
+    assert "Traceback" not in err
+
+
+def test_non_loopback_host_warns_loudly(tmp_path):
+    port = free_port()
+    server = serve(tmp_path / "state", "--host", "0.0.0.0", "--port", str(port))
+    try:
+        wait_up(port, server)
+    finally:
+        err = stop(server)
+    assert "WARNING: serving on 0.0.0.0, not loopback" in err
+    assert "requests are NOT authenticated" in err
+
+
+def test_port_in_use_is_a_clear_error(tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        proc = serve(tmp_path / "state", "--port", str(port))
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert err.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("target,body,code,message", [
+    ("AmazonPersonalize.NoSuchOperation", b"{}", "UnknownOperationException",
+     "Unknown operation NoSuchOperation."),
+    ("Other.ListDatasetGroups", b"{}", "UnknownOperationException",
+     "Missing or unknown X-Amz-Target 'Other.ListDatasetGroups'; expected "
+     "AmazonPersonalize.<Operation>."),
+    ("AmazonPersonalize.ListDatasetGroups", b"[1, 2]", "SerializationException",
+     "The request body must be a JSON object."),
+    ("AmazonPersonalize.ListDatasetGroups", b"{not json", "SerializationException",
+     "The request body is not valid JSON."),
+    ("AmazonPersonalize.CreateDatasetGroup", b'{"name": 5}', "InvalidInputException",
+     "1 validation error detected: Value '5' at 'name' failed to satisfy constraint: "
+     "Member must be a string, not an integer"),
+    ("AmazonPersonalize.CreateRecommender", b'{}', "InvalidInputException",
+     "3 validation errors detected: Value null at 'name' failed to satisfy constraint: "
+     "Member must not be null; Value null at 'datasetGroupArn' failed to satisfy "
+     "constraint: Member must not be null; Value null at 'recipeArn' failed to satisfy "
+     "constraint: Member must not be null"),
+    ("AmazonPersonalize.CreateRecommender", b'{"name": "r", "datasetGroupArn": '
+     b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "recipeArn": '
+     b'"arn:aws:personalize:::recipe/aws-vod-top-picks"}', "UnknownOperationException",
+     "The local Personalize target does not implement CreateRecommender."),
+])
+def test_raw_http_errors(http_url, target, body, code, message):
+    req = urllib.request.Request(http_url + "/", data=body, method="POST", headers={
+        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=5)
+    assert info.value.code == 400
+    assert json.loads(info.value.read()) == {"__type": code, "message": message}
+
+
+def test_raw_runtime_unknown_path(http_url):
+    req = urllib.request.Request(http_url + "/nowhere", data=b"{}", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(req, timeout=5)
+    assert info.value.code == 404
+    assert info.value.headers["x-amzn-ErrorType"] == "UnknownOperationException"
+    assert json.loads(info.value.read()) == {
+        "message": "No personalize-runtime operation at POST /nowhere."}
+
+
+@pytest.fixture(scope="module")
+def http_url(tmp_path_factory):
+    """An in-thread LocalServer on a free port (for raw HTTP requests)."""
+    from personalize_reconcile.local.server import LocalServer
+    from personalize_reconcile.local.service import close_service, get_service
+
+    svc = get_service(tmp_path_factory.mktemp("http") / "state")
+    server = LocalServer(svc, "127.0.0.1", 0)
+    server.serve_in_thread()
+    yield server.url
+    server.shutdown()
+    server.server_close()
+    close_service(svc)
