@@ -1,6 +1,6 @@
 """Training and serving figures of the local target (issue 4 targets in brackets).
 
-    /tmp/v0/bin/python benchmarks/bench_training.py [--skip-large] [--skip-http]
+    /tmp/v0/bin/python benchmarks/bench_training.py [--skip-large] [--skip-http] [--skip-runtime]
 
 Prints:
 
@@ -11,8 +11,12 @@ Prints:
    popularity and user activity [<= 20 s, <= 2 GB, on 2 cores]; each recipe trains in a
    fresh child process so each peak is its own;
 3. GetRecommendations latency p50/p99 through an unmodified boto3 client and the
-   in-process transport [<= 3 ms / 10 ms], and over HTTP when the local server is
-   available.
+   in-process transport [<= 3 ms / 10 ms] and over HTTP (``LocalServer`` on loopback), on
+   a campaign trained on the workshop data; then in-process on a campaign trained on the
+   1,000,000 generated interactions (imported as CSV through the control plane).
+
+``--skip-large`` leaves out every 1M part, ``--skip-http`` the HTTP part,
+``--skip-runtime`` all of 3.
 
 Run from the repository root; the workshop data is read from ../shared (never copied).
 """
@@ -110,14 +114,26 @@ def _wait(describe, key: str, timeout: float = 120.0) -> dict:
         time.sleep(0.02)
 
 
-def workshop_campaign(state_dir: Path) -> tuple[str, list[str]]:
-    """Import the workshop data, train aws-user-personalization-v2, deploy a campaign,
-    all through a boto3 client; return the campaign ARN and the dataset's users."""
+def write_csv(columns: dict[str, np.ndarray], path: Path) -> Path:
+    """Write Interactions columns as a CSV the import job accepts."""
+    with path.open("w") as fh:
+        fh.write("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")
+        stamps = columns["TIMESTAMP"].astype(str)
+        lines = [f"{u},{i},{e},{t}\n" for u, i, e, t in zip(
+            columns["USER_ID"], columns["ITEM_ID"], columns["EVENT_TYPE"], stamps,
+            strict=True)]
+        fh.writelines(lines)
+    return path
+
+
+def campaign_for(state_dir: Path, csv_path: Path) -> str:
+    """Import ``csv_path``, train aws-user-personalization-v2 and deploy a campaign, all
+    through a boto3 client on the local target; return the campaign ARN."""
     from personalize_reconcile.backends.local import local_client
     from personalize_reconcile.local.objectstore import LocalObjectStore
 
     p = local_client("personalize", state_dir=state_dir)
-    LocalObjectStore(state_dir).put("s3://bench-data/interactions.csv", WORKSHOP)
+    LocalObjectStore(state_dir).put("s3://bench-data/interactions.csv", csv_path)
     group = p.create_dataset_group(name="bench")["datasetGroupArn"]
     _wait(lambda: p.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
     schema = p.create_schema(name="bench-interactions",
@@ -139,12 +155,27 @@ def workshop_campaign(state_dir: Path) -> tuple[str, list[str]]:
     _wait(lambda: p.describe_solution_version(solutionVersionArn=ver), "solutionVersion")
     camp = p.create_campaign(name="bench-campaign", solutionVersionArn=ver)["campaignArn"]
     _wait(lambda: p.describe_campaign(campaignArn=camp), "campaign")
-    users = sorted({r for r in workshop_columns()["USER_ID"].tolist()})
-    return camp, users
+    return camp
 
 
-def bench_runtime(http: bool) -> None:
-    """Time GetRecommendations in-process and (when ``http``) over the local HTTP server."""
+def time_calls(client, campaign_arn: str, users: list[str], label: str, note: str) -> None:
+    """Print p50/p99 of 2000 GetRecommendations calls (after 50 warm-up calls)."""
+    for k in range(50):
+        client.get_recommendations(campaignArn=campaign_arn, userId=users[k % len(users)])
+    samples = []
+    for k in range(2000):
+        start = time.perf_counter()
+        client.get_recommendations(campaignArn=campaign_arn, userId=users[k % len(users)])
+        samples.append(time.perf_counter() - start)
+    p50, p99 = percentiles(samples)
+    target = "  [target p50 <= 3 ms, p99 <= 10 ms]" if label == "in-process" else ""
+    print(f"GetRecommendations {label:10s}: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
+          f"(2000 calls, {note}){target}")
+
+
+def bench_runtime(http: bool, large: bool) -> None:
+    """Time GetRecommendations in-process and (when ``http``) over the local HTTP server,
+    on the workshop model and (when ``large``) on the 1M-interaction model."""
     try:
         from personalize_reconcile.backends.local import local_client
         from personalize_reconcile.local.server import LocalServer
@@ -156,33 +187,34 @@ def bench_runtime(http: bool) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         state_dir = Path(tmp)
-        campaign_arn, users = workshop_campaign(state_dir)
-        clients = [("in-process", local_client("personalize-runtime", state_dir=state_dir))]
-        server = None
+        campaign_arn = campaign_for(state_dir, WORKSHOP)
+        users = sorted(set(workshop_columns()["USER_ID"].tolist()))
+        note = "aws-user-personalization-v2, workshop data, 50 items"
+        time_calls(local_client("personalize-runtime", state_dir=state_dir), campaign_arn,
+                   users, "in-process", note)
         if http:
             server = LocalServer(get_service(state_dir), host="127.0.0.1", port=0)
             server.serve_in_thread()
-            clients.append(("HTTP", boto3.client(
-                "personalize-runtime", endpoint_url=server.url, region_name="us-east-1",
-                aws_access_key_id="AKIALOCALPRECONCILE0", aws_secret_access_key="local")))
-        try:
-            for label, client in clients:
-                for k in range(50):
-                    client.get_recommendations(campaignArn=campaign_arn, userId=users[k])
-                samples = []
-                for k in range(2000):
-                    start = time.perf_counter()
-                    client.get_recommendations(campaignArn=campaign_arn,
-                                               userId=users[k % len(users)])
-                    samples.append(time.perf_counter() - start)
-                p50, p99 = percentiles(samples)
-                target = "  [target p50 <= 3 ms, p99 <= 10 ms]" if label == "in-process" else ""
-                print(f"GetRecommendations {label:10s}: p50 {p50:.2f} ms, p99 {p99:.2f} ms "
-                      f"(2000 calls, aws-user-personalization-v2 on the workshop data){target}")
-        finally:
-            if server is not None:
+            try:
+                client = boto3.client(
+                    "personalize-runtime", endpoint_url=server.url, region_name="us-east-1",
+                    aws_access_key_id="AKIALOCALPRECONCILE0", aws_secret_access_key="local")
+                time_calls(client, campaign_arn, users, "HTTP", note)
+            finally:
                 server.shutdown()
                 server.server_close()
+    if large:
+        with tempfile.TemporaryDirectory() as tmp:
+            state_dir = Path(tmp)
+            cols = generated_columns()
+            start = time.perf_counter()
+            campaign_arn = campaign_for(state_dir, write_csv(cols, state_dir / "gen.csv"))
+            print(f"1,000,000 generated: CSV import + training + campaign through boto3 "
+                  f"{time.perf_counter() - start:.1f} s")
+            users = sorted(set(cols["USER_ID"].tolist()))[:5000]
+            time_calls(local_client("personalize-runtime", state_dir=state_dir), campaign_arn,
+                       users, "in-process",
+                       "aws-user-personalization-v2, 1M generated, 10,000 items")
 
 
 def main() -> None:
@@ -217,7 +249,7 @@ def main() -> None:
                   f"{res['peak_mb']:.0f} MB  [target <= 20 s, <= 2048 MB]")
 
     if not args.skip_runtime:
-        bench_runtime(http=not args.skip_http)
+        bench_runtime(http=not args.skip_http, large=not args.skip_large)
 
 
 if __name__ == "__main__":
