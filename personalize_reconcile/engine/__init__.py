@@ -20,7 +20,7 @@ from personalize_reconcile.engine.apply import (
     check_allowed,
 )
 from personalize_reconcile.engine.plan import Change, FieldChange, Plan
-from personalize_reconcile.engine.refresh import refresh
+from personalize_reconcile.engine.refresh import refresh, refresh_undeclared
 from personalize_reconcile.engine.wait import WaitPolicy
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import Context, Desired, Kind, kinds
@@ -51,6 +51,7 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
     if target.account:
         ctx.account = target.account
     live = refresh(ctx, desired, all_kinds)
+    undeclared = refresh_undeclared(ctx, desired)
     known = {a: ctx.known(d.fields) for a, d in desired.items()}
     matched = {a for a, d in desired.items() if all_kinds[d.kind].create_only and a in ctx.arns}
     result = planner.plan(
@@ -64,6 +65,10 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         manifest=manifest_path,
         manifest_name=loaded.manifest.name,
     )
+    for address, (stand_in, found) in undeclared.items():
+        result.changes.append(planner.delete_change(stand_in, found))
+        desired[address] = stand_in
+        ctx.live[address] = found
     return Prepared(result, ctx, desired, all_kinds)
 
 

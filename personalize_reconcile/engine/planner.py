@@ -14,6 +14,7 @@ from deepdiff import DeepDiff
 
 from personalize_reconcile.engine.plan import (
     CREATE,
+    DELETE,
     NOOP,
     REPLACE,
     UPDATE,
@@ -184,3 +185,15 @@ def plan(
         by_address[address] = change
         result.changes.append(change)
     return result
+
+
+def delete_change(stand_in: Desired, live: Live) -> Change:
+    """The change for a resource this manifest owns (by its tag) but no longer declares."""
+    return Change(
+        address=stand_in.address,
+        type=stand_in.kind,
+        name=stand_in.name,
+        actions=[DELETE],
+        reason="no longer in the manifest",
+        arn=live.arn,
+    )

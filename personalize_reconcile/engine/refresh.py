@@ -13,6 +13,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from personalize_reconcile.engine.desired import data_fingerprint, name_import, name_version
+from personalize_reconcile.engine.discover import discover
 from personalize_reconcile.resources import Context, Desired, Kind, Live
 
 STAGES = (
@@ -52,6 +53,15 @@ def refresh(
                 ctx.live[address] = live
         _name_versions(ctx, desired)
     return {a: ctx.live.get(a) for a in desired}
+
+
+def refresh_undeclared(
+    ctx: Context, desired: dict[str, Desired]
+) -> dict[str, tuple[Desired, Live]]:
+    """The group's resources that carry this manifest's ownership tag but are no longer
+    declared (see :mod:`personalize_reconcile.engine.discover`)."""
+    group = next((a for a, d in desired.items() if d.kind == "dataset_group"), None)
+    return discover(ctx, desired, group) if group else {}
 
 
 def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:

@@ -147,3 +147,36 @@ def test_new_data_is_one_import_one_version_one_campaign_update(pc, workshop, st
     serving = client.describe_campaign(campaignArn=campaign_arn)["campaign"]["solutionVersionArn"]
     newest = max(versions, key=lambda v: v["creationDateTime"])["solutionVersionArn"]
     assert serving == newest
+
+
+def test_removed_campaign_is_deleted_only_with_allow_delete(pc, workshop, state):
+    text = workshop.read_text()
+    extra = (
+        "  second-campaign:\n    solution: segment-workshop-solution\n    minProvisionedTPS: 2\n"
+    )
+    workshop.write_text(text + extra)
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(text)
+    doc = plan_json(pc)
+    assert _changes(doc) == {"campaign.second-campaign": "delete"}
+    change = next(c for c in doc["resource_changes"] if c["actions"] == ["delete"])
+    assert change["reason"] == "no longer in the manifest"
+    refused = pc("apply", "--auto-approve")
+    assert refused.code == 1
+    assert (
+        "Error: refusing to apply: campaign.second-campaign would be deleted. Run again with "
+        "--allow-delete to allow this.\n"
+    ) in refused.err
+    applied = pc("apply", "--auto-approve", "--allow-delete")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 0 created, 0 updated, 0 replaced, 1 deleted." in applied.out
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_resources_without_the_ownership_tag_are_left_alone(pc, workshop, state):
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    version = client.describe_solution(solutionArn=solution)["solution"]["latestSolutionVersion"]
+    client.create_campaign(name="hand-made", solutionVersionArn=version["solutionVersionArn"])
+    assert pc("plan", "--detailed-exitcode").code == 0
