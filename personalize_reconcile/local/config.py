@@ -6,7 +6,8 @@ One job: resolve configuration from arguments, environment and the state dir's
 running target), ``personalize_reconcile.backends.local`` and ``cli_local``.
 
 Precedence, highest first: explicit arguments, environment, ``<state_dir>/local.json``,
-defaults.
+defaults. A source overrides the same key of a lower one; for durations, a kind's own
+entry always beats ``*``.
 
 - State dir: ``PRECONCILE_STATE_DIR``; default ``.preconcile`` in the working directory.
 - Account: ``PRECONCILE_ACCOUNT_ID``; default ``000000000000`` (reference §1).

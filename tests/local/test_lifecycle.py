@@ -1,0 +1,149 @@
+"""Statuses over time in the local target: CREATE PENDING -> CREATE IN_PROGRESS ->
+ACTIVE, asynchronous deletes, updates in ``latest*Update``, minimum durations and how
+they are configured (reference §2, §3)."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from personalize_reconcile.backends.local import local_client
+from personalize_reconcile.local.config import ConfigError, load_config, parse_durations
+
+P = "arn:aws:personalize:us-east-1:000000000000:"
+
+
+def statuses_until(describe, key, final, timeout=10.0):
+    """Poll and record the distinct statuses seen until ``final`` (or the object is gone)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            status = describe()[key]["status"]
+        except Exception as exc:  # noqa: BLE001
+            if getattr(exc, "response", {}).get("Error", {}).get("Code") == \
+                    "ResourceNotFoundException":
+                seen.append("<gone>")
+                return seen
+            raise
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        if status == final:
+            return seen
+        time.sleep(0.01)
+    raise AssertionError(f"only saw {seen}")
+
+
+def test_create_goes_through_pending_and_in_progress(make_client):
+    c = make_client(durations={"dataset-group": 0.6})
+    t0 = time.monotonic()
+    arn = c.create_dataset_group(name="g")["datasetGroupArn"]
+    seen = statuses_until(lambda: c.describe_dataset_group(datasetGroupArn=arn),
+                          "datasetGroup", "ACTIVE")
+    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    assert time.monotonic() - t0 >= 0.6
+
+
+def test_delete_is_asynchronous_and_visible(make_client):
+    fast = make_client()
+    g = fast.create_dataset_group(name="g")["datasetGroupArn"]
+    slow = make_client(durations={"dataset-group": 0.5, "filter": 0.5})
+    f = fast.create_filter(name="f", datasetGroupArn=g,
+                           filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")')["filterArn"]
+    slow.delete_filter(filterArn=f)
+    assert [x["status"] for x in slow.list_filters(datasetGroupArn=g)["Filters"]] == [
+        "DELETE PENDING"]
+    assert statuses_until(lambda: slow.describe_filter(filterArn=f), "filter", "<none>") == [
+        "DELETE PENDING", "DELETE IN_PROGRESS", "<gone>"]
+    slow.delete_dataset_group(datasetGroupArn=g)
+    # dataset groups show only DELETE PENDING (reference §2)
+    assert statuses_until(lambda: slow.describe_dataset_group(datasetGroupArn=g),
+                          "datasetGroup", "<none>") == ["DELETE PENDING", "<gone>"]
+    assert slow.list_dataset_groups()["datasetGroups"] == []
+
+
+def test_deleting_twice_is_in_use(make_client, expect_error):
+    c = make_client(durations={"dataset-group": 0})
+    g = c.create_dataset_group(name="g")["datasetGroupArn"]
+    slow = make_client(durations={"dataset-group": 30})
+    slow.delete_dataset_group(datasetGroupArn=g)
+    expect_error(lambda: slow.delete_dataset_group(datasetGroupArn=g), "ResourceInUseException",
+                 f"Resource Arn {g} is in DELETE PENDING state and cannot be deleted.")
+    expect_error(lambda: slow.create_dataset_group(name="g"), "ResourceAlreadyExistsException",
+                 f"Another resource with Arn {g} already exists.")
+
+
+def test_update_moves_through_latest_update(make_client):
+    c = make_client(durations={"dataset": 0.4})
+    fast = make_client()
+    g = fast.create_dataset_group(name="g")["datasetGroupArn"]
+    items = json.dumps({"type": "record", "name": "Items", "fields": [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRE", "type": "string", "categorical": True}]})
+    items2 = json.dumps({"type": "record", "name": "Items", "fields": [
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "GENRE", "type": "string", "categorical": True},
+        {"name": "SIZE", "type": ["null", "string"], "categorical": True}]})
+    v1 = fast.create_schema(name="v1", schema=items)["schemaArn"]
+    v2 = fast.create_schema(name="v2", schema=items2)["schemaArn"]
+    d = fast.create_dataset(name="i", datasetGroupArn=g, datasetType="Items",
+                            schemaArn=v1)["datasetArn"]
+    c.update_dataset(datasetArn=d, schemaArn=v2)
+    seen = []
+    while True:
+        ds = c.describe_dataset(datasetArn=d)["dataset"]
+        status = ds["latestDatasetUpdate"]["status"]
+        if not seen or seen[-1][0] != status:
+            seen.append((status, ds["schemaArn"]))
+        if status == "ACTIVE":
+            break
+        time.sleep(0.01)
+    assert seen == [("CREATE PENDING", v1), ("CREATE IN_PROGRESS", v1), ("ACTIVE", v2)]
+
+
+def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
+    monkeypatch.setenv("PRECONCILE_LOCAL_DURATIONS", "solution-version=30, *=0.5")
+    cfg = load_config(tmp_path)
+    assert (cfg.duration("solution-version"), cfg.duration("campaign")) == (30.0, 0.5)
+    (tmp_path / "local.json").write_text(json.dumps(
+        {"durations": {"campaign": 2, "filter": 1}, "accountId": "111122223333"}))
+    cfg = load_config(tmp_path, durations={"filter": 3})
+    # a source overrides the same key of a lower one; a kind's own entry beats "*"
+    assert (cfg.duration("campaign"), cfg.duration("filter"), cfg.duration("dataset")) == (
+        2.0, 3.0, 0.5)
+    assert cfg.account_id == "111122223333"
+    monkeypatch.setenv("PRECONCILE_STATE_DIR", str(tmp_path / "envdir"))
+    assert load_config().state_dir == tmp_path / "envdir"
+
+
+@pytest.mark.parametrize("text,message", [
+    ("campaign", "duration 'campaign' is not kind=seconds"),
+    ("campaign=soon", "duration for 'campaign' is 'soon', not a number of seconds"),
+    ("campaign=-1", "duration for 'campaign' must be 0 or more seconds, not '-1'"),
+    ("recommender=1", "unknown resource kind 'recommender' in durations; known kinds: "
+     "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, solution, "
+     "solution-version, campaign or *"),
+])
+def test_bad_durations(text, message):
+    with pytest.raises(ConfigError) as info:
+        parse_durations(text)
+    assert str(info.value) == message
+
+
+def test_bad_account_and_config_file(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path, account_id="12")
+    assert str(info.value) == "account id '12' must be 12 digits"
+    (tmp_path / "local.json").write_text("{")
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+    assert str(info.value).startswith(f"{tmp_path / 'local.json'} is not valid JSON: ")
+
+
+def test_local_client_refuses_other_services(tmp_path):
+    with pytest.raises(ValueError) as info:
+        local_client("s3", state_dir=tmp_path)
+    assert str(info.value) == ("the local target answers personalize, personalize-runtime, "
+                               "not 's3'")
