@@ -70,3 +70,34 @@ def test_same_answers_over_http(workshop, runtime, state_dir):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_latest_campaign_follows_new_versions(workshop, personalize, runtime, state_dir,
+                                              tmp_path, wait):
+    """A campaign on ``<solution>/$LATEST`` with syncWithLatestSolutionVersion serves the
+    newest ACTIVE version without an UpdateCampaign (reference §7)."""
+    import csv
+
+    first = workshop.version("ws-sync", "aws-popularity-count")
+    latest = first["solutionArn"] + "/$LATEST"
+    arn = personalize.create_campaign(
+        name="ws-sync-campaign", solutionVersionArn=latest,
+        campaignConfig={"syncWithLatestSolutionVersion": True})["campaignArn"]
+    got = wait(lambda: personalize.describe_campaign(campaignArn=arn), "campaign")
+    assert got["status"] == "ACTIVE", got.get("failureReason")
+
+    def served():
+        out = runtime.get_recommendations(campaignArn=arn, userId="anyone")["itemList"]
+        return [i["itemId"] for i in out]
+
+    assert not any(s.startswith("v2-") for s in served())
+    renamed = tmp_path / "v2.csv"
+    with (WORKSHOP / "interactions.csv").open(newline="") as src, \
+            renamed.open("w", newline="") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        writer.writerow(next(reader))
+        for row in reader:
+            writer.writerow([row[0], "v2-" + row[1], *row[2:]])
+    workshop.reimport(state_dir, renamed, "v2")
+    assert workshop.new_version(first["solutionArn"])["status"] == "ACTIVE"
+    assert all(s.startswith("v2-") for s in served())
