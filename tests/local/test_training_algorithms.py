@@ -307,3 +307,11 @@ def test_top_indices_breaks_ties_at_the_cut_by_lower_index():
     assert top_indices(scores, 3).tolist() == [1, 2, 3]
     assert top_indices(scores, 1).tolist() == [1]
     assert top_indices(scores, 10).tolist() == [1, 2, 3, 4, 6, 0, 5]
+
+
+def test_update_with_a_base_that_has_no_model(tmp_path, columns):
+    with pytest.raises(TrainingFailed) as err:
+        train_version(state_dir=tmp_path, solution_version_arn=ARN.format("u3"),
+                      recipe_arn="aws-user-personalization", interactions=columns,
+                      training_mode="UPDATE", base_version_arn=ARN.format("gone"))
+    assert err.value.reason == f"{ARN.format('gone')} has no ALS model to update."

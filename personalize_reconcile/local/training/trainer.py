@@ -157,12 +157,14 @@ def train_version(
         if not base_version_arn:
             raise TrainingFailed("trainingMode UPDATE needs an ACTIVE solution version "
                                  "trained with trainingMode FULL.")
-        base_dir = model_dir(state_dir, base_version_arn)
-        base = load(base_dir)
+        try:
+            base = load(model_dir(state_dir, base_version_arn))
+            metrics = load_metrics(state_dir, base_version_arn)
+        except (OSError, ValueError):
+            base = None
         if not isinstance(base, AlsModel):
             raise TrainingFailed(f"{base_version_arn} has no ALS model to update.")
         model: Model = base.update(inter, meta)
-        metrics = load_metrics(state_dir, base_version_arn)
         notes.append(f"updated from {base_version_arn}; metrics are that version's")
     else:
         def fit(subset: Interactions) -> Model:
