@@ -315,3 +315,35 @@ def test_update_with_a_base_that_has_no_model(tmp_path, columns):
                       recipe_arn="aws-user-personalization", interactions=columns,
                       training_mode="UPDATE", base_version_arn=ARN.format("gone"))
     assert err.value.reason == f"{ARN.format('gone')} has no ALS model to update."
+
+
+def _job(tmp_path, datasets):
+    from personalize_reconcile.local import seams
+
+    arn = ARN.format("j1")
+    return seams.TrainingJob(
+        state_dir=tmp_path, account="000000000000", region="us-east-1",
+        solution_version_arn=arn, solution_arn=ARN.format("")[:-1],
+        dataset_group_arn="arn:aws:personalize:us-east-1:000000000000:dataset-group/g",
+        solution={"recipeArn": "arn:aws:personalize:::recipe/aws-sims"},
+        solution_version={"trainingMode": "FULL"}, datasets=datasets,
+        artefact_dir=model_dir(tmp_path, arn), should_stop=lambda: False)
+
+
+def test_seam_without_an_interactions_dataset(tmp_path):
+    from personalize_reconcile.local.training import train_solution_version
+
+    with pytest.raises(TrainingFailed) as err:
+        train_solution_version(_job(tmp_path, {}))
+    assert err.value.reason == ("The dataset group has no ACTIVE Interactions dataset; create "
+                                "one and import interactions before training.")
+
+
+def test_seam_without_imported_rows(tmp_path):
+    from personalize_reconcile.local.training import train_solution_version
+
+    ds = {"datasetArn": "arn:aws:personalize:us-east-1:000000000000:dataset/g/INTERACTIONS"}
+    with pytest.raises(TrainingFailed) as err:
+        train_solution_version(_job(tmp_path, {"INTERACTIONS": ds}))
+    assert err.value.reason == ("The Interactions dataset holds no imported records; run a "
+                                "dataset import job first.")
