@@ -306,9 +306,8 @@ def apply(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Make the target match the manifest: create, update or replace what differs."""
-    from personalize_reconcile.engine import Applier, ApplyRefused, WaitPolicy, check_allowed
+    from personalize_reconcile.engine import ApplyRefused, check_allowed
     from personalize_reconcile.render.human import render_plan
-    from personalize_reconcile.render.progress import Progress
 
     loaded = _load(file, var)
     tgt = _open(target, region, profile, state_dir)
@@ -324,18 +323,71 @@ def apply(
         )
     except ApplyRefused as e:
         raise UserError(f"refusing to apply: {e}") from None
-    if the_plan.has_changes and not auto_approve:
-        if not sys.stdin.isatty():
-            raise UserError(
-                "apply needs confirmation, and standard input is not a terminal; "
-                "pass --auto-approve to apply without asking"
-            )
-        answer = typer.prompt(
-            "\nApply these changes? Only 'yes' will be accepted", default="", show_default=False
+    if the_plan.has_changes:
+        _confirm(auto_approve, "Apply these changes?")
+    _run(prepared, tgt, timeout)
+
+
+@app.command()
+def destroy(
+    file: ManifestArg,
+    var: VarOpt = None,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            help="Seconds one delete may take [default: 4 hours on aws, 1 hour on local].",
+            show_default=False,
+        ),
+    ] = None,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Delete everything the manifest manages (resources carrying its ownership tag)."""
+    from personalize_reconcile.engine.destroy import prepare_destroy
+    from personalize_reconcile.render.human import render_plan
+
+    loaded = _load(file, var)
+    tgt = _open(target, region, profile, state_dir)
+    with _service_errors(tgt.name):
+        prepared = prepare_destroy(loaded, tgt, str(file))
+    if not prepared.plan.changes:
+        out.print(
+            f"Nothing to destroy: no resource of {file} exists on the {tgt.name} target "
+            f"({tgt.region}).",
+            markup=False,
         )
-        if answer.strip() != "yes":
-            err.print("Apply cancelled; nothing was changed.")
-            raise typer.Exit(1)
+        return
+    out.print(render_plan(prepared.plan))
+    _confirm(auto_approve, "Delete these resources? Their data and models will be lost.")
+    _run(prepared, tgt, timeout, verb="Destroy")
+
+
+def _confirm(auto_approve: bool, question: str) -> None:
+    if auto_approve:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(
+            "this needs confirmation, and standard input is not a terminal; "
+            "pass --auto-approve to go ahead without asking"
+        )
+    answer = typer.prompt(
+        f"\n{question} Only 'yes' will be accepted", default="", show_default=False
+    )
+    if answer.strip() != "yes":
+        err.print("Cancelled; nothing was changed.")
+        raise typer.Exit(1)
+
+
+def _run(prepared, tgt, timeout: float | None, verb: str = "Apply") -> None:
+    from personalize_reconcile.engine import Applier, WaitPolicy
+    from personalize_reconcile.render.progress import Progress
+
     if tgt.name == "local":
         policy = WaitPolicy(first=0.02, longest=0.5, timeout=timeout or 3600.0)
     else:
@@ -343,26 +395,92 @@ def apply(
     out.print("")
     with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:
         result = Applier(
-            prepared.ctx, the_plan, prepared.desired, prepared.kinds, policy, on_event=progress
+            prepared.ctx,
+            prepared.plan,
+            prepared.desired,
+            prepared.kinds,
+            policy,
+            on_event=progress,
         ).run()
     counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
-    changes = {c.address: c for c in the_plan.changes}
+    changes = {c.address: c for c in prepared.plan.changes}
     for address in result.succeeded:
         action = changes[address].action
         if action in counts:
             counts[action] += 1
-    done = ", ".join(f"{n} {VERBS_PAST[a]}" for a, n in counts.items())
+    done = ", ".join(
+        f"{n} {VERBS_PAST[a]}" for a, n in counts.items() if verb == "Apply" or a == "delete"
+    )
     if result.ok:
-        out.print(f"\n[green]Apply complete:[/green] {done}.")
+        out.print(f"\n[green]{verb} complete:[/green] {done}.")
         return
     err.print(
-        f"\n[red]Apply failed:[/red] {done}; {len(result.failed)} failed, "
+        f"\n[red]{verb} failed:[/red] {done}; {len(result.failed)} failed, "
         f"{len(result.skipped)} not started."
     )
     for address, reason in result.failed.items():
         err.print(f"  {escape(address)}: {escape(reason)}")
-    err.print("Fix the cause and run apply again; it continues from where it stopped.")
+    err.print("Fix the cause and run the same command again; it continues where it stopped.")
     raise typer.Exit(1)
+
+
+@app.command()
+def recommend(
+    campaign: Annotated[
+        str, typer.Option("--campaign", help="The campaign's name.", show_default=False)
+    ],
+    user_id: Annotated[
+        str | None,
+        typer.Option("--user-id", help="Recommend for this user.", show_default=False),
+    ] = None,
+    item_id: Annotated[
+        str | None,
+        typer.Option("--item-id", help="Recommend items related to this item.", show_default=False),
+    ] = None,
+    num_results: Annotated[
+        int | None,
+        typer.Option(
+            "--num-results", help="How many items, 1-500 [default: 25].", show_default=False
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the response as JSON.")] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Get recommendations from a campaign, like the console's "test campaign"."""
+    from rich.table import Table
+
+    from personalize_reconcile.engine.recommend import RecommendError
+    from personalize_reconcile.engine.recommend import recommend as ask
+
+    if (user_id is None) == (item_id is None):
+        raise UserError(
+            "give exactly one of --user-id (a user's recommendations) or --item-id "
+            "(items related to an item)"
+        )
+    if num_results is not None and not 1 <= num_results <= 500:
+        raise UserError(f"--num-results must be between 1 and 500, not {num_results}")
+    tgt = _open(target, region, profile, state_dir)
+    try:
+        with _service_errors(tgt.name):
+            resp = ask(tgt, campaign, user_id=user_id, item_id=item_id, num_results=num_results)
+    except RecommendError as e:
+        raise UserError(str(e)) from None
+    if as_json:
+        out.print(json.dumps(resp, indent=2, default=str), markup=False)
+        return
+    who = f"user {user_id}" if user_id is not None else f"item {item_id}"
+    table = Table(title=f"{campaign}: recommendations for {who}", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("itemId")
+    table.add_column("score", justify="right")
+    for i, item in enumerate(resp.get("itemList", []), 1):
+        score = item.get("score")
+        table.add_row(str(i), escape(item["itemId"]), "" if score is None else f"{score:.6f}")
+    out.print(table)
+    out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 
 
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}

@@ -292,9 +292,12 @@ class Applier:
         raw = kind.describe(self.ctx, arn)
         if raw is None:
             return
-        if raw.get("status", "").startswith("CREATE") and not raw["status"].endswith(
-            ("FAILED", "STOPPED")
-        ):  # nothing can be deleted while it is being created
+        status = raw.get("status", "")
+        if status.startswith("DELETE"):  # an earlier, interrupted run already asked
+            self._wait(kind, arn, State.GONE, change.address, "delete", started)
+            return
+        if status.startswith("CREATE") and not status.endswith(("FAILED", "STOPPED")):
+            # nothing can be deleted while it is being created (reference §3)
             self._wait(kind, arn, State.READY, change.address, "delete", started)
         try:
             kind.delete(self.ctx, arn)
