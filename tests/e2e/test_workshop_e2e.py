@@ -1,0 +1,119 @@
+"""The workshop end to end on the real workshop data, as a user runs it: the CLI in a
+subprocess, in a fresh folder (state in the default ``.preconcile/`` there).
+
+apply -> plan shows no changes -> recommend for a known and a made-up user -> destroy ->
+plan shows everything to create again.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO_ROOT, WORKSHOP_CSV
+
+MANIFEST = REPO_ROOT / "examples" / "workshop.yaml"
+
+
+def preconcile(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "personalize_reconcile", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_workshop_apply_recommend_destroy(tmp_path):
+    data = ["--var", f"data={WORKSHOP_CSV}"]
+    applied = preconcile("apply", str(MANIFEST), "--auto-approve", *data, cwd=tmp_path)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in applied.stdout
+    assert (tmp_path / ".preconcile").is_dir()
+
+    plan = preconcile("plan", str(MANIFEST), "--detailed-exitcode", *data, cwd=tmp_path)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert plan.stdout.startswith("No changes.")
+
+    rows = list(csv.DictReader(WORKSHOP_CSV.open()))
+    items = {r["ITEM_ID"] for r in rows}
+    known_user = rows[0]["USER_ID"]
+    known = preconcile(
+        "recommend",
+        "--campaign",
+        "segment-workshop-campaign",
+        "--user-id",
+        known_user,
+        "--json",
+        cwd=tmp_path,
+    )
+    assert known.returncode == 0, known.stderr
+    known_items = [i["itemId"] for i in json.loads(known.stdout)["itemList"]]
+    assert len(known_items) == 25 and len(set(known_items)) == 25
+    assert set(known_items) <= items
+
+    made_up = preconcile(
+        "recommend",
+        "--campaign",
+        "segment-workshop-campaign",
+        "--user-id",
+        "made-up-user-42",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert made_up.returncode == 0, made_up.stderr
+    popular = [i["itemId"] for i in json.loads(made_up.stdout)["itemList"]]
+    assert len(popular) == 25 and set(popular) <= items
+    counts: dict[str, set[str]] = {}
+    for r in rows:
+        counts.setdefault(r["ITEM_ID"], set()).add(r["USER_ID"])
+    top5 = sorted(counts, key=lambda i: -len(counts[i]))[:5]
+    assert len(set(popular[:10]) & set(top5)) >= 3  # a cold user gets popular items
+
+    table = preconcile(
+        "recommend",
+        "--campaign",
+        "segment-workshop-campaign",
+        "--user-id",
+        known_user,
+        "--num-results",
+        "3",
+        cwd=tmp_path,
+    )
+    assert table.returncode == 0
+    assert known_items[0] in table.stdout
+
+    destroyed = preconcile("destroy", str(MANIFEST), "--auto-approve", *data, cwd=tmp_path)
+    assert destroyed.returncode == 0, destroyed.stdout + destroyed.stderr
+    assert "Destroy complete: 5 deleted." in destroyed.stdout
+
+    again = preconcile("plan", str(MANIFEST), "--json", *data, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["summary"]["create"] == 7
+
+
+def test_recommend_errors(tmp_path):
+    unknown = preconcile("recommend", "--campaign", "nope", "--user-id", "u1", cwd=tmp_path)
+    assert unknown.returncode == 1
+    assert unknown.stderr == (
+        "Error: there is no campaign named 'nope' on the local target (us-east-1); "
+        "campaigns there: none\n"
+    )
+    both = preconcile(
+        "recommend", "--campaign", "c", "--user-id", "u", "--item-id", "i", cwd=tmp_path
+    )
+    assert both.returncode == 1
+    assert both.stderr == (
+        "Error: give exactly one of --user-id (a user's recommendations) or --item-id (items "
+        "related to an item)\n"
+    )
+    many = preconcile(
+        "recommend", "--campaign", "c", "--user-id", "u", "--num-results", "501", cwd=tmp_path
+    )
+    assert many.returncode == 1
+    assert many.stderr == "Error: --num-results must be between 1 and 500, not 501\n"
