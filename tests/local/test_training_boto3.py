@@ -183,3 +183,28 @@ def test_training_mode_update_keeps_the_full_versions_metrics(workshop, personal
     items = runtime.get_recommendations(campaignArn=campaign,
                                         userId=workshop_facts()[0][0]["USER_ID"])["itemList"]
     assert len({i["itemId"] for i in items}) == 25
+
+
+def test_events_config_from_update_solution_applies_to_the_next_version(
+        personalize, wait, state_dir, tmp_path):
+    """UpdateSolution's eventsConfig (reference §6) filters the versions trained after it."""
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
+                  name="upd")
+    first = group.version("upd-sims", "aws-sims")
+    assert first["status"] == "ACTIVE", first.get("failureReason")
+    sol = first["solutionArn"]
+    personalize.update_solution(solutionArn=sol, performAutoTraining=False,
+                                solutionUpdateConfig={"eventsConfig": {"eventParametersList": [
+                                    {"eventType": "view", "weight": 1.0}]}})
+
+    def settled():
+        got = personalize.describe_solution(solutionArn=sol)["solution"]
+        return {"solution": {"status": got.get("latestSolutionUpdate", {}).get("status")}}
+
+    wait(settled, "solution", timeout=TIMEOUT)
+    second = group.new_version(sol)
+    assert second["status"] == "CREATE FAILED"
+    assert second["failureReason"].startswith(
+        "Insufficient data to train after filtering: 501 interactions (at least 1000 "
+        "required)")
