@@ -91,21 +91,28 @@ class Steps(Protocol):
     def work(self, job: Job, should_stop: Any) -> Any:
         """Run a heavy step's work outside any transaction; return its result."""
 
-    def commit(self, conn: sqlite3.Connection, job: Job, result: Any,
-               now: float) -> Next | None:
+    def commit(self, conn: sqlite3.Connection, job: Job, result: Any, now: float) -> Next | None:
         """Record a heavy step's result inside the caller's transaction."""
 
     def abandon(self, conn: sqlite3.Connection, job: Job, reason: str, now: float) -> None:
         """Fail the job's resource with ``reason`` (the job is then deleted)."""
 
 
-def schedule(conn: sqlite3.Connection, arn: str, action: str, step: str, due: float,
-             *, heavy: bool = False, payload: dict | None = None) -> None:
+def schedule(
+    conn: sqlite3.Connection,
+    arn: str,
+    action: str,
+    step: str,
+    due: float,
+    *,
+    heavy: bool = False,
+    payload: dict | None = None,
+) -> None:
     """Insert a job row inside the caller's transaction."""
     conn.execute(
-        "INSERT INTO jobs(arn, action, step, due, heavy, payload, created)"
-        " VALUES (?,?,?,?,?,?,?)",
-        (arn, action, step, due, int(heavy), json.dumps(payload or {}), time.time()))
+        "INSERT INTO jobs(arn, action, step, due, heavy, payload, created) VALUES (?,?,?,?,?,?,?)",
+        (arn, action, step, due, int(heavy), json.dumps(payload or {}), time.time()),
+    )
 
 
 def _pid_alive(pid: int) -> bool:
@@ -135,8 +142,16 @@ _NONCE = uuid.uuid4().hex[:12]
 
 
 def _job(row: tuple) -> Job:
-    return Job(id=row[0], arn=row[1], action=row[2], step=row[3], due=row[4],
-               heavy=bool(row[5]), attempts=row[6], payload=json.loads(row[7]))
+    return Job(
+        id=row[0],
+        arn=row[1],
+        action=row[2],
+        step=row[3],
+        due=row[4],
+        heavy=bool(row[5]),
+        attempts=row[6],
+        payload=json.loads(row[7]),
+    )
 
 
 _JOB_COLS = "id, arn, action, step, due, heavy, attempts, payload"
@@ -171,8 +186,12 @@ class JobRunner:
         conn = self.store.conn()
         for _ in range(1000):
             t = time.time() if now is None else now
-            if conn.execute("SELECT 1 FROM jobs WHERE heavy=0 AND due<=? AND owner IS NULL"
-                            " LIMIT 1", (t,)).fetchone() is None:
+            if (
+                conn.execute(
+                    "SELECT 1 FROM jobs WHERE heavy=0 AND due<=? AND owner IS NULL LIMIT 1", (t,)
+                ).fetchone()
+                is None
+            ):
                 break
             if not self._run_one_light(t):
                 break
@@ -183,7 +202,9 @@ class JobRunner:
         with self.store.write() as conn:
             row = conn.execute(
                 f"SELECT {_JOB_COLS} FROM jobs WHERE heavy=0 AND due<=? AND owner IS NULL"
-                " ORDER BY due, id LIMIT 1", (now,)).fetchone()
+                " ORDER BY due, id LIMIT 1",
+                (now,),
+            ).fetchone()
             if row is None:
                 return False
             job = _job(row)
@@ -191,11 +212,11 @@ class JobRunner:
             try:
                 nxt = self.steps.light(conn, job, now)
             except Exception:  # noqa: BLE001 - a bug must not wedge the queue
-                log.exception("job %s (%s %s of %s) failed", job.id, job.action, job.step,
-                              job.arn)
+                log.exception("job %s (%s %s of %s) failed", job.id, job.action, job.step, job.arn)
                 conn.execute("ROLLBACK TO step")
-                self.steps.abandon(conn, job, "Internal error in the local target while "
-                                   f"processing {job.arn}", now)
+                self.steps.abandon(
+                    conn, job, f"Internal error in the local target while processing {job.arn}", now
+                )
                 nxt = None
             conn.execute("RELEASE step")
             self._advance(conn, job, nxt)
@@ -211,45 +232,66 @@ class JobRunner:
             conn.execute(
                 "UPDATE jobs SET step=?, due=?, heavy=?, owner=NULL, lease_until=NULL,"
                 " attempts=0, payload=? WHERE id=?",
-                (nxt.step, nxt.due, int(nxt.heavy), json.dumps(payload), job.id))
+                (nxt.step, nxt.due, int(nxt.heavy), json.dumps(payload), job.id),
+            )
 
     # -- heavy steps -------------------------------------------------------------------
 
     def _claim_heavy(self, now: float) -> Job | None:
         # Look before locking: most of the time nothing heavy is due, and a write lock
         # taken for nothing would make concurrent requests wait.
-        candidates = self.store.conn().execute(
-            "SELECT owner, lease_until FROM jobs WHERE heavy=1 AND due<=? LIMIT 50",
-            (now,)).fetchall()
-        if not any(owner is None or owner != self.owner and (
-                (lease is not None and lease < now) or _owner_dead(owner))
-                for owner, lease in candidates):
+        candidates = (
+            self.store.conn()
+            .execute(
+                "SELECT owner, lease_until FROM jobs WHERE heavy=1 AND due<=? LIMIT 50", (now,)
+            )
+            .fetchall()
+        )
+        if not any(
+            owner is None
+            or owner != self.owner
+            and ((lease is not None and lease < now) or _owner_dead(owner))
+            for owner, lease in candidates
+        ):
             return None
         with self.store.write() as conn:
             rows = conn.execute(
                 f"SELECT {_JOB_COLS}, owner, lease_until FROM jobs WHERE heavy=1 AND due<=?"
-                " ORDER BY due, id LIMIT 50", (now,)).fetchall()
+                " ORDER BY due, id LIMIT 50",
+                (now,),
+            ).fetchall()
             for row in rows:
                 owner, lease_until = row[8], row[9]
                 job = _job(row[:8])
                 if owner is not None:
                     if owner == self.owner:
                         continue
-                    if not (lease_until is not None and lease_until < now) and \
-                            not _owner_dead(owner):
+                    if not (lease_until is not None and lease_until < now) and not _owner_dead(
+                        owner
+                    ):
                         continue
                     job.attempts += 1
-                    log.warning("taking over %s of %s from %s (attempt %d)", job.step,
-                                job.arn, owner, job.attempts + 1)
+                    log.warning(
+                        "taking over %s of %s from %s (attempt %d)",
+                        job.step,
+                        job.arn,
+                        owner,
+                        job.attempts + 1,
+                    )
                     if job.attempts >= MAX_ATTEMPTS:
                         self.steps.abandon(
-                            conn, job, f"The job was interrupted {job.attempts} times by "
+                            conn,
+                            job,
+                            f"The job was interrupted {job.attempts} times by "
                             "the local target's process exiting and was not retried again",
-                            now)
+                            now,
+                        )
                         conn.execute("DELETE FROM jobs WHERE id=?", (job.id,))
                         continue
-                conn.execute("UPDATE jobs SET owner=?, lease_until=?, attempts=? WHERE id=?",
-                             (self.owner, now + LEASE_SECONDS, job.attempts, job.id))
+                conn.execute(
+                    "UPDATE jobs SET owner=?, lease_until=?, attempts=? WHERE id=?",
+                    (self.owner, now + LEASE_SECONDS, job.attempts, job.id),
+                )
                 return job
         return None
 
@@ -264,20 +306,22 @@ class JobRunner:
             while not done.wait(HEARTBEAT_SECONDS):
                 try:
                     with self.store.write() as conn:
-                        conn.execute("UPDATE jobs SET lease_until=? WHERE id=? AND owner=?",
-                                     (time.time() + LEASE_SECONDS, job.id, self.owner))
+                        conn.execute(
+                            "UPDATE jobs SET lease_until=? WHERE id=? AND owner=?",
+                            (time.time() + LEASE_SECONDS, job.id, self.owner),
+                        )
                 except sqlite3.Error:
                     log.exception("could not renew the claim on job %s", job.id)
 
-        beat = threading.Thread(target=heartbeat, name=f"preconcile-heartbeat-{job.id}",
-                                daemon=True)
+        beat = threading.Thread(
+            target=heartbeat, name=f"preconcile-heartbeat-{job.id}", daemon=True
+        )
         beat.start()
         try:
             try:
                 result = self.steps.work(job, lambda: self._stop.is_set())
             except Exception as exc:  # noqa: BLE001 - reported as the resource's failure
-                log.exception("job %s (%s %s of %s) failed", job.id, job.action, job.step,
-                              job.arn)
+                log.exception("job %s (%s %s of %s) failed", job.id, job.action, job.step, job.arn)
                 result = exc
         finally:
             done.set()
@@ -293,8 +337,12 @@ class JobRunner:
             except Exception:  # noqa: BLE001
                 log.exception("committing job %s failed", job.id)
                 conn.execute("ROLLBACK TO step")
-                self.steps.abandon(conn, job, "Internal error in the local target while "
-                                   f"processing {job.arn}", time.time())
+                self.steps.abandon(
+                    conn,
+                    job,
+                    f"Internal error in the local target while processing {job.arn}",
+                    time.time(),
+                )
                 nxt = None
             conn.execute("RELEASE step")
             self._advance(conn, job, nxt)
@@ -348,9 +396,12 @@ class JobRunner:
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the workers (a heavy step in progress finishes first, up to ``timeout``)."""
         self._stop.set()
-        self._wake.set()
+        deadline = time.monotonic() + timeout
         for t in self._threads:
-            t.join(timeout)
+            # keep waking: another worker may have cleared the event before this one waited
+            while t.is_alive() and time.monotonic() < deadline:
+                self._wake.set()
+                t.join(0.005)
         self._threads = []
 
 

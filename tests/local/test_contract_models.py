@@ -445,6 +445,24 @@ def test_campaign_errors(personalize, group, solution, version, expect_error, ma
                                                      solutionVersionArn=pending),
                  "ResourceInUseException",
                  f"Resource Arn {pending} is in CREATE PENDING state; it must be ACTIVE.")
+    other = personalize.create_solution(name="other", datasetGroupArn=group,
+                                        recipeArn=R + "aws-sims")["solutionArn"]
+    seams.register_trainer(lambda job: None)
+    try:
+        foreign = personalize.create_solution_version(solutionArn=other)["solutionVersionArn"]
+        while personalize.describe_solution_version(solutionVersionArn=foreign)[
+                "solutionVersion"]["status"] != "ACTIVE":
+            pass
+    finally:
+        seams.register_trainer(None)
+    expect_error(lambda: personalize.update_campaign(campaignArn=P + "campaign/c",
+                                                     solutionVersionArn=foreign),
+                 "InvalidInputException", f"Solution version {foreign} does not belong to the "
+                 f"campaign's solution {solution}.")
+    expect_error(lambda: personalize.update_campaign(
+        campaignArn=P + "campaign/c", campaignConfig={"itemExplorationConfig": {
+            "explorationItemAgeCutOff": "0"}}), "InvalidInputException",
+        "itemExplorationConfig.explorationItemAgeCutOff must be at least 1.")
     expect_error(lambda: personalize.update_campaign(campaignArn=P + "campaign/none"),
                  "ResourceNotFoundException", f"Resource Arn {P}campaign/none does not exist.")
     expect_error(lambda: personalize.describe_campaign(campaignArn=P + "campaign/none"),
