@@ -291,6 +291,14 @@ def apply(
     allow_delete: Annotated[
         bool, typer.Option("--allow-delete", help="Allow deleting resources.")
     ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Allow changing existing resources that this manifest "
+            "did not create (they get its ownership tag).",
+        ),
+    ] = False,
     timeout: Annotated[
         float | None,
         typer.Option(
@@ -319,7 +327,11 @@ def apply(
         return
     try:
         check_allowed(
-            the_plan, prepared.kinds, allow_replace=allow_replace, allow_delete=allow_delete
+            the_plan,
+            prepared.kinds,
+            allow_replace=allow_replace,
+            allow_delete=allow_delete,
+            adopt=adopt,
         )
     except ApplyRefused as e:
         raise UserError(f"refusing to apply: {e}") from None

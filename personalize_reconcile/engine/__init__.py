@@ -23,7 +23,7 @@ from personalize_reconcile.engine.plan import Change, FieldChange, Plan
 from personalize_reconcile.engine.refresh import refresh, refresh_undeclared
 from personalize_reconcile.engine.wait import WaitPolicy
 from personalize_reconcile.manifest import LoadedManifest
-from personalize_reconcile.resources import Context, Desired, Kind, kinds
+from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Kind, kinds
 
 
 @dataclass
@@ -65,11 +65,34 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         manifest=manifest_path,
         manifest_name=loaded.manifest.name,
     )
+    _check_ownership(ctx, result, all_kinds)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
         ctx.live[address] = found
     return Prepared(result, ctx, desired, all_kinds)
+
+
+def _check_ownership(ctx: Context, result: Plan, all_kinds: dict[str, Kind]) -> None:
+    """Mark changes to existing resources that lack this manifest's ownership tag: they
+    are changed only with ``--adopt`` (design §4). Reads tags only for those changes."""
+    for c in result.changes:
+        kind = all_kinds[c.type]
+        if (
+            c.arn is None
+            or c.action not in ("update", "replace")
+            or kind.create_only
+            or not kind.taggable
+        ):
+            continue
+        live = ctx.live.get(c.address)
+        tags = live.tags if live is not None and live.tags is not None else ctx.read_tags(c.arn)
+        if tags.get(OWNERSHIP_TAG) != ctx.manifest_name:
+            c.adopt = True
+            c.reason += (
+                f"; it exists without the tag {OWNERSHIP_TAG}={ctx.manifest_name}, "
+                "so changing it needs --adopt"
+            )
 
 
 __all__ = [

@@ -25,7 +25,7 @@ from personalize_reconcile.engine.desired import name_import, name_version
 from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
-from personalize_reconcile.resources import UNKNOWN, Context, Desired, Kind, State
+from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, State
 from personalize_reconcile.resources.base import error_code
 
 
@@ -76,29 +76,38 @@ class StepFailed(Exception):
 
 
 def check_allowed(
-    plan: Plan, kinds: dict[str, Kind], *, allow_replace: bool, allow_delete: bool
+    plan: Plan,
+    kinds: dict[str, Kind],
+    *,
+    allow_replace: bool,
+    allow_delete: bool,
+    adopt: bool = False,
 ) -> None:
-    """Refuse destructive changes that were not allowed (design §4).
+    """Refuse destructive changes that were not allowed (design §4): replacing what holds
+    data or a model needs ``--allow-replace``, deleting needs ``--allow-delete``, changing a
+    resource this manifest did not create needs ``--adopt``.
 
     Raises:
-        ApplyRefused: naming every resource concerned and the flag that allows it.
+        ApplyRefused: naming every resource concerned and the flags that allow it.
     """
-    problems = []
+    problems: list[tuple[str, str]] = []
     for c in plan.changes:
         if c.action == "replace" and kinds[c.type].holds_data and not allow_replace:
             problems.append(
-                f"{c.address} would be replaced ({c.reason}); its data or model would be lost"
+                (
+                    f"{c.address} would be replaced ({c.reason}); its data or model would be lost",
+                    "--allow-replace",
+                )
             )
-        if c.action == "delete" and not allow_delete:
-            problems.append(f"{c.address} would be deleted")
+        elif c.action == "delete" and not allow_delete:
+            problems.append((f"{c.address} would be deleted", "--allow-delete"))
+        elif c.adopt and not adopt:
+            problems.append((f"{c.address} was not created by this manifest", "--adopt"))
     if problems:
-        flags = []
-        if any("replaced" in p for p in problems):
-            flags.append("--allow-replace")
-        if any(p.endswith("deleted") for p in problems):
-            flags.append("--allow-delete")
+        flags = list(dict.fromkeys(flag for _, flag in problems))
         raise ApplyRefused(
-            "; ".join(problems) + f". Run again with {' and '.join(flags)} to allow this."
+            "; ".join(p for p, _ in problems) + f". Run again with "
+            f"{' and '.join(flags)} to allow this."
         )
 
 
@@ -314,8 +323,10 @@ class Applier:
             arn = change.arn
         elif change.action == "update":
             live = self.ctx.live[change.address]
-            kind.update(self.ctx, d, live)
-            self._wrote()
+            if any(not c.path.startswith("tags.") for c in change.changes):
+                kind.update(self.ctx, d, live)
+                self._wrote()
+            self._update_tags(change, live.arn)
             arn = live.arn
         else:
             self._complete_name(d)
@@ -323,6 +334,28 @@ class Applier:
             arn = self._create(kind, d)
         self.ctx.set_arn(change.address, arn)
         self._wait(kind, arn, State.READY, change.address, label, started)
+
+    def _update_tags(self, change: Change, arn: str) -> None:
+        """TagResource / UntagResource for ``tags.<key>`` changes (and the ownership tag
+        when adopting)."""
+        add = {
+            c.path[5:]: c.after
+            for c in change.changes
+            if c.path.startswith("tags.") and c.after is not None
+        }
+        remove = [
+            c.path[5:] for c in change.changes if c.path.startswith("tags.") and c.after is None
+        ]
+        if change.adopt:
+            add[OWNERSHIP_TAG] = self.ctx.manifest_name
+        if add:
+            self.ctx.personalize.tag_resource(
+                resourceArn=arn, tags=[{"tagKey": k, "tagValue": v} for k, v in add.items()]
+            )
+            self._wrote()
+        if remove:
+            self.ctx.personalize.untag_resource(resourceArn=arn, tagKeys=remove)
+            self._wrote()
 
     def _complete_name(self, d: Desired) -> None:
         if d.kind == "import":

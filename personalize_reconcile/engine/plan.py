@@ -45,6 +45,8 @@ class Change:
             replacement forces this one, as ``"<address>"``).
         wait: the resource exists but has not settled; apply waits for it.
         arn: the live ARN, when the resource exists.
+        adopt: the resource exists without this manifest's ownership tag, so changing it
+            needs ``--adopt`` (design §4).
     """
 
     address: str
@@ -56,6 +58,7 @@ class Change:
     replace_paths: list[str] = field(default_factory=list)
     wait: bool = False
     arn: str | None = None
+    adopt: bool = False
 
     @property
     def action(self) -> str:
@@ -80,6 +83,7 @@ class Change:
                 for c in self.changes
             ],
             "replace_paths": list(self.replace_paths),
+            "requires_adopt": self.adopt,
         }
 
 
@@ -113,7 +117,7 @@ class Plan:
              "resource_changes": [{"address", "type", "name", "actions", "reason",
                                    "changes": [{"path", "before", "after",
                                                 "forces_replacement"}],
-                                   "replace_paths"}],
+                                   "replace_paths", "requires_adopt"}],
              "summary": {"create": n, "update": n, "replace": n, "delete": n, "no-op": n},
              "has_changes": bool}
 

@@ -22,7 +22,15 @@ from personalize_reconcile.engine.plan import (
     FieldChange,
     Plan,
 )
-from personalize_reconcile.resources import UNKNOWN, Desired, Kind, Live, Policy, State
+from personalize_reconcile.resources import (
+    OWNERSHIP_TAG,
+    UNKNOWN,
+    Desired,
+    Kind,
+    Live,
+    Policy,
+    State,
+)
 
 
 def field_changes(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> list[FieldChange]:
@@ -52,6 +60,17 @@ def field_changes(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> 
                 )
             continue
         out.append(FieldChange(key, before, after, forces))
+    return out
+
+
+def tag_changes(wanted: dict[str, str], live: dict[str, str]) -> list[FieldChange]:
+    """Differences between the manifest's tags and the live tags (``tags.<key>`` paths,
+    updated in place). The ownership tag and ``aws:`` tags are not compared here."""
+    out = []
+    keys = (set(wanted) | set(live)) - {OWNERSHIP_TAG}
+    for key in sorted(k for k in keys if not k.lower().startswith("aws:")):
+        if wanted.get(key) != live.get(key):
+            out.append(FieldChange(f"tags.{key}", live.get(key), wanted.get(key)))
     return out
 
 
@@ -119,6 +138,8 @@ def classify(
             **base,
         )
     changes = field_changes(kind, known, live.fields)
+    if live.tags is not None and kind.taggable:
+        changes += tag_changes(desired.tags, live.tags)
     replace = [c.path for c in changes if c.forces_replacement]
     if replace:
         return Change(

@@ -28,6 +28,9 @@ def refresh(
 ) -> dict[str, Live | None]:
     """Read every resource in ``desired``; return address -> :class:`Live` or ``None``.
 
+    Tags are read (ListTagsForResource) only for existing resources whose manifest entry
+    declares tags, so a no-op plan costs about one read per resource.
+
     Also fills ``ctx.arns`` for resources that exist (and, for solution versions, only
     when the latest version is the one the manifest wants) and ``ctx.live``.
 
@@ -52,6 +55,18 @@ def refresh(
             ):
                 ctx.live[address] = live
         _name_versions(ctx, desired)
+        tagged = [
+            a
+            for a, d in desired.items()
+            if d.tags
+            and ctx.live.get(a) is not None
+            and kinds[d.kind].taggable
+            and not kinds[d.kind].create_only
+        ]
+        for address, tags in zip(
+            tagged, pool.map(lambda a: ctx.read_tags(ctx.live[a].arn), tagged), strict=True
+        ):
+            ctx.live[address].tags = tags
     return {a: ctx.live.get(a) for a in desired}
 
 

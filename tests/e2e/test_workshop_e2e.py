@@ -11,10 +11,14 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT, WORKSHOP_CSV
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+WORKSHOP_CSV = (
+    REPO_ROOT / ".." / "shared" / "data" / "segment-workshop" / "interactions.csv"
+).resolve()
 MANIFEST = REPO_ROOT / "examples" / "workshop.yaml"
 
 

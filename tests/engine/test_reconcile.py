@@ -180,3 +180,70 @@ def test_resources_without_the_ownership_tag_are_left_alone(pc, workshop, state)
     version = client.describe_solution(solutionArn=solution)["solution"]["latestSolutionVersion"]
     client.create_campaign(name="hand-made", solutionVersionArn=version["solutionVersionArn"])
     assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_tags_update_in_place(pc, workshop, state):
+    text = workshop.read_text()
+    marker = "    performAutoTraining: false\n"
+    workshop.write_text(text.replace(marker, marker + "    tags: {team: ml}\n"))
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(text.replace(marker, marker + "    tags: {team: data, cost: c1}\n"))
+    doc = plan_json(pc)
+    assert _changes(doc) == {"solution.segment-workshop-solution": "update"}
+    change = next(c for c in doc["resource_changes"] if c["actions"] == ["update"])
+    assert change["changes"] == [
+        {"path": "tags.cost", "before": None, "after": "c1", "forces_replacement": False},
+        {"path": "tags.team", "before": "ml", "after": "data", "forces_replacement": False},
+    ]
+    assert pc("apply", "--auto-approve").code == 0
+    assert pc("plan", "--detailed-exitcode").code == 0
+    client = local_client("personalize", state_dir=state)
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    tags = {
+        t["tagKey"]: t["tagValue"]
+        for t in client.list_tags_for_resource(resourceArn=solution)["tags"]
+    }
+    assert tags == {"team": "data", "cost": "c1", "preconcile:manifest": "segment-workshop"}
+
+
+def test_changing_a_resource_made_elsewhere_needs_adopt(pc, state):
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    campaign = "arn:aws:personalize:us-east-1:000000000000:campaign/segment-workshop-campaign"
+    version = client.describe_campaign(campaignArn=campaign)["campaign"]["solutionVersionArn"]
+    client.delete_campaign(campaignArn=campaign)
+    _wait_gone(client, campaign)
+    client.create_campaign(
+        name="segment-workshop-campaign", solutionVersionArn=version, minProvisionedTPS=5
+    )
+    doc = plan_json(pc)
+    change = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
+    assert change["actions"] == ["update"]
+    assert change["requires_adopt"] is True
+    assert change["reason"] == (
+        "minProvisionedTPS changed; it exists without the tag "
+        "preconcile:manifest=segment-workshop, so changing it needs --adopt"
+    )
+    refused = pc("apply", "--auto-approve")
+    assert refused.code == 1
+    assert (
+        "Error: refusing to apply: campaign.segment-workshop-campaign was not created by this "
+        "manifest. Run again with --adopt to allow this.\n"
+    ) in refused.err
+    assert pc("apply", "--auto-approve", "--adopt").code == 0
+    tags = client.list_tags_for_resource(resourceArn=campaign)["tags"]
+    assert tags == [{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}]
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def _wait_gone(client, arn):
+    import time
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            client.describe_campaign(campaignArn=arn)
+        except client.exceptions.ResourceNotFoundException:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"{arn} still exists")
