@@ -1,0 +1,71 @@
+"""Apply killed in the middle of training, then run again: it converges with no duplicate
+import job or solution version (a real subprocess and SIGKILL)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from personalize_reconcile.backends.local import local_client
+
+DATASET = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/INTERACTIONS"
+SOLUTION = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+CAMPAIGN = "arn:aws:personalize:us-east-1:000000000000:campaign/segment-workshop-campaign"
+
+
+@pytest.mark.slow
+def test_apply_killed_during_training_converges_without_duplicates(workshop, state, tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS="solution-version=3")
+    cmd = [
+        sys.executable,
+        "-m",
+        "personalize_reconcile",
+        "apply",
+        str(workshop),
+        "--auto-approve",
+        "--state-dir",
+        str(state),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path
+    )
+    seen = []
+    deadline = time.monotonic() + 60
+    for line in proc.stdout:
+        seen.append(line)
+        if "started  solution_version." in line or time.monotonic() > deadline:
+            break
+    time.sleep(0.5)  # training is under way (it takes at least 3 s)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert any("started  solution_version." in line for line in seen), "".join(seen)
+
+    client = local_client("personalize", state_dir=state)
+    versions = client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]
+    assert [v["status"] for v in versions] in (["CREATE PENDING"], ["CREATE IN_PROGRESS"])
+
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "wait" in again.stdout  # the version in training is waited for, not retrained
+
+    jobs = client.list_dataset_import_jobs(datasetArn=DATASET)["datasetImportJobs"]
+    assert [j["status"] for j in jobs] == ["ACTIVE"]
+    versions = client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]
+    assert [v["status"] for v in versions] == ["ACTIVE"]
+    campaign = client.describe_campaign(campaignArn=CAMPAIGN)["campaign"]
+    assert campaign["status"] == "ACTIVE"
+    assert campaign["solutionVersionArn"] == versions[0]["solutionVersionArn"]
+    final = subprocess.run(
+        cmd[:3] + ["plan", str(workshop), "--detailed-exitcode", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert final.returncode == 0, final.stdout + final.stderr
