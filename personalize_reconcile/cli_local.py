@@ -7,6 +7,7 @@ exit codes only for these commands; ``personalize_reconcile.cli`` mounts it.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import typer
@@ -25,8 +26,11 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
     port: int = typer.Option(4566, min=0, max=65535, help="TCP port (0 picks a free one)."),
     state_dir: Path = typer.Option(
-        None, "--state-dir", envvar="PRECONCILE_STATE_DIR",
-        help="State directory (default .preconcile in the working directory)."),
+        None,
+        "--state-dir",
+        envvar="PRECONCILE_STATE_DIR",
+        help="State directory (default .preconcile in the working directory).",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Log every request."),
 ) -> None:
     """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
@@ -38,11 +42,13 @@ def serve(
     from personalize_reconcile.local.server import LocalServer, is_loopback
     from personalize_reconcile.local.service import get_service
 
-    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         service = get_service(state_dir)
-    except (ConfigError, OSError) as exc:
+    except (ConfigError, OSError, sqlite3.Error) as exc:
         typer.echo(f"Error: cannot open the local state: {exc}", err=True)
         raise typer.Exit(1) from None
     if not is_loopback(host):
@@ -50,16 +56,26 @@ def serve(
         typer.secho(
             f"{bar}\nWARNING: serving on {host}, not loopback. Anyone who can reach this "
             "address can read and change\nthe local Personalize state; requests are NOT "
-            f"authenticated.\n{bar}", err=True, fg=typer.colors.RED, bold=True)
+            f"authenticated.\n{bar}",
+            err=True,
+            fg=typer.colors.RED,
+            bold=True,
+        )
     try:
         server = LocalServer(service, host, port)
     except OSError as exc:
-        typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                   "Pick another --port or stop what uses it.", err=True)
+        typer.echo(
+            f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Pick another --port or stop what uses it.",
+            err=True,
+        )
         raise typer.Exit(1) from None
-    typer.echo(f"preconcile local target listening on {server.url} "
-               f"(state dir {service.config.state_dir}, account "
-               f"{service.config.account_id}); Ctrl-C to stop", err=True)
+    typer.echo(
+        f"preconcile local target listening on {server.url} "
+        f"(state dir {service.config.state_dir}, account "
+        f"{service.config.account_id}); Ctrl-C to stop",
+        err=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

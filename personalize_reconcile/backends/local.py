@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import os
+import weakref
 from typing import Any
 
 import boto3
@@ -30,8 +31,10 @@ def _session(region: str) -> Any:
     session = _SESSIONS.get(region)
     if session is None:
         session = boto3.session.Session(
-            aws_access_key_id="AKIALOCALPRECONCILE0", aws_secret_access_key="local",
-            region_name=region)
+            aws_access_key_id="AKIALOCALPRECONCILE0",
+            aws_secret_access_key="local",
+            region_name=region,
+        )
         _SESSIONS[region] = session
     return session
 
@@ -66,26 +69,25 @@ def local_client(
         personalize_reconcile.local.config.ConfigError: unusable settings.
     """
     if service_name not in SERVICES:
-        raise ValueError(f"the local target answers {', '.join(SERVICES)}, "
-                         f"not {service_name!r}")
+        raise ValueError(f"the local target answers {', '.join(SERVICES)}, not {service_name!r}")
     service = get_service(state_dir, account_id=account_id, durations=durations)
     # One attempt: the local target never throttles, and botocore's standard mode would
     # retry a LimitExceededException (a quota, reference §3) with backoff.
-    base = botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1},
-                                  parameter_validation=True)
+    base = botocore.config.Config(
+        retries={"mode": "standard", "total_max_attempts": 1}, parameter_validation=True
+    )
     if config is not None:
         base = base.merge(config)
     client = _session(region).client(service_name, config=base)
     attach(client, service, service.config.account_id)
+    _CLIENT_SERVICES[client] = service
     return client
 
 
 def local_service(client: Any) -> LocalService | None:
-    """The :class:`LocalService` behind a client made by :func:`local_client`, or ``None``.
-    Tests use it to reach the state (``service.config.state_dir``)."""
-    for handler in client.meta.events._emitter._lookup_cache.get("before-send", []) or []:
-        closure = getattr(handler, "__closure__", None) or ()
-        for cell in closure:
-            if isinstance(cell.cell_contents, LocalService):
-                return cell.cell_contents
-    return None
+    """The :class:`LocalService` behind a client made by :func:`local_client`, or ``None``
+    for any other client (e.g. to find ``service.config.state_dir``)."""
+    return _CLIENT_SERVICES.get(client)
+
+
+_CLIENT_SERVICES: weakref.WeakKeyDictionary[Any, LocalService] = weakref.WeakKeyDictionary()

@@ -28,8 +28,15 @@ DEFAULT_ACCOUNT = "000000000000"
 DEFAULT_STATE_DIR = ".preconcile"
 
 KINDS = (
-    "dataset-group", "schema", "dataset", "dataset-import-job", "event-tracker", "filter",
-    "solution", "solution-version", "campaign",
+    "dataset-group",
+    "schema",
+    "dataset",
+    "dataset-import-job",
+    "event-tracker",
+    "filter",
+    "solution",
+    "solution-version",
+    "campaign",
 )
 """Resource kinds, spelt as in their ARNs (reference §1)."""
 
@@ -72,8 +79,9 @@ def _seconds(kind: str, value: object) -> float:
 def _check_kinds(durations: dict[str, float]) -> None:
     for kind in durations:
         if kind != "*" and kind not in KINDS:
-            raise ConfigError(f"unknown resource kind {kind!r} in durations; "
-                              f"known kinds: {', '.join(KINDS)} or *")
+            raise ConfigError(
+                f"unknown resource kind {kind!r} in durations; known kinds: {', '.join(KINDS)} or *"
+            )
 
 
 _ACCOUNT_RE = re.compile(r"\d{12}")
@@ -134,8 +142,12 @@ def load_config(
             raise ConfigError(f"{cfg_file} is not valid JSON: {exc}") from None
         if not isinstance(file_settings, dict):
             raise ConfigError(f"{cfg_file} must hold a JSON object")
-    account = (account_id or os.environ.get("PRECONCILE_ACCOUNT_ID")
-               or file_settings.get("accountId") or DEFAULT_ACCOUNT)
+    account = (
+        account_id
+        or os.environ.get("PRECONCILE_ACCOUNT_ID")
+        or file_settings.get("accountId")
+        or DEFAULT_ACCOUNT
+    )
     if not isinstance(account, str) or not _ACCOUNT_RE.fullmatch(account):
         raise ConfigError(f"account id {account!r} must be 12 digits")
     merged: dict[str, float] = {}

@@ -169,8 +169,10 @@ def validation_error(problems: Iterable[Problem], params: dict) -> InvalidInputE
                 break
         if isinstance(value, (dict, list)):
             value = "<structure>" if isinstance(value, dict) else value
-        parts.append(f"Value {_wire_value(value)} at '{_wire_path(problem.path)}' "
-                     f"failed to satisfy constraint: {problem.message}")
+        parts.append(
+            f"Value {_wire_value(value)} at '{_wire_path(problem.path)}' "
+            f"failed to satisfy constraint: {problem.message}"
+        )
     n = len(items)
     noun = "validation error" if n == 1 else "validation errors"
     return InvalidInputException(f"{n} {noun} detected: " + "; ".join(parts))

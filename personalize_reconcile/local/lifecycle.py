@@ -55,8 +55,9 @@ class Lifecycle:
         log.error("unknown job action %r for %s", job.action, job.arn)
         return None
 
-    def _create_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
-                     d: float) -> Next | None:
+    def _create_step(
+        self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
+    ) -> Next | None:
         if job.step == "start":
             if res.status != M.CREATE_PENDING:
                 return None
@@ -73,8 +74,9 @@ class Lifecycle:
         self.store.save(conn, res)
         return None
 
-    def _update_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
-                     d: float) -> Next | None:
+    def _update_step(
+        self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
+    ) -> Next | None:
         key = M.LATEST_KEY[res.kind]
         latest = res.body.get(key)
         if not latest:
@@ -120,8 +122,9 @@ class Lifecycle:
                 res.status = M.ACTIVE
                 body.pop("failureReason", None)
 
-    def _delete_step(self, conn: sqlite3.Connection, res: Resource, job: Job, now: float,
-                     d: float) -> Next | None:
+    def _delete_step(
+        self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
+    ) -> Next | None:
         requested = job.payload.get("requested", now)
         if job.step == "start":
             if res.kind != "dataset-group":  # documented as DELETE PENDING only
@@ -133,12 +136,10 @@ class Lifecycle:
 
     def _remove(self, conn: sqlite3.Connection, res: Resource) -> None:
         if res.kind == "solution":
-            for v in self.store.select(conn, "kind='solution-version' AND parent=?",
-                                       (res.arn,)):
+            for v in self.store.select(conn, "kind='solution-version' AND parent=?", (res.arn,)):
                 self.store.remove(conn, v.arn)
         elif res.kind == "dataset":
-            for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?",
-                                       (res.arn,)):
+            for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
                 self.store.spend_name(conn, j)  # job names are spent for good (§1)
                 self.store.remove(conn, j.arn)
             seams.drop_dataset(self.config.state_dir, res.arn)
@@ -167,21 +168,30 @@ class Lifecycle:
         if mode == "INCREMENTAL" and not self._earlier_import(res, ds):
             return seams.ImportFailed(
                 f"INCREMENTAL import into {ds.arn} needs an earlier FULL or INCREMENTAL "
-                "import of that dataset; use importMode FULL first")
+                "import of that dataset; use importMode FULL first"
+            )
         schema = self.store.get(ds.body["schemaArn"])
         if schema is None:
             return seams.ImportFailed(f"Schema {ds.body['schemaArn']} no longer exists.")
         try:
-            return seams.run_import(self.config.state_dir, ds.arn, ds.body["datasetType"],
-                                    schema.body["schema"],
-                                    res.body["dataSource"]["dataLocation"], mode)
+            return seams.run_import(
+                self.config.state_dir,
+                ds.arn,
+                ds.body["datasetType"],
+                schema.body["schema"],
+                res.body["dataSource"]["dataLocation"],
+                mode,
+            )
         except seams.ImportFailed as exc:
             return exc
 
     def _earlier_import(self, res: Resource, ds: Resource) -> bool:
         earlier = self.store.select(
-            None, "kind='dataset-import-job' AND parent=? AND status=? AND seq<?",
-            (ds.arn, M.ACTIVE, res.seq), 1)
+            None,
+            "kind='dataset-import-job' AND parent=? AND status=? AND seq<?",
+            (ds.arn, M.ACTIVE, res.seq),
+            1,
+        )
         return bool(earlier)
 
     def _train(self, res: Resource, job: Job) -> Any:
@@ -192,12 +202,12 @@ class Lifecycle:
         if sol is None:
             return seams.TrainingFailed(f"Solution {res.parent} no longer exists.")
         datasets = {}
-        for ds in self.store.select(None, "kind='dataset' AND grp=? AND status=?",
-                                    (sol.grp, M.ACTIVE)):
+        for ds in self.store.select(
+            None, "kind='dataset' AND grp=? AND status=?", (sol.grp, M.ACTIVE)
+        ):
             datasets[ds.body["datasetType"]] = models.describe(ds, None, self.store)
         version_id = res.arn.rsplit("/", 1)[-1]
-        artefacts = Path(self.config.state_dir) / "models" / (sol.name or "solution") / \
-            version_id
+        artefacts = Path(self.config.state_dir) / "models" / (sol.name or "solution") / version_id
         artefacts.mkdir(parents=True, exist_ok=True)
         store = self.store
         arn = res.arn
@@ -207,19 +217,25 @@ class Lifecycle:
             return row is None or row.status == M.CREATE_STOPPING
 
         training_job = seams.TrainingJob(
-            state_dir=Path(self.config.state_dir), account=res.account, region=res.region,
-            solution_version_arn=res.arn, solution_arn=sol.arn,
+            state_dir=Path(self.config.state_dir),
+            account=res.account,
+            region=res.region,
+            solution_version_arn=res.arn,
+            solution_arn=sol.arn,
             dataset_group_arn=sol.grp or "",
-            solution=models.describe(sol), solution_version=models.describe(res),
-            datasets=datasets, artefact_dir=artefacts, should_stop=should_stop,
-            attempt=job.attempts + 1)
+            solution=models.describe(sol),
+            solution_version=models.describe(res),
+            datasets=datasets,
+            artefact_dir=artefacts,
+            should_stop=should_stop,
+            attempt=job.attempts + 1,
+        )
         try:
             return trainer(training_job)
         except seams.TrainingFailed as exc:
             return exc
 
-    def commit(self, conn: sqlite3.Connection, job: Job, result: Any,
-               now: float) -> Next | None:
+    def commit(self, conn: sqlite3.Connection, job: Job, result: Any, now: float) -> Next | None:
         """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED."""
         res = self.store.get(job.arn, conn)
         if res is None:
@@ -234,7 +250,8 @@ class Lifecycle:
         elif isinstance(result, BaseException):
             res.status = M.CREATE_FAILED
             res.body["failureReason"] = (
-                f"Internal error in the local target: {type(result).__name__}: {result}")
+                f"Internal error in the local target: {type(result).__name__}: {result}"
+            )
         else:
             res.status = M.ACTIVE
             if res.kind == "dataset-import-job" and isinstance(result, int):
@@ -244,7 +261,8 @@ class Lifecycle:
                 res.body["trainingHours"] = max(0.0, float(result.training_hours))
                 if result.tuned_hyperparameters is not None:
                     res.body["tunedHPOParams"] = {
-                        "algorithmHyperParameters": dict(result.tuned_hyperparameters)}
+                        "algorithmHyperParameters": dict(result.tuned_hyperparameters)
+                    }
             elif res.kind == "solution-version":
                 res.body.setdefault("trainingHours", 0.0)
         self.store.save(conn, res)
@@ -258,8 +276,7 @@ class Lifecycle:
         if job.action == "update":
             latest = res.body.get(M.LATEST_KEY.get(res.kind, ""), None)
             if latest:
-                latest.update(status=M.CREATE_FAILED, failureReason=reason,
-                              lastUpdatedDateTime=now)
+                latest.update(status=M.CREATE_FAILED, failureReason=reason, lastUpdatedDateTime=now)
         elif job.action == "delete":
             self._remove(conn, res)
             return
@@ -267,4 +284,3 @@ class Lifecycle:
             res.status = M.CREATE_FAILED
             res.body["failureReason"] = reason
         self.store.save(conn, res)
-

@@ -82,29 +82,58 @@ HEAVY_KINDS = ("dataset-import-job", "solution-version")
 """Kinds whose CREATE IN_PROGRESS phase does real work in a worker thread."""
 
 DESCRIBE_KEY = {
-    "dataset-group": "datasetGroup", "schema": "schema", "dataset": "dataset",
-    "dataset-import-job": "datasetImportJob", "event-tracker": "eventTracker",
-    "filter": "filter", "solution": "solution", "solution-version": "solutionVersion",
+    "dataset-group": "datasetGroup",
+    "schema": "schema",
+    "dataset": "dataset",
+    "dataset-import-job": "datasetImportJob",
+    "event-tracker": "eventTracker",
+    "filter": "filter",
+    "solution": "solution",
+    "solution-version": "solutionVersion",
     "campaign": "campaign",
 }
 ARN_KEY = {
-    "dataset-group": "datasetGroupArn", "schema": "schemaArn", "dataset": "datasetArn",
-    "dataset-import-job": "datasetImportJobArn", "event-tracker": "eventTrackerArn",
-    "filter": "filterArn", "solution": "solutionArn", "solution-version": "solutionVersionArn",
+    "dataset-group": "datasetGroupArn",
+    "schema": "schemaArn",
+    "dataset": "datasetArn",
+    "dataset-import-job": "datasetImportJobArn",
+    "event-tracker": "eventTrackerArn",
+    "filter": "filterArn",
+    "solution": "solutionArn",
+    "solution-version": "solutionVersionArn",
     "campaign": "campaignArn",
 }
-LATEST_KEY = {"dataset": "latestDatasetUpdate", "solution": "latestSolutionUpdate",
-              "campaign": "latestCampaignUpdate"}
-TAGGABLE = ("dataset-group", "dataset", "dataset-import-job", "event-tracker", "filter",
-            "solution", "solution-version", "campaign")
-_LABEL = {"dataset-group": "dataset group", "schema": "schema", "dataset": "dataset",
-          "dataset-import-job": "dataset import job", "event-tracker": "event tracker",
-          "filter": "filter", "solution": "solution", "solution-version": "solution version",
-          "campaign": "campaign"}
+LATEST_KEY = {
+    "dataset": "latestDatasetUpdate",
+    "solution": "latestSolutionUpdate",
+    "campaign": "latestCampaignUpdate",
+}
+TAGGABLE = (
+    "dataset-group",
+    "dataset",
+    "dataset-import-job",
+    "event-tracker",
+    "filter",
+    "solution",
+    "solution-version",
+    "campaign",
+)
+_LABEL = {
+    "dataset-group": "dataset group",
+    "schema": "schema",
+    "dataset": "dataset",
+    "dataset-import-job": "dataset import job",
+    "event-tracker": "event tracker",
+    "filter": "filter",
+    "solution": "solution",
+    "solution-version": "solution version",
+    "campaign": "campaign",
+}
 
 _ARN_RE = re.compile(r"arn:([a-z\d-]+):personalize:([^:]*):([^:]*):(.+)")
-_FILTER_RE = re.compile(r"\s*(INCLUDE|EXCLUDE)\s+(ItemID|UserID|ActionID)\s+WHERE\s+\S.*",
-                        re.DOTALL)
+_FILTER_RE = re.compile(
+    r"\s*(INCLUDE|EXCLUDE)\s+(ItemID|UserID|ActionID)\s+WHERE\s+\S.*", re.DOTALL
+)
 RECIPE_EPOCH = 1546300800.0
 """creationDateTime of the service recipes (2019-01-01T00:00:00Z)."""
 
@@ -146,11 +175,11 @@ def already_exists(arn: str) -> ResourceAlreadyExistsException:
 def not_active(res: Resource) -> ResourceInUseException:
     """The error for a resource in the wrong state for the operation (reference §3)."""
     return ResourceInUseException(
-        f"Resource Arn {res.arn} is in {res.status} state; it must be ACTIVE.")
+        f"Resource Arn {res.arn} is in {res.status} state; it must be ACTIVE."
+    )
 
 
-def describe(res: Resource, conn: sqlite3.Connection | None = None,
-             store: Any = None) -> dict:
+def describe(res: Resource, conn: sqlite3.Connection | None = None, store: Any = None) -> dict:
     """The Describe object of a stored resource (``datasetGroup``, ``solution``...).
 
     Fields computed from other rows (a dataset's ``trackingId``, a solution's
@@ -167,16 +196,26 @@ def describe(res: Resource, conn: sqlite3.Connection | None = None,
             if trackers:
                 out["trackingId"] = trackers[0].body["trackingId"]
         elif res.kind == "solution":
-            versions = store.conn().execute(
-                "SELECT arn FROM resources WHERE kind='solution-version' AND parent=?"
-                " ORDER BY seq DESC LIMIT 1", (res.arn,)).fetchone()
+            versions = (
+                store.conn()
+                .execute(
+                    "SELECT arn FROM resources WHERE kind='solution-version' AND parent=?"
+                    " ORDER BY seq DESC LIMIT 1",
+                    (res.arn,),
+                )
+                .fetchone()
+            )
             if versions:
                 v = store.get(versions[0], conn)
                 if v is not None:
-                    latest = {k: v.body[k] for k in ("solutionVersionArn", "trainingMode",
-                                                     "trainingType") if k in v.body}
-                    latest.update(status=v.status, creationDateTime=v.created,
-                                  lastUpdatedDateTime=v.updated)
+                    latest = {
+                        k: v.body[k]
+                        for k in ("solutionVersionArn", "trainingMode", "trainingType")
+                        if k in v.body
+                    }
+                    latest.update(
+                        status=v.status, creationDateTime=v.created, lastUpdatedDateTime=v.updated
+                    )
                     if "failureReason" in v.body:
                         latest["failureReason"] = v.body["failureReason"]
                     out["latestSolutionVersion"] = latest
@@ -229,15 +268,32 @@ class Personalize:
     validated request parameters. It returns the output shape as plain data.
     """
 
-    READ_ONLY = frozenset({
-        "DescribeDatasetGroup", "ListDatasetGroups", "DescribeSchema", "ListSchemas",
-        "DescribeDataset", "ListDatasets", "DescribeDatasetImportJob",
-        "ListDatasetImportJobs", "DescribeEventTracker", "ListEventTrackers",
-        "DescribeFilter", "ListFilters", "DescribeSolution", "ListSolutions",
-        "DescribeSolutionVersion", "ListSolutionVersions", "GetSolutionMetrics",
-        "DescribeCampaign", "ListCampaigns", "DescribeRecipe", "ListRecipes",
-        "ListTagsForResource",
-    })
+    READ_ONLY = frozenset(
+        {
+            "DescribeDatasetGroup",
+            "ListDatasetGroups",
+            "DescribeSchema",
+            "ListSchemas",
+            "DescribeDataset",
+            "ListDatasets",
+            "DescribeDatasetImportJob",
+            "ListDatasetImportJobs",
+            "DescribeEventTracker",
+            "ListEventTrackers",
+            "DescribeFilter",
+            "ListFilters",
+            "DescribeSolution",
+            "ListSolutions",
+            "DescribeSolutionVersion",
+            "ListSolutionVersions",
+            "GetSolutionMetrics",
+            "DescribeCampaign",
+            "ListCampaigns",
+            "DescribeRecipe",
+            "ListRecipes",
+            "ListTagsForResource",
+        }
+    )
     """Operations that only read (no write transaction needed)."""
 
     def __init__(self, service: LocalService) -> None:
@@ -261,7 +317,8 @@ class Personalize:
         fn = self._methods.get(op)
         if fn is None:
             raise UnknownOperationException(
-                f"The local Personalize target does not implement {op}.")
+                f"The local Personalize target does not implement {op}."
+            )
         if op in self.READ_ONLY:
             return fn(ctx, self.store.conn(), params)
         with self.store.write() as conn:
@@ -274,11 +331,14 @@ class Personalize:
     def _duration(self, kind: str) -> float:
         return self.service.config.duration(kind)
 
-    def _load(self, ctx: RequestContext, conn: sqlite3.Connection, arn: str,
-              kind: str) -> Resource:
+    def _load(self, ctx: RequestContext, conn: sqlite3.Connection, arn: str, kind: str) -> Resource:
         res = self.store.get(arn, conn)
-        if res is None or res.kind != kind or res.account != ctx.account or \
-                res.region != ctx.region:
+        if (
+            res is None
+            or res.kind != kind
+            or res.account != ctx.account
+            or res.region != ctx.region
+        ):
             raise not_found(arn)
         return res
 
@@ -290,30 +350,52 @@ class Personalize:
     def _check_tags(self, tags: list[tuple[str, str]], existing: int = 0) -> None:
         for key, _ in tags:
             if key.lower().startswith("aws:"):
-                raise InvalidInputException(
-                    f"Tag key {key!r} uses the reserved prefix 'aws:'.")
+                raise InvalidInputException(f"Tag key {key!r} uses the reserved prefix 'aws:'.")
         keys = {k for k, _ in tags}
         if len(keys) + existing > self.limits["tags-per-resource"]:
             raise TooManyTagsException(
-                f"A resource can have at most {self.limits['tags-per-resource']} tags.")
+                f"A resource can have at most {self.limits['tags-per-resource']} tags."
+            )
 
-    def _create(self, ctx: RequestContext, conn: sqlite3.Connection, *, kind: str, arn: str,
-                name: str | None, body: dict, parent: str | None = None,
-                grp: str | None = None, tags: list[dict] | None = None,
-                status: str | None = CREATE_PENDING, unique_name: bool = True) -> Resource:
+    def _create(
+        self,
+        ctx: RequestContext,
+        conn: sqlite3.Connection,
+        *,
+        kind: str,
+        arn: str,
+        name: str | None,
+        body: dict,
+        parent: str | None = None,
+        grp: str | None = None,
+        tags: list[dict] | None = None,
+        status: str | None = CREATE_PENDING,
+        unique_name: bool = True,
+    ) -> Resource:
         if self.store.get(arn, conn) is not None:
             raise already_exists(arn)
         if name is not None and unique_name:
             other = self.store.by_name(conn, kind, ctx.account, ctx.region, name)
-            if other is not None or self.store.name_spent(conn, kind, ctx.account,
-                                                          ctx.region, name):
+            if other is not None or self.store.name_spent(
+                conn, kind, ctx.account, ctx.region, name
+            ):
                 raise already_exists(other.arn if other else arn)
         tag_pairs = _tag_list(tags)
         self._check_tags(tag_pairs)
         now = time.time()
-        res = Resource(arn=arn, kind=kind, account=ctx.account, region=ctx.region,
-                       name=name if unique_name else None, parent=parent, grp=grp,
-                       status=status, created=now, updated=now, body=body)
+        res = Resource(
+            arn=arn,
+            kind=kind,
+            account=ctx.account,
+            region=ctx.region,
+            name=name if unique_name else None,
+            parent=parent,
+            grp=grp,
+            status=status,
+            created=now,
+            updated=now,
+            body=body,
+        )
         try:
             self.store.insert(conn, res)
         except sqlite3.IntegrityError:
@@ -322,33 +404,52 @@ class Personalize:
             self.store.set_tags(conn, arn, tag_pairs)
         if status == CREATE_PENDING:
             d = self._duration(kind)
-            jobs.schedule(conn, arn, "create", "start", now + 0.2 * d,
-                          payload={"requested": now, "duration": d})
+            jobs.schedule(
+                conn,
+                arn,
+                "create",
+                "start",
+                now + 0.2 * d,
+                payload={"requested": now, "duration": d},
+            )
         return res
 
     def _delete(self, conn: sqlite3.Connection, res: Resource) -> None:
         if res.status in CREATING or res.status in DELETING or res.status == CREATE_STOPPING:
             raise ResourceInUseException(
-                f"Resource Arn {res.arn} is in {res.status} state and cannot be deleted.")
+                f"Resource Arn {res.arn} is in {res.status} state and cannot be deleted."
+            )
         now = time.time()
         res.status = DELETE_PENDING
         self.store.save(conn, res)
         conn.execute("DELETE FROM jobs WHERE arn=?", (res.arn,))
         d = self._duration(res.kind)
-        jobs.schedule(conn, res.arn, "delete", "start", now + 0.2 * d,
-                      payload={"requested": now, "duration": d})
+        jobs.schedule(
+            conn,
+            res.arn,
+            "delete",
+            "start",
+            now + 0.2 * d,
+            payload={"requested": now, "duration": d},
+        )
 
     def _in_use(self, res: Resource, users: list[Resource]) -> None:
         if users:
-            raise ResourceInUseException(
-                f"Resource Arn {res.arn} is in use by {users[0].arn}.")
+            raise ResourceInUseException(f"Resource Arn {res.arn} is in use by {users[0].arn}.")
 
     def _count(self, conn: sqlite3.Connection, where: str, args: tuple) -> int:
         return conn.execute(f"SELECT COUNT(*) FROM resources WHERE {where}", args).fetchone()[0]
 
-    def _list(self, ctx: RequestContext, conn: sqlite3.Connection, op: str, kind: str,
-              params: dict, filter_key: str | None = None,
-              filter_column: str = "parent") -> dict:
+    def _list(
+        self,
+        ctx: RequestContext,
+        conn: sqlite3.Connection,
+        op: str,
+        kind: str,
+        params: dict,
+        filter_key: str | None = None,
+        filter_column: str = "parent",
+    ) -> dict:
         result_key, fields = _summary_fields(op)
         where = "kind=? AND account=? AND region=?"
         args: tuple = (kind, ctx.account, ctx.region)
@@ -374,33 +475,42 @@ class Personalize:
     def _describe_out(self, conn: sqlite3.Connection, res: Resource) -> dict:
         return {DESCRIBE_KEY[res.kind]: describe(res, conn, self.store)}
 
-    def _parent_of(self, ctx: RequestContext, conn: sqlite3.Connection, arn: str,
-                   kind: str) -> Resource:
+    def _parent_of(
+        self, ctx: RequestContext, conn: sqlite3.Connection, arn: str, kind: str
+    ) -> Resource:
         # A referenced parent must exist (NotFound) and be ACTIVE (InUse), reference §3.
         return self._active(self._load(ctx, conn, arn, kind))
 
     # -- dataset groups ------------------------------------------------------------------
 
-    def create_dataset_group(self, ctx: RequestContext, conn: sqlite3.Connection,
-                             params: dict) -> dict:
+    def create_dataset_group(
+        self, ctx: RequestContext, conn: sqlite3.Connection, params: dict
+    ) -> dict:
         """CreateDatasetGroup (reference §2): roleArn only together with kmsKeyArn."""
         if params.get("roleArn") and not params.get("kmsKeyArn"):
-            raise InvalidInputException(
-                "roleArn can only be specified together with kmsKeyArn.")
+            raise InvalidInputException("roleArn can only be specified together with kmsKeyArn.")
         name = params["name"]
         arn = make_arn(ctx, f"dataset-group/{name}")
-        if self._count(conn, "kind='dataset-group' AND account=? AND region=? AND status NOT IN"
-                       " (?, ?)", (ctx.account, ctx.region, *DELETING)) >= \
-                self.limits["dataset-groups-per-region"] and self.store.get(arn, conn) is None:
+        if (
+            self._count(
+                conn,
+                "kind='dataset-group' AND account=? AND region=? AND status NOT IN (?, ?)",
+                (ctx.account, ctx.region, *DELETING),
+            )
+            >= self.limits["dataset-groups-per-region"]
+            and self.store.get(arn, conn) is None
+        ):
             raise LimitExceededException(
                 f"You have reached the limit of {self.limits['dataset-groups-per-region']} "
-                "dataset groups in this region.")
+                "dataset groups in this region."
+            )
         body = {"name": name, "datasetGroupArn": arn}
         for key in ("roleArn", "kmsKeyArn", "domain"):
             if params.get(key):
                 body[key] = params[key]
-        self._create(ctx, conn, kind="dataset-group", arn=arn, name=name, body=body,
-                     tags=params.get("tags"))
+        self._create(
+            ctx, conn, kind="dataset-group", arn=arn, name=name, body=body, tags=params.get("tags")
+        )
         out = {"datasetGroupArn": arn}
         if params.get("domain"):
             out["domain"] = params["domain"]
@@ -408,8 +518,9 @@ class Personalize:
 
     def describe_dataset_group(self, ctx, conn, params):
         """DescribeDatasetGroup."""
-        return self._describe_out(conn, self._load(ctx, conn, params["datasetGroupArn"],
-                                                   "dataset-group"))
+        return self._describe_out(
+            conn, self._load(ctx, conn, params["datasetGroupArn"], "dataset-group")
+        )
 
     def list_dataset_groups(self, ctx, conn, params):
         """ListDatasetGroups (whole account and region)."""
@@ -420,16 +531,23 @@ class Personalize:
         (reference §3)."""
         res = self._load(ctx, conn, params["datasetGroupArn"], "dataset-group")
         self._delete_checks_state(res)
-        self._in_use(res, self.store.select(
-            conn, "grp=? AND kind IN ('event-tracker','solution','filter','dataset')",
-            (res.arn,), 1))
+        self._in_use(
+            res,
+            self.store.select(
+                conn,
+                "grp=? AND kind IN ('event-tracker','solution','filter','dataset')",
+                (res.arn,),
+                1,
+            ),
+        )
         self._delete(conn, res)
         return {}
 
     def _delete_checks_state(self, res: Resource) -> None:
         if res.status in CREATING or res.status in DELETING:
             raise ResourceInUseException(
-                f"Resource Arn {res.arn} is in {res.status} state and cannot be deleted.")
+                f"Resource Arn {res.arn} is in {res.status} state and cannot be deleted."
+            )
 
     # -- schemas -------------------------------------------------------------------------
 
@@ -445,11 +563,14 @@ class Personalize:
         problems = avro.schema_problems(doc)
         if problems:
             raise InvalidInputException(_schema_message(problems))
-        if self._count(conn, "kind='schema' AND account=? AND region=?",
-                       (ctx.account, ctx.region)) >= self.limits["schemas-per-region"]:
+        if (
+            self._count(conn, "kind='schema' AND account=? AND region=?", (ctx.account, ctx.region))
+            >= self.limits["schemas-per-region"]
+        ):
             raise LimitExceededException(
                 f"You have reached the limit of {self.limits['schemas-per-region']} schemas "
-                "in this region.")
+                "in this region."
+            )
         body = {"name": name, "schemaArn": arn, "schema": params["schema"]}
         if params.get("domain"):
             body["domain"] = params["domain"]
@@ -467,11 +588,13 @@ class Personalize:
     def delete_schema(self, ctx, conn, params):
         """DeleteSchema: no dataset in any group may use it (reference §3). Immediate."""
         res = self._load(ctx, conn, params["schemaArn"], "schema")
-        for ds in self.store.select(conn, "kind='dataset' AND account=? AND region=?",
-                                    (ctx.account, ctx.region)):
+        for ds in self.store.select(
+            conn, "kind='dataset' AND account=? AND region=?", (ctx.account, ctx.region)
+        ):
             pending = ds.body.get("latestDatasetUpdate", {})
             if ds.body.get("schemaArn") == res.arn or (
-                    pending.get("schemaArn") == res.arn and pending.get("status") != ACTIVE):
+                pending.get("schemaArn") == res.arn and pending.get("status") != ACTIVE
+            ):
                 self._in_use(res, [ds])
         self.store.remove(conn, res.arn)
         return {}
@@ -484,7 +607,8 @@ class Personalize:
         if problems:
             raise InvalidInputException(
                 f"Schema {schema.arn} does not fit a dataset of type {dataset_type}: "
-                + _schema_message(problems, prefix=False))
+                + _schema_message(problems, prefix=False)
+            )
 
     def create_dataset(self, ctx, conn, params):
         """CreateDataset: group ACTIVE, one dataset per type, schema fits the type and the
@@ -494,23 +618,41 @@ class Personalize:
         if canonical is None:
             raise InvalidInputException(
                 f"Invalid datasetType {params['datasetType']!r}; valid types: "
-                + ", ".join(avro.DATASET_TYPES) + ".")
+                + ", ".join(avro.DATASET_TYPES)
+                + "."
+            )
         dtype = canonical.upper()
         schema = self._load(ctx, conn, params["schemaArn"], "schema")
         domain = group.body.get("domain")
         if domain and canonical in ("Actions", "Action_Interactions"):
             raise InvalidInputException(
-                f"A domain dataset group cannot have a dataset of type {canonical}.")
+                f"A domain dataset group cannot have a dataset of type {canonical}."
+            )
         if schema.body.get("domain") != domain:
             raise InvalidInputException(
                 f"Schema {schema.arn} has domain {schema.body.get('domain') or 'none'} but "
-                f"dataset group {group.arn} has domain {domain or 'none'}.")
+                f"dataset group {group.arn} has domain {domain or 'none'}."
+            )
         self._schema_fits(schema, canonical, domain)
         arn = make_arn(ctx, f"dataset/{group.name}/{dtype}")
-        body = {"name": params["name"], "datasetArn": arn, "datasetGroupArn": group.arn,
-                "datasetType": dtype, "schemaArn": schema.arn}
-        self._create(ctx, conn, kind="dataset", arn=arn, name=params["name"], body=body,
-                     parent=group.arn, grp=group.arn, tags=params.get("tags"))
+        body = {
+            "name": params["name"],
+            "datasetArn": arn,
+            "datasetGroupArn": group.arn,
+            "datasetType": dtype,
+            "schemaArn": schema.arn,
+        }
+        self._create(
+            ctx,
+            conn,
+            kind="dataset",
+            arn=arn,
+            name=params["name"],
+            body=body,
+            parent=group.arn,
+            grp=group.arn,
+            tags=params.get("tags"),
+        )
         return {"datasetArn": arn}
 
     def describe_dataset(self, ctx, conn, params):
@@ -528,7 +670,8 @@ class Personalize:
         if ds.body["datasetType"] not in ("ITEMS", "USERS"):
             raise InvalidInputException(
                 f"Only Items and Users datasets can be updated; {ds.arn} is of type "
-                f"{ds.body['datasetType']}.")
+                f"{ds.body['datasetType']}."
+            )
         self._no_update_running(ds)
         new = self._load(ctx, conn, params["schemaArn"], "schema")
         group = self.store.get(ds.grp, conn) if ds.grp else None
@@ -541,15 +684,16 @@ class Personalize:
             for name, field in old_fields.items():
                 if name not in new_fields:
                     raise InvalidInputException(
-                        f"The new schema must keep every field of {old.arn}; it lacks {name}.")
+                        f"The new schema must keep every field of {old.arn}; it lacks {name}."
+                    )
                 if new_fields[name] != field:
                     raise InvalidInputException(
                         f"The new schema changes field {name}; existing fields must keep "
-                        "their type and attributes.")
+                        "their type and attributes."
+                    )
             for name, field in new_fields.items():
                 if name not in old_fields and not field.nullable:
-                    raise InvalidInputException(
-                        f"Field {name} is new, so it must allow null.")
+                    raise InvalidInputException(f"Field {name} is new, so it must allow null.")
         self._start_update(conn, ds, {"schemaArn": new.arn})
         return {"datasetArn": ds.arn}
 
@@ -557,7 +701,8 @@ class Personalize:
         latest = res.body.get(LATEST_KEY[res.kind])
         if latest and latest.get("status") in CREATING:
             raise ResourceInUseException(
-                f"Resource Arn {res.arn} has an update in {latest['status']} state.")
+                f"Resource Arn {res.arn} has an update in {latest['status']} state."
+            )
 
     def _start_update(self, conn: sqlite3.Connection, res: Resource, update: dict) -> None:
         now = time.time()
@@ -567,8 +712,14 @@ class Personalize:
         self.store.save(conn, res)
         conn.execute("DELETE FROM jobs WHERE arn=? AND action='update'", (res.arn,))
         d = self._duration(res.kind)
-        jobs.schedule(conn, res.arn, "update", "start", now + 0.2 * d,
-                      payload={"requested": now, "duration": d})
+        jobs.schedule(
+            conn,
+            res.arn,
+            "update",
+            "start",
+            now + 0.2 * d,
+            payload={"requested": now, "duration": d},
+        )
 
     def delete_dataset(self, ctx, conn, params):
         """DeleteDataset (reference §3): no filters in the group, no event tracker (for
@@ -578,17 +729,31 @@ class Personalize:
         grp = ds.grp
         self._in_use(ds, self.store.select(conn, "kind='filter' AND grp=?", (grp,), 1))
         if ds.body["datasetType"] == "INTERACTIONS":
-            self._in_use(ds, self.store.select(conn, "kind='event-tracker' AND grp=?",
-                                               (grp,), 1))
-        self._in_use(ds, self.store.select(
-            conn, "kind='dataset-import-job' AND parent=? AND status IN (?,?)",
-            (ds.arn, *CREATING), 1))
-        self._in_use(ds, self.store.select(
-            conn, "kind='solution-version' AND grp=? AND status IN (?,?,?)",
-            (grp, *CREATING, CREATE_STOPPING), 1))
-        self._in_use(ds, self.store.select(
-            conn, "kind='campaign' AND grp=? AND status IN (?,?,?)", (grp, *CREATING, ACTIVE),
-            1))
+            self._in_use(ds, self.store.select(conn, "kind='event-tracker' AND grp=?", (grp,), 1))
+        self._in_use(
+            ds,
+            self.store.select(
+                conn,
+                "kind='dataset-import-job' AND parent=? AND status IN (?,?)",
+                (ds.arn, *CREATING),
+                1,
+            ),
+        )
+        self._in_use(
+            ds,
+            self.store.select(
+                conn,
+                "kind='solution-version' AND grp=? AND status IN (?,?,?)",
+                (grp, *CREATING, CREATE_STOPPING),
+                1,
+            ),
+        )
+        self._in_use(
+            ds,
+            self.store.select(
+                conn, "kind='campaign' AND grp=? AND status IN (?,?,?)", (grp, *CREATING, ACTIVE), 1
+            ),
+        )
         self._delete(conn, ds)
         return {}
 
@@ -601,37 +766,58 @@ class Personalize:
         name = params["jobName"]
         arn = make_arn(ctx, f"dataset-import-job/{name}")
         running = self._count(
-            conn, "kind='dataset-import-job' AND account=? AND region=? AND status IN (?,?)",
-            (ctx.account, ctx.region, *CREATING))
-        if running >= self.limits["import-jobs-in-progress-per-region"] and \
-                self.store.get(arn, conn) is None:
+            conn,
+            "kind='dataset-import-job' AND account=? AND region=? AND status IN (?,?)",
+            (ctx.account, ctx.region, *CREATING),
+        )
+        if (
+            running >= self.limits["import-jobs-in-progress-per-region"]
+            and self.store.get(arn, conn) is None
+        ):
             raise LimitExceededException(
                 f"You have reached the limit of "
                 f"{self.limits['import-jobs-in-progress-per-region']} dataset import jobs "
-                "pending or in progress in this region.")
+                "pending or in progress in this region."
+            )
         location = params["dataSource"].get("dataLocation")
         if not location:
             raise InvalidInputException("dataSource.dataLocation is required.")
-        body = {"jobName": name, "datasetImportJobArn": arn, "datasetArn": ds.arn,
-                "dataSource": {"dataLocation": location},
-                "importMode": params.get("importMode") or "FULL",
-                "publishAttributionMetricsToS3": bool(
-                    params.get("publishAttributionMetricsToS3", False))}
+        body = {
+            "jobName": name,
+            "datasetImportJobArn": arn,
+            "datasetArn": ds.arn,
+            "dataSource": {"dataLocation": location},
+            "importMode": params.get("importMode") or "FULL",
+            "publishAttributionMetricsToS3": bool(
+                params.get("publishAttributionMetricsToS3", False)
+            ),
+        }
         if params.get("roleArn"):
             body["roleArn"] = params["roleArn"]
-        self._create(ctx, conn, kind="dataset-import-job", arn=arn, name=name, body=body,
-                     parent=ds.arn, grp=ds.grp, tags=params.get("tags"))
+        self._create(
+            ctx,
+            conn,
+            kind="dataset-import-job",
+            arn=arn,
+            name=name,
+            body=body,
+            parent=ds.arn,
+            grp=ds.grp,
+            tags=params.get("tags"),
+        )
         return {"datasetImportJobArn": arn}
 
     def describe_dataset_import_job(self, ctx, conn, params):
         """DescribeDatasetImportJob."""
-        return self._describe_out(conn, self._load(ctx, conn, params["datasetImportJobArn"],
-                                                   "dataset-import-job"))
+        return self._describe_out(
+            conn, self._load(ctx, conn, params["datasetImportJobArn"], "dataset-import-job")
+        )
 
     def list_dataset_import_jobs(self, ctx, conn, params):
         """ListDatasetImportJobs (optionally of one dataset)."""
-        return self._list(ctx, conn, "ListDatasetImportJobs", "dataset-import-job", params,
-                          "datasetArn")
+        return self._list(
+            ctx, conn, "ListDatasetImportJobs", "dataset-import-job", params, "datasetArn"
+        )
 
     # -- event trackers --------------------------------------------------------------------
 
@@ -641,25 +827,42 @@ class Personalize:
         existing = self.store.select(conn, "kind='event-tracker' AND grp=?", (group.arn,), 1)
         if existing:
             raise ResourceAlreadyExistsException(
-                f"Dataset group {group.arn} already has event tracker {existing[0].arn}.")
+                f"Dataset group {group.arn} already has event tracker {existing[0].arn}."
+            )
         tracker_id = uuid.uuid4().hex[:8]
         arn = make_arn(ctx, f"event-tracker/{tracker_id}")
         tracking_id = str(uuid.uuid4())
-        body = {"name": params["name"], "eventTrackerArn": arn, "accountId": ctx.account,
-                "trackingId": tracking_id, "datasetGroupArn": group.arn}
-        self._create(ctx, conn, kind="event-tracker", arn=arn, name=params["name"],
-                     body=body, parent=group.arn, grp=group.arn, tags=params.get("tags"))
+        body = {
+            "name": params["name"],
+            "eventTrackerArn": arn,
+            "accountId": ctx.account,
+            "trackingId": tracking_id,
+            "datasetGroupArn": group.arn,
+        }
+        self._create(
+            ctx,
+            conn,
+            kind="event-tracker",
+            arn=arn,
+            name=params["name"],
+            body=body,
+            parent=group.arn,
+            grp=group.arn,
+            tags=params.get("tags"),
+        )
         return {"eventTrackerArn": arn, "trackingId": tracking_id}
 
     def describe_event_tracker(self, ctx, conn, params):
         """DescribeEventTracker."""
-        return self._describe_out(conn, self._load(ctx, conn, params["eventTrackerArn"],
-                                                   "event-tracker"))
+        return self._describe_out(
+            conn, self._load(ctx, conn, params["eventTrackerArn"], "event-tracker")
+        )
 
     def list_event_trackers(self, ctx, conn, params):
         """ListEventTrackers (optionally of one dataset group)."""
-        return self._list(ctx, conn, "ListEventTrackers", "event-tracker", params,
-                          "datasetGroupArn")
+        return self._list(
+            ctx, conn, "ListEventTrackers", "event-tracker", params, "datasetGroupArn"
+        )
 
     def delete_event_tracker(self, ctx, conn, params):
         """DeleteEventTracker (no dependents; the interaction data stays)."""
@@ -677,17 +880,34 @@ class Personalize:
         if not _FILTER_RE.fullmatch(expr):
             raise InvalidInputException(
                 "Invalid filter expression: it must start with INCLUDE or EXCLUDE, then "
-                "ItemID, UserID or ActionID, then WHERE and a condition.")
-        if self._count(conn, "kind='filter' AND grp=?", (group.arn,)) >= \
-                self.limits["filters-per-group"]:
+                "ItemID, UserID or ActionID, then WHERE and a condition."
+            )
+        if (
+            self._count(conn, "kind='filter' AND grp=?", (group.arn,))
+            >= self.limits["filters-per-group"]
+        ):
             raise LimitExceededException(
                 f"Dataset group {group.arn} already has "
-                f"{self.limits['filters-per-group']} filters, the limit.")
+                f"{self.limits['filters-per-group']} filters, the limit."
+            )
         arn = make_arn(ctx, f"filter/{params['name']}")
-        body = {"name": params["name"], "filterArn": arn, "datasetGroupArn": group.arn,
-                "filterExpression": expr}
-        self._create(ctx, conn, kind="filter", arn=arn, name=params["name"], body=body,
-                     parent=group.arn, grp=group.arn, tags=params.get("tags"))
+        body = {
+            "name": params["name"],
+            "filterArn": arn,
+            "datasetGroupArn": group.arn,
+            "filterExpression": expr,
+        }
+        self._create(
+            ctx,
+            conn,
+            kind="filter",
+            arn=arn,
+            name=params["name"],
+            body=body,
+            parent=group.arn,
+            grp=group.arn,
+            tags=params.get("tags"),
+        )
         return {"filterArn": arn}
 
     def describe_filter(self, ctx, conn, params):
@@ -713,8 +933,7 @@ class Personalize:
         recipe = params.get("recipeArn")
         auto_ml = bool(params.get("performAutoML", False))
         if auto_ml and recipe:
-            raise InvalidInputException(
-                "recipeArn cannot be specified when performAutoML is true.")
+            raise InvalidInputException("recipeArn cannot be specified when performAutoML is true.")
         if not auto_ml and not recipe:
             raise InvalidInputException("recipeArn is required unless performAutoML is true.")
         if recipe:
@@ -725,17 +944,23 @@ class Personalize:
                 raise InvalidInputException(text)
             if not recipe.startswith("arn:"):
                 raise InvalidInputException(
-                    f"recipeArn {recipe!r} is not an ARN; use "
-                    f"{recipes.recipe_arn(recipe)}.")
+                    f"recipeArn {recipe!r} is not an ARN; use {recipes.recipe_arn(recipe)}."
+                )
         incremental = bool(params.get("performIncrementalUpdate", False))
         if incremental and recipes.recipe_name(recipe or "") != "aws-semantic-similarity":
             raise InvalidInputException(
-                "performIncrementalUpdate is only supported by aws-semantic-similarity.")
-        if self._count(conn, "kind='solution' AND grp=? AND status NOT IN (?,?)",
-                       (group.arn, *DELETING)) >= self.limits["solutions-per-group"]:
+                "performIncrementalUpdate is only supported by aws-semantic-similarity."
+            )
+        if (
+            self._count(
+                conn, "kind='solution' AND grp=? AND status NOT IN (?,?)", (group.arn, *DELETING)
+            )
+            >= self.limits["solutions-per-group"]
+        ):
             raise LimitExceededException(
                 f"Dataset group {group.arn} already has {self.limits['solutions-per-group']} "
-                "solutions, the limit.")
+                "solutions, the limit."
+            )
         name = params["name"]
         arn = make_arn(ctx, f"solution/{name}")
         auto_training = params.get("performAutoTraining")
@@ -745,10 +970,14 @@ class Personalize:
         if auto_training:
             config.setdefault("autoTrainingConfig", {"schedulingExpression": "rate(7 days)"})
         body: dict[str, Any] = {
-            "name": name, "solutionArn": arn,
+            "name": name,
+            "solutionArn": arn,
             "performHPO": bool(params.get("performHPO", False)) or auto_ml,
-            "performAutoML": auto_ml, "performAutoTraining": auto_training,
-            "performIncrementalUpdate": incremental, "datasetGroupArn": group.arn}
+            "performAutoML": auto_ml,
+            "performAutoTraining": auto_training,
+            "performIncrementalUpdate": incremental,
+            "datasetGroupArn": group.arn,
+        }
         if recipe:
             body["recipeArn"] = recipe
         if params.get("eventType"):
@@ -757,16 +986,25 @@ class Personalize:
             body["solutionConfig"] = config
         if auto_ml:
             recipe_list = (config.get("autoMLConfig") or {}).get("recipeList") or [
-                recipes.recipe_arn("aws-user-personalization")]
+                recipes.recipe_arn("aws-user-personalization")
+            ]
             body["autoMLResult"] = {"bestRecipeArn": recipe_list[0]}
-        self._create(ctx, conn, kind="solution", arn=arn, name=name, body=body,
-                     parent=group.arn, grp=group.arn, tags=params.get("tags"))
+        self._create(
+            ctx,
+            conn,
+            kind="solution",
+            arn=arn,
+            name=name,
+            body=body,
+            parent=group.arn,
+            grp=group.arn,
+            tags=params.get("tags"),
+        )
         return {"solutionArn": arn}
 
     def describe_solution(self, ctx, conn, params):
         """DescribeSolution (with ``latestSolutionVersion``)."""
-        return self._describe_out(conn, self._load(ctx, conn, params["solutionArn"],
-                                                   "solution"))
+        return self._describe_out(conn, self._load(ctx, conn, params["solutionArn"], "solution"))
 
     def list_solutions(self, ctx, conn, params):
         """ListSolutions (optionally of one dataset group)."""
@@ -779,15 +1017,17 @@ class Personalize:
         self._no_update_running(sol)
         update: dict[str, Any] = {}
         auto = params.get("performAutoTraining")
-        update["performAutoTraining"] = sol.body.get("performAutoTraining", True) \
-            if auto is None else bool(auto)
+        update["performAutoTraining"] = (
+            sol.body.get("performAutoTraining", True) if auto is None else bool(auto)
+        )
         inc = params.get("performIncrementalUpdate")
-        if inc and recipes.recipe_name(sol.body.get("recipeArn", "")) != \
-                "aws-semantic-similarity":
+        if inc and recipes.recipe_name(sol.body.get("recipeArn", "")) != "aws-semantic-similarity":
             raise InvalidInputException(
-                "performIncrementalUpdate is only supported by aws-semantic-similarity.")
-        update["performIncrementalUpdate"] = sol.body.get("performIncrementalUpdate", False) \
-            if inc is None else bool(inc)
+                "performIncrementalUpdate is only supported by aws-semantic-similarity."
+            )
+        update["performIncrementalUpdate"] = (
+            sol.body.get("performIncrementalUpdate", False) if inc is None else bool(inc)
+        )
         cfg = json.loads(json.dumps(params.get("solutionUpdateConfig") or {}))
         _check_solution_config(cfg)
         current = sol.body.get("solutionConfig", {})
@@ -809,11 +1049,16 @@ class Personalize:
         (reference §3). Its versions go with it."""
         sol = self._load(ctx, conn, params["solutionArn"], "solution")
         self._delete_checks_state(sol)
-        self._in_use(sol, self.store.select(conn, "kind='campaign' AND parent=?", (sol.arn,),
-                                            1))
-        self._in_use(sol, self.store.select(
-            conn, "kind='solution-version' AND parent=? AND status IN (?,?,?)",
-            (sol.arn, *CREATING, CREATE_STOPPING), 1))
+        self._in_use(sol, self.store.select(conn, "kind='campaign' AND parent=?", (sol.arn,), 1))
+        self._in_use(
+            sol,
+            self.store.select(
+                conn,
+                "kind='solution-version' AND parent=? AND status IN (?,?,?)",
+                (sol.arn, *CREATING, CREATE_STOPPING),
+                1,
+            ),
+        )
         self._delete(conn, sol)
         return {}
 
@@ -827,50 +1072,76 @@ class Personalize:
         mode = params.get("trainingMode") or "FULL"
         if mode == "UPDATE":
             if recipes.recipe_name(sol.body.get("recipeArn", "")) not in (
-                    "aws-user-personalization", "aws-hrnn-coldstart"):
+                "aws-user-personalization",
+                "aws-hrnn-coldstart",
+            ):
                 raise InvalidInputException(
-                    "trainingMode UPDATE is only supported by aws-user-personalization.")
+                    "trainingMode UPDATE is only supported by aws-user-personalization."
+                )
             full = self.store.select(
-                conn, "kind='solution-version' AND parent=? AND status=?", (sol.arn, ACTIVE))
+                conn, "kind='solution-version' AND parent=? AND status=?", (sol.arn, ACTIVE)
+            )
             if not any(v.body.get("trainingMode") == "FULL" for v in full):
                 raise InvalidInputException(
                     "trainingMode UPDATE needs an ACTIVE solution version trained with "
-                    "trainingMode FULL.")
+                    "trainingMode FULL."
+                )
         running = self._count(
-            conn, "kind='solution-version' AND account=? AND region=? AND status IN (?,?,?)",
-            (ctx.account, ctx.region, *CREATING, CREATE_STOPPING))
+            conn,
+            "kind='solution-version' AND account=? AND region=? AND status IN (?,?,?)",
+            (ctx.account, ctx.region, *CREATING, CREATE_STOPPING),
+        )
         if running >= self.limits["solution-versions-in-progress-per-region"]:
             raise LimitExceededException(
                 f"You have reached the limit of "
                 f"{self.limits['solution-versions-in-progress-per-region']} solution versions "
-                "pending or in progress in this region.")
+                "pending or in progress in this region."
+            )
         version_id = uuid.uuid4().hex[:8]
         arn = f"{sol.arn}/{version_id}"
         body: dict[str, Any] = {"solutionVersionArn": arn, "solutionArn": sol.arn}
         name = params.get("name")
         if name:
             body["name"] = name
-        for key in ("performHPO", "performAutoML", "performIncrementalUpdate", "recipeArn",
-                    "eventType", "datasetGroupArn", "solutionConfig"):
+        for key in (
+            "performHPO",
+            "performAutoML",
+            "performIncrementalUpdate",
+            "recipeArn",
+            "eventType",
+            "datasetGroupArn",
+            "solutionConfig",
+        ):
             if key in sol.body:
                 body[key] = sol.body[key]
         body.update(trainingMode=mode, trainingType="MANUAL")
-        self._create(ctx, conn, kind="solution-version", arn=arn, name=name, body=body,
-                     parent=sol.arn, grp=sol.grp, tags=params.get("tags"),
-                     unique_name=name is not None)
+        self._create(
+            ctx,
+            conn,
+            kind="solution-version",
+            arn=arn,
+            name=name,
+            body=body,
+            parent=sol.arn,
+            grp=sol.grp,
+            tags=params.get("tags"),
+            unique_name=name is not None,
+        )
         return {"solutionVersionArn": arn}
 
     def describe_solution_version(self, ctx, conn, params):
         """DescribeSolutionVersion."""
-        return self._describe_out(conn, self._load(ctx, conn, params["solutionVersionArn"],
-                                                   "solution-version"))
+        return self._describe_out(
+            conn, self._load(ctx, conn, params["solutionVersionArn"], "solution-version")
+        )
 
     def list_solution_versions(self, ctx, conn, params):
         """ListSolutionVersions: a given solutionArn must exist (NotFound)."""
         if params.get("solutionArn"):
             self._load(ctx, conn, params["solutionArn"], "solution")
-        return self._list(ctx, conn, "ListSolutionVersions", "solution-version", params,
-                          "solutionArn")
+        return self._list(
+            ctx, conn, "ListSolutionVersions", "solution-version", params, "solutionArn"
+        )
 
     def stop_solution_version_creation(self, ctx, conn, params):
         """StopSolutionVersionCreation: CREATE PENDING -> CREATE STOPPED at once;
@@ -884,19 +1155,21 @@ class Personalize:
             ver.status = CREATE_STOPPING
             self.store.save(conn, ver)
             # A step not yet claimed settles at once; a running trainer sees should_stop.
-            conn.execute("UPDATE jobs SET due=?, heavy=0 WHERE arn=? AND owner IS NULL",
-                         (time.time(), ver.arn))
+            conn.execute(
+                "UPDATE jobs SET due=?, heavy=0 WHERE arn=? AND owner IS NULL",
+                (time.time(), ver.arn),
+            )
         else:
             raise ResourceInUseException(
                 f"Resource Arn {ver.arn} is in {ver.status} state; only a solution version "
-                "in CREATE PENDING or CREATE IN_PROGRESS can be stopped.")
+                "in CREATE PENDING or CREATE IN_PROGRESS can be stopped."
+            )
         return {}
 
     def get_solution_metrics(self, ctx, conn, params):
         """GetSolutionMetrics: the version must be ACTIVE; metrics are what the trainer
         returned (empty without a trainer)."""
-        ver = self._active(self._load(ctx, conn, params["solutionVersionArn"],
-                                      "solution-version"))
+        ver = self._active(self._load(ctx, conn, params["solutionVersionArn"], "solution-version"))
         return {"solutionVersionArn": ver.arn, "metrics": dict(ver.extra.get("metrics", {}))}
 
     # -- campaigns ---------------------------------------------------------------------------
@@ -908,44 +1181,49 @@ class Personalize:
             if not sync:
                 raise InvalidInputException(
                     "A solutionVersionArn ending in $LATEST needs "
-                    "campaignConfig.syncWithLatestSolutionVersion set to true.")
+                    "campaignConfig.syncWithLatestSolutionVersion set to true."
+                )
             sol = self._load(ctx, conn, arn[: -len("/$LATEST")], "solution")
             active = self.store.select(
-                conn, "kind='solution-version' AND parent=? AND status=?", (sol.arn, ACTIVE))
+                conn, "kind='solution-version' AND parent=? AND status=?", (sol.arn, ACTIVE)
+            )
             if not active:
-                raise ResourceInUseException(
-                    f"Solution {sol.arn} has no ACTIVE solution version.")
+                raise ResourceInUseException(f"Solution {sol.arn} has no ACTIVE solution version.")
             return active[-1]
         if sync:
             raise InvalidInputException(
                 "syncWithLatestSolutionVersion needs solutionVersionArn to be "
-                "<solutionArn>/$LATEST.")
+                "<solutionArn>/$LATEST."
+            )
         return self._active(self._load(ctx, conn, arn, "solution-version"))
 
     def _check_campaign_config(self, version: Resource, config: dict) -> None:
         explore = config.get("itemExplorationConfig")
         if explore:
-            if recipes.recipe_name(version.body.get("recipeArn", "")) != \
-                    "aws-user-personalization":
+            if recipes.recipe_name(version.body.get("recipeArn", "")) != "aws-user-personalization":
                 raise InvalidInputException(
-                    "itemExplorationConfig is only supported by aws-user-personalization.")
+                    "itemExplorationConfig is only supported by aws-user-personalization."
+                )
             for key, value in explore.items():
                 if key not in ("explorationWeight", "explorationItemAgeCutOff"):
                     raise InvalidInputException(
                         f"Unknown itemExplorationConfig key {key!r}; valid keys: "
-                        "explorationWeight, explorationItemAgeCutOff.")
+                        "explorationWeight, explorationItemAgeCutOff."
+                    )
                 try:
                     number = float(value)
                 except ValueError:
                     raise InvalidInputException(
-                        f"itemExplorationConfig.{key} must be a number, not {value!r}.") \
-                        from None
+                        f"itemExplorationConfig.{key} must be a number, not {value!r}."
+                    ) from None
                 if key == "explorationWeight" and not 0 <= number <= 1:
                     raise InvalidInputException(
-                        "itemExplorationConfig.explorationWeight must be between 0 and 1.")
+                        "itemExplorationConfig.explorationWeight must be between 0 and 1."
+                    )
                 if key == "explorationItemAgeCutOff" and number < 1:
                     raise InvalidInputException(
-                        "itemExplorationConfig.explorationItemAgeCutOff must be at least 1.")
+                        "itemExplorationConfig.explorationItemAgeCutOff must be at least 1."
+                    )
 
     def create_campaign(self, ctx, conn, params):
         """CreateCampaign: the version ACTIVE (or ``<solution>/$LATEST`` with sync);
@@ -954,26 +1232,40 @@ class Personalize:
         version = self._campaign_version(ctx, conn, params["solutionVersionArn"], config)
         self._check_campaign_config(version, config)
         grp = version.grp
-        if self._count(conn, "kind='campaign' AND grp=? AND status NOT IN (?,?)",
-                       (grp, *DELETING)) >= self.limits["campaigns-per-group"]:
+        if (
+            self._count(conn, "kind='campaign' AND grp=? AND status NOT IN (?,?)", (grp, *DELETING))
+            >= self.limits["campaigns-per-group"]
+        ):
             raise LimitExceededException(
                 f"Dataset group {grp} already has {self.limits['campaigns-per-group']} "
-                "campaigns, the limit.")
+                "campaigns, the limit."
+            )
         name = params["name"]
         arn = make_arn(ctx, f"campaign/{name}")
-        body: dict[str, Any] = {"name": name, "campaignArn": arn,
-                                "solutionVersionArn": params["solutionVersionArn"],
-                                "minProvisionedTPS": params.get("minProvisionedTPS") or 1}
+        body: dict[str, Any] = {
+            "name": name,
+            "campaignArn": arn,
+            "solutionVersionArn": params["solutionVersionArn"],
+            "minProvisionedTPS": params.get("minProvisionedTPS") or 1,
+        }
         if config:
             body["campaignConfig"] = config
-        self._create(ctx, conn, kind="campaign", arn=arn, name=name, body=body,
-                     parent=version.parent, grp=grp, tags=params.get("tags"))
+        self._create(
+            ctx,
+            conn,
+            kind="campaign",
+            arn=arn,
+            name=name,
+            body=body,
+            parent=version.parent,
+            grp=grp,
+            tags=params.get("tags"),
+        )
         return {"campaignArn": arn}
 
     def describe_campaign(self, ctx, conn, params):
         """DescribeCampaign (with ``latestCampaignUpdate`` after an update)."""
-        return self._describe_out(conn, self._load(ctx, conn, params["campaignArn"],
-                                                   "campaign"))
+        return self._describe_out(conn, self._load(ctx, conn, params["campaignArn"], "campaign"))
 
     def list_campaigns(self, ctx, conn, params):
         """ListCampaigns (optionally of one solution)."""
@@ -987,7 +1279,8 @@ class Personalize:
         if camp.status not in (ACTIVE, CREATE_FAILED):
             raise ResourceInUseException(
                 f"Resource Arn {camp.arn} is in {camp.status} state; it must be ACTIVE or "
-                "CREATE FAILED.")
+                "CREATE FAILED."
+            )
         self._no_update_running(camp)
         config = params.get("campaignConfig")
         if config is None:
@@ -997,12 +1290,14 @@ class Personalize:
         if version.parent != camp.parent:
             raise InvalidInputException(
                 f"Solution version {version_arn} does not belong to the campaign's solution "
-                f"{camp.parent}.")
+                f"{camp.parent}."
+            )
         self._check_campaign_config(version, config)
         update: dict[str, Any] = {
             "solutionVersionArn": version_arn,
             "minProvisionedTPS": params.get("minProvisionedTPS")
-            or camp.body.get("minProvisionedTPS", 1)}
+            or camp.body.get("minProvisionedTPS", 1),
+        }
         if config:
             update["campaignConfig"] = config
         self._start_update(conn, camp, update)
@@ -1017,10 +1312,16 @@ class Personalize:
 
     @staticmethod
     def _recipe(entry: recipes.Recipe) -> dict:
-        out = {"name": entry.name, "recipeArn": entry.arn, "algorithmArn": entry.algorithm_arn,
-               "status": ACTIVE, "description": entry.description,
-               "creationDateTime": RECIPE_EPOCH, "recipeType": entry.recipe_type,
-               "lastUpdatedDateTime": RECIPE_EPOCH}
+        out = {
+            "name": entry.name,
+            "recipeArn": entry.arn,
+            "algorithmArn": entry.algorithm_arn,
+            "status": ACTIVE,
+            "description": entry.description,
+            "creationDateTime": RECIPE_EPOCH,
+            "recipeType": entry.recipe_type,
+            "lastUpdatedDateTime": RECIPE_EPOCH,
+        }
         if entry.domain:
             out["domain"] = entry.domain
         return out
@@ -1046,9 +1347,10 @@ class Personalize:
             start = _decode_token(params["nextToken"], "ListRecipes", key)
         limit = params.get("maxResults") or 100
         _, fields = _summary_fields("ListRecipes")
-        page = entries[start:start + limit]
-        out: dict[str, Any] = {"recipes": [
-            {k: v for k, v in self._recipe(r).items() if k in fields} for r in page]}
+        page = entries[start : start + limit]
+        out: dict[str, Any] = {
+            "recipes": [{k: v for k, v in self._recipe(r).items() if k in fields} for r in page]
+        }
         if start + limit < len(entries):
             out["nextToken"] = _encode_token("ListRecipes", key, start + limit)
         return out
@@ -1080,7 +1382,8 @@ class Personalize:
         keys = params["tagKeys"]
         if len(keys) > self.limits["tags-per-resource"]:
             raise TooManyTagKeysException(
-                f"At most {self.limits['tags-per-resource']} tag keys can be removed at once.")
+                f"At most {self.limits['tags-per-resource']} tag keys can be removed at once."
+            )
         if res.status in DELETING:
             raise ResourceInUseException(f"Resource Arn {res.arn} is being deleted.")
         self.store.drop_tags(conn, res.arn, keys)
@@ -1089,8 +1392,7 @@ class Personalize:
     def list_tags_for_resource(self, ctx, conn, params):
         """ListTagsForResource."""
         res = self._taggable(ctx, conn, params["resourceArn"])
-        return {"tags": [{"tagKey": k, "tagValue": v} for k, v in self.store.tags(res.arn,
-                                                                                  conn)]}
+        return {"tags": [{"tagKey": k, "tagValue": v} for k, v in self.store.tags(res.arn, conn)]}
 
 
 def _sentence(text: str) -> str:
@@ -1117,7 +1419,8 @@ def _check_solution_config(config: dict) -> None:
         m = _RATE_RE.fullmatch(expr)
         if not m or not 1 <= int(m.group(1)) <= 30:
             raise InvalidInputException(
-                f"Invalid schedulingExpression {expr!r}: use rate(N days) with N from 1 to 30.")
+                f"Invalid schedulingExpression {expr!r}: use rate(N days) with N from 1 to 30."
+            )
     hpo = config.get("hpoConfig") or {}
     if hpo.get("hpoObjective"):
         raise InvalidInputException("hpoObjective is not supported.")

@@ -38,8 +38,7 @@ log = logging.getLogger(__name__)
 # ``rules.shapes`` compiles them itself, compile such patterns with equivalent Python
 # classes (the problem messages still quote the model's pattern). Disabled automatically
 # once ``rules.shapes`` accepts them.
-_JAVA_CLASSES = {r"\p{L}": r"^\W\d_", r"\p{N}": r"\d", r"\p{Z}": r"\s",
-                 r"\p{ASCII}": r"\x00-\x7f"}
+_JAVA_CLASSES = {r"\p{L}": r"^\W\d_", r"\p{N}": r"\d", r"\p{Z}": r"\s", r"\p{ASCII}": r"\x00-\x7f"}
 
 
 def _python_pattern(pattern: str) -> str:
@@ -59,7 +58,7 @@ def _python_pattern(pattern: str) -> str:
         else:
             ch = pattern[i]
             if ch == "\\":
-                out.append(pattern[i:i + 2])
+                out.append(pattern[i : i + 2])
                 i += 2
                 continue
             depth += ch == "["
@@ -143,24 +142,46 @@ def _validate(service: str, op: str, params: dict) -> None:
 
 def _ok(body: dict, json_type: str) -> Answer:
     data = json.dumps(body, separators=(",", ":")).encode()
-    return 200, {"Content-Type": json_type, "x-amzn-RequestId": str(uuid.uuid4()),
-                 "Content-Length": str(len(data))}, data
+    return (
+        200,
+        {
+            "Content-Type": json_type,
+            "x-amzn-RequestId": str(uuid.uuid4()),
+            "Content-Length": str(len(data)),
+        },
+        data,
+    )
 
 
 def _error(exc: ServiceError, *, runtime: bool) -> Answer:
     rid = str(uuid.uuid4())
     if runtime:
         data = json.dumps({"message": exc.message}).encode()
-        return exc.runtime_status, {
-            "Content-Type": "application/json", "x-amzn-ErrorType": exc.code,
-            "x-amzn-RequestId": rid, "Content-Length": str(len(data))}, data
+        return (
+            exc.runtime_status,
+            {
+                "Content-Type": "application/json",
+                "x-amzn-ErrorType": exc.code,
+                "x-amzn-RequestId": rid,
+                "Content-Length": str(len(data)),
+            },
+            data,
+        )
     data = json.dumps({"__type": exc.code, "message": exc.message}).encode()
-    return exc.status, {"Content-Type": "application/x-amz-json-1.1",
-                        "x-amzn-RequestId": rid, "Content-Length": str(len(data))}, data
+    return (
+        exc.status,
+        {
+            "Content-Type": "application/x-amz-json-1.1",
+            "x-amzn-RequestId": rid,
+            "Content-Length": str(len(data)),
+        },
+        data,
+    )
 
 
-def handle_control(service: LocalService, ctx: RequestContext, target: str | None,
-                   body: bytes | str | None) -> Answer:
+def handle_control(
+    service: LocalService, ctx: RequestContext, target: str | None, body: bytes | str | None
+) -> Answer:
     """Answer one control-plane (JSON 1.1) request.
 
     Args:
@@ -176,9 +197,9 @@ def handle_control(service: LocalService, ctx: RequestContext, target: str | Non
     try:
         if not target or not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException(
-                f"Missing or unknown X-Amz-Target {target!r}; expected "
-                f"{TARGET_PREFIX}<Operation>.")
-        op = target[len(TARGET_PREFIX):]
+                f"Missing or unknown X-Amz-Target {target!r}; expected {TARGET_PREFIX}<Operation>."
+            )
+        op = target[len(TARGET_PREFIX) :]
         params = _parse(body)
         _validate(CONTROL, op, params)
         service.advance()
@@ -188,30 +209,33 @@ def handle_control(service: LocalService, ctx: RequestContext, target: str | Non
         return _error(exc, runtime=False)
     except Exception:  # noqa: BLE001 - a bug: log it, answer like AWS does
         log.exception("internal error answering %s", target)
-        return _error(InternalFailure("An internal error occurred in the local target."),
-                      runtime=False)
+        return _error(
+            InternalFailure("An internal error occurred in the local target."), runtime=False
+        )
 
 
-def handle_runtime(service: LocalService, ctx: RequestContext, method: str, path: str,
-                   body: bytes | str | None) -> Answer:
+def handle_runtime(
+    service: LocalService, ctx: RequestContext, method: str, path: str, body: bytes | str | None
+) -> Answer:
     """Answer one personalize-runtime (rest-json) request through
     ``personalize_reconcile.local.runtime.dispatch`` (see ``seams``)."""
     try:
         op = runtime_operation(method, path)
         if op is None:
-            raise UnknownOperationException(f"No personalize-runtime operation at "
-                                            f"{method} {path}.")
+            raise UnknownOperationException(f"No personalize-runtime operation at {method} {path}.")
         params = _parse(body)
         _validate(RUNTIME, op, params)
         dispatch = seams.runtime_dispatch()
         if dispatch is None:
             raise UnknownOperationException(
-                f"The local Personalize target does not serve {op} yet.")
+                f"The local Personalize target does not serve {op} yet."
+            )
         service.advance()
         return _ok(dispatch(ctx, op, params), "application/json")
     except ServiceError as exc:
         return _error(exc, runtime=True)
     except Exception:  # noqa: BLE001
         log.exception("internal error answering %s %s", method, path)
-        return _error(InternalFailure("An internal error occurred in the local target."),
-                      runtime=True)
+        return _error(
+            InternalFailure("An internal error occurred in the local target."), runtime=True
+        )

@@ -156,8 +156,14 @@ def runtime_dispatch() -> Callable[[Any, str, dict], dict] | None:
     return fn if callable(fn) else None
 
 
-def run_import(state_dir: Path, dataset_arn: str, dataset_type: str, schema: str,
-               data_location: str, import_mode: str) -> int:
+def run_import(
+    state_dir: Path,
+    dataset_arn: str,
+    dataset_type: str,
+    schema: str,
+    data_location: str,
+    import_mode: str,
+) -> int:
     """Read ``data_location`` against ``schema`` and store the rows for ``dataset_arn``.
 
     Args:
@@ -186,10 +192,12 @@ def run_import(state_dir: Path, dataset_arn: str, dataset_type: str, schema: str
     if table.num_rows < MIN_IMPORT_RECORDS:
         raise ImportFailed(
             f"Input data at {data_location} has {table.num_rows} records; an import job "
-            f"needs at least {MIN_IMPORT_RECORDS} records")
+            f"needs at least {MIN_IMPORT_RECORDS} records"
+        )
     try:
         datastore.DatasetStore(state_dir).store_import(
-            dataset_arn, table, mode=import_mode, dataset_type=dataset_type)
+            dataset_arn, table, mode=import_mode, dataset_type=dataset_type
+        )
     except datastore.DatastoreError as exc:
         raise ImportFailed(str(exc)) from None
     return int(table.num_rows)

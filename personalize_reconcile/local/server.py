@@ -76,8 +76,11 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") in ("", "/health"):
-                self._send(200, {"Content-Type": "application/json"},
-                           b'{"status":"ok","service":"preconcile-local"}')
+                self._send(
+                    200,
+                    {"Content-Type": "application/json"},
+                    b'{"status":"ok","service":"preconcile-local"}',
+                )
                 return
             self._handle()
 
@@ -108,7 +111,6 @@ class LocalServer(ThreadingHTTPServer):
 
     def serve_in_thread(self) -> threading.Thread:
         """Serve in a daemon thread (tests); stop with ``shutdown()``."""
-        t = threading.Thread(target=self.serve_forever, name="preconcile-local-http",
-                             daemon=True)
+        t = threading.Thread(target=self.serve_forever, name="preconcile-local-http", daemon=True)
         t.start()
         return t

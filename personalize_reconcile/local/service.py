@@ -59,8 +59,13 @@ _services: dict[tuple[Path, str, tuple], LocalService] = {}
 _lock = threading.Lock()
 
 
-def get_service(state_dir: str | Path | None = None, *, account_id: str | None = None,
-                durations: dict[str, float] | None = None, start: bool = True) -> LocalService:
+def get_service(
+    state_dir: str | Path | None = None,
+    *,
+    account_id: str | None = None,
+    durations: dict[str, float] | None = None,
+    start: bool = True,
+) -> LocalService:
     """The process-wide :class:`LocalService` for a state dir and settings (created on
     first use; its workers started when ``start``).
 

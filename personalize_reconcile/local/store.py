@@ -112,9 +112,21 @@ _COLS = "seq, arn, kind, account, region, name, parent, grp, status, created, up
 
 
 def _row(r: tuple) -> Resource:
-    return Resource(seq=r[0], arn=r[1], kind=r[2], account=r[3], region=r[4], name=r[5],
-                    parent=r[6], grp=r[7], status=r[8], created=r[9], updated=r[10],
-                    body=json.loads(r[11]), extra=json.loads(r[12]))
+    return Resource(
+        seq=r[0],
+        arn=r[1],
+        kind=r[2],
+        account=r[3],
+        region=r[4],
+        name=r[5],
+        parent=r[6],
+        grp=r[7],
+        status=r[8],
+        created=r[9],
+        updated=r[10],
+        body=json.loads(r[11]),
+        extra=json.loads(r[12]),
+    )
 
 
 class Store:
@@ -124,7 +136,8 @@ class Store:
         db_path: the database file; its directory is created when missing.
 
     Raises:
-        sqlite3.DatabaseError: the file exists but is not a database this module wrote.
+        sqlite3.DatabaseError: the file exists but is not a database, or holds another
+            format version of the local state.
     """
 
     def __init__(self, db_path: Path) -> None:
@@ -135,15 +148,25 @@ class Store:
         self._lock = threading.Lock()
         conn = self.conn()
         conn.executescript(_DDL)
-        conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-                     (str(SCHEMA_VERSION),))
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        found = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        if found != str(SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(
+                f"{self.path} holds local state of format {found}; this version of "
+                f"preconcile reads format {SCHEMA_VERSION}. Use another --state-dir or "
+                "remove this one."
+            )
 
     def conn(self) -> sqlite3.Connection:
         """This thread's connection (autocommit mode; use :meth:`write` for changes)."""
         c = getattr(self._local, "conn", None)
         if c is None:
-            c = sqlite3.connect(self.path, timeout=30.0, isolation_level=None,
-                                check_same_thread=False)
+            c = sqlite3.connect(
+                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+            )
             c.execute("PRAGMA journal_mode=WAL")
             c.execute("PRAGMA synchronous=NORMAL")
             c.execute("PRAGMA busy_timeout=30000")
@@ -184,12 +207,14 @@ class Store:
         r = c.execute(f"SELECT {_COLS} FROM resources WHERE arn = ?", (arn,)).fetchone()
         return _row(r) if r else None
 
-    def by_name(self, conn: sqlite3.Connection, kind: str, account: str, region: str,
-                name: str) -> Resource | None:
+    def by_name(
+        self, conn: sqlite3.Connection, kind: str, account: str, region: str, name: str
+    ) -> Resource | None:
         """The resource of ``kind`` called ``name`` in (account, region), or ``None``."""
         r = conn.execute(
             f"SELECT {_COLS} FROM resources WHERE kind=? AND account=? AND region=? AND name=?",
-            (kind, account, region, name)).fetchone()
+            (kind, account, region, name),
+        ).fetchone()
         return _row(r) if r else None
 
     def insert(self, conn: sqlite3.Connection, res: Resource) -> Resource:
@@ -197,9 +222,21 @@ class Store:
         cur = conn.execute(
             "INSERT INTO resources(arn, kind, account, region, name, parent, grp, status,"
             " created, updated, body, extra) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (res.arn, res.kind, res.account, res.region, res.name, res.parent, res.grp,
-             res.status, res.created, res.updated, json.dumps(res.body),
-             json.dumps(res.extra)))
+            (
+                res.arn,
+                res.kind,
+                res.account,
+                res.region,
+                res.name,
+                res.parent,
+                res.grp,
+                res.status,
+                res.created,
+                res.updated,
+                json.dumps(res.body),
+                json.dumps(res.extra),
+            ),
+        )
         res.seq = int(cur.lastrowid or 0)
         return res
 
@@ -209,7 +246,8 @@ class Store:
             res.updated = time.time()
         conn.execute(
             "UPDATE resources SET status=?, updated=?, body=?, extra=? WHERE arn=?",
-            (res.status, res.updated, json.dumps(res.body), json.dumps(res.extra), res.arn))
+            (res.status, res.updated, json.dumps(res.body), json.dumps(res.extra), res.arn),
+        )
 
     def remove(self, conn: sqlite3.Connection, arn: str) -> None:
         """Delete the resource, its tags and its jobs."""
@@ -217,8 +255,13 @@ class Store:
         conn.execute("DELETE FROM tags WHERE arn = ?", (arn,))
         conn.execute("DELETE FROM jobs WHERE arn = ?", (arn,))
 
-    def select(self, conn: sqlite3.Connection | None, where: str, args: tuple = (),
-               limit: int | None = None) -> list[Resource]:
+    def select(
+        self,
+        conn: sqlite3.Connection | None,
+        where: str,
+        args: tuple = (),
+        limit: int | None = None,
+    ) -> list[Resource]:
         """Resources matching an SQL ``where`` clause over the columns, in ``seq`` order."""
         c = conn or self.conn()
         sql = f"SELECT {_COLS} FROM resources WHERE {where} ORDER BY seq"
@@ -228,31 +271,44 @@ class Store:
 
     # -- names spent by jobs that cannot be deleted ----------------------------------
 
-    def name_spent(self, conn: sqlite3.Connection, kind: str, account: str, region: str,
-                   name: str) -> bool:
+    def name_spent(
+        self, conn: sqlite3.Connection, kind: str, account: str, region: str, name: str
+    ) -> bool:
         """Whether a job name was used by a job that is gone (reference §1)."""
-        return conn.execute(
-            "SELECT 1 FROM spent_names WHERE kind=? AND account=? AND region=? AND name=?",
-            (kind, account, region, name)).fetchone() is not None
+        return (
+            conn.execute(
+                "SELECT 1 FROM spent_names WHERE kind=? AND account=? AND region=? AND name=?",
+                (kind, account, region, name),
+            ).fetchone()
+            is not None
+        )
 
     def spend_name(self, conn: sqlite3.Connection, res: Resource) -> None:
         """Remember ``res``'s name as used for good."""
         if res.name is not None:
-            conn.execute("INSERT OR IGNORE INTO spent_names VALUES (?,?,?,?)",
-                         (res.kind, res.account, res.region, res.name))
+            conn.execute(
+                "INSERT OR IGNORE INTO spent_names VALUES (?,?,?,?)",
+                (res.kind, res.account, res.region, res.name),
+            )
 
     # -- tags ------------------------------------------------------------------------
 
     def tags(self, arn: str, conn: sqlite3.Connection | None = None) -> list[tuple[str, str]]:
         """The resource's tags as (key, value), in key order."""
         c = conn or self.conn()
-        return [(k, v) for k, v in c.execute(
-            "SELECT key, value FROM tags WHERE arn=? ORDER BY key", (arn,)).fetchall()]
+        return [
+            (k, v)
+            for k, v in c.execute(
+                "SELECT key, value FROM tags WHERE arn=? ORDER BY key", (arn,)
+            ).fetchall()
+        ]
 
     def set_tags(self, conn: sqlite3.Connection, arn: str, tags: list[tuple[str, str]]) -> None:
         """Add or overwrite tags."""
-        conn.executemany("INSERT OR REPLACE INTO tags(arn, key, value) VALUES (?,?,?)",
-                         [(arn, k, v) for k, v in tags])
+        conn.executemany(
+            "INSERT OR REPLACE INTO tags(arn, key, value) VALUES (?,?,?)",
+            [(arn, k, v) for k, v in tags],
+        )
 
     def drop_tags(self, conn: sqlite3.Connection, arn: str, keys: list[str]) -> None:
         """Remove the tags with these keys (missing keys are ignored)."""

@@ -57,11 +57,11 @@ def attach(client: Any, service: LocalService, account_id: str) -> None:
             target = request.headers.get("X-Amz-Target")
             if isinstance(target, bytes):
                 target = target.decode()
-            status, headers, body = responses.handle_control(service, ctx, target,
-                                                             request.body)
+            status, headers, body = responses.handle_control(service, ctx, target, request.body)
         else:
-            status, headers, body = responses.handle_runtime(service, ctx, request.method,
-                                                             path, request.body)
+            status, headers, body = responses.handle_runtime(
+                service, ctx, request.method, path, request.body
+            )
         return AWSResponse(request.url, status, headers, _Raw(body))
 
     client.meta.events.register("before-send", before_send, unique_id="preconcile-local")
