@@ -400,10 +400,7 @@ def _run(prepared, tgt, timeout: float | None, verb: str = "Apply") -> None:
     from personalize_reconcile.engine import Applier, WaitPolicy
     from personalize_reconcile.render.progress import Progress
 
-    if tgt.name == "local":
-        policy = WaitPolicy(first=0.02, longest=0.5, timeout=timeout or 3600.0)
-    else:
-        policy = WaitPolicy(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
+    policy = WaitPolicy.for_target(tgt.name, timeout)
     out.print("")
     with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:
         result = Applier(

@@ -34,6 +34,15 @@ class WaitPolicy:
     factor: float = 1.6
     timeout: float = 4 * 3600.0
 
+    @classmethod
+    def for_target(cls, target: str, timeout: float | None = None) -> WaitPolicy:
+        """The policy for a target: the local target answers in-process, so it is polled
+        every 20-100 ms (default timeout 1 hour); AWS every 5-30 s, as the service's
+        resources take minutes to hours (reference §9; default timeout 4 hours)."""
+        if target == "local":
+            return cls(first=0.02, longest=0.1, timeout=timeout or 3600.0)
+        return cls(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
+
 
 class WaitTimeout(Exception):
     """The resource did not settle within the policy's timeout."""
