@@ -88,7 +88,8 @@ _INT_RE = re.compile(r"-?[0-9]+")
 _FLOAT_RE = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _ISO_RE = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?)?"
-    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+    r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?"
+)
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _BATCH_ROWS = 100_000
 _READ_BYTES = 8 << 20
@@ -105,8 +106,13 @@ class CsvImportError(Exception):
         problem: what is wrong and how to fix it (the message after ``: ``).
     """
 
-    def __init__(self, problem: str, uri: str | None = None, line: int | None = None,
-                 column: str | None = None) -> None:
+    def __init__(
+        self,
+        problem: str,
+        uri: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
         self.uri, self.line, self.column, self.problem = uri, line, column, problem
         if uri is None:
             message = problem
@@ -163,16 +169,21 @@ def _timestamp_problem(text: str, value: int | None) -> str | None:
     """Why a TIMESTAMP value is not epoch seconds, with the converted value; or ``None``."""
     if value is not None:
         digits = len(str(abs(value)))
-        for lo, unit, div in ((18, "nanoseconds", 10**9), (15, "microseconds", 10**6),
-                              (12, "milliseconds", 10**3)):
+        for lo, unit, div in (
+            (18, "nanoseconds", 10**9),
+            (15, "microseconds", 10**6),
+            (12, "milliseconds", 10**3),
+        ):
             if digits >= lo:
                 seconds = value // div
                 try:
                     shown = f" ({_utc(seconds)})"
                 except (OverflowError, OSError, ValueError):
                     shown = ""
-                return (f"{text} looks like epoch {unit}{shown}; Personalize needs epoch "
-                        f"seconds: {seconds}")
+                return (
+                    f"{text} looks like epoch {unit}{shown}; Personalize needs epoch "
+                    f"seconds: {seconds}"
+                )
         return None
     if _ISO_RE.fullmatch(text):
         try:
@@ -181,13 +192,17 @@ def _timestamp_problem(text: str, value: int | None) -> str | None:
             return None
         if when.tzinfo is None:
             seconds = int(when.replace(tzinfo=timezone.utc).timestamp())
-            return (f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
-                    f"{seconds} (if that time is UTC)")
-        return (f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
-                f"{int(when.timestamp())}")
+            return (
+                f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
+                f"{seconds} (if that time is UTC)"
+            )
+        return (
+            f"{text} looks like an ISO 8601 date; Personalize needs epoch seconds: "
+            f"{int(when.timestamp())}"
+        )
     if _FLOAT_RE.fullmatch(text) and "." in text and "e" not in text.lower():
         whole = int(float(text))
-        return (f"{text} has a fraction; Personalize needs whole epoch seconds: {whole}")
+        return f"{text} has a fraction; Personalize needs whole epoch seconds: {whole}"
     return None
 
 
@@ -219,11 +234,15 @@ def _value_problem(f: Field, v: str) -> str | None:
         limit = _length_limit(f)
         if len(v) > limit:
             what = "textual " if f.textual else ""
-            return (f"the value is {len(v)} characters long; {what}{f.name} values may have "
-                    f"at most {limit}")
+            return (
+                f"the value is {len(v)} characters long; {what}{f.name} values may have "
+                f"at most {limit}"
+            )
         if _multi_value(f) and "|" in v and "" in v.split("|"):
-            return (f"{_show(v)} has an empty value between | separators; separate the "
-                    f"values of {f.name} with single | characters")
+            return (
+                f"{_show(v)} has an empty value between | separators; separate the "
+                f"values of {f.name} with single | characters"
+            )
         return None
     if t in ("int", "long"):
         number = int(v) if _INT_RE.fullmatch(v) and len(v) <= 40 else None
@@ -267,8 +286,11 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
         return _first_bad(f, col)
     mask = None
     if f.nullable:
-        mask = np.fromiter((v == "" for v in col), dtype=bool, count=n) if has_empty \
+        mask = (
+            np.fromiter((v == "" for v in col), dtype=bool, count=n)
+            if has_empty
             else np.zeros(n, dtype=bool)
+        )
     t = f.type
     try:
         if t == "string":
@@ -277,8 +299,13 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
                 return _first_bad(f, col)
             if _multi_value(f):
                 j = "\x00".join(col)
-                if "|" in j and ("||" in j or "\x00|" in j or "|\x00" in j
-                                 or j.startswith("|") or j.endswith("|")):
+                if "|" in j and (
+                    "||" in j
+                    or "\x00|" in j
+                    or "|\x00" in j
+                    or j.startswith("|")
+                    or j.endswith("|")
+                ):
                     return _first_bad(f, col)
             arr = np.array(col, dtype=object)
             if has_empty:
@@ -295,7 +322,7 @@ def _convert(f: Field, col: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | N
             lo, hi = _INT_RANGES[t]
             if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):
                 return _first_bad(f, col)
-            if f.name in TIMESTAMP_FIELDS and n and (arr.max() >= 10**11 or arr.min() <= -10**11):
+            if f.name in TIMESTAMP_FIELDS and n and (arr.max() >= 10**11 or arr.min() <= -(10**11)):
                 return _first_bad(f, col)
             return arr, mask
         if t in ("float", "double"):
@@ -377,8 +404,11 @@ class _Lines:
                 end = len(data) if end < 0 else end + 1
                 good = data[:start].decode("utf-8")
                 yield from io.StringIO(good, newline="")
-                self.bad = (line_no + data.count(b"\n", 0, start) + 1, data[start:end],
-                            e.start - start)
+                self.bad = (
+                    line_no + data.count(b"\n", 0, start) + 1,
+                    data[start:end],
+                    e.start - start,
+                )
                 return
             lines = io.StringIO(text, newline="")
             yield from lines
@@ -411,15 +441,19 @@ def _header_problem(header: list[str], fields: list[Field]) -> tuple[str | None,
         if h not in names:
             if h and h.strip() == h:
                 return h, f"the schema has no field of this name{tail}"
-            return None, (f"the header has column {_show(h)} in position {i + 1}, which is not "
-                          f"a field of the schema{tail}")
+            return None, (
+                f"the header has column {_show(h)} in position {i + 1}, which is not "
+                f"a field of the schema{tail}"
+            )
     for n in names:
         if n not in seen:
             return n, f"the header is missing this column{tail}"
     for i, (h, n) in enumerate(zip(header, names, strict=True)):
         if h != n:
-            return h, (f"the header has {h} in position {i + 1}, where the schema has {n}; "
-                       f"columns must be in schema order{tail}")
+            return h, (
+                f"the header has {h} in position {i + 1}, where the schema has {n}; "
+                f"columns must be in schema order{tail}"
+            )
     return None  # pragma: no cover
 
 
@@ -434,8 +468,10 @@ def _decode_problem(fields: list[Field], line: bytes, offset: int) -> tuple[str 
                 break
     except (csv.Error, StopIteration):
         pass
-    return column, (f"the file is not valid UTF-8 (byte 0x{line[offset]:02x} at byte "
-                    f"{offset + 1} of the line); save it as UTF-8")
+    return column, (
+        f"the file is not valid UTF-8 (byte 0x{line[offset]:02x} at byte "
+        f"{offset + 1} of the line); save it as UTF-8"
+    )
 
 
 def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) -> CsvTable:
@@ -459,18 +495,29 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
     return _parse(stream, uri, fields, None, None)
 
 
-def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | None,
-           reopen: Callable[[], BinaryIO] | None) -> CsvTable:
+def _parse(
+    stream: BinaryIO,
+    uri: str,
+    fields: list[Field],
+    obj: ObjectInfo | None,
+    reopen: Callable[[], BinaryIO] | None,
+) -> CsvTable:
     names = [f.name for f in fields]
     head = stream.read(4)
-    for bom, what in ((codecs.BOM_UTF8, "a UTF-8 byte-order mark (EF BB BF)"),
-                      (codecs.BOM_UTF16_LE, "a UTF-16 byte-order mark (FF FE)"),
-                      (codecs.BOM_UTF16_BE, "a UTF-16 byte-order mark (FE FF)")):
+    for bom, what in (
+        (codecs.BOM_UTF8, "a UTF-8 byte-order mark (EF BB BF)"),
+        (codecs.BOM_UTF16_LE, "a UTF-16 byte-order mark (FF FE)"),
+        (codecs.BOM_UTF16_BE, "a UTF-16 byte-order mark (FE FF)"),
+    ):
         if head.startswith(bom):
-            fix = "save the file as UTF-8 without a BOM" if bom == codecs.BOM_UTF8 \
+            fix = (
+                "save the file as UTF-8 without a BOM"
+                if bom == codecs.BOM_UTF8
                 else "save the file as UTF-8 (without a BOM)"
-            raise CsvImportError(f"the header starts with {what}; {fix}", uri, 1,
-                                 names[0] if names else None)
+            )
+            raise CsvImportError(
+                f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
+            )
     lines = _Lines(_Prepend(head, stream))
     reader = csv.reader(iter(lines), strict=False)
     try:
@@ -481,8 +528,9 @@ def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | No
         if lines.bad:
             column, problem = _decode_problem(fields, lines.bad[1], lines.bad[2])
             raise CsvImportError(problem, uri, 1, None)
-        raise CsvImportError(f"the file is empty; it needs a header line {','.join(names)}",
-                             uri, None)
+        raise CsvImportError(
+            f"the file is empty; it needs a header line {','.join(names)}", uri, None
+        )
     hp = _header_problem(header, fields)
     if hp:
         raise CsvImportError(hp[1], uri, 1, hp[0])
@@ -500,9 +548,11 @@ def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | No
             except csv.Error as e:
                 problem = f"the row is not valid CSV ({e})"
                 if "field limit" in str(e):
-                    problem = (f"a value is longer than {csv.field_size_limit()} characters; "
-                               f"values may have at most {TEXTUAL_MAX_CHARS} (textual) or "
-                               f"{STRING_MAX_CHARS} characters")
+                    problem = (
+                        f"a value is longer than {csv.field_size_limit()} characters; "
+                        f"values may have at most {TEXTUAL_MAX_CHARS} (textual) or "
+                        f"{STRING_MAX_CHARS} characters"
+                    )
                 raise CsvImportError(problem, uri, reader.line_num) from None
             if not batch:
                 break
@@ -528,15 +578,20 @@ def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | No
                 row, k = min(errors)
                 f = fields[k]
                 value = good[row][k]
-                raise CsvImportError(_value_problem(f, value) or "bad value", uri,
-                                     _line_of(stream, reopen, batch_start + row),
-                                     f.name)
+                raise CsvImportError(
+                    _value_problem(f, value) or "bad value",
+                    uri,
+                    _line_of(stream, reopen, batch_start + row),
+                    f.name,
+                )
             if bad_len is not None:
                 n = len(batch[bad_len])
                 raise CsvImportError(
                     f"the row has {n} value{'s' if n != 1 else ''}, but the header has "
-                    f"{ncols} columns", uri,
-                    _line_of(stream, reopen, batch_start + bad_len))
+                    f"{ncols} columns",
+                    uri,
+                    _line_of(stream, reopen, batch_start + bad_len),
+                )
             total += len(batch)
             del batch, good
     finally:
@@ -546,8 +601,9 @@ def _parse(stream: BinaryIO, uri: str, fields: list[Field], obj: ObjectInfo | No
         column, problem = _decode_problem(fields, lines.bad[1], lines.bad[2])
         raise CsvImportError(problem, uri, lines.bad[0], column)
     columns = {n: _concat(parts[n], f) for n, f in zip(names, fields, strict=True)}
-    nulls = {n: (np.concatenate(p) if p else np.zeros(0, dtype=bool))
-             for n, p in null_parts.items()}
+    nulls = {
+        n: (np.concatenate(p) if p else np.zeros(0, dtype=bool)) for n, p in null_parts.items()
+    }
     return CsvTable(fields, columns, nulls, total, [obj] if obj else [])
 
 
@@ -558,8 +614,13 @@ def _concat(parts: list[np.ndarray], f: Field) -> np.ndarray:
 
 
 def _dtype(f: Field) -> Any:
-    return {"int": np.int64, "long": np.int64, "float": np.float64, "double": np.float64,
-            "boolean": bool}.get(f.type, object)
+    return {
+        "int": np.int64,
+        "long": np.int64,
+        "float": np.float64,
+        "double": np.float64,
+        "boolean": bool,
+    }.get(f.type, object)
 
 
 class _Prepend(io.RawIOBase):
@@ -605,8 +666,9 @@ def _line_of(stream: BinaryIO, reopen: Callable[[], BinaryIO] | None, row_index:
             src.close()
 
 
-def read_import(store: ObjectStore, data_location: str,
-                schema: str | dict | Sequence[Field]) -> CsvTable:
+def read_import(
+    store: ObjectStore, data_location: str, schema: str | dict | Sequence[Field]
+) -> CsvTable:
     """Read and validate every CSV file a ``dataLocation`` names (see the module docstring).
 
     Args:
@@ -633,8 +695,9 @@ def read_import(store: ObjectStore, data_location: str,
     for obj in objects:
         try:
             with store.open(obj.uri) as stream:
-                tables.append(_parse(stream, obj.uri, fields, obj,
-                                     lambda uri=obj.uri: store.open(uri)))
+                tables.append(
+                    _parse(stream, obj.uri, fields, obj, lambda uri=obj.uri: store.open(uri))
+                )
         except ObjectStoreError as e:
             raise CsvImportError(str(e)) from None
     if len(tables) == 1:

@@ -154,11 +154,14 @@ class DatasetStore:
 
     @staticmethod
     def _set_meta(conn: sqlite3.Connection, **values: Any) -> None:
-        conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
-                         [(k, json.dumps(v)) for k, v in values.items()])
+        conn.executemany(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+            [(k, json.dumps(v)) for k, v in values.items()],
+        )
 
-    def store_import(self, dataset_arn: str, table: _Table, mode: str = "FULL",
-                     dataset_type: str | None = None) -> int:
+    def store_import(
+        self, dataset_arn: str, table: _Table, mode: str = "FULL", dataset_type: str | None = None
+    ) -> int:
         """Keep the rows of an import job; return the number of records now stored.
 
         Args:
@@ -176,8 +179,9 @@ class DatasetStore:
         """
         if mode not in ("FULL", "INCREMENTAL"):
             raise ValueError(f"importMode must be FULL or INCREMENTAL, not {mode!r}")
-        dtype = canonical_dataset_type(dataset_type) if dataset_type else \
-            _dataset_type_of(dataset_arn)
+        dtype = (
+            canonical_dataset_type(dataset_type) if dataset_type else _dataset_type_of(dataset_arn)
+        )
         if dtype is None:
             raise ValueError(f"cannot tell the dataset type of {dataset_arn}; pass dataset_type")
         id_col = ID_COLUMN.get(dtype)
@@ -188,7 +192,8 @@ class DatasetStore:
         if mode == "INCREMENTAL" and not self.has_import(dataset_arn):
             raise NoEarlierImportError(
                 f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or INCREMENTAL "
-                "import of that dataset; use importMode FULL first")
+                "import of that dataset; use importMode FULL first"
+            )
         rows = _rows(table, fields)
         with _no_gc(), self._connect(dataset_arn, create=True) as conn:
             assert conn is not None
@@ -198,13 +203,19 @@ class DatasetStore:
                 if mode == "INCREMENTAL" and not meta.get("imports"):
                     raise NoEarlierImportError(
                         f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or "
-                        "INCREMENTAL import of that dataset; use importMode FULL first")
+                        "INCREMENTAL import of that dataset; use importMode FULL first"
+                    )
                 self._ensure_table(conn, names, id_col, replace=mode == "FULL")
                 if mode == "FULL":
                     conn.execute(f"DELETE FROM records WHERE {_SOURCE} = 'BULK'")
                 self._insert(conn, names, id_col, rows)
-                self._set_meta(conn, fields=[asdict(f) for f in fields], dataset_type=dtype,
-                               imports=int(meta.get("imports", 0)) + 1, last_mode=mode)
+                self._set_meta(
+                    conn,
+                    fields=[asdict(f) for f in fields],
+                    dataset_type=dtype,
+                    imports=int(meta.get("imports", 0)) + 1,
+                    last_mode=mode,
+                )
                 count = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
                 conn.execute("COMMIT")
             except BaseException:
@@ -212,8 +223,13 @@ class DatasetStore:
                 raise
         return int(count)
 
-    def put_records(self, dataset_arn: str, fields: list[Field],
-                    records: list[Mapping[str, Any]], dataset_type: str | None = None) -> int:
+    def put_records(
+        self,
+        dataset_arn: str,
+        fields: list[Field],
+        records: list[Mapping[str, Any]],
+        dataset_type: str | None = None,
+    ) -> int:
         """Keep records put one by one (PutEvents, PutItems, PutUsers, PutActions).
 
         Args:
@@ -234,8 +250,9 @@ class DatasetStore:
             ValueError: the dataset type is unknown, or an Items/Users/Actions record lacks
                 its ID.
         """
-        dtype = canonical_dataset_type(dataset_type) if dataset_type else \
-            _dataset_type_of(dataset_arn)
+        dtype = (
+            canonical_dataset_type(dataset_type) if dataset_type else _dataset_type_of(dataset_arn)
+        )
         if dtype is None:
             raise ValueError(f"cannot tell the dataset type of {dataset_arn}; pass dataset_type")
         id_col = ID_COLUMN.get(dtype)
@@ -264,13 +281,19 @@ class DatasetStore:
         return self._meta(conn)
 
     @staticmethod
-    def _ensure_table(conn: sqlite3.Connection, names: list[str], id_col: str | None, *,
-                      replace: bool) -> None:
+    def _ensure_table(
+        conn: sqlite3.Connection, names: list[str], id_col: str | None, *, replace: bool
+    ) -> None:
         """Make ``records`` hold every column in ``names``; with ``replace`` and no put
         records, start it afresh (a FULL import may come with a different schema)."""
         existing = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
-        if existing and replace and not conn.execute(
-                f"SELECT 1 FROM records WHERE {_SOURCE} = 'PUT' LIMIT 1").fetchone():
+        if (
+            existing
+            and replace
+            and not conn.execute(
+                f"SELECT 1 FROM records WHERE {_SOURCE} = 'PUT' LIMIT 1"
+            ).fetchone()
+        ):
             conn.execute("DROP TABLE records")
             existing = []
         if not existing:
@@ -282,12 +305,13 @@ class DatasetStore:
                 conn.execute(f"ALTER TABLE records ADD COLUMN {_quote(n)}")
 
     @staticmethod
-    def _insert(conn: sqlite3.Connection, names: list[str], id_col: str | None,
-                rows: Any) -> None:
+    def _insert(conn: sqlite3.Connection, names: list[str], id_col: str | None, rows: Any) -> None:
         verb = "INSERT OR REPLACE" if id_col else "INSERT"
         conn.executemany(
             f"{verb} INTO records ({', '.join(map(_quote, names))}, {_SOURCE}) "
-            f"VALUES ({', '.join('?' * (len(names) + 1))})", rows)
+            f"VALUES ({', '.join('?' * (len(names) + 1))})",
+            rows,
+        )
 
     def has_import(self, dataset_arn: str) -> bool:
         """Whether at least one bulk import has been stored for ``dataset_arn``."""

@@ -175,8 +175,10 @@ def bucket_name_problem(bucket: str) -> str | None:
     if not 3 <= len(bucket) <= 63:
         return f"it is {len(bucket)} characters long; bucket names have 3 to 63 characters"
     if not _BUCKET_CHARS.fullmatch(bucket):
-        return ("bucket names use only lower-case letters, digits, dots and hyphens, and "
-                "start and end with a letter or digit")
+        return (
+            "bucket names use only lower-case letters, digits, dots and hyphens, and "
+            "start and end with a letter or digit"
+        )
     if ".." in bucket:
         return "bucket names may not contain two adjacent dots"
     try:
@@ -210,8 +212,7 @@ def _key_problem(key: str, *, allow_prefix: bool) -> str | None:
         if part == "":
             return "it has an empty segment (//)"
         if part in (".", ".."):
-            return (f'the segment "{part}" is not allowed (keys may not climb out of '
-                    "their bucket)")
+            return f'the segment "{part}" is not allowed (keys may not climb out of their bucket)'
     return None
 
 
@@ -230,9 +231,10 @@ def parse_s3_uri(uri: str, *, allow_prefix: bool = True) -> S3Location:
         scheme = uri.split("://", 1)[0] if isinstance(uri, str) and "://" in uri else None
         if scheme in ("http", "https"):
             raise InvalidLocationError(
-                f"Unsupported data location {uri}: the local target reads s3:// URIs only")
+                f"Unsupported data location {uri}: the local target reads s3:// URIs only"
+            )
         raise InvalidLocationError(f"Invalid S3 URI {uri!r}: expected s3://bucket/key")
-    rest = uri[len("s3://"):]
+    rest = uri[len("s3://") :]
     bucket, _, key = rest.partition("/")
     problem = bucket_name_problem(bucket)
     if problem:
@@ -243,7 +245,8 @@ def parse_s3_uri(uri: str, *, allow_prefix: bool = True) -> S3Location:
     loc = S3Location(bucket, key)
     if not allow_prefix and loc.is_prefix:
         raise InvalidLocationError(
-            f"Invalid S3 key in {uri}: it names a folder; name one object (no trailing /)")
+            f"Invalid S3 key in {uri}: it names a folder; name one object (no trailing /)"
+        )
     return loc
 
 
@@ -341,7 +344,8 @@ class LocalObjectStore:
             if len(part.encode("utf-8", "surrogatepass")) > _MAX_SEGMENT_BYTES:
                 raise InvalidLocationError(
                     f"Invalid S3 key in {loc.uri}: a segment is longer than "
-                    f"{_MAX_SEGMENT_BYTES} bytes, which the local object store cannot hold")
+                    f"{_MAX_SEGMENT_BYTES} bytes, which the local object store cannot hold"
+                )
         path = self.root / loc.bucket / loc.key if loc.key else self.root / loc.bucket
         # Defence in depth: the checks above already exclude every escape.
         if not os.path.abspath(path).startswith(os.path.abspath(self.root / loc.bucket)):
@@ -356,7 +360,8 @@ class LocalObjectStore:
         if not path.resolve().is_relative_to(self.root.resolve()):
             raise InvalidLocationError(
                 f"Invalid S3 key in {loc.uri}: it resolves outside the local object store "
-                "(through a symbolic link)")
+                "(through a symbolic link)"
+            )
 
     def _object(self, uri: str) -> tuple[S3Location, Path]:
         loc = parse_s3_uri(uri, allow_prefix=False)
@@ -409,12 +414,14 @@ class LocalObjectStore:
             except (FileExistsError, NotADirectoryError):
                 raise ObjectStoreError(
                     f"Cannot store {loc.uri}: a parent folder of this key is already an "
-                    "object in the local object store") from None
+                    "object in the local object store"
+                ) from None
             self._inside(loc, path)
             if path.is_dir():
                 raise ObjectStoreError(
                     f"Cannot store {loc.uri}: other keys use it as a folder in the local "
-                    "object store")
+                    "object store"
+                )
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -434,8 +441,15 @@ class LocalObjectStore:
             tmp_dir.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="meta-")
             with os.fdopen(fd, "w") as out:
-                json.dump({"size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                           "ino": st.st_ino, "etag": etag}, out)
+                json.dump(
+                    {
+                        "size": st.st_size,
+                        "mtime_ns": st.st_mtime_ns,
+                        "ino": st.st_ino,
+                        "etag": etag,
+                    },
+                    out,
+                )
             os.replace(tmp, meta)
         except OSError:
             pass  # the cache is an optimisation; head() recomputes without it
@@ -461,7 +475,10 @@ class LocalObjectStore:
         try:
             meta = json.loads(self._meta_path(loc).read_text())
             if (meta["size"], meta["mtime_ns"], meta["ino"]) == (
-                    st.st_size, st.st_mtime_ns, st.st_ino):
+                st.st_size,
+                st.st_mtime_ns,
+                st.st_ino,
+            ):
                 etag = meta["etag"]
         except (OSError, ValueError, KeyError, TypeError):
             pass
@@ -585,8 +602,14 @@ class S3ObjectStore:
         """HeadObject; see :meth:`LocalObjectStore.head` for the contract."""
         loc = parse_s3_uri(uri, allow_prefix=False)
         r = self._call(loc, "head_object", Bucket=loc.bucket, Key=loc.key)
-        return ObjectInfo(loc.uri, loc.bucket, loc.key, int(r["ContentLength"]), r["ETag"],
-                          int(r["LastModified"].timestamp()))
+        return ObjectInfo(
+            loc.uri,
+            loc.bucket,
+            loc.key,
+            int(r["ContentLength"]),
+            r["ETag"],
+            int(r["LastModified"].timestamp()),
+        )
 
     def open(self, uri: str) -> BinaryIO:
         """GetObject's streaming body; see :meth:`LocalObjectStore.open`."""
@@ -612,9 +635,16 @@ class S3ObjectStore:
                 kwargs["ContinuationToken"] = token
             r = self._call(loc, "list_objects_v2", **kwargs)
             for o in r.get("Contents", []):
-                out.append(ObjectInfo(f"s3://{loc.bucket}/{o['Key']}", loc.bucket, o["Key"],
-                                      int(o["Size"]), o["ETag"],
-                                      int(o["LastModified"].timestamp())))
+                out.append(
+                    ObjectInfo(
+                        f"s3://{loc.bucket}/{o['Key']}",
+                        loc.bucket,
+                        o["Key"],
+                        int(o["Size"]),
+                        o["ETag"],
+                        int(o["LastModified"].timestamp()),
+                    )
+                )
             token = r.get("NextContinuationToken")
             if not r.get("IsTruncated") or not token:
                 break
@@ -648,9 +678,9 @@ class _StreamReader(io.RawIOBase):
             super().close()
 
 
-
-def open_object_store(state_dir: str | os.PathLike, s3_endpoint_url: str | None = None,
-                      **client_kwargs: Any) -> LocalObjectStore | S3ObjectStore:
+def open_object_store(
+    state_dir: str | os.PathLike, s3_endpoint_url: str | None = None, **client_kwargs: Any
+) -> LocalObjectStore | S3ObjectStore:
     """The store the local target reads ``s3://`` data from.
 
     Without ``s3_endpoint_url``: a :class:`LocalObjectStore` in ``state_dir``. With it: an

@@ -50,7 +50,8 @@ MAX_INPUT_LIST = 500
 def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
     return InvalidInputException(
         f"1 validation error detected: Value '{value}' at '{path}' failed to satisfy "
-        f"constraint: {rule}")
+        f"constraint: {rule}"
+    )
 
 
 class _Serving:
@@ -65,8 +66,7 @@ def _resolve_campaign(ctx: Any, params: dict) -> _Serving:
     campaign_arn = params.get("campaignArn")
     recommender_arn = params.get("recommenderArn")
     if campaign_arn and recommender_arn:
-        raise InvalidInputException(
-            "Provide either a campaignArn or a recommenderArn, not both.")
+        raise InvalidInputException("Provide either a campaignArn or a recommenderArn, not both.")
     if recommender_arn:
         raise ResourceNotFoundException(f"Recommender {recommender_arn} does not exist.")
     if not campaign_arn:
@@ -77,45 +77,47 @@ def _resolve_campaign(ctx: Any, params: dict) -> _Serving:
         raise ResourceNotFoundException(f"Campaign {campaign_arn} does not exist.")
     if campaign.status != "ACTIVE":
         raise ResourceNotFoundException(
-            f"Campaign {campaign_arn} is not ACTIVE (status {campaign.status}).")
+            f"Campaign {campaign_arn} is not ACTIVE (status {campaign.status})."
+        )
     version_arn = str(campaign.body.get("solutionVersionArn") or "")
     if version_arn.endswith("/$LATEST"):
         version_arn = _latest_active(store, version_arn[: -len("/$LATEST")])
     version = store.get(version_arn) if version_arn else None
     if version is None:
         raise ResourceNotFoundException(
-            f"Solution version {version_arn or '(none)'} of campaign {campaign_arn} "
-            "does not exist.")
+            f"Solution version {version_arn or '(none)'} of campaign {campaign_arn} does not exist."
+        )
     recipe_arn = version.body.get("recipeArn")
     if not recipe_arn:
         solution = store.get(version.body.get("solutionArn") or version.parent or "")
         recipe_arn = solution.body.get("recipeArn") if solution is not None else None
     recipe = recipes.lookup(recipe_arn or "")
     if recipe is None:
-        raise ResourceNotFoundException(
-            f"Solution version {version_arn} has no known recipe.")
+        raise ResourceNotFoundException(f"Solution version {version_arn} has no known recipe.")
     state_dir = Path(ctx.service.config.state_dir)
     try:
         model = load_version_model(state_dir, version_arn)
     except (FileNotFoundError, ValueError):
         raise ResourceNotFoundException(
-            f"Solution version {version_arn} has no trained model.") from None
+            f"Solution version {version_arn} has no trained model."
+        ) from None
     return _Serving(recipe, model)
 
 
 def _latest_active(store: Any, solution_arn: str) -> str:
-    rows = store.select(None, "kind = ? AND parent = ? AND status = ?",
-                        ("solution-version", solution_arn, "ACTIVE"))
+    rows = store.select(
+        None, "kind = ? AND parent = ? AND status = ?", ("solution-version", solution_arn, "ACTIVE")
+    )
     return rows[-1].arn if rows else ""
 
 
 def _unsupported(params: dict) -> None:
     if params.get("filterArn"):
-        raise InvalidInputException(
-            "The local target does not apply filters; leave filterArn out.")
+        raise InvalidInputException("The local target does not apply filters; leave filterArn out.")
     if params.get("promotions"):
         raise InvalidInputException(
-            "The local target does not apply promotions; leave promotions out.")
+            "The local target does not apply promotions; leave promotions out."
+        )
 
 
 def _recommendation_id() -> str:
@@ -140,8 +142,7 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
     if n is None:
         n = DEFAULT_NUM_RESULTS
     if n > limit:
-        raise _constraint(n, "numResults",
-                          f"Member must have value less than or equal to {limit}")
+        raise _constraint(n, "numResults", f"Member must have value less than or equal to {limit}")
     serving = _resolve_campaign(ctx, params)
     _unsupported(params)
     recipe, model = serving.recipe, serving.model
@@ -150,16 +151,19 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
     if kind == recipes.PERSONALIZED_RANKING:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
-            "recipe; call GetPersonalizedRanking instead.")
+            "recipe; call GetPersonalizedRanking instead."
+        )
     if kind == recipes.RELATED_ITEMS:
         if not item_id:
             raise InvalidInputException(
-                f"itemId is required for a campaign that uses {recipe.name}.")
+                f"itemId is required for a campaign that uses {recipe.name}."
+            )
         ranked, scores = model.related(item_id, n), None
     else:
         if kind == recipes.USER_PERSONALIZATION and not user_id:
             raise InvalidInputException(
-                f"userId is required for a campaign that uses {recipe.name}.")
+                f"userId is required for a campaign that uses {recipe.name}."
+            )
         ranked, scores = model.recommend_user(user_id, n)
     ids = model.item_ids[ranked].tolist()
     if scores is None:
@@ -185,14 +189,18 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
     input_list = list(params.get("inputList") or [])
     limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_INPUT_LIST
     if len(input_list) > limit:
-        raise _constraint(f"[{len(input_list)} items]", "inputList",
-                          f"Member must have length less than or equal to {limit}")
+        raise _constraint(
+            f"[{len(input_list)} items]",
+            "inputList",
+            f"Member must have length less than or equal to {limit}",
+        )
     serving = _resolve_campaign(ctx, params)
     _unsupported(params)
     if serving.recipe.recipe_type != recipes.PERSONALIZED_RANKING:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "
-            "PERSONALIZED_RANKING recipe; call GetRecommendations instead.")
+            "PERSONALIZED_RANKING recipe; call GetRecommendations instead."
+        )
     ranked = serving.model.rank(params.get("userId") or "", input_list)
     out = [{"itemId": s} if v is None else {"itemId": s, "score": v} for s, v in ranked]
     return {"personalizedRanking": out, "recommendationId": _recommendation_id()}
@@ -222,5 +230,6 @@ def dispatch(ctx: Any, operation: str, params: dict) -> dict:
         from personalize_reconcile.local.exceptions import UnknownOperationException
 
         raise UnknownOperationException(
-            f"The local target does not implement personalize-runtime {operation}.")
+            f"The local target does not implement personalize-runtime {operation}."
+        )
     return handler(ctx, params)

@@ -43,7 +43,9 @@ def user_item_matrix(inter: Interactions) -> sparse.csr_matrix:
     """``(n_users, n_items)`` float32 CSR: the summed event weights per (user, item)."""
     m = sparse.csr_matrix(
         (inter.weight, (inter.user, inter.item)),
-        shape=(inter.n_users, inter.n_items), dtype=np.float32)
+        shape=(inter.n_users, inter.n_items),
+        dtype=np.float32,
+    )
     m.sum_duplicates()
     m.eliminate_zeros()
     return m
@@ -70,9 +72,15 @@ class AlsModel(Model):
     kind = "als"
     scored = True
 
-    def __init__(self, item_ids: np.ndarray, user_ids: np.ndarray, popularity: np.ndarray,
-                 meta: dict[str, Any], user_factors: np.ndarray,
-                 item_factors: np.ndarray) -> None:
+    def __init__(
+        self,
+        item_ids: np.ndarray,
+        user_ids: np.ndarray,
+        popularity: np.ndarray,
+        meta: dict[str, Any],
+        user_factors: np.ndarray,
+        item_factors: np.ndarray,
+    ) -> None:
         super().__init__(item_ids, user_ids, popularity, meta)
         self.user_factors = user_factors
         self.item_factors = item_factors
@@ -86,8 +94,11 @@ class AlsModel(Model):
         folded in afterwards so that every user in ``inter`` is known to the model.
         """
         matrix = user_item_matrix(inter)
-        keep = history_mask(inter, values["min_user_history_length_percentile"],
-                            values["max_user_history_length_percentile"])
+        keep = history_mask(
+            inter,
+            values["min_user_history_length_percentile"],
+            values["max_user_history_length_percentile"],
+        )
         trained_users = np.unique(inter.user[keep])
         train_matrix = matrix
         if trained_users.shape[0] < inter.n_users:
@@ -103,8 +114,14 @@ class AlsModel(Model):
             if rest.shape[0]:
                 user_factors[rest] = als.recalculate_user(rest, matrix[rest])
         popularity = distinct_users_per_item(inter)
-        return cls(inter.item_ids, inter.user_ids, popularity, meta, user_factors,
-                   np.asarray(als.item_factors, dtype=np.float32))
+        return cls(
+            inter.item_ids,
+            inter.user_ids,
+            popularity,
+            meta,
+            user_factors,
+            np.asarray(als.item_factors, dtype=np.float32),
+        )
 
     @staticmethod
     def _solver(values: dict[str, Any], entries: int | None = None) -> AlternatingLeastSquares:
@@ -130,7 +147,8 @@ class AlsModel(Model):
             return np.zeros((0, self.item_factors.shape[1]), dtype=np.float32)
         with threadpool_limits(1, "blas"):
             out = self._fold_solver(histories.nnz).recalculate_user(
-                np.arange(histories.shape[0]), histories.astype(np.float32).tocsr())
+                np.arange(histories.shape[0]), histories.astype(np.float32).tocsr()
+            )
         return np.asarray(out, dtype=np.float32).reshape(histories.shape[0], -1)
 
     def update(self, inter: Interactions, meta: dict[str, Any]) -> AlsModel:
@@ -144,8 +162,14 @@ class AlsModel(Model):
         item_factors = np.zeros((inter.n_items, f), dtype=np.float32)
         known = np.array([old.get(s, -1) for s in inter.item_ids.tolist()], dtype=np.int64)
         item_factors[known >= 0] = self.item_factors[known[known >= 0]]
-        base = AlsModel(inter.item_ids, inter.user_ids, self.popularity, self.meta,
-                        np.zeros((inter.n_users, f), dtype=np.float32), item_factors)
+        base = AlsModel(
+            inter.item_ids,
+            inter.user_ids,
+            self.popularity,
+            self.meta,
+            np.zeros((inter.n_users, f), dtype=np.float32),
+            item_factors,
+        )
         # users from the known items only, then new items from those users
         known_cols = sparse.diags((known >= 0).astype(np.float32))
         user_factors = base.fold_in((matrix @ known_cols).tocsr())
@@ -155,12 +179,14 @@ class AlsModel(Model):
                 solver = self._solver(self.meta["settings"], matrix.nnz)
                 solver.item_factors = user_factors
                 item_factors[new_items] = solver.recalculate_user(
-                    new_items, matrix.T.tocsr()[new_items])
+                    new_items, matrix.T.tocsr()[new_items]
+                )
             base.item_factors = item_factors
             user_factors = base.fold_in(matrix)
         popularity = distinct_users_per_item(inter)
-        return AlsModel(inter.item_ids, inter.user_ids, popularity, meta, user_factors,
-                        item_factors)
+        return AlsModel(
+            inter.item_ids, inter.user_ids, popularity, meta, user_factors, item_factors
+        )
 
     # ------------------------------------------------------------------ serving
     def item_scores_for_user(self, user_id: str | None) -> np.ndarray | None:
@@ -188,8 +214,9 @@ class AlsModel(Model):
             out = [(known[k][0], float(probs[k])) for k in order]
         return out + [(s, None) for s in unknown]
 
-    def top_for_histories(self, histories: sparse.csr_matrix, last_items: np.ndarray,
-                          n: int) -> np.ndarray:
+    def top_for_histories(
+        self, histories: sparse.csr_matrix, last_items: np.ndarray, n: int
+    ) -> np.ndarray:
         """Fold each history in, then take the top ``n`` items by score. Users with an
         empty history get popular items."""
         factors = self.fold_in(histories)
@@ -197,7 +224,7 @@ class AlsModel(Model):
         empty = np.diff(histories.indptr) == 0
         pop = self.popular()[:n]
         for start in range(0, factors.shape[0], 1024):
-            block = factors[start:start + 1024] @ self.item_factors.T
+            block = factors[start : start + 1024] @ self.item_factors.T
             for k, row in enumerate(block):
                 u = start + k
                 top = pop if empty[u] else top_indices(row, n)
@@ -207,11 +234,20 @@ class AlsModel(Model):
     # ------------------------------------------------------------------ storage
     def arrays(self) -> dict[str, np.ndarray]:
         """Base arrays plus both factor matrices."""
-        return {**super().arrays(), "user_factors": self.user_factors,
-                "item_factors": self.item_factors}
+        return {
+            **super().arrays(),
+            "user_factors": self.user_factors,
+            "item_factors": self.item_factors,
+        }
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> AlsModel:
         """Rebuild a saved ALS model."""
-        return cls(arrays["item_ids"], arrays["user_ids"], arrays["popularity"], meta,
-                   arrays["user_factors"], arrays["item_factors"])
+        return cls(
+            arrays["item_ids"],
+            arrays["user_ids"],
+            arrays["popularity"],
+            meta,
+            arrays["user_factors"],
+            arrays["item_factors"],
+        )

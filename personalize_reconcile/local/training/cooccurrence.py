@@ -32,20 +32,31 @@ class CooccurrenceModel(Model):
     kind = "cooccurrence"
     scored = False
 
-    def __init__(self, item_ids: np.ndarray, user_ids: np.ndarray, popularity: np.ndarray,
-                 meta: dict[str, Any], neighbours: sparse.csr_matrix) -> None:
+    def __init__(
+        self,
+        item_ids: np.ndarray,
+        user_ids: np.ndarray,
+        popularity: np.ndarray,
+        meta: dict[str, Any],
+        neighbours: sparse.csr_matrix,
+    ) -> None:
         super().__init__(item_ids, user_ids, popularity, meta)
         self.neighbours = neighbours
 
     @classmethod
-    def fit(cls, inter: Interactions, values: dict[str, Any],
-            meta: dict[str, Any]) -> CooccurrenceModel:
+    def fit(
+        cls, inter: Interactions, values: dict[str, Any], meta: dict[str, Any]
+    ) -> CooccurrenceModel:
         """Count co-interactions in ``inter`` with the resolved SIMS settings ``values``."""
-        keep = history_mask(inter, values["min_user_history_length_percentile"],
-                            values["max_user_history_length_percentile"])
+        keep = history_mask(
+            inter,
+            values["min_user_history_length_percentile"],
+            values["max_user_history_length_percentile"],
+        )
         binary = sparse.csr_matrix(
             (np.ones(int(keep.sum()), dtype=np.float32), (inter.user[keep], inter.item[keep])),
-            shape=(inter.n_users, inter.n_items))
+            shape=(inter.n_users, inter.n_items),
+        )
         binary.sum_duplicates()
         binary.data[:] = 1.0
         counts = (binary.T @ binary).tocsr()
@@ -55,11 +66,17 @@ class CooccurrenceModel(Model):
         counts.data[counts.data < least] = 0
         counts.eliminate_zeros()
         users_per_item = np.asarray(binary.sum(axis=0)).ravel()
-        discount = np.power(np.maximum(users_per_item, 1.0),
-                            -float(values["popularity_discount_factor"]))
+        discount = np.power(
+            np.maximum(users_per_item, 1.0), -float(values["popularity_discount_factor"])
+        )
         scores = (counts @ sparse.diags(discount.astype(np.float32))).tocsr()
-        return cls(inter.item_ids, inter.user_ids, distinct_users_per_item(inter), meta,
-                   _rank_rows(scores, MAX_NEIGHBOURS))
+        return cls(
+            inter.item_ids,
+            inter.user_ids,
+            distinct_users_per_item(inter),
+            meta,
+            _rank_rows(scores, MAX_NEIGHBOURS),
+        )
 
     def _neighbours_of(self, idx: int) -> np.ndarray:
         lo, hi = self.neighbours.indptr[idx], self.neighbours.indptr[idx + 1]
@@ -82,8 +99,9 @@ class CooccurrenceModel(Model):
         first = np.zeros(0, dtype=np.int64) if own is None else self._neighbours_of(own)
         return self._fill(first, own, n)
 
-    def top_for_histories(self, histories: sparse.csr_matrix, last_items: np.ndarray,
-                          n: int) -> np.ndarray:
+    def top_for_histories(
+        self, histories: sparse.csr_matrix, last_items: np.ndarray, n: int
+    ) -> np.ndarray:
         """Items related to each user's most recent item (what a RELATED_ITEMS campaign
         would be asked about next)."""
         out = np.full((histories.shape[0], n), -1, dtype=np.int64)
@@ -96,16 +114,20 @@ class CooccurrenceModel(Model):
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Base arrays plus the neighbour lists in CSR form."""
-        return {**super().arrays(), "nb_indptr": self.neighbours.indptr,
-                "nb_indices": self.neighbours.indices, "nb_data": self.neighbours.data}
+        return {
+            **super().arrays(),
+            "nb_indptr": self.neighbours.indptr,
+            "nb_indices": self.neighbours.indices,
+            "nb_data": self.neighbours.data,
+        }
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray],
-                    meta: dict[str, Any]) -> CooccurrenceModel:
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> CooccurrenceModel:
         """Rebuild a saved co-occurrence model."""
         n = arrays["item_ids"].shape[0]
-        nb = sparse.csr_matrix((arrays["nb_data"], arrays["nb_indices"], arrays["nb_indptr"]),
-                               shape=(n, n))
+        nb = sparse.csr_matrix(
+            (arrays["nb_data"], arrays["nb_indices"], arrays["nb_indptr"]), shape=(n, n)
+        )
         return cls(arrays["item_ids"], arrays["user_ids"], arrays["popularity"], meta, nb)
 
 
@@ -123,8 +145,12 @@ def _rank_rows(scores: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
         data.append(vals[order])
         indptr.append(indptr[-1] + order.shape[0])
     out = sparse.csr_matrix(
-        (np.concatenate(data) if data else np.zeros(0, np.float32),
-         np.concatenate(indices) if indices else np.zeros(0, np.int32),
-         np.array(indptr, dtype=np.int64)), shape=scores.shape)
+        (
+            np.concatenate(data) if data else np.zeros(0, np.float32),
+            np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            np.array(indptr, dtype=np.int64),
+        ),
+        shape=scores.shape,
+    )
     out.has_sorted_indices = False
     return out

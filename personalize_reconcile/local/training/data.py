@@ -63,12 +63,17 @@ class Interactions:
     def subset(self, mask: np.ndarray) -> Interactions:
         """Return the events where ``mask`` (bool, length ``n``) is true, re-encoded so that
         ``user_ids`` and ``item_ids`` only hold ids that still occur."""
-        return encode(self.user_ids[self.user[mask]], self.item_ids[self.item[mask]],
-                      self.timestamp[mask], self.weight[mask])
+        return encode(
+            self.user_ids[self.user[mask]],
+            self.item_ids[self.item[mask]],
+            self.timestamp[mask],
+            self.weight[mask],
+        )
 
 
-def encode(user_ids: np.ndarray, item_ids: np.ndarray, timestamps: np.ndarray,
-           weights: np.ndarray) -> Interactions:
+def encode(
+    user_ids: np.ndarray, item_ids: np.ndarray, timestamps: np.ndarray, weights: np.ndarray
+) -> Interactions:
     """Build :class:`Interactions` from per-event string ids, epoch seconds and weights.
 
     The four arrays must have the same length. Ids are coded by sorted order, so the same
@@ -134,8 +139,12 @@ class FilterOutcome:
     notes: tuple[str, ...]
 
 
-def prepare(columns: Mapping[str, np.ndarray], *, event_type: str | None = None,
-            solution_config: Mapping[str, Any] | None = None) -> FilterOutcome:
+def prepare(
+    columns: Mapping[str, np.ndarray],
+    *,
+    event_type: str | None = None,
+    solution_config: Mapping[str, Any] | None = None,
+) -> FilterOutcome:
     """Filter and weight the Interactions rows, then encode them.
 
     Args:
@@ -188,8 +197,7 @@ def prepare(columns: Mapping[str, np.ndarray], *, event_type: str | None = None,
         try:
             limit = float(threshold)
         except (TypeError, ValueError):
-            raise TrainingFailed(
-                f"eventValueThreshold {threshold!r} is not a number.") from None
+            raise TrainingFailed(f"eventValueThreshold {threshold!r} is not a number.") from None
         with np.errstate(invalid="ignore"):
             keep &= get_values() >= limit
         notes.append(f"kept events with EVENT_VALUE >= {limit:g} (eventValueThreshold)")
@@ -208,8 +216,11 @@ def prepare(columns: Mapping[str, np.ndarray], *, event_type: str | None = None,
             weight[match] = 1.0 if w is None else float(w)
             listed |= match
         keep &= listed
-        notes.append("kept event types " + ", ".join(
-            repr(e.get("eventType", "")) for e in params) + " with their weights (eventsConfig)")
+        notes.append(
+            "kept event types "
+            + ", ".join(repr(e.get("eventType", "")) for e in params)
+            + " with their weights (eventsConfig)"
+        )
 
     return FilterOutcome(
         interactions=encode(users[keep], items[keep], stamps[keep], weight[keep]),
@@ -230,8 +241,9 @@ def check_minimum(inter: Interactions) -> None:
     per_user = np.bincount(inter.user, minlength=inter.n_users)
     with_two = int(np.count_nonzero(per_user >= 2))
     share = with_two / inter.n_users if inter.n_users else 0.0
-    failed = (inter.n < MIN_INTERACTIONS or with_two < MIN_USERS_WITH_TWO
-              or share < MIN_SHARE_WITH_TWO)
+    failed = (
+        inter.n < MIN_INTERACTIONS or with_two < MIN_USERS_WITH_TWO or share < MIN_SHARE_WITH_TWO
+    )
     if not failed:
         return
     pct = f"{100 * share:.2f}%"

@@ -30,10 +30,14 @@ from typing import Any
 
 from personalize_reconcile.local.training.errors import TrainingFailed
 
-ALS_RECIPES = frozenset({
-    "aws-user-personalization", "aws-user-personalization-v2",
-    "aws-personalized-ranking", "aws-personalized-ranking-v2",
-})
+ALS_RECIPES = frozenset(
+    {
+        "aws-user-personalization",
+        "aws-user-personalization-v2",
+        "aws-personalized-ranking",
+        "aws-personalized-ranking-v2",
+    }
+)
 SIMS_RECIPES = frozenset({"aws-sims", "aws-similar-items"})
 POPULARITY_RECIPES = frozenset({"aws-popularity-count"})
 TRENDING_RECIPES = frozenset({"aws-trending-now"})
@@ -79,8 +83,11 @@ def algorithm_kind(recipe: str) -> str:
         return "popularity"
     if recipe in TRENDING_RECIPES:
         return "trending"
-    raise TrainingFailed(f"The local target cannot train recipe {recipe}; it trains "
-                         + ", ".join(sorted(TRAINABLE_RECIPES)) + ".")
+    raise TrainingFailed(
+        f"The local target cannot train recipe {recipe}; it trains "
+        + ", ".join(sorted(TRAINABLE_RECIPES))
+        + "."
+    )
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,12 @@ def _read(name: str, raw: Any, spec: tuple[type, Any, float | None, float | None
     except (TypeError, ValueError):
         raise TrainingFailed(
             f"Hyperparameter {name} must be {'an integer' if typ is int else 'a number'}, "
-            f"got {raw!r}.") from None
+            f"got {raw!r}."
+        ) from None
     if (low is not None and value < low) or (high is not None and value > high):
-        raise TrainingFailed(f"Hyperparameter {name} must be between {low:g} and {high:g}, "
-                             f"got {raw!r}.")
+        raise TrainingFailed(
+            f"Hyperparameter {name} must be between {low:g} and {high:g}, got {raw!r}."
+        )
     return value
 
 
@@ -143,12 +152,15 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
         if raw not in TREND_INTERVALS:
             raise TrainingFailed(
                 f"Hyperparameter trend_discovery_frequency must be one of "
-                f"{', '.join(TREND_INTERVALS)}, got {raw!r}.")
+                f"{', '.join(TREND_INTERVALS)}, got {raw!r}."
+            )
         values["trend_discovery_frequency"] = raw
         values["interval_seconds"] = TREND_INTERVALS[raw]
     low = values.get("min_user_history_length_percentile")
     high = values.get("max_user_history_length_percentile")
     if low is not None and high is not None and low > high:
-        raise TrainingFailed("Hyperparameter min_user_history_length_percentile must not "
-                             "exceed max_user_history_length_percentile.")
+        raise TrainingFailed(
+            "Hyperparameter min_user_history_length_percentile must not "
+            "exceed max_user_history_length_percentile."
+        )
     return Settings(kind=kind, values=values, ignored=tuple(sorted(ignored)))

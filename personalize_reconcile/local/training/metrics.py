@@ -62,8 +62,9 @@ def _map_items(from_ids: np.ndarray, to_ids: np.ndarray) -> np.ndarray:
     return np.where(to_ids[pos] == from_ids, pos, -1).astype(np.int64)
 
 
-def evaluate(inter: Interactions, fit: Callable[[Interactions], Model],
-             catalogue_size: int | None = None) -> dict[str, float]:
+def evaluate(
+    inter: Interactions, fit: Callable[[Interactions], Model], catalogue_size: int | None = None
+) -> dict[str, float]:
     """Train on 90% of users with ``fit`` and score the other 10% (see module docstring).
 
     Args:
@@ -104,7 +105,9 @@ def evaluate(inter: Interactions, fit: Callable[[Interactions], Model],
     ok = inp_items >= 0
     histories = sparse.csr_matrix(
         (inter.weight[inp][ok], (row_of[inter.user[inp]][ok], inp_items[ok])),
-        shape=(m, model.n_items), dtype=np.float32)
+        shape=(m, model.n_items),
+        dtype=np.float32,
+    )
     histories.sum_duplicates()
     last_items = np.full(m, -1, dtype=np.int64)
     known_users = row_of[inter.user[inp]][ok]  # grouped by user, oldest event first
@@ -128,7 +131,8 @@ def evaluate(inter: Interactions, fit: Callable[[Interactions], Model],
     out["coverage"] = np.unique(shown).shape[0] / total if total else 0.0
     first = np.where(relevant.any(axis=1), relevant.argmax(axis=1) + 1, 0)
     out["mean_reciprocal_rank_at_25"] = float(
-        np.where(first > 0, 1.0 / np.maximum(first, 1), 0.0).mean())
+        np.where(first > 0, 1.0 / np.maximum(first, 1), 0.0).mean()
+    )
     for k in (5, 10, 25):
         dcg = (relevant[:, :k] * discounts[:k]).sum(axis=1)
         ideal_n = np.minimum(truth_sizes, k)

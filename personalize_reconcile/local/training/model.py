@@ -70,8 +70,13 @@ class Model:
         if cls.kind:
             Model._registry[cls.kind] = cls
 
-    def __init__(self, item_ids: np.ndarray, user_ids: np.ndarray, popularity: np.ndarray,
-                 meta: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        item_ids: np.ndarray,
+        user_ids: np.ndarray,
+        popularity: np.ndarray,
+        meta: dict[str, Any],
+    ) -> None:
         self.item_ids = item_ids
         self.user_ids = user_ids
         self.popularity = popularity
@@ -161,8 +166,9 @@ class Model:
             out = [(pairs[k][0], float(probs[k])) for k in order]
         return out + [(s, None) for s in unknown]
 
-    def top_for_histories(self, histories: sparse.csr_matrix, last_items: np.ndarray,
-                          n: int) -> np.ndarray:
+    def top_for_histories(
+        self, histories: sparse.csr_matrix, last_items: np.ndarray, n: int
+    ) -> np.ndarray:
         """Recommendations for users the model did not train on, from their histories.
 
         Args:
@@ -181,8 +187,7 @@ class Model:
     # ------------------------------------------------------------------ storage
     def arrays(self) -> dict[str, np.ndarray]:
         """Arrays that, with ``meta``, rebuild this model (no object arrays)."""
-        return {"item_ids": self.item_ids, "user_ids": self.user_ids,
-                "popularity": self.popularity}
+        return {"item_ids": self.item_ids, "user_ids": self.user_ids, "popularity": self.popularity}
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Model:

@@ -29,8 +29,9 @@ class PopularityModel(Model):
     scored = False
 
     @classmethod
-    def fit(cls, inter: Interactions, values: dict[str, Any],
-            meta: dict[str, Any]) -> PopularityModel:
+    def fit(
+        cls, inter: Interactions, values: dict[str, Any], meta: dict[str, Any]
+    ) -> PopularityModel:
         """Count distinct users per item."""
         return cls(inter.item_ids, inter.user_ids, distinct_users_per_item(inter), meta)
 
@@ -42,8 +43,15 @@ class TrendingModel(Model):
     kind = "trending"
     scored = True
 
-    def __init__(self, item_ids: np.ndarray, user_ids: np.ndarray, popularity: np.ndarray,
-                 meta: dict[str, Any], growth: np.ndarray, current: np.ndarray) -> None:
+    def __init__(
+        self,
+        item_ids: np.ndarray,
+        user_ids: np.ndarray,
+        popularity: np.ndarray,
+        meta: dict[str, Any],
+        growth: np.ndarray,
+        current: np.ndarray,
+    ) -> None:
         super().__init__(item_ids, user_ids, popularity, meta)
         self.growth = growth
         self.current = current
@@ -51,21 +59,30 @@ class TrendingModel(Model):
         self._scores = softmax(growth) if growth.shape[0] else growth
 
     @classmethod
-    def fit(cls, inter: Interactions, values: dict[str, Any],
-            meta: dict[str, Any]) -> TrendingModel:
+    def fit(
+        cls, inter: Interactions, values: dict[str, Any], meta: dict[str, Any]
+    ) -> TrendingModel:
         """Compare the last two intervals of ``values["interval_seconds"]`` seconds."""
         interval = int(values["interval_seconds"])
         end = int(inter.timestamp.max()) if inter.n else 0
         current_mask = inter.timestamp > end - interval
         previous_mask = (inter.timestamp > end - 2 * interval) & ~current_mask
-        current = np.bincount(inter.item[current_mask], weights=inter.weight[current_mask],
-                              minlength=inter.n_items)
-        previous = np.bincount(inter.item[previous_mask], weights=inter.weight[previous_mask],
-                               minlength=inter.n_items)
+        current = np.bincount(
+            inter.item[current_mask], weights=inter.weight[current_mask], minlength=inter.n_items
+        )
+        previous = np.bincount(
+            inter.item[previous_mask], weights=inter.weight[previous_mask], minlength=inter.n_items
+        )
         growth = (current - previous) / (previous + 1.0)
         meta = {**meta, "trend_window_end": end}
-        return cls(inter.item_ids, inter.user_ids, distinct_users_per_item(inter), meta,
-                   growth.astype(np.float64), current.astype(np.float64))
+        return cls(
+            inter.item_ids,
+            inter.user_ids,
+            distinct_users_per_item(inter),
+            meta,
+            growth.astype(np.float64),
+            current.astype(np.float64),
+        )
 
     def item_scores_for_user(self, user_id: str | None) -> np.ndarray | None:
         """Softmax of growth over the catalogue, the same for every user."""
@@ -76,8 +93,9 @@ class TrendingModel(Model):
         top = self.order[:n].copy()
         return top, self._scores[top]
 
-    def top_for_histories(self, histories: sparse.csr_matrix, last_items: np.ndarray,
-                          n: int) -> np.ndarray:
+    def top_for_histories(
+        self, histories: sparse.csr_matrix, last_items: np.ndarray, n: int
+    ) -> np.ndarray:
         """The trending list for every user."""
         row = self.order[:n]
         out = np.full((histories.shape[0], n), -1, dtype=np.int64)
@@ -91,5 +109,11 @@ class TrendingModel(Model):
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> TrendingModel:
         """Rebuild a saved trending model."""
-        return cls(arrays["item_ids"], arrays["user_ids"], arrays["popularity"], meta,
-                   arrays["growth"], arrays["current"])
+        return cls(
+            arrays["item_ids"],
+            arrays["user_ids"],
+            arrays["popularity"],
+            meta,
+            arrays["growth"],
+            arrays["current"],
+        )

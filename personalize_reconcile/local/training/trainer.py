@@ -36,7 +36,8 @@ from personalize_reconcile.rules.recipes import recipe_name
 
 _VERSION_ARN = re.compile(
     r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution/([A-Za-z0-9][A-Za-z0-9_-]{0,62})/"
-    r"([A-Za-z0-9]{1,64})$")
+    r"([A-Za-z0-9]{1,64})$"
+)
 
 log = logging.getLogger(__name__)
 
@@ -143,20 +144,32 @@ def train_version(
     stop = should_stop or (lambda: False)
     notes = list(filtered.notes)
     if settings.ignored:
-        notes.append("ignored hyperparameters (no meaning for the local "
-                      f"{settings.kind} algorithm): " + ", ".join(settings.ignored))
-    meta = {"recipe": recipe, "settings": settings.values, "trainingMode": training_mode,
-            "versionArn": solution_version_arn, "trainedAt": time.time(),
-            "interactions": inter.n, "users": inter.n_users, "items": inter.n_items}
+        notes.append(
+            "ignored hyperparameters (no meaning for the local "
+            f"{settings.kind} algorithm): " + ", ".join(settings.ignored)
+        )
+    meta = {
+        "recipe": recipe,
+        "settings": settings.values,
+        "trainingMode": training_mode,
+        "versionArn": solution_version_arn,
+        "trainedAt": time.time(),
+        "interactions": inter.n,
+        "users": inter.n_users,
+        "items": inter.n_items,
+    }
     fitter = _FITTERS[settings.kind]
 
     if training_mode == "UPDATE":
         if recipe not in UPDATE_RECIPES:
-            raise TrainingFailed(f"trainingMode UPDATE is only supported for "
-                                 f"aws-user-personalization, not {recipe}.")
+            raise TrainingFailed(
+                f"trainingMode UPDATE is only supported for aws-user-personalization, not {recipe}."
+            )
         if not base_version_arn:
-            raise TrainingFailed("trainingMode UPDATE needs an ACTIVE solution version "
-                                 "trained with trainingMode FULL.")
+            raise TrainingFailed(
+                "trainingMode UPDATE needs an ACTIVE solution version "
+                "trained with trainingMode FULL."
+            )
         try:
             base = load(model_dir(state_dir, base_version_arn))
             metrics = load_metrics(state_dir, base_version_arn)
@@ -167,6 +180,7 @@ def train_version(
         model: Model = base.update(inter, meta)
         notes.append(f"updated from {base_version_arn}; metrics are that version's")
     else:
+
         def fit(subset: Interactions) -> Model:
             return fitter.fit(subset, settings.values, meta)
 
@@ -181,11 +195,15 @@ def train_version(
 
     seconds = time.perf_counter() - started
     meta["trainingSeconds"] = round(seconds, 3)
-    model.save(model_dir(state_dir, solution_version_arn),
-               {"metrics.json": metrics, "notes.json": notes})
-    return TrainingResult(metrics=metrics, notes=tuple(notes), seconds=seconds,
-                          counts={"interactions": inter.n, "users": inter.n_users,
-                                  "items": inter.n_items})
+    model.save(
+        model_dir(state_dir, solution_version_arn), {"metrics.json": metrics, "notes.json": notes}
+    )
+    return TrainingResult(
+        metrics=metrics,
+        notes=tuple(notes),
+        seconds=seconds,
+        counts={"interactions": inter.n, "users": inter.n_users, "items": inter.n_items},
+    )
 
 
 def load_metrics(state_dir: Path, solution_version_arn: str) -> dict[str, float]:
@@ -276,19 +294,23 @@ def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | No
 
     interactions_ds = job.datasets.get("INTERACTIONS")
     if not interactions_ds:
-        raise TrainingFailed("The dataset group has no ACTIVE Interactions dataset; "
-                             "create one and import interactions before training.")
+        raise TrainingFailed(
+            "The dataset group has no ACTIVE Interactions dataset; "
+            "create one and import interactions before training."
+        )
     data = DatasetStore(job.state_dir)
     columns = data.load(interactions_ds["datasetArn"]).columns
     items_ds = job.datasets.get("ITEMS")
     items = data.load(items_ds["datasetArn"]).columns if items_ds else None
     if not columns:
-        raise TrainingFailed("The Interactions dataset holds no imported records; run a "
-                             "dataset import job first.")
+        raise TrainingFailed(
+            "The Interactions dataset holds no imported records; run a dataset import job first."
+        )
     mode = job.solution_version.get("trainingMode") or "FULL"
     mode = "FULL" if mode == "AUTOTRAIN" else mode
-    base = latest_full_version(job.state_dir, job.solution_version_arn) \
-        if mode == "UPDATE" else None
+    base = (
+        latest_full_version(job.state_dir, job.solution_version_arn) if mode == "UPDATE" else None
+    )
 
     def setting(key: str) -> Any:
         # the configuration copied onto the version when it was created, else the solution's
@@ -312,5 +334,6 @@ def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | No
         return None
     for note in result.notes:
         log.info("%s: %s", job.solution_version_arn, note)
-    return seams.TrainingOutcome(metrics=dict(result.metrics),
-                                 training_hours=round(result.seconds / 3600.0, 6))
+    return seams.TrainingOutcome(
+        metrics=dict(result.metrics), training_hours=round(result.seconds / 3600.0, 6)
+    )
