@@ -185,3 +185,44 @@ def http_url(tmp_path_factory):
     server.shutdown()
     server.server_close()
     close_service(svc)
+
+
+def _aws_cli() -> str | None:
+    import shutil
+
+    path = shutil.which("aws")
+    if path is None:
+        return None
+    try:
+        ok = subprocess.run([path, "--version"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return path if ok else None
+
+
+@pytest.mark.skipif(_aws_cli() is None, reason="the AWS CLI is not installed")
+def test_aws_cli_with_endpoint_url(tmp_path):
+    port = free_port()
+    server = serve(tmp_path / "state", "--port", str(port))
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y",
+               AWS_DEFAULT_REGION="us-east-1")
+    env.pop("AWS_PROFILE", None)
+    try:
+        wait_up(port, server)
+        base = [_aws_cli(), "--endpoint-url", f"http://127.0.0.1:{port}", "personalize"]
+        made = subprocess.run(base + ["create-dataset-group", "--name", "cli"], env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert made.returncode == 0, made.stderr
+        listed = subprocess.run(base + ["list-dataset-groups"], env=env, capture_output=True,
+                                text=True, timeout=60)
+        bad = subprocess.run(base + ["describe-dataset-group", "--dataset-group-arn",
+                                     "arn:aws:personalize:us-east-1:000000000000:"
+                                     "dataset-group/none"],
+                             env=env, capture_output=True, text=True, timeout=60)
+    finally:
+        stop(server)
+    assert json.loads(made.stdout) == {
+        "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:dataset-group/cli"}
+    assert [g["name"] for g in json.loads(listed.stdout)["datasetGroups"]] == ["cli"]
+    assert bad.returncode != 0
+    assert "ResourceNotFoundException" in bad.stderr
