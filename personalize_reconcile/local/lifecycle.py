@@ -152,8 +152,8 @@ class Lifecycle:
         :meth:`commit` records: an int (records) or ``TrainingOutcome``/``None``, or the
         exception that failed it."""
         res = self.store.get(job.arn)
-        if res is None or res.status not in (M.CREATE_IN_PROGRESS, M.CREATE_STOPPING):
-            return None
+        if res is None or res.status != M.CREATE_IN_PROGRESS:
+            return None  # gone, or stopped meanwhile: commit settles it without work
         if res.kind == "dataset-import-job":
             return self._import(res)
         if res.kind == "solution-version":

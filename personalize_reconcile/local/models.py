@@ -1333,7 +1333,9 @@ class Personalize:
         entry = recipes.lookup(arn) if arn.startswith(recipes.RECIPE_ARN_PREFIX) else None
         if entry is None or entry.legacy_replacement:
             raise not_found(arn)
-        return {"recipe": self._recipe(entry)}
+        recipe = self._recipe(entry)
+        recipe.pop("domain", None)  # only RecipeSummary (ListRecipes) has it
+        return {"recipe": recipe}
 
     def list_recipes(self, ctx, conn, params):
         """ListRecipes: custom recipes and domain use cases; ``domain`` keeps only that

@@ -71,6 +71,13 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
                 answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
             self._send(*answer)
 
+        def finish(self) -> None:
+            try:
+                super().finish()
+            finally:
+                # one thread per client connection: do not leak its database connection
+                service.store.release()
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             self._handle()
 

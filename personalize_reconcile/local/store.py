@@ -188,6 +188,21 @@ class Store:
             raise
         c.execute("COMMIT")
 
+    def release(self) -> None:
+        """Close this thread's connection (a thread that is about to end calls this, so a
+        server making a thread per client connection does not leak them)."""
+        c = getattr(self._local, "conn", None)
+        if c is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            if c in self._all:
+                self._all.remove(c)
+        try:
+            c.close()
+        except sqlite3.Error:
+            pass
+
     def close(self) -> None:
         """Close every connection this object opened (call once no thread uses it)."""
         with self._lock:

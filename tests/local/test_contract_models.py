@@ -253,6 +253,21 @@ def test_training_failure_reason(personalize, solution, wait):
         "failureReason"] == "There are fewer than 1000 interactions."
 
 
+def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solution, wait):
+    def buggy(job):
+        raise RuntimeError("index out of range")
+
+    seams.register_trainer(buggy)
+    try:
+        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        v = wait(lambda: personalize.describe_solution_version(solutionVersionArn=arn),
+                 "solutionVersion")
+    finally:
+        seams.register_trainer(None)
+    assert (v["status"], v["failureReason"]) == (
+        "CREATE FAILED", "Internal error in the local target: RuntimeError: index out of range")
+
+
 def test_solution_version_errors(personalize, group, solution, version, expect_error,
                                  make_client):
     sims = personalize.create_solution(name="sims", datasetGroupArn=group,
@@ -481,6 +496,8 @@ def test_delete_dataset_blocked_by_active_campaign(personalize, group, version, 
 # -- recipes ---------------------------------------------------------------------------------
 
 def test_recipes(personalize, expect_error):
+    vod = personalize.describe_recipe(recipeArn=R + "aws-vod-top-picks")["recipe"]
+    assert (vod["recipeType"], "domain" in vod) == ("USER_PERSONALIZATION", False)
     r = personalize.describe_recipe(recipeArn=R + "aws-sims")["recipe"]
     assert (r["name"], r["recipeType"], r["status"], r["algorithmArn"]) == (
         "aws-sims", "RELATED_ITEMS", "ACTIVE", "arn:aws:personalize:::algorithm/aws-sims")

@@ -226,3 +226,25 @@ def test_aws_cli_with_endpoint_url(tmp_path):
     assert [g["name"] for g in json.loads(listed.stdout)["datasetGroups"]] == ["cli"]
     assert bad.returncode != 0
     assert "ResourceNotFoundException" in bad.stderr
+
+
+def test_server_threads_do_not_leak_database_connections(tmp_path):
+    from personalize_reconcile.local.server import LocalServer
+    from personalize_reconcile.local.service import close_service, get_service
+
+    svc = get_service(tmp_path / "state")
+    server = LocalServer(svc, "127.0.0.1", 0)
+    server.serve_in_thread()
+    try:
+        before = len(svc.store._all)
+        for _ in range(20):  # a new connection, hence a new server thread, each time
+            req = urllib.request.Request(server.url + "/", data=b"{}", method="POST", headers={
+                "X-Amz-Target": "AmazonPersonalize.ListDatasetGroups"})
+            with urllib.request.urlopen(req, timeout=5) as r:
+                assert json.load(r) == {"datasetGroups": []}
+        time.sleep(0.2)
+        assert len(svc.store._all) <= before + 2
+    finally:
+        server.shutdown()
+        server.server_close()
+        close_service(svc)
