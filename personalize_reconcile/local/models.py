@@ -14,6 +14,12 @@ List vs Describe), §3 (prerequisites, delete preconditions, error codes), §4 (
 UpdateDataset), §5 (imports), §6 (recipes, solution flags, training modes), §7 (campaigns),
 §9 (quotas); the botocore model for shapes.
 
+Not modeled (said here rather than faked): automatic training (``performAutoTraining``
+is stored and shown, default true, but no AUTOMATIC version is ever created), HPO and
+AutoML runs (``autoMLResult`` names the first listed recipe), the 2-hourly campaign
+auto-updates, KMS, IAM and S3 permission checks, recommenders, batch jobs, metric
+attributions, exports and data-deletion jobs (UnknownOperationException).
+
 Error messages (the service's exact wording is unconfirmed, reference §10):
 ``Resource Arn <arn> does not exist.``, ``Another resource with Arn <arn> already
 exists.``, ``Resource Arn <arn> is in <status> state; it must be ACTIVE.``, and for deletes
