@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.objectstore import LocalObjectStore
 
 P = "arn:aws:personalize:us-east-1:000000000000:"
@@ -381,6 +382,7 @@ def test_import_job_happy_path(personalize, state_dir, workshop_dataset, wait):
     assert job["status"] == "ACTIVE", job.get("failureReason")
     assert (job["importMode"], job["dataSource"], job["publishAttributionMetricsToS3"]) == (
         "FULL", {"dataLocation": uri}, False)
+    assert DatasetStore(state_dir).count(workshop_dataset) == 9522
     inc = personalize.create_dataset_import_job(
         jobName="imp2", datasetArn=workshop_dataset, dataSource={"dataLocation": uri},
         importMode="INCREMENTAL")["datasetImportJobArn"]
