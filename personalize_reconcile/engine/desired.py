@@ -13,9 +13,11 @@ from typing import Any
 
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import UNKNOWN, Context, Desired, Ref
+from personalize_reconcile.resources.dataset import UPDATABLE_TYPES
 from personalize_reconcile.resources.fingerprint import file_etag, short, version_name
 from personalize_reconcile.resources.normalize import canonical
 from personalize_reconcile.resources.solution import split_config
+from personalize_reconcile.rules.avro import canonical_dataset_type, update_problem
 from personalize_reconcile.rules.recipes import recipe_arn
 
 
@@ -51,7 +53,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             "schema",
             name,
             canonical({"schema": doc, "domain": group.domain}),
-            extra={"document": doc},
+            extra={"document": doc, "used_by": []},
         )
     imports: list[str] = []
     datasets: list[str] = []
@@ -59,6 +61,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
         addr = f"dataset.{dtype}"
         datasets.append(addr)
         s_addr = f"schema.{ds.schema_name}"
+        out[s_addr].extra["used_by"].append(addr)
         name = ds.name or f"{group.name}-{dtype.lower().replace('_', '-')}"
         out[addr] = Desired(
             addr,
@@ -169,6 +172,35 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             extra={"config_keys": list(config), "campaign_config": config},
         )
     return out
+
+
+def evolve_schema(ctx: Context, d: Desired, live_doc: dict) -> bool:
+    """Decide whether a changed schema can be rolled out with UpdateDataset.
+
+    When every existing dataset that uses it is an Items or Users dataset and the change
+    only adds nullable fields (reference §4), the schema gets a new name —
+    ``<name>-<8 hex fingerprint of its body>`` (schemas never change in place) — so the plan
+    creates it and updates the datasets to it. Returns whether that happened.
+    """
+    users = [ctx.live.get(a) for a in d.extra["used_by"]]
+    live_users = [u for u in users if u is not None]
+    if not live_users or any(
+        canonical_dataset_type(u.raw.get("datasetType", "")) not in UPDATABLE_TYPES
+        for u in live_users
+    ):
+        return False
+    if update_problem(live_doc, d.extra["document"]) is not None:
+        return False
+    base = d.address.split(".", 1)[1]
+    name = f"{base}-{short(d.fields)}"
+    if len(name) > 63:
+        return False
+    d.name = name
+    d.note = (
+        "the schema changed and only adds nullable fields: a new schema is created "
+        "and the datasets that use it switch to it (UpdateDataset)"
+    )
+    return True
 
 
 def data_fingerprint(ctx: Context, desired: Desired) -> str:

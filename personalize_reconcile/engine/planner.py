@@ -33,22 +33,27 @@ from personalize_reconcile.resources import (
 )
 
 
-def field_changes(kind: Kind, desired: dict[str, Any], live: dict[str, Any]) -> list[FieldChange]:
+def field_changes(
+    kind: Kind,
+    desired: dict[str, Any],
+    live: dict[str, Any],
+    policy: dict[str, Policy] | None = None,
+) -> list[FieldChange]:
     """The differing fields between canonical ``desired`` and ``live`` field dicts, with
     nested dict differences reported at their own dotted path (via deepdiff). Fields whose
     policy is IGNORE are skipped; fields not in the kind's policy force replacement."""
     out: list[FieldChange] = []
     for key in sorted(set(desired) | set(live)):
-        policy = kind.policy.get(key, Policy.REPLACE)
-        if policy is Policy.IGNORE:
+        rule = (policy if policy is not None else kind.policy).get(key, Policy.REPLACE)
+        if rule is Policy.IGNORE:
             continue
         after, before = desired.get(key), live.get(key)
         if after is UNKNOWN:
-            out.append(FieldChange(key, before, UNKNOWN, policy is Policy.REPLACE))
+            out.append(FieldChange(key, before, UNKNOWN, rule is Policy.REPLACE))
             continue
         if after == before:
             continue
-        forces = policy is Policy.REPLACE
+        forces = rule is Policy.REPLACE
         if isinstance(after, dict) and isinstance(before, dict):
             tree = DeepDiff(before, after, view="tree")
             for level in sorted(
@@ -128,7 +133,7 @@ def classify(
         )
         return Change(actions=[CREATE], reason=reason, **base)
     if live is None:
-        return Change(actions=[CREATE], reason="does not exist", **base)
+        return Change(actions=[CREATE], reason=desired.note or "does not exist", **base)
     state, failure = kind.state(live.raw)
     if state is State.FAILED and not live.pending_update:
         return Change(
@@ -137,7 +142,7 @@ def classify(
             replace_paths=["status"],
             **base,
         )
-    changes = field_changes(kind, known, live.fields)
+    changes = field_changes(kind, known, live.fields, kind.policy_for(desired))
     if live.tags is not None and kind.taggable:
         changes += tag_changes(desired.tags, live.tags)
     replace = [c.path for c in changes if c.forces_replacement]

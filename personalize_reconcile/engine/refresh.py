@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from personalize_reconcile.engine.desired import data_fingerprint, name_import, name_version
+from personalize_reconcile.engine.desired import (
+    data_fingerprint,
+    evolve_schema,
+    name_import,
+    name_version,
+)
 from personalize_reconcile.engine.discover import discover
 from personalize_reconcile.resources import Context, Desired, Kind, Live
+from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
-    ("dataset_group", "schema"),
+    ("dataset_group",),
     ("dataset", "solution"),
-    ("import", "solution_version", "campaign"),
+    ("schema", "import", "solution_version", "campaign"),
 )
 
 
@@ -45,7 +51,7 @@ def refresh(
             pool.submit(data_fingerprint, ctx, d) for d in desired.values() if d.kind == "import"
         ]
         for stage in STAGES:
-            if stage[0] == "import":
+            if "import" in stage:
                 for f in fingerprints:
                     f.result()
                 _name_imports(ctx, desired)
@@ -55,6 +61,7 @@ def refresh(
             ):
                 ctx.live[address] = live
         _name_versions(ctx, desired)
+        _evolve_schemas(ctx, desired)
         tagged = [
             a
             for a, d in desired.items()
@@ -84,6 +91,20 @@ def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:
     if live is not None and d.kind != "solution_version" and not live.raw.get("foreign"):
         ctx.set_arn(d.address, live.arn)
     return live
+
+
+def _evolve_schemas(ctx: Context, desired: dict[str, Desired]) -> None:
+    for d in desired.values():
+        live = ctx.live.get(d.address)
+        if (
+            d.kind != "schema"
+            or live is None
+            or live.fields.get("schema") == d.fields.get("schema")
+        ):
+            continue
+        if evolve_schema(ctx, d, parse_json(live.raw.get("schema"))):
+            ctx.live[d.address] = None
+            ctx.arns.pop(d.address, None)
 
 
 def _name_imports(ctx: Context, desired: dict[str, Desired]) -> None:

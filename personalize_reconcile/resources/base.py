@@ -258,6 +258,11 @@ class Kind:
                 return None
             raise
 
+    def policy_for(self, desired: Desired) -> dict[str, Policy]:
+        """The field policies for one resource (by default the kind's :attr:`policy`; a
+        kind whose rules depend on the resource, such as the dataset type, overrides it)."""
+        return self.policy
+
     @property
     def api_name(self) -> str:
         """The snake_case API noun (``dataset_group``) used in boto3 method names."""

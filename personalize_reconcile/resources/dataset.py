@@ -1,15 +1,18 @@
 """Dataset: one typed dataset of the group (CreateDataset; reference §2).
 
 Its ARN is derived from the dataset group's name and the upper-case type (reference §1).
-The name and the schema force replacement here (a compatible schema change on an Items or
-Users dataset could use UpdateDataset; this version replaces). Replacing a dataset loses
-its data.
+The name forces replacement. The schema changes in place (UpdateDataset) on Items and
+Users datasets, the only types the service allows it for (reference §4); on the others a
+new schema forces replacement, which loses the dataset's data.
 """
 
 from __future__ import annotations
 
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
 from personalize_reconcile.resources.normalize import canonical
+
+UPDATABLE_TYPES = ("Items", "Users")
+"""Dataset types whose schema UpdateDataset can swap (reference §4)."""
 
 
 class DatasetKind(Kind):
@@ -46,6 +49,16 @@ class DatasetKind(Kind):
 
     def latest_update(self, raw):
         return raw.get("latestDatasetUpdate")
+
+    def policy_for(self, desired: Desired) -> dict[str, Policy]:
+        if desired.extra.get("dataset_type") in UPDATABLE_TYPES:
+            return {**self.policy, "schemaArn": Policy.UPDATE}
+        return self.policy
+
+    def update(self, ctx: Context, desired: Desired, live: Live) -> None:
+        ctx.personalize.update_dataset(
+            datasetArn=live.arn, schemaArn=ctx.resolve(desired.fields["schemaArn"])
+        )
 
     def create(self, ctx: Context, desired: Desired) -> str:
         resp = ctx.personalize.create_dataset(

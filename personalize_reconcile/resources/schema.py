@@ -25,6 +25,17 @@ class SchemaKind(Kind):
     policy = {"schema": Policy.REPLACE, "domain": Policy.REPLACE}
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
+        # A dataset that switched to an evolved schema (``<name>-<fingerprint>``, see
+        # personalize_reconcile.engine.refresh) names it in its schemaArn: read that one.
+        for address in desired.extra.get("used_by", ()):
+            dataset = ctx.live.get(address)
+            used = (dataset.raw.get("schemaArn") or "") if dataset else ""
+            used_name = used.rsplit("/", 1)[-1]
+            if used_name.startswith(desired.name + "-"):
+                raw = self.describe(ctx, used)
+                if raw is not None:
+                    desired.name = used_name
+                    return self._live(raw)
         arn = ctx.arn(f"schema/{desired.name}")
         if arn is None:
             for page in ctx.personalize.get_paginator("list_schemas").paginate():
@@ -35,8 +46,9 @@ class SchemaKind(Kind):
             if arn is None:
                 return None
         raw = self.describe(ctx, arn)
-        if raw is None:
-            return None
+        return None if raw is None else self._live(raw)
+
+    def _live(self, raw: dict) -> Live:
         fields = canonical({"schema": parse_json(raw.get("schema")), "domain": raw.get("domain")})
         return Live(raw["schemaArn"], "ACTIVE", fields, raw)
 

@@ -434,3 +434,24 @@ def parse_fields(schema: dict) -> list[Field]:
             )
         )
     return out
+
+
+def update_problem(old: dict, new: dict) -> str | None:
+    """Why ``new`` cannot replace ``old`` on an Items or Users dataset through
+    UpdateDataset, or ``None`` when it can (reference §4: every existing field kept with
+    the same type and attributes; fields only added, each allowing null)."""
+    old_fields = {f["name"]: f for f in old.get("fields", [])}
+    new_fields = {f["name"]: f for f in new.get("fields", [])}
+    for name, f in old_fields.items():
+        if name not in new_fields:
+            return f"field {name!r} is removed"
+        g = new_fields[name]
+        if _type_set(f.get("type")) != _type_set(g.get("type")):
+            return f"field {name!r} changes type"
+        for attr in ("categorical", "textual", "itemName"):
+            if bool(f.get(attr)) != bool(g.get(attr)):
+                return f"field {name!r} changes {attr!r}"
+    for name, g in new_fields.items():
+        if name not in old_fields and "null" not in (_type_set(g.get("type")) or ()):
+            return f"the new field {name!r} does not allow null"
+    return None

@@ -247,3 +247,66 @@ def _wait_gone(client, arn):
             return
         time.sleep(0.02)
     raise AssertionError(f"{arn} still exists")
+
+
+ITEMS = """\
+  segment-workshop-items:
+    definition:
+      type: record
+      name: Items
+      namespace: com.amazonaws.personalize.schema
+      fields:
+        - {name: ITEM_ID, type: string}
+        - {name: CATEGORY, type: string, categorical: true}
+"""
+
+
+def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
+    text = workshop.read_text()
+    text = text.replace("schemas:\n", "schemas:\n" + ITEMS)
+    text = text.replace("datasets:\n", "datasets:\n  Items:\n    schema: segment-workshop-items\n")
+    workshop.write_text(text)
+    assert pc("apply", "--auto-approve").code == 0
+    grown = text.replace(
+        "        - {name: CATEGORY, type: string, categorical: true}\n",
+        "        - {name: CATEGORY, type: string, categorical: true}\n"
+        "        - {name: PRICE, type: ['null', float]}\n",
+    )
+    workshop.write_text(grown)
+    doc = plan_json(pc)
+    assert _changes(doc) == {
+        "schema.segment-workshop-items": "create",
+        "dataset.Items": "update",
+    }
+    schema = next(
+        c for c in doc["resource_changes"] if c["address"] == "schema.segment-workshop-items"
+    )
+    assert schema["name"].startswith("segment-workshop-items-") and len(schema["name"]) == 31
+    assert schema["reason"] == (
+        "the schema changed and only adds nullable fields: a new schema is created and the "
+        "datasets that use it switch to it (UpdateDataset)"
+    )
+    dataset = next(c for c in doc["resource_changes"] if c["address"] == "dataset.Items")
+    assert [c["path"] for c in dataset["changes"]] == ["schemaArn"]
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 1 created, 1 updated, 0 replaced, 0 deleted." in applied.out
+    assert pc("plan", "--detailed-exitcode").code == 0
+    client = local_client("personalize", state_dir=state)
+    items = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/ITEMS"
+    assert client.describe_dataset(datasetArn=items)["dataset"]["schemaArn"].endswith(
+        "/" + schema["name"]
+    )
+
+    shrunk = text.replace(
+        "        - {name: CATEGORY, type: string, categorical: true}\n",
+        "        - {name: GENRE, type: string, categorical: true}\n",
+    )
+    workshop.write_text(shrunk)
+    doc = plan_json(pc)
+    assert _changes(doc) == {
+        "schema.segment-workshop-items": "replace",
+        "dataset.Items": "replace",
+        "solution_version.segment-workshop-solution": "create",
+        "campaign.segment-workshop-campaign": "replace",
+    }
