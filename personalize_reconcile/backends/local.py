@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import os
+import threading
 import weakref
 from typing import Any
 
@@ -24,6 +25,7 @@ from personalize_reconcile.local.service import LocalService, get_service
 from personalize_reconcile.local.transport import SERVICES, attach
 
 _SESSIONS: dict[str, Any] = {}
+_SESSIONS_LOCK = threading.Lock()  # boto3 sessions are not safe to share while creating
 
 
 def _session(region: str) -> Any:
@@ -78,7 +80,8 @@ def local_client(
     )
     if config is not None:
         base = base.merge(config)
-    client = _session(region).client(service_name, config=base)
+    with _SESSIONS_LOCK:
+        client = _session(region).client(service_name, config=base)
     attach(client, service, service.config.account_id)
     _CLIENT_SERVICES[client] = service
     return client
