@@ -20,6 +20,10 @@ from personalize_reconcile.resources.solution import split_config
 from personalize_reconcile.rules.avro import canonical_dataset_type, update_problem
 from personalize_reconcile.rules.recipes import recipe_arn
 
+NOT_MODEL_FIELDS = ("performAutoTraining", "autoTrainingConfig", "performIncrementalUpdate")
+"""Solution fields that do not change what a version learns: changing them updates the
+solution without training a new version."""
+
 
 def build(loaded: LoadedManifest) -> dict[str, Desired]:
     """Return address -> :class:`Desired` for every resource of ``loaded``, in dependency
@@ -147,7 +151,10 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "training_mode": sol.training.training_mode,
                 "retrain": sol.training.retrain,
                 "imports": list(imports),
-                "config_fp": short(fields, sol.training.training_mode),
+                "config_fp": short(
+                    {k: v for k, v in fields.items() if k not in NOT_MODEL_FIELDS},
+                    sol.training.training_mode,
+                ),
             },
         )
     for name, camp in m.campaigns.items():

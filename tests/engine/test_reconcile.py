@@ -310,3 +310,34 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
         "solution_version.segment-workshop-solution": "create",
         "campaign.segment-workshop-campaign": "replace",
     }
+
+
+def test_auto_training_is_update_solution(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace(
+            "    performAutoTraining: false\n",
+            "    performAutoTraining: true\n    autoTrainingConfig: {schedulingExpression: rate(3 days)}\n",
+        )
+    )
+    doc = plan_json(pc)
+    assert _changes(doc) == {"solution.segment-workshop-solution": "update"}
+    change = next(c for c in doc["resource_changes"] if c["actions"] == ["update"])
+    assert change["changes"] == [
+        {
+            "path": "autoTrainingConfig",
+            "before": None,
+            "after": {"schedulingExpression": "rate(3 days)"},
+            "forces_replacement": False,
+        },
+        {
+            "path": "performAutoTraining",
+            "before": False,
+            "after": True,
+            "forces_replacement": False,
+        },
+    ]
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    assert "Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted." in applied.out
+    assert pc("plan", "--detailed-exitcode").code == 0
