@@ -40,8 +40,11 @@ LEASE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 5.0
 MAX_ATTEMPTS = 3
 """A heavy step interrupted this many times fails its resource."""
-IDLE_POLL_SECONDS = 0.2
-"""How often an idle worker looks for due jobs written by other processes."""
+IDLE_POLL_MIN_SECONDS = 0.05
+IDLE_POLL_SECONDS = 1.0
+"""How often, at most, an idle worker looks for due jobs written by other processes (it
+starts at :data:`IDLE_POLL_MIN_SECONDS` and backs off; a job scheduled in this process
+wakes it at once)."""
 
 _HOST = socket.gethostname()
 
@@ -354,8 +357,12 @@ class JobRunner:
         self._wake.set()
 
     def next_due(self) -> float | None:
-        """The earliest due time of any job, or ``None`` when the queue is empty."""
-        row = self.store.conn().execute("SELECT MIN(due) FROM jobs").fetchone()
+        """When a job may next be runnable here (epoch s): its due time, or for a job
+        claimed by someone else, when that claim expires. ``None`` when the queue is
+        empty."""
+        row = self.store.conn().execute(
+            "SELECT MIN(CASE WHEN owner IS NULL THEN due ELSE MAX(due, lease_until) END)"
+            " FROM jobs").fetchone()
         return row[0] if row else None
 
     def run_once(self) -> bool:
@@ -368,15 +375,20 @@ class JobRunner:
         return ran
 
     def _loop(self) -> None:
+        idle = IDLE_POLL_MIN_SECONDS
         while not self._stop.is_set():
             try:
                 if self.run_once():
+                    idle = IDLE_POLL_MIN_SECONDS
                     continue
+                wait = idle
                 due = self.next_due()
-                wait = IDLE_POLL_SECONDS
                 if due is not None:
                     wait = max(0.0, min(wait, due - time.time()))
-                self._wake.wait(wait)
+                if self._wake.wait(wait):
+                    idle = IDLE_POLL_MIN_SECONDS
+                else:
+                    idle = min(idle * 2, IDLE_POLL_SECONDS)
                 self._wake.clear()
             except sqlite3.Error:
                 if self._stop.is_set():
