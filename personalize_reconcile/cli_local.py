@@ -32,13 +32,23 @@ def serve(
         help="State directory (default .preconcile in the working directory).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Log every request."),
+    s3_endpoint_url: str = typer.Option(
+        None,
+        "--s3-endpoint-url",
+        envvar="PRECONCILE_LOCAL_S3_ENDPOINT_URL",
+        help="Read import data (s3:// URIs) through this S3 endpoint, with the usual AWS "
+        "credentials, instead of the state dir's object store.",
+    ),
 ) -> None:
     """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
 
     Point clients at it with --endpoint-url http://HOST:PORT or
     AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME.
     """
+    import os
+
     from personalize_reconcile.local.config import ConfigError
+    from personalize_reconcile.local.seams import S3_ENDPOINT_ENV
     from personalize_reconcile.local.server import LocalServer, is_loopback
     from personalize_reconcile.local.service import get_service
 
@@ -46,6 +56,8 @@ def serve(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if s3_endpoint_url:
+        os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
     try:
         service = get_service(state_dir)
     except (ConfigError, OSError, sqlite3.Error) as exc:

@@ -18,7 +18,7 @@ import re
 import uuid
 from typing import Any
 
-from personalize_reconcile.local import seams
+from personalize_reconcile.local import metering, seams
 from personalize_reconcile.local.exceptions import (
     InternalFailure,
     SerializationException,
@@ -200,6 +200,7 @@ def handle_control(
                 f"Missing or unknown X-Amz-Target {target!r}; expected {TARGET_PREFIX}<Operation>."
             )
         op = target[len(TARGET_PREFIX) :]
+        metering.record(CONTROL, op)
         params = _parse(body)
         _validate(CONTROL, op, params)
         service.advance()
@@ -223,6 +224,7 @@ def handle_runtime(
         op = runtime_operation(method, path)
         if op is None:
             raise UnknownOperationException(f"No personalize-runtime operation at {method} {path}.")
+        metering.record(RUNTIME, op)
         params = _parse(body)
         _validate(RUNTIME, op, params)
         dispatch = seams.runtime_dispatch()

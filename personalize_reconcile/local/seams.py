@@ -56,12 +56,17 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+S3_ENDPOINT_ENV = "PRECONCILE_LOCAL_S3_ENDPOINT_URL"
+"""Set to an S3 endpoint URL to make import jobs read ``s3://`` data through it (with the
+usual boto3 credentials) instead of the state dir's object store."""
 
 
 @dataclass
@@ -184,7 +189,9 @@ def run_import(
     """
     from personalize_reconcile.local import csvimport, datastore, objectstore
 
-    store = objectstore.LocalObjectStore(state_dir)
+    # The object store is the state dir's, unless `preconcile local serve
+    # --s3-endpoint-url` (or PRECONCILE_LOCAL_S3_ENDPOINT_URL) names an S3 endpoint.
+    store = objectstore.open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
     try:
         table = csvimport.read_import(store, data_location, schema)
     except (csvimport.CsvImportError, objectstore.ObjectStoreError) as exc:
