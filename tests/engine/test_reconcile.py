@@ -12,6 +12,7 @@ import csv
 from engine_helpers import actions, plan_json
 
 from personalize_reconcile.backends.local import local_client
+from personalize_reconcile.local import metering
 
 SEVEN = {
     "dataset_group.segment-workshop": "create",
@@ -28,7 +29,7 @@ def _changes(doc):
     return {a: x for a, x in actions(doc).items() if x != "no-op"}
 
 
-def test_four_runs(pc, state):
+def test_four_runs(pc, state, monkeypatch):
     doc = plan_json(pc)
     assert doc["format_version"] == "1.0"
     assert doc["target"] == "local"
@@ -43,10 +44,16 @@ def test_four_runs(pc, state):
     assert again.code == 0, again.out + again.err
     assert again.out.startswith("No changes.")
 
+    log = state.parent / "calls.log"
+    monkeypatch.setenv("PRECONCILE_LOCAL_CALL_LOG", str(log))
     noop = pc("apply", "--auto-approve")
     assert noop.code == 0
     assert noop.out.startswith("No changes.")
     assert "Apply complete" not in noop.out
+    calls = metering.read(log)
+    assert calls, "the call log recorded nothing"
+    writes = [c for c in calls if not c.split(".")[1].startswith(("Describe", "List", "Get"))]
+    assert writes == []  # counted at the local target
 
     client = local_client("personalize", state_dir=state)
     campaign = client.describe_campaign(

@@ -1,0 +1,156 @@
+"""``--target aws`` end to end without AWS: the standard endpoint settings point the
+personalize clients at ``preconcile local serve`` and the S3 client at moto's threaded S3
+server; ``local serve --s3-endpoint-url`` makes the import jobs read through the same S3.
+``uploadFrom`` and the data fingerprint go through the real S3 API there.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from personalize_reconcile.local import metering
+
+BUCKET = "personalize-data-000000000000"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"local serve exited: {proc.stderr.read()}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing listens on {port}")
+
+
+@pytest.fixture
+def aws_env(tmp_path):
+    from moto.server import ThreadedMotoServer
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PRECONCILE_"))}
+    base.update(
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+    )
+    s3_port = _free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
+    moto.start()
+    s3_url = f"http://127.0.0.1:{s3_port}"
+    port = _free_port()
+    log = tmp_path / "calls.log"
+    serve = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "personalize_reconcile",
+            "local",
+            "serve",
+            "--port",
+            str(port),
+            "--state-dir",
+            str(tmp_path / "served"),
+            "--s3-endpoint-url",
+            s3_url,
+        ],
+        env=dict(base, PRECONCILE_LOCAL_CALL_LOG=str(log)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_for_port(port, serve)
+        url = f"http://127.0.0.1:{port}"
+        env = dict(
+            base,
+            AWS_ENDPOINT_URL_PERSONALIZE=url,
+            AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=url,
+            AWS_ENDPOINT_URL_S3=s3_url,
+        )
+        boto3.client(
+            "s3",
+            endpoint_url=s3_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        ).create_bucket(Bucket=BUCKET)
+        yield env, log, s3_url
+    finally:
+        serve.terminate()
+        serve.wait(timeout=10)
+        moto.stop()
+
+
+def _run(env, cwd, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "personalize_reconcile", *args, "--target", "aws"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+@pytest.mark.slow
+def test_four_runs_against_local_serve_and_s3(aws_env, workshop, tmp_path):
+    env, log, s3_url = aws_env
+    plan = _run(env, tmp_path, "plan", str(workshop), "--json")
+    assert plan.returncode == 0, plan.stderr
+    doc = json.loads(plan.stdout)
+    assert doc["target"] == "aws"
+    assert doc["summary"]["create"] == 7
+
+    applied = _run(env, tmp_path, "apply", str(workshop), "--auto-approve")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in applied.stdout
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    head = s3.head_object(Bucket=BUCKET, Key="transformed/interactions.csv")
+    assert head["ContentLength"] == (workshop.parent / "data" / "interactions.csv").stat().st_size
+
+    again = _run(env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
+    assert again.returncode == 0, again.stdout + again.stderr
+
+    before = len(metering.read(log))
+    noop = _run(env, tmp_path, "apply", str(workshop), "--auto-approve")
+    assert noop.returncode == 0, noop.stderr
+    calls = metering.read(log)[before:]
+    assert calls
+    assert [c for c in calls if not c.split(".")[1].startswith(("Describe", "List", "Get"))] == []
+
+    rec = _run(
+        env,
+        tmp_path,
+        "recommend",
+        "--campaign",
+        "segment-workshop-campaign",
+        "--user-id",
+        "made-up",
+        "--json",
+    )
+    assert rec.returncode == 0, rec.stderr
+    assert len(json.loads(rec.stdout)["itemList"]) == 25
