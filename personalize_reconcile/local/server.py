@@ -44,8 +44,12 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
 
-        def _body(self) -> bytes:
-            length = int(self.headers.get("Content-Length") or 0)
+        def _body(self) -> bytes | None:
+            """The request body, or ``None`` when Content-Length is not a number."""
+            raw = self.headers.get("Content-Length") or "0"
+            if not raw.strip().isdigit():
+                return None
+            length = int(raw)
             return self.rfile.read(length) if length > 0 else b""
 
         def _region(self) -> str:
@@ -63,6 +67,12 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self) -> None:
             body = self._body()
+            if body is None:
+                self.close_connection = True
+                self._send(400, {"Content-Type": "application/json"},
+                           b'{"__type":"SerializationException",'
+                           b'"message":"The Content-Length header is not a number."}')
+                return
             ctx = RequestContext(account=account, region=self._region(), service=service)
             target = self.headers.get("X-Amz-Target")
             if target is not None:
@@ -109,6 +119,12 @@ class LocalServer(ThreadingHTTPServer):
     def __init__(self, service: LocalService, host: str = "127.0.0.1", port: int = 4566):
         self.service = service
         super().__init__((host, port), _make_handler(service))
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A broken connection or a bug in one request: log it, keep serving (no
+        traceback on the console for a client's mistake)."""
+        log.warning("error while serving %s", client_address, exc_info=log.isEnabledFor(
+            logging.DEBUG))
 
     @property
     def url(self) -> str:

@@ -441,6 +441,9 @@ def test_import_job_errors(personalize, dataset, expect_error, make_client):
         "'dataSource.dataLocation' failed to satisfy constraint: Member must satisfy regular "
         "expression pattern: (s3|http|https)://.+")
     expect_error(lambda: personalize.create_dataset_import_job(
+        jobName="k", datasetArn=dataset, dataSource={}), "InvalidInputException",
+        "dataSource.dataLocation is required.")
+    expect_error(lambda: personalize.create_dataset_import_job(
         jobName="k", datasetArn=dataset, dataSource=src, tags=tags(51)),
         "TooManyTagsException", "A resource can have at most 50 tags.")
     expect_error(lambda: personalize.describe_dataset_import_job(

@@ -248,3 +248,14 @@ def test_server_threads_do_not_leak_database_connections(tmp_path):
         server.shutdown()
         server.server_close()
         close_service(svc)
+
+
+def test_bad_content_length_is_a_clear_error(http_url):
+    host, port = http_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas"
+                  b"\r\nContent-Length: many\r\n\r\n")
+        reply = s.recv(4096).decode()
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert reply.endswith('{"__type":"SerializationException","message":"The Content-Length '
+                          'header is not a number."}')
