@@ -12,6 +12,7 @@ Layout (one job per module):
 * ``responses`` - the wire protocol (JSON 1.1 control plane, rest-json runtime).
 * ``transport`` - the in-process botocore hook; ``server`` - the same over HTTP.
 * ``service`` - one running target per state dir.
+* ``metering`` - opt-in log of answered calls (``PRECONCILE_LOCAL_CALL_LOG``).
 * ``objectstore``, ``csvimport``, ``datastore`` - s3:// objects, CSV import, stored rows.
 * ``training``, ``runtime`` - training algorithms and metrics; personalize-runtime.
 
