@@ -1,0 +1,133 @@
+"""Bad targets and unreachable services give one clear paragraph and exit 1, never a
+traceback; so do confirmations that cannot be asked."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+import time
+
+import pytest
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+MANIFEST = str(ROOT / "examples" / "workshop.yaml")
+
+
+def run(*args, env=None, cwd=None):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PRECONCILE_"))}
+    base.update(
+        AWS_CONFIG_FILE="/nonexistent",
+        AWS_SHARED_CREDENTIALS_FILE="/nonexistent",
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "personalize_reconcile", *args],
+        env=base,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+CASES = {
+    "unknown target": (
+        ["plan", MANIFEST, "--target", "gcp"],
+        {},
+        "Error: unknown target 'gcp'; use --target local or --target aws\n",
+    ),
+    "no region": (
+        ["plan", MANIFEST, "--target", "aws"],
+        {},
+        "Error: no AWS region is configured; pass --region or set AWS_REGION\n",
+    ),
+    "no credentials": (
+        ["plan", MANIFEST, "--target", "aws", "--region", "eu-west-1"],
+        {},
+        "Error: no AWS credentials were found: configure them (aws configure, AWS_PROFILE, or "
+        "environment variables), or use --target local\n",
+    ),
+    "unknown profile": (
+        ["plan", MANIFEST, "--target", "aws", "--profile", "nope"],
+        {},
+        "Error: The config profile (nope) could not be found; list your profiles with "
+        "`aws configure list-profiles`\n",
+    ),
+    "unreachable endpoint": (
+        ["plan", MANIFEST, "--target", "aws"],
+        {
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "y",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ENDPOINT_URL_PERSONALIZE": "http://127.0.0.1:9",
+            "AWS_MAX_ATTEMPTS": "1",
+        },
+        "Error: cannot reach http://127.0.0.1:9/: check the network and the region, or use "
+        "--target local\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_target_errors(case, tmp_path):
+    args, env, expected = CASES[case]
+    result = run(*args, env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == expected
+
+
+def test_state_dir_that_is_a_file(tmp_path):
+    (tmp_path / "f").write_text("")
+    result = run("plan", MANIFEST, "--state-dir", "f", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: cannot use {tmp_path / 'f'} as the local target's state dir: File exists; "
+        "pick another --state-dir\n"
+    )
+
+
+def test_apply_without_a_terminal_needs_auto_approve(tmp_path):
+    result = run("apply", MANIFEST, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "Error: this needs confirmation, and standard input is not a terminal; pass "
+        "--auto-approve to go ahead without asking\n"
+    )
+    assert "Plan: 7 to create" in result.stdout
+
+
+def _on_terminal(args, answer: str, cwd) -> tuple[int, str]:
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: preconcile on a terminal
+        os.chdir(cwd)
+        os.execv(sys.executable, [sys.executable, "-m", "personalize_reconcile", *args])
+    out = b""
+    sent = False
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+        if not sent and b"Only 'yes' will be accepted" in out:
+            os.write(fd, answer.encode() + b"\r")
+            sent = True
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
+
+
+@pytest.mark.slow
+def test_apply_asks_on_a_terminal(tmp_path):
+    code, text = _on_terminal(["apply", MANIFEST], "no", tmp_path)
+    assert code == 1
+    assert "Cancelled; nothing was changed." in text
+    code, text = _on_terminal(["apply", MANIFEST], "yes", tmp_path)
+    assert code == 0, text
+    assert "Apply complete:\x1b[0m 7 created, 0 updated, 0 replaced, 0 deleted." in text
+    assert "campaign.segment-workshop-campaign" in text  # the live progress table
