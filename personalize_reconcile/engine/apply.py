@@ -386,11 +386,15 @@ class Applier:
         diffs = field_changes(kind, self.ctx.known(d.fields), live.fields)
         if diffs:
             what = "; ".join(
-                f"{c.path} is {c.before!r}, the manifest wants {c.after!r}" for c in diffs
+                f"{c.path} is {_show(c.before)}, the manifest wants {_show(c.after)}" for c in diffs
             )
             raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
         self.ctx.live[d.address] = live
         return live.arn
+
+
+def _show(value: Any) -> str:
+    return "(not set)" if value is None else repr(value)
 
 
 def _describe_error(e: BaseException) -> str:
