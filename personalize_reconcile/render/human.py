@@ -47,7 +47,7 @@ def change_lines(c: Change) -> list[str]:
     if action == "no-op":
         if not c.wait:
             return []
-        return [f"  [dim]…[/dim] [bold]{escape(c.address)}[/bold] {escape(c.reason)}"]
+        return [f"  [dim]  …[/dim] [bold]{escape(c.address)}[/bold] {escape(c.reason)}"]
     mark, colour = MARKS[action]
     name = (
         ""
@@ -55,7 +55,7 @@ def change_lines(c: Change) -> list[str]:
         else f" [dim]({escape(str(c.name))})[/dim]"
     )
     lines = [
-        f"  [{colour}]{mark}[/{colour}] [bold]{escape(c.address)}[/bold]{name} will be "
+        f"  [{colour}]{mark:>3}[/{colour}] [bold]{escape(c.address)}[/bold]{name} will be "
         f"{VERBS[action]}: {escape(c.reason)}"
     ]
     for fc in c.changes:

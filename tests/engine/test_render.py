@@ -1,0 +1,43 @@
+"""The human plan: Terraform-like marks, before -> after, replacement markers, summary."""
+
+from __future__ import annotations
+
+import re
+
+
+def test_human_plan_of_a_replace_and_an_update(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text()
+        .replace("recipe: aws-user-personalization-v2", "recipe: aws-sims")
+        .replace("minProvisionedTPS: 1", "minProvisionedTPS: 2")
+    )
+    result = pc("plan")
+    assert result.code == 0
+    text = re.sub(
+        r"segment-workshop-solution/[0-9a-f]{8}", "segment-workshop-solution/<id>", result.out
+    )
+    text = re.sub(r"\(d[0-9a-f]{8}-c[0-9a-f]{8}\)", "(<version name>)", text)
+    assert text == (
+        "preconcile will make these changes on the local target (us-east-1):\n"
+        "\n"
+        "  -/+ solution.segment-workshop-solution will be replaced: recipeArn cannot change in "
+        "place\n"
+        '      ~ recipeArn: "arn:aws:personalize:::recipe/aws-user-personalization-v2" -> '
+        '"arn:aws:personalize:::recipe/aws-sims" # forces replacement\n'
+        "    + solution_version.segment-workshop-solution (<version name>) will be created: "
+        "the solution's configuration changed since the latest version\n"
+        "  -/+ campaign.segment-workshop-campaign will be replaced: replaced with "
+        "solution.segment-workshop-solution\n"
+        "      ~ minProvisionedTPS: 1 -> 2\n"
+        '      ~ solutionVersionArn: "arn:aws:personalize:us-east-1:000000000000:solution/'
+        'segment-workshop-solution/<id>" -> (known after apply)\n'
+        "\n"
+        "Plan: 1 to create, 0 to update, 2 to replace, 0 to delete.\n"
+    )
+
+
+def test_no_changes_message(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    result = pc("plan")
+    assert result.out == (f"No changes. The live resources match {workshop} (local, us-east-1).\n")
