@@ -284,3 +284,46 @@ class Lifecycle:
             res.status = M.CREATE_FAILED
             res.body["failureReason"] = reason
         self.store.save(conn, res)
+
+    def sweep_orphans(self, now: float) -> int:
+        """Settle resources left in a transitional state without a job (a safety net:
+        creates and their jobs are written in one transaction, so only a bug or a hand
+        edit of the database leaves one). Creations fail with a reason, stops finish,
+        deletes complete, pending updates fail. Returns how many were settled."""
+        busy = {"create": (M.CREATE_PENDING, M.CREATE_IN_PROGRESS, M.CREATE_STOPPING),
+                "delete": (M.DELETE_PENDING, M.DELETE_IN_PROGRESS)}
+        reason = ("The local target lost track of this operation (no job was left for it); "
+                  "create the resource again")
+        settled = 0
+        with self.store.write() as conn:
+            orphans = []
+            for action, statuses in busy.items():
+                marks = ",".join("?" * len(statuses))
+                orphans += self.store.select(
+                    conn, f"status IN ({marks}) AND arn NOT IN "
+                    "(SELECT arn FROM jobs WHERE action=?)", (*statuses, action))
+            for res in orphans:
+                settled += 1
+                if res.status in (M.DELETE_PENDING, M.DELETE_IN_PROGRESS):
+                    self._remove(conn, res)
+                    continue
+                if res.status == M.CREATE_STOPPING:
+                    res.status = M.CREATE_STOPPED
+                else:
+                    res.status = M.CREATE_FAILED
+                    res.body["failureReason"] = reason
+                self.store.save(conn, res)
+            for kind, key in M.LATEST_KEY.items():
+                for res in self.store.select(
+                        conn, "kind=? AND arn NOT IN (SELECT arn FROM jobs WHERE "
+                        "action='update')", (kind,)):
+                    latest = res.body.get(key)
+                    if latest and latest.get("status") in (M.CREATE_PENDING,
+                                                           M.CREATE_IN_PROGRESS):
+                        latest.update(status=M.CREATE_FAILED, failureReason=reason,
+                                      lastUpdatedDateTime=now)
+                        self.store.save(conn, res)
+                        settled += 1
+        if settled:
+            log.warning("settled %d resources that had no job left", settled)
+        return settled

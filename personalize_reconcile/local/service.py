@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
 from personalize_reconcile.local.config import LocalConfig, load_config
@@ -38,11 +39,16 @@ class LocalService:
         self.lifecycle = Lifecycle(self.store, config)
         self.runner = JobRunner(self.store, self.lifecycle)
         self.personalize = Personalize(self)
-        self._refs = 0
+        self._swept = False
 
     def start(self, workers: int = 2) -> None:
         """Start the background workers (idempotent). Claims left by a process that
-        exited are taken over by them (``jobs`` module docstring)."""
+        exited are taken over by them (``jobs`` module docstring); resources left in a
+        transitional state with no job at all are settled first
+        (``Lifecycle.sweep_orphans``)."""
+        if not self._swept:
+            self._swept = True
+            self.lifecycle.sweep_orphans(time.time())
         self.runner.start(workers)
 
     def advance(self) -> None:

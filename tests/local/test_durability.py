@@ -128,3 +128,19 @@ def test_two_processes_never_run_a_job_twice(state_dir, tmp_path):
                       "AND status='ACTIVE'").fetchone()[0] == 16
     db.close()
     assert os.path.exists(state_dir / "state.db")
+
+
+def test_resources_without_a_job_are_settled_at_start(state_dir, make_client):
+    child("setup", str(state_dir))
+    # a hand-edited database: a group stuck in CREATE IN_PROGRESS with no job row
+    db = sqlite3.connect(state_dir / "state.db")
+    db.execute("UPDATE resources SET status='CREATE IN_PROGRESS' WHERE kind='dataset-group'")
+    db.execute("UPDATE resources SET status='DELETE PENDING' WHERE kind='solution'")
+    db.commit()
+    db.close()
+    c = make_client()
+    g = c.describe_dataset_group(datasetGroupArn=P + "dataset-group/g")["datasetGroup"]
+    assert (g["status"], g["failureReason"]) == (
+        "CREATE FAILED", "The local target lost track of this operation (no job was left for "
+        "it); create the resource again")
+    assert c.list_solutions()["solutions"] == []
