@@ -31,6 +31,12 @@ def serve(
         envvar="PRECONCILE_STATE_DIR",
         help="State directory (default .preconcile in the working directory).",
     ),
+    account_id: str = typer.Option(
+        None,
+        "--account-id",
+        envvar="PRECONCILE_ACCOUNT_ID",
+        help="The 12-digit account that ARNs carry (default 000000000000).",
+    ),
     debug: bool = typer.Option(False, "--debug", help="Log every request."),
     s3_endpoint_url: str = typer.Option(
         None,
@@ -59,7 +65,7 @@ def serve(
     if s3_endpoint_url:
         os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
     try:
-        service = get_service(state_dir)
+        service = get_service(state_dir, account_id=account_id)
     except (ConfigError, OSError, sqlite3.Error) as exc:
         typer.echo(f"Error: cannot open the local state: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -259,3 +259,10 @@ def test_bad_content_length_is_a_clear_error(http_url):
     assert reply.startswith("HTTP/1.1 400 ")
     assert reply.endswith('{"__type":"SerializationException","message":"The Content-Length '
                           'header is not a number."}')
+
+
+def test_bad_account_id_is_a_clear_error(tmp_path):
+    proc = serve(tmp_path / "state", "--port", "0", "--account-id", "42")
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert err == "Error: cannot open the local state: account id '42' must be 12 digits\n"
