@@ -15,6 +15,7 @@ leaves the PENDING state at 0.2 D after the request and settles no earlier than 
 from __future__ import annotations
 
 import logging
+import math
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -257,8 +258,11 @@ class Lifecycle:
             if res.kind == "dataset-import-job" and isinstance(result, int):
                 res.extra["records"] = result
             if isinstance(result, seams.TrainingOutcome):
-                res.extra["metrics"] = {k: float(v) for k, v in result.metrics.items()}
-                res.body["trainingHours"] = max(0.0, float(result.training_hours))
+                # JSON has no NaN or infinity: such a metric is left out, not sent broken
+                res.extra["metrics"] = {k: float(v) for k, v in result.metrics.items()
+                                        if math.isfinite(float(v))}
+                hours = float(result.training_hours)
+                res.body["trainingHours"] = max(0.0, hours) if math.isfinite(hours) else 0.0
                 if result.tuned_hyperparameters is not None:
                     res.body["tunedHPOParams"] = {
                         "algorithmHyperParameters": dict(result.tuned_hyperparameters)

@@ -253,6 +253,20 @@ def test_training_failure_reason(personalize, solution, wait):
         "failureReason"] == "There are fewer than 1000 interactions."
 
 
+def test_non_finite_metrics_are_left_out(personalize, solution, wait):
+    seams.register_trainer(lambda job: seams.TrainingOutcome(
+        metrics={"coverage": float("nan"), "precision_at_5": 0.5}, training_hours=float("inf")))
+    try:
+        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        v = wait(lambda: personalize.describe_solution_version(solutionVersionArn=arn),
+                 "solutionVersion")
+    finally:
+        seams.register_trainer(None)
+    assert (v["status"], v["trainingHours"]) == ("ACTIVE", 0.0)
+    assert personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"] == {
+        "precision_at_5": 0.5}
+
+
 def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solution, wait):
     def buggy(job):
         raise RuntimeError("index out of range")
