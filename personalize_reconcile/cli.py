@@ -157,6 +157,15 @@ StateDirOpt = Annotated[
     ),
 ]
 
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--timeout",
+        help="Seconds one resource may take to settle [default: 4 hours on aws, 1 hour on local].",
+        show_default=False,
+    ),
+]
+
 
 def _load(file: Path, var: list[str] | None) -> LoadedManifest:
     try:
@@ -299,15 +308,7 @@ def apply(
             "did not create (they get its ownership tag).",
         ),
     ] = False,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            help="Seconds one resource may take to settle [default: 4 hours on "
-            "aws, 1 hour on local].",
-            show_default=False,
-        ),
-    ] = None,
+    timeout: TimeoutOpt = None,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -347,14 +348,7 @@ def destroy(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
     ] = False,
-    timeout: Annotated[
-        float | None,
-        typer.Option(
-            "--timeout",
-            help="Seconds one delete may take [default: 4 hours on aws, 1 hour on local].",
-            show_default=False,
-        ),
-    ] = None,
+    timeout: TimeoutOpt = None,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
