@@ -257,6 +257,9 @@ class Applier:
                 self._apply(change, label, started)
         except (StepFailed, WaitTimeout, ClientError, BotoCoreError, OSError) as e:
             message = _describe_error(e)
+            upload = self.desired[address].extra.get("upload_from")
+            if upload and self.desired[address].kind == "import":
+                message += f" (uploaded from {upload})"
             with self._lock:
                 self.result.failed[address] = message
             self._emit(address, label, "failed", started, message=message)

@@ -348,3 +348,29 @@ def test_auto_training_is_update_solution(pc, workshop):
     assert applied.code == 0, applied.err
     assert "Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted." in applied.out
     assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_bad_data_fails_with_the_row_and_column_then_converges_once_fixed(pc, workshop):
+    data = workshop.parent / "data" / "interactions.csv"
+    good = data.read_text()
+    lines = good.splitlines(keepends=True)
+    user, item, event, ts = lines[5].rstrip("\n").split(",")
+    lines[5] = f"{user},{item},{event},{ts}000\n"
+    data.write_text("".join(lines))
+    failed = pc("apply", "--auto-approve")
+    assert failed.code == 1
+    reason = (
+        "Input CSV s3://personalize-data-000000000000/transformed/interactions.csv, line 6, "
+        f"column TIMESTAMP: {ts}000 looks like epoch milliseconds"
+    )
+    assert f"  import.segment-workshop-interactions: {reason}" in failed.err
+    assert "(uploaded from data/interactions.csv)" in failed.err
+    assert (
+        "Apply failed: 4 created, 0 updated, 0 replaced, 0 deleted; 1 failed, 2 not started."
+        in failed.err
+    )
+    data.write_text(good)
+    fixed = pc("apply", "--auto-approve")
+    assert fixed.code == 0, fixed.err
+    assert "Apply complete: 3 created, 0 updated, 0 replaced, 0 deleted." in fixed.out
+    assert pc("plan", "--detailed-exitcode").code == 0
