@@ -141,7 +141,8 @@ def _validate(service: str, op: str, params: dict) -> None:
 
 
 def _ok(body: dict, json_type: str) -> Answer:
-    data = json.dumps(body, separators=(",", ":")).encode()
+    # allow_nan=False: a NaN in an answer is a bug (InternalFailure), not broken JSON
+    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
     return (
         200,
         {
