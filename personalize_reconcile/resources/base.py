@@ -16,6 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from personalize_reconcile.resources.normalize import canonical
+
 OWNERSHIP_TAG = "preconcile:manifest"
 """Tag key on everything preconcile creates; its value is the manifest's ``name``."""
 
@@ -246,6 +248,20 @@ class Kind:
     taggable = True
     result_key = ""
     arn_key = ""
+
+    def live(
+        self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False
+    ) -> Live:
+        """A :class:`Live` from a Describe object (or List summary) and its compared
+        fields (canonicalised here)."""
+        return Live(
+            raw[self.arn_key],
+            raw.get("status", "ACTIVE"),
+            canonical(fields),
+            raw,
+            failure_reason=raw.get("failureReason"),
+            pending_update=pending_update,
+        )
 
     def describe(self, ctx: Context, arn: str) -> dict[str, Any] | None:
         """The Describe object for ``arn``, or ``None`` when it does not exist."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
-from personalize_reconcile.resources.normalize import canonical
 
 
 class CampaignKind(Kind):
@@ -47,14 +46,7 @@ class CampaignKind(Kind):
             "minProvisionedTPS": source.get("minProvisionedTPS"),
             "campaignConfig": config,
         }
-        return Live(
-            raw["campaignArn"],
-            raw.get("status", "ACTIVE"),
-            canonical(fields),
-            raw,
-            failure_reason=raw.get("failureReason"),
-            pending_update=pending,
-        )
+        return self.live(raw, fields, pending)
 
     def latest_update(self, raw):
         return raw.get("latestCampaignUpdate")

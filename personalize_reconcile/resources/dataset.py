@@ -39,13 +39,7 @@ class DatasetKind(Kind):
         if raw is None:
             return None
         fields = canonical({"name": raw.get("name"), "schemaArn": raw.get("schemaArn")})
-        return Live(
-            raw["datasetArn"],
-            raw.get("status", "ACTIVE"),
-            fields,
-            raw,
-            failure_reason=raw.get("failureReason"),
-        )
+        return self.live(raw, fields)
 
     def latest_update(self, raw):
         return raw.get("latestDatasetUpdate")

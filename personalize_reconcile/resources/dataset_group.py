@@ -8,7 +8,6 @@ kmsKeyArn or roleArn, which only Describe returns; reference §2 "List vs Descri
 from __future__ import annotations
 
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
-from personalize_reconcile.resources.normalize import canonical
 
 
 class DatasetGroupKind(Kind):
@@ -36,13 +35,7 @@ class DatasetGroupKind(Kind):
         fields = {"domain": raw.get("domain")}
         if raw is not found:
             fields.update(kmsKeyArn=raw.get("kmsKeyArn"), roleArn=raw.get("roleArn"))
-        return Live(
-            raw["datasetGroupArn"],
-            raw.get("status", "ACTIVE"),
-            canonical(fields),
-            raw,
-            failure_reason=raw.get("failureReason"),
-        )
+        return self.live(raw, fields)
 
     def create(self, ctx: Context, desired: Desired) -> str:
         args = {k: v for k, v in desired.fields.items() if v is not None}

@@ -87,14 +87,7 @@ class SolutionKind(Kind):
                     if fields["performAutoTraining"] or k != "autoTrainingConfig"
                     else None
                 )
-        return Live(
-            raw["solutionArn"],
-            raw.get("status", "ACTIVE"),
-            canonical(fields),
-            raw,
-            failure_reason=raw.get("failureReason"),
-            pending_update=pending,
-        )
+        return self.live(raw, fields, pending)
 
     def latest_update(self, raw):
         return raw.get("latestSolutionUpdate")

@@ -35,13 +35,7 @@ class SolutionVersionKind(Kind):
         raw = self.describe(ctx, latest["solutionVersionArn"])
         if raw is None:
             return None
-        return Live(
-            raw["solutionVersionArn"],
-            raw.get("status", "ACTIVE"),
-            {"name": raw.get("name")},
-            raw,
-            failure_reason=raw.get("failureReason"),
-        )
+        return self.live(raw, {"name": raw.get("name")})
 
     def why(self, desired: Desired, live: Live | None) -> str:
         """Why a new version is needed (for the plan's reason)."""
