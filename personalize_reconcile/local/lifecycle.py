@@ -21,13 +21,12 @@ from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.local import models, seams
+from personalize_reconcile.local import models as M  # noqa: N812 - status names
 from personalize_reconcile.local.config import LocalConfig
 from personalize_reconcile.local.jobs import Job, Next
 from personalize_reconcile.local.store import Resource, Store
 
 log = logging.getLogger(__name__)
-
-M = models
 
 
 class Lifecycle:

@@ -39,6 +39,8 @@ import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from botocore import xform_name
+
 from personalize_reconcile.local import jobs
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
@@ -308,8 +310,6 @@ class Personalize:
         self.limits = dict(LIMITS)
         self._methods = {}
         for op in service_model("personalize").operation_names:
-            from botocore import xform_name
-
             fn = getattr(self, xform_name(op), None)
             if fn is not None:
                 self._methods[op] = fn
