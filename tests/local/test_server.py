@@ -255,7 +255,10 @@ def test_bad_content_length_is_a_clear_error(http_url):
     with socket.create_connection((host, int(port)), timeout=5) as s:
         s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas"
                   b"\r\nContent-Length: many\r\n\r\n")
-        reply = s.recv(4096).decode()
+        chunks = []
+        while chunk := s.recv(4096):  # the server closes this connection after answering
+            chunks.append(chunk)
+        reply = b"".join(chunks).decode()
     assert reply.startswith("HTTP/1.1 400 ")
     assert reply.endswith('{"__type":"SerializationException","message":"The Content-Length '
                           'header is not a number."}')
