@@ -12,6 +12,8 @@ Modes:
   client so the worker takes the interrupted one over); wait to be killed.
 * ``pending STATE_DIR``: create dataset group ``later`` with a 1.5 s minimum duration and
   exit at once (its job is left for the next process).
+* ``idle STATE_DIR``: set up, start a training run that waits, print the CPU seconds the
+  process used during one second of that wait.
 * ``race STATE_DIR LOG N``: install a trainer that appends ``<arn> <pid>`` to ``LOG``;
   create N solution versions of ``sol`` one by one (waiting for each solution to be
   ACTIVE), then keep the workers running until every version in the state dir is settled.
@@ -84,6 +86,32 @@ def race(state_dir: str, log: str, n: int) -> None:
     print(json.dumps([v["status"] for v in c.list_solution_versions()["solutionVersions"]]))
 
 
+def idle(state_dir: str) -> None:
+    """Print the CPU seconds this process uses in 1 s while a slow training job runs."""
+    import resource
+    import threading
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow(job: seams.TrainingJob) -> None:
+        started.set()
+        release.wait(30)
+
+    seams.register_trainer(slow)
+    setup(state_dir)
+    c = local_client("personalize", state_dir=state_dir)
+    v = c.create_solution_version(solutionArn=P + "solution/sol")["solutionVersionArn"]
+    started.wait(30)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    time.sleep(1.0)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    release.set()
+    while c.describe_solution_version(solutionVersionArn=v)["solutionVersion"]["status"] != \
+            "ACTIVE":
+        time.sleep(0.01)
+    print((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
+
+
 if __name__ == "__main__":
     mode, state = sys.argv[1], sys.argv[2]
     if mode == "setup":
@@ -92,6 +120,8 @@ if __name__ == "__main__":
         train(state, sys.argv[3])
     elif mode == "pending":
         pending(state)
+    elif mode == "idle":
+        idle(state)
     elif mode == "race":
         race(state, sys.argv[3], int(sys.argv[4]))
     else:
