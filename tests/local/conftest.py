@@ -19,8 +19,11 @@ Every client these fixtures make checks every answer (botocore ``after-call`` ev
 a successful response must validate against the operation's output shape
 (``rules.shapes.validate``: types, required members, enums, patterns, min/max), and an
 error's code must be one the botocore model lists for that operation (or the generic
-InvalidInputException "N validation error(s) detected" that request validation gives). A violation fails
-the test with an AssertionError raised from the API call.
+InvalidInputException "N validation error(s) detected" that request validation gives).
+A violation fails the test with an AssertionError raised from the API call.
+
+Stand-in trainers: ``personalize_reconcile.local.seams.register_trainer(fn)`` (reset with
+``register_trainer(None)``) makes solution versions train with ``fn`` in this process.
 
 Helper fixtures (functions):
 
