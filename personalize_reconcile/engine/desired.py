@@ -15,6 +15,7 @@ from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import UNKNOWN, Context, Desired, Ref
 from personalize_reconcile.resources.dataset import UPDATABLE_TYPES
 from personalize_reconcile.resources.fingerprint import file_etag, short, version_name
+from personalize_reconcile.resources.import_job import job_name
 from personalize_reconcile.resources.normalize import canonical
 from personalize_reconcile.resources.solution import split_config
 from personalize_reconcile.rules.avro import canonical_dataset_type, update_problem
@@ -227,14 +228,9 @@ def data_fingerprint(ctx: Context, desired: Desired) -> str:
 
 
 def name_import(desired: Desired, dataset_created: Any) -> str:
-    """Complete an import job's name: ``<name>-<8 hex>`` over the data fingerprint, the
-    import mode and the dataset's creationDateTime (its incarnation)."""
-    created = (
-        dataset_created.timestamp() if hasattr(dataset_created, "timestamp") else dataset_created
-    )
-    fp = short(desired.extra["data_fp"], desired.fields["importMode"], created)
-    desired.name = f"{desired.extra['base_name']}-{fp}"
-    return desired.name
+    """Complete an import job's name for the attempt refresh chose (see
+    :func:`personalize_reconcile.resources.import_job.job_name`)."""
+    return job_name(desired, dataset_created, desired.extra.get("attempt", 1))
 
 
 def name_version(desired: Desired, import_names: list[Any]) -> Any:

@@ -122,15 +122,7 @@ def classify(
                 **base,
             )
         why = getattr(kind, "why", None)
-        reason = (
-            why(desired, live)
-            if why
-            else (
-                "the data changed"
-                if live is None and desired.name is not UNKNOWN
-                else "new data to import"
-            )
-        )
+        reason = why(desired, live) if why else (desired.note or "new data to import")
         return Change(actions=[CREATE], reason=reason, **base)
     if live is None:
         return Change(actions=[CREATE], reason=desired.note or "does not exist", **base)

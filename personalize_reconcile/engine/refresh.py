@@ -108,6 +108,8 @@ def _evolve_schemas(ctx: Context, desired: dict[str, Desired]) -> None:
 
 
 def _name_imports(ctx: Context, desired: dict[str, Desired]) -> None:
+    # The first attempt's name; ImportJobKind.read moves on to later attempts when
+    # earlier ones failed.
     for d in desired.values():
         if d.kind == "import":
             dataset = ctx.live.get(d.extra["dataset_address"])

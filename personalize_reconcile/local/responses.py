@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -28,65 +27,9 @@ from personalize_reconcile.local.exceptions import (
 )
 from personalize_reconcile.local.models import RequestContext
 from personalize_reconcile.local.service import LocalService
-from personalize_reconcile.rules import shapes as _shapes
 from personalize_reconcile.rules.shapes import service_model, validate
 
 log = logging.getLogger(__name__)
-
-# The model writes some patterns with Java's Unicode classes (TagKey, TagValue:
-# ``\p{L}\p{Z}\p{N}``; NextToken: ``\p{ASCII}``), which Python's ``re`` rejects. Until
-# ``rules.shapes`` compiles them itself, compile such patterns with equivalent Python
-# classes (the problem messages still quote the model's pattern). Disabled automatically
-# once ``rules.shapes`` accepts them.
-_JAVA_CLASSES = {r"\p{L}": r"^\W\d_", r"\p{N}": r"\d", r"\p{Z}": r"\s", r"\p{ASCII}": r"\x00-\x7f"}
-
-
-def _python_pattern(pattern: str) -> str:
-    out, i, depth = [], 0, 0
-    while i < len(pattern):
-        for java, py in _JAVA_CLASSES.items():
-            if pattern.startswith(java, i):
-                if depth:
-                    # \p{L} inside a class: letters = word chars minus digits and "_",
-                    # which a class cannot subtract, so use \w (digits and "_" are in
-                    # every such class of the model anyway).
-                    out.append(r"\w" if java == r"\p{L}" else py)
-                else:
-                    out.append(f"[{py}]")
-                i += len(java)
-                break
-        else:
-            ch = pattern[i]
-            if ch == "\\":
-                out.append(pattern[i : i + 2])
-                i += 2
-                continue
-            depth += ch == "["
-            depth -= ch == "]" and depth > 0
-            out.append(ch)
-            i += 1
-    return "".join(out)
-
-
-def _install_pattern_compat() -> None:
-    try:
-        _shapes._compiled(r"\p{L}")
-        return
-    except re.error:
-        pass
-    original = _shapes._compiled
-
-    @functools.lru_cache(maxsize=512)
-    def compiled(pattern: str) -> re.Pattern[str]:
-        try:
-            return original(pattern)
-        except re.error:
-            return re.compile(_python_pattern(pattern))
-
-    _shapes._compiled = compiled
-
-
-_install_pattern_compat()
 
 TARGET_PREFIX = "AmazonPersonalize."
 CONTROL = "personalize"

@@ -152,6 +152,19 @@ class Checker:
                 )
             elif not 1 <= len(k) <= 128:
                 self.add(path + (k,), f"tag key {k!r} must be 1-128 characters long", key=True)
+            if isinstance(v, str) and len(k) <= 128 and not k.lower().startswith("aws:"):
+                for p in shapes.validate(
+                    shapes.shape("personalize", "Tag"), {"tagKey": k, "tagValue": v}
+                ):
+                    if "pattern" in p.message:
+                        what = "key" if p.path == ("tagKey",) else "value"
+                        self.add(
+                            path + (k,),
+                            f"tag {what} {v if what == 'value' else k!r} "
+                            "has characters the service does not allow in tags",
+                            "use letters, digits, spaces and _ . : / = + - @",
+                            key=what == "key",
+                        )
             if isinstance(v, str) and len(v) > 256:
                 self.add(path + (k,), f"tag value is {len(v)} characters long; the limit is 256")
 

@@ -12,7 +12,28 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from personalize_reconcile.resources.base import UNKNOWN, Context, Desired, Kind, Live
+from personalize_reconcile.resources.base import Context, Desired, Kind, Live
+from personalize_reconcile.resources.fingerprint import short
+
+
+def job_name(desired: Desired, dataset_created: Any, attempt: int = 1) -> str:
+    """Set and return an import job's name: ``<name>-<8 hex>`` over the data fingerprint
+    (``desired.extra["data_fp"]``), the dataLocation, the import mode, the dataset's
+    creationDateTime (its incarnation) and, from the second attempt on, the attempt."""
+    created = (
+        dataset_created.timestamp() if hasattr(dataset_created, "timestamp") else dataset_created
+    )
+    parts = [
+        desired.extra["data_fp"],
+        desired.fields["dataLocation"],
+        desired.fields["importMode"],
+        created,
+    ]
+    if attempt > 1:
+        parts.append(attempt)
+    desired.extra["attempt"] = attempt
+    desired.name = f"{desired.extra['base_name']}-{short(*parts)}"
+    return desired.name
 
 
 class ImportJobKind(Kind):
@@ -47,11 +68,26 @@ class ImportJobKind(Kind):
             return self._jobs[dataset_arn]
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
-        dataset = desired.extra["dataset_address"]
-        if dataset not in ctx.arns or desired.name is UNKNOWN:
+        """Find the job for the current data. Attempt 1 is ``<name>-<fingerprint>``; when
+        a job of that name failed (job names are spent for good), the next attempt gets a
+        fingerprint that also covers the attempt number, and so on, so re-running apply
+        retries a failed import with a fresh name."""
+        dataset = ctx.live.get(desired.extra["dataset_address"])
+        if dataset is None or desired.extra["dataset_address"] not in ctx.arns:
             return None
-        for job in self.jobs_of(ctx, ctx.arns[dataset]):
-            if job.get("jobName") == desired.name:
+        jobs = {j.get("jobName"): j for j in self.jobs_of(ctx, dataset.arn)}
+        created = dataset.raw.get("creationDateTime")
+        attempt, failure = 1, None
+        while True:
+            job = jobs.get(job_name(desired, created, attempt))
+            if job is None:
+                desired.note = (
+                    f"the last import of this data failed: {failure}; trying again"
+                    if failure
+                    else "this data has not been imported yet"
+                )
+                return None
+            if job.get("status") != "CREATE FAILED":
                 return Live(
                     job["datasetImportJobArn"],
                     job.get("status", "ACTIVE"),
@@ -59,7 +95,8 @@ class ImportJobKind(Kind):
                     job,
                     failure_reason=job.get("failureReason"),
                 )
-        return None
+            failure = job.get("failureReason") or "no reason given"
+            attempt += 1
 
     def create(self, ctx: Context, desired: Desired) -> str:
         upload = desired.extra.get("upload_path")

@@ -39,9 +39,42 @@ def shape(service: str, name: str) -> Shape:
     return service_model(service).shape_for(name)
 
 
+# The model writes some patterns with Java's Unicode classes (TagKey and TagValue use
+# ``\p{L}\p{Z}\p{N}``; NextToken ``\p{ASCII}``), which Python's ``re`` does not know.
+_JAVA_CLASSES = {r"\p{L}": r"^\W\d_", r"\p{N}": r"\d", r"\p{Z}": r"\s", r"\p{ASCII}": r"\x00-\x7f"}
+
+
+def python_pattern(pattern: str) -> str:
+    r"""Translate a model pattern's Java Unicode classes (``\p{L}``, ``\p{N}``, ``\p{Z}``,
+    ``\p{ASCII}``) into Python ``re`` syntax; everything else is kept as written. Inside a
+    character class ``\p{L}`` becomes ``\w`` (a class cannot subtract digits and ``_``; the
+    model's classes that use it admit both anyway)."""
+    out, i, depth = [], 0, 0
+    while i < len(pattern):
+        for java, py in _JAVA_CLASSES.items():
+            if pattern.startswith(java, i):
+                if depth:
+                    out.append(r"\w" if java == r"\p{L}" else py)
+                else:
+                    out.append(f"[{py}]")
+                i += len(java)
+                break
+        else:
+            ch = pattern[i]
+            if ch == "\\":
+                out.append(pattern[i : i + 2])
+                i += 2
+                continue
+            depth += ch == "["
+            depth -= ch == "]" and depth > 0
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
 @functools.lru_cache(maxsize=512)
 def _compiled(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    return re.compile(python_pattern(pattern))
 
 
 def _type_name(value: Any) -> str:

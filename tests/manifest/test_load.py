@@ -45,9 +45,13 @@ def test_literal_dollar_brace(repo_root, tmp_path):
     shutil.copytree(repo_root / "examples", tmp_path / "ex")
     path = tmp_path / "ex" / "workshop.yaml"
     path.write_text(
-        path.read_text().replace("datasetGroup:\n", "datasetGroup:\n  tags: {note: '$${x}'}\n")
+        path.read_text().replace(
+            "    performAutoTraining: false\n",
+            "    performAutoTraining: false\n    eventType: '$${x}'\n",
+        )
     )
-    assert load_manifest(path).manifest.dataset_group.tags == {"note": "${x}"}
+    solution = load_manifest(path).manifest.solutions["segment-workshop-solution"]
+    assert solution.event_type == "${x}"
 
 
 def test_json_diagnostics(tmp_path, cli):

@@ -503,6 +503,12 @@ CASES = {
         [],
         "shop.yaml:7:10  datasetGroup.tags.aws:team: tag key 'aws:team' uses the reserved prefix 'aws:'\n    hint: choose another key\n",
     ),
+    "tag-bad-characters": (
+        [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
+        [],
+        [],
+        "shop.yaml:7:10  datasetGroup.tags.te#am: tag key 'te#am' has characters the service does not allow in tags\n    hint: use letters, digits, spaces and _ . : / = + - @\n",
+    ),
     "tag-value-not-string": (
         [
             (
