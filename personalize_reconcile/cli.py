@@ -396,15 +396,23 @@ def _run(prepared, tgt, timeout: float | None, verb: str = "Apply") -> None:
 
     policy = WaitPolicy.for_target(tgt.name, timeout)
     out.print("")
-    with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:
-        result = Applier(
-            prepared.ctx,
-            prepared.plan,
-            prepared.desired,
-            prepared.kinds,
-            policy,
-            on_event=progress,
-        ).run()
+    try:
+        with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:
+            result = Applier(
+                prepared.ctx,
+                prepared.plan,
+                prepared.desired,
+                prepared.kinds,
+                policy,
+                on_event=progress,
+            ).run()
+    except KeyboardInterrupt:
+        err.print(
+            f"\n{verb} interrupted. What was already requested goes on in the service; run "
+            "the same command again to pick up from there.",
+            markup=False,
+        )
+        raise typer.Exit(1) from None
     counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
     changes = {c.address: c for c in prepared.plan.changes}
     for address in result.succeeded:

@@ -118,7 +118,7 @@ def open_target(
     except ProfileNotFound as e:
         raise TargetError(f"{e}; list your profiles with `aws configure list-profiles`") from None
     if not session.region_name:
-        raise TargetError("no AWS region is configured; pass --region or set AWS_REGION")
+        raise TargetError("no AWS region is configured; pass --region or set AWS_DEFAULT_REGION")
     config = botocore.config.Config(
         retries={"mode": "adaptive", "max_attempts": AWS_MAX_ATTEMPTS},
         user_agent_extra="preconcile",

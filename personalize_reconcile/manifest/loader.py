@@ -108,11 +108,12 @@ def load_manifest(
     try:
         model = Manifest.model_validate(data)
     except ValidationError as e:
-        unresolved = {d.path for d in diags}  # already explained by an unset reference
-        diags.extend(d for d in _model_diagnostics(e, src, data) if d.path not in unresolved)
+        explained = {d.path for d in diags}  # already explained by an unset reference
+        diags.extend(d for d in _model_diagnostics(e, src, data) if d.path not in explained)
     base_dir = path.resolve().parent
     checker = Checker(src, data, base_dir)
-    diags.extend(checker.run())
+    unresolved = {d.path for d in diags}
+    diags.extend(d for d in checker.run() if d.path not in unresolved)
     if diags or model is None:
         raise ManifestError(_unique(diags))
     return LoadedManifest(

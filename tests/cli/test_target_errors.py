@@ -42,7 +42,7 @@ CASES = {
     "no region": (
         ["plan", MANIFEST, "--target", "aws"],
         {},
-        "Error: no AWS region is configured; pass --region or set AWS_REGION\n",
+        "Error: no AWS region is configured; pass --region or set AWS_DEFAULT_REGION\n",
     ),
     "no credentials": (
         ["plan", MANIFEST, "--target", "aws", "--region", "eu-west-1"],

@@ -69,3 +69,34 @@ def test_apply_killed_during_training_converges_without_duplicates(workshop, sta
         timeout=60,
     )
     assert final.returncode == 0, final.stdout + final.stderr
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_apply_says_so_and_the_next_apply_finishes(workshop, state, tmp_path):
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS="solution-version=3")
+    cmd = [
+        sys.executable,
+        "-m",
+        "personalize_reconcile",
+        "apply",
+        str(workshop),
+        "--auto-approve",
+        "--state-dir",
+        str(state),
+    ]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
+    )
+    for line in proc.stdout:
+        if "started  solution_version." in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert err.endswith(
+        "Apply interrupted. What was already requested goes on in the service; run the same "
+        "command again to pick up from there.\n"
+    )
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Apply complete: 1 created, 0 updated, 0 replaced, 0 deleted." in again.stdout
