@@ -215,7 +215,7 @@ class _service_errors:  # noqa: N801 - used as a context manager
             NoCredentialsError,
         )
 
-        from personalize_reconcile.local.objectstore import ObjectStoreError
+        from personalize_reconcile.local.objectstore import NoSuchKeyError, ObjectStoreError
 
         if isinstance(exc, NoCredentialsError):
             raise UserError(
@@ -247,10 +247,12 @@ class _service_errors:  # noqa: N801 - used as a context manager
                     "Wait and run again, or ask AWS for a higher quota."
                 )
             raise UserError(f"{self.target} answered {code}: {message}.{hint}") from None
-        if isinstance(exc, ObjectStoreError):
+        if isinstance(exc, NoSuchKeyError):
             raise UserError(
                 f"{exc}. Upload the data first, or set uploadFrom in the manifest."
             ) from None
+        if isinstance(exc, ObjectStoreError):
+            raise UserError(str(exc)) from None
         return False
 
 

@@ -581,12 +581,17 @@ class S3ObjectStore:
         return exc
 
     def _call(self, loc: S3Location, op: str, **kwargs: Any) -> dict:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, EndpointConnectionError
 
         try:
             return getattr(self.client, op)(**kwargs)
         except ClientError as exc:
             raise self._error(exc, loc) from exc
+        except EndpointConnectionError as exc:
+            raise ObjectStoreError(
+                f"Cannot reach S3 at {exc.kwargs.get('endpoint_url')} to read or "
+                f"write {loc.uri}"
+            ) from exc
 
     def put(self, uri: str, data: bytes | bytearray | memoryview | str | os.PathLike) -> ObjectInfo:
         """PutObject (single part); see :meth:`LocalObjectStore.put` for the contract."""
