@@ -121,3 +121,22 @@ def test_recommend_errors(tmp_path):
     )
     assert many.returncode == 1
     assert many.stderr == "Error: --num-results must be between 1 and 500, not 501\n"
+
+
+def test_recommend_from_a_campaign_that_is_not_active_yet(tmp_path):
+    from personalize_reconcile.backends.local import local_client
+
+    state = tmp_path / ".preconcile"
+    applied = preconcile("apply", str(MANIFEST), "--auto-approve", cwd=tmp_path)
+    assert applied.returncode == 0, applied.stderr
+    slow = local_client("personalize", state_dir=state, durations={"campaign": 60})
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    version = slow.describe_solution(solutionArn=solution)["solution"]["latestSolutionVersion"]
+    slow.create_campaign(name="warming-up", solutionVersionArn=version["solutionVersionArn"])
+    result = preconcile("recommend", "--campaign", "warming-up", "--user-id", "u1", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr in (
+        f"Error: campaign 'warming-up' is {status}, not ACTIVE; run apply and wait for it to "
+        "finish\n"
+        for status in ("CREATE PENDING", "CREATE IN_PROGRESS")
+    )

@@ -100,3 +100,38 @@ def test_ctrl_c_during_apply_says_so_and_the_next_apply_finishes(workshop, state
     again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Apply complete: 1 created, 0 updated, 0 replaced, 0 deleted." in again.stdout
+
+
+@pytest.mark.slow
+def test_destroy_interrupted_then_run_again_finishes(workshop, state, tmp_path):
+    base = [sys.executable, "-m", "personalize_reconcile"]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    applied = subprocess.run(
+        base + ["apply", str(workshop), "--auto-approve", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert applied.returncode == 0, applied.stderr
+    slow = dict(env, PRECONCILE_LOCAL_DURATIONS="campaign=3,solution=3")
+    cmd = base + ["destroy", str(workshop), "--auto-approve", "--state-dir", str(state)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=slow, cwd=tmp_path
+    )
+    for line in proc.stdout:
+        if "started  campaign." in line:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1
+    assert "Destroy interrupted." in err
+    client = local_client("personalize", state_dir=state)
+    status = client.describe_campaign(campaignArn=CAMPAIGN)["campaign"]["status"]
+    assert status.startswith("DELETE")
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "Destroy complete: 5 deleted." in again.stdout
+    assert client.list_dataset_groups()["datasetGroups"] == []

@@ -54,9 +54,13 @@ ACCOUNT = "000000000000"
 REGION = "us-east-1"
 
 
-def wait_for(describe: Callable[[], dict], key: str, *,
-             statuses: tuple[str, ...] = ("ACTIVE", "CREATE FAILED"),
-             timeout: float = 10.0) -> dict:
+def wait_for(
+    describe: Callable[[], dict],
+    key: str,
+    *,
+    statuses: tuple[str, ...] = ("ACTIVE", "CREATE FAILED"),
+    timeout: float = 10.0,
+) -> dict:
     """Poll ``describe()`` until ``[key]["status"]`` is in ``statuses``; return ``[key]``.
 
     Raises:
@@ -97,18 +101,27 @@ def check_answer(http_response: Any, parsed: dict, model: Any, **_: Any) -> None
         # Request validation (shape constraints) is answered the same way by every
         # operation, modeled or not, as AWS's front end does.
         generic = code == "InvalidInputException" and re.match(
-            r"\d+ validation errors? detected: ", parsed["Error"].get("Message", ""))
-        assert code in modeled or generic, f"{model.name} answered {code}, not in its modeled errors " \
+            r"\d+ validation errors? detected: ", parsed["Error"].get("Message", "")
+        )
+        assert code in modeled or generic, (
+            f"{model.name} answered {code}, not in its modeled errors "
             f"{sorted(modeled)}: {parsed.get('Error')}"
+        )
         return
     if model.output_shape is None:
         return
     body = {k: v for k, v in parsed.items() if k != "ResponseMetadata"}
     # Model quirk: some outputs type roleArn as Arn (personalize's pattern) although it
     # holds the IAM role the request carried; AWS returns it unchanged, and so do we.
-    problems = [p for p in validate(model.output_shape, body)
-                if not (p.path and p.path[-1] == "roleArn"
-                        and p.message.startswith("Member must satisfy regular expression"))]
+    problems = [
+        p
+        for p in validate(model.output_shape, body)
+        if not (
+            p.path
+            and p.path[-1] == "roleArn"
+            and p.message.startswith("Member must satisfy regular expression")
+        )
+    ]
     assert not problems, f"{model.name} answer does not fit its output shape: {problems}"
 
 
@@ -154,8 +167,9 @@ def wait() -> Callable[..., dict]:
     return wait_for
 
 
-def expect_error(call: Callable[[], Any], code: str, message: str | None = None,
-                 status: int = 400) -> str:
+def expect_error(
+    call: Callable[[], Any], code: str, message: str | None = None, status: int = 400
+) -> str:
     """Assert ``call()`` fails with ``code`` (and ``message``, ``status``); return the
     message."""
     from botocore.exceptions import ClientError

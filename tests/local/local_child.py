@@ -30,10 +30,19 @@ from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
 
 R = "arn:aws:personalize:::recipe/"
-SCHEMA = json.dumps({
-    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
-    "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
-               {"name": "TIMESTAMP", "type": "long"}], "version": "1.0"})
+SCHEMA = json.dumps(
+    {
+        "type": "record",
+        "name": "Interactions",
+        "namespace": "com.amazonaws.personalize.schema",
+        "fields": [
+            {"name": "USER_ID", "type": "string"},
+            {"name": "ITEM_ID", "type": "string"},
+            {"name": "TIMESTAMP", "type": "long"},
+        ],
+        "version": "1.0",
+    }
+)
 P = "arn:aws:personalize:us-east-1:000000000000:"
 
 
@@ -106,8 +115,9 @@ def idle(state_dir: str) -> None:
     time.sleep(1.0)
     after = resource.getrusage(resource.RUSAGE_SELF)
     release.set()
-    while c.describe_solution_version(solutionVersionArn=v)["solutionVersion"]["status"] != \
-            "ACTIVE":
+    while (
+        c.describe_solution_version(solutionVersionArn=v)["solutionVersion"]["status"] != "ACTIVE"
+    ):
         time.sleep(0.01)
     print((after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime))
 

@@ -31,28 +31,43 @@ def workshop_facts():
 class Group:
     """A dataset group with an imported Interactions dataset, built through boto3."""
 
-    def __init__(self, personalize, wait, state_dir: Path, csv_path: Path, schema: str,
-                 name: str = "workshop"):
+    def __init__(
+        self,
+        personalize,
+        wait,
+        state_dir: Path,
+        csv_path: Path,
+        schema: str,
+        name: str = "workshop",
+    ):
         self.p = personalize
         self.wait = wait
         LocalObjectStore(state_dir).put(f"{BUCKET}/{name}.csv", csv_path)
         self.arn = personalize.create_dataset_group(name=name)["datasetGroupArn"]
-        wait(lambda: personalize.describe_dataset_group(datasetGroupArn=self.arn),
-             "datasetGroup")
+        wait(lambda: personalize.describe_dataset_group(datasetGroupArn=self.arn), "datasetGroup")
         schema_arn = personalize.create_schema(name=f"{name}-schema", schema=schema)["schemaArn"]
-        ds = personalize.create_dataset(name=f"{name}-interactions", datasetGroupArn=self.arn,
-                                        datasetType="Interactions",
-                                        schemaArn=schema_arn)["datasetArn"]
+        ds = personalize.create_dataset(
+            name=f"{name}-interactions",
+            datasetGroupArn=self.arn,
+            datasetType="Interactions",
+            schemaArn=schema_arn,
+        )["datasetArn"]
         wait(lambda: personalize.describe_dataset(datasetArn=ds), "dataset")
         self.dataset_arn = ds
         self._import(f"{name}-import", f"{BUCKET}/{name}.csv")
 
     def _import(self, job_name: str, location: str) -> None:
         job = self.p.create_dataset_import_job(
-            jobName=job_name, datasetArn=self.dataset_arn, roleArn=ROLE,
-            dataSource={"dataLocation": location})["datasetImportJobArn"]
-        done = self.wait(lambda: self.p.describe_dataset_import_job(datasetImportJobArn=job),
-                         "datasetImportJob", timeout=TIMEOUT)
+            jobName=job_name,
+            datasetArn=self.dataset_arn,
+            roleArn=ROLE,
+            dataSource={"dataLocation": location},
+        )["datasetImportJobArn"]
+        done = self.wait(
+            lambda: self.p.describe_dataset_import_job(datasetImportJobArn=job),
+            "datasetImportJob",
+            timeout=TIMEOUT,
+        )
         assert done["status"] == "ACTIVE", done.get("failureReason")
 
     def reimport(self, state_dir: Path, csv_path: Path, tag: str) -> None:
@@ -62,21 +77,30 @@ class Group:
 
     def new_version(self, solution_arn: str) -> dict:
         ver = self.p.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
-        return self.wait(lambda: self.p.describe_solution_version(solutionVersionArn=ver),
-                         "solutionVersion", timeout=TIMEOUT)
+        return self.wait(
+            lambda: self.p.describe_solution_version(solutionVersionArn=ver),
+            "solutionVersion",
+            timeout=TIMEOUT,
+        )
 
     def version(self, name: str, recipe: str, **solution_args) -> dict:
         """Create a solution and a version; return the finished version."""
         sol = self.p.create_solution(
-            name=name, datasetGroupArn=self.arn, performAutoTraining=False,
-            recipeArn=f"arn:aws:personalize:::recipe/{recipe}", **solution_args)["solutionArn"]
+            name=name,
+            datasetGroupArn=self.arn,
+            performAutoTraining=False,
+            recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
+            **solution_args,
+        )["solutionArn"]
         self.wait(lambda: self.p.describe_solution(solutionArn=sol), "solution")
         return self.new_version(sol)
 
     def campaign(self, name: str, version_arn: str) -> str:
-        arn = self.p.create_campaign(name=name, solutionVersionArn=version_arn,
-                                     minProvisionedTPS=1)["campaignArn"]
-        got = self.wait(lambda: self.p.describe_campaign(campaignArn=arn), "campaign",
-                        timeout=TIMEOUT)
+        arn = self.p.create_campaign(
+            name=name, solutionVersionArn=version_arn, minProvisionedTPS=1
+        )["campaignArn"]
+        got = self.wait(
+            lambda: self.p.describe_campaign(campaignArn=arn), "campaign", timeout=TIMEOUT
+        )
         assert got["status"] == "ACTIVE", got.get("failureReason")
         return arn

@@ -13,8 +13,9 @@ START = 1_700_000_000
 """Epoch seconds of the first event."""
 
 
-def generate(n_users: int = 600, n_items: int = 80, events_per_user: int = 12,
-             groups: int = 4, seed: int = 7) -> dict[str, np.ndarray]:
+def generate(
+    n_users: int = 600, n_items: int = 80, events_per_user: int = 12, groups: int = 4, seed: int = 7
+) -> dict[str, np.ndarray]:
     """Return Interactions columns (USER_ID, ITEM_ID, EVENT_TYPE, EVENT_VALUE, TIMESTAMP)
     like the dataset store loads them: object arrays of str, float64 and int64."""
     rng = np.random.default_rng(seed)

@@ -25,19 +25,24 @@ def _arn_ops():
             yield op, arn_members[0], [m for m in required if m != arn_members[0]]
 
 
-FILLERS = {"schemaArn": P + "schema/s", "tags": [{"tagKey": "a", "tagValue": "b"}],
-           "tagKeys": ["a"]}
+FILLERS = {
+    "schemaArn": P + "schema/s",
+    "tags": [{"tagKey": "a", "tagValue": "b"}],
+    "tagKeys": ["a"],
+}
 
 
 @pytest.mark.parametrize("op,member,others", list(_arn_ops()))
 def test_every_arn_parameter_is_validated(personalize, expect_error, op, member, others):
     params = {member: "not-an-arn"}
     params.update({m: FILLERS[m] for m in others})
-    expect_error(lambda: getattr(personalize, xform_name(op))(**params),
-                 "InvalidInputException",
-                 f"1 validation error detected: Value 'not-an-arn' at '{member}' failed to "
-                 f"satisfy constraint: Member must satisfy regular expression pattern: "
-                 f"{ARN_PATTERN}")
+    expect_error(
+        lambda: getattr(personalize, xform_name(op))(**params),
+        "InvalidInputException",
+        f"1 validation error detected: Value 'not-an-arn' at '{member}' failed to "
+        f"satisfy constraint: Member must satisfy regular expression pattern: "
+        f"{ARN_PATTERN}",
+    )
 
 
 LIST_OPS = [op for op in HANDLED if op.startswith("List") and op != "ListTagsForResource"]
@@ -45,25 +50,39 @@ LIST_OPS = [op for op in HANDLED if op.startswith("List") and op != "ListTagsFor
 
 @pytest.mark.parametrize("op", LIST_OPS)
 def test_every_list_rejects_a_bad_token(personalize, expect_error, op):
-    expect_error(lambda: getattr(personalize, xform_name(op))(nextToken="bm90LWEtdG9rZW4"),
-                 "InvalidNextTokenException", "The nextToken is not valid for this request.")
+    expect_error(
+        lambda: getattr(personalize, xform_name(op))(nextToken="bm90LWEtdG9rZW4"),
+        "InvalidNextTokenException",
+        "The nextToken is not valid for this request.",
+    )
 
 
-@pytest.mark.parametrize("op", [op for op in LIST_OPS if any(
-    m.endswith("Arn") for m in MODEL.operation_model(op).input_shape.members)])
+@pytest.mark.parametrize(
+    "op",
+    [
+        op
+        for op in LIST_OPS
+        if any(m.endswith("Arn") for m in MODEL.operation_model(op).input_shape.members)
+    ],
+)
 def test_every_list_filter_arn_is_validated(personalize, expect_error, op):
     member = next(m for m in MODEL.operation_model(op).input_shape.members if m.endswith("Arn"))
-    expect_error(lambda: getattr(personalize, xform_name(op))(**{member: "nope"}),
-                 "InvalidInputException",
-                 f"1 validation error detected: Value 'nope' at '{member}' failed to satisfy "
-                 f"constraint: Member must satisfy regular expression pattern: {ARN_PATTERN}")
+    expect_error(
+        lambda: getattr(personalize, xform_name(op))(**{member: "nope"}),
+        "InvalidInputException",
+        f"1 validation error detected: Value 'nope' at '{member}' failed to satisfy "
+        f"constraint: Member must satisfy regular expression pattern: {ARN_PATTERN}",
+    )
 
 
 def test_list_filters_page_through_their_parent(personalize):
     g = personalize.create_dataset_group(name="g")["datasetGroupArn"]
     for i in range(3):
-        personalize.create_filter(name=f"f{i}", datasetGroupArn=g,
-                                  filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")')
+        personalize.create_filter(
+            name=f"f{i}",
+            datasetGroupArn=g,
+            filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")',
+        )
     page = personalize.list_filters(datasetGroupArn=g, maxResults=2)
     rest = personalize.list_filters(datasetGroupArn=g, maxResults=2, nextToken=page["nextToken"])
     assert [f["name"] for f in page["Filters"] + rest["Filters"]] == ["f0", "f1", "f2"]
@@ -74,20 +93,36 @@ def test_deletes_of_resources_still_being_created(make_client, expect_error):
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
     slow = make_client(durations={"event-tracker": 60, "filter": 60})
     t = slow.create_event_tracker(name="t", datasetGroupArn=g)["eventTrackerArn"]
-    f = slow.create_filter(name="f", datasetGroupArn=g,
-                           filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")')["filterArn"]
-    expect_error(lambda: slow.delete_event_tracker(eventTrackerArn=t), "ResourceInUseException",
-                 f"Resource Arn {t} is in CREATE PENDING state and cannot be deleted.")
-    expect_error(lambda: slow.delete_filter(filterArn=f), "ResourceInUseException",
-                 f"Resource Arn {f} is in CREATE PENDING state and cannot be deleted.")
+    f = slow.create_filter(
+        name="f", datasetGroupArn=g, filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")'
+    )["filterArn"]
+    expect_error(
+        lambda: slow.delete_event_tracker(eventTrackerArn=t),
+        "ResourceInUseException",
+        f"Resource Arn {t} is in CREATE PENDING state and cannot be deleted.",
+    )
+    expect_error(
+        lambda: slow.delete_filter(filterArn=f),
+        "ResourceInUseException",
+        f"Resource Arn {f} is in CREATE PENDING state and cannot be deleted.",
+    )
 
 
 def test_untag_a_schema_is_invalid(personalize, expect_error):
-    s = personalize.create_schema(name="s", schema='{"type": "record", "name": "Interactions", '
-                                  '"fields": [{"name": "USER_ID", "type": "string"}, '
-                                  '{"name": "ITEM_ID", "type": "string"}, '
-                                  '{"name": "TIMESTAMP", "type": "long"}]}')["schemaArn"]
-    expect_error(lambda: personalize.untag_resource(resourceArn=s, tagKeys=["a"]),
-                 "InvalidInputException", f"Resource {s} does not support tags.")
-    expect_error(lambda: personalize.tag_resource(resourceArn=s, tags=FILLERS["tags"]),
-                 "InvalidInputException", f"Resource {s} does not support tags.")
+    s = personalize.create_schema(
+        name="s",
+        schema='{"type": "record", "name": "Interactions", '
+        '"fields": [{"name": "USER_ID", "type": "string"}, '
+        '{"name": "ITEM_ID", "type": "string"}, '
+        '{"name": "TIMESTAMP", "type": "long"}]}',
+    )["schemaArn"]
+    expect_error(
+        lambda: personalize.untag_resource(resourceArn=s, tagKeys=["a"]),
+        "InvalidInputException",
+        f"Resource {s} does not support tags.",
+    )
+    expect_error(
+        lambda: personalize.tag_resource(resourceArn=s, tags=FILLERS["tags"]),
+        "InvalidInputException",
+        f"Resource {s} does not support tags.",
+    )

@@ -17,11 +17,18 @@ ARN = "arn:aws:personalize:us-east-1:000000000000:dataset/shop/{}"
 INTERACTIONS = ARN.format("INTERACTIONS")
 ITEMS = ARN.format("ITEMS")
 
-I_FIELDS = [Field("USER_ID", "string", False), Field("ITEM_ID", "string", False),
-            Field("TIMESTAMP", "long", False)]
-ITEM_FIELDS = [Field("ITEM_ID", "string", False), Field("PRICE", "float", True),
-               Field("GENRES", "string", True, categorical=True),
-               Field("ADULT", "boolean", True), Field("RANK", "int", True)]
+I_FIELDS = [
+    Field("USER_ID", "string", False),
+    Field("ITEM_ID", "string", False),
+    Field("TIMESTAMP", "long", False),
+]
+ITEM_FIELDS = [
+    Field("ITEM_ID", "string", False),
+    Field("PRICE", "float", True),
+    Field("GENRES", "string", True, categorical=True),
+    Field("ADULT", "boolean", True),
+    Field("RANK", "int", True),
+]
 
 
 @dataclass
@@ -35,9 +42,16 @@ class Table:
 
 
 def interactions(users, items, stamps) -> Table:
-    return Table(I_FIELDS, {"USER_ID": np.array(users, dtype=object),
-                            "ITEM_ID": np.array(items, dtype=object),
-                            "TIMESTAMP": np.array(stamps, dtype=np.int64)}, {}, len(users))
+    return Table(
+        I_FIELDS,
+        {
+            "USER_ID": np.array(users, dtype=object),
+            "ITEM_ID": np.array(items, dtype=object),
+            "TIMESTAMP": np.array(stamps, dtype=np.int64),
+        },
+        {},
+        len(users),
+    )
 
 
 def items(rows, fields=ITEM_FIELDS) -> Table:
@@ -88,8 +102,9 @@ def test_full_replaces_the_bulk_data(ds):
 
 def test_incremental_appends_interactions(ds):
     ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
-    n = ds.store_import(INTERACTIONS, interactions(["u1", "u2"], ["i1", "i2"], [5, 6]),
-                        "INCREMENTAL")
+    n = ds.store_import(
+        INTERACTIONS, interactions(["u1", "u2"], ["i1", "i2"], [5, 6]), "INCREMENTAL"
+    )
     assert n == 3
     assert ds.load(INTERACTIONS).columns["TIMESTAMP"].tolist() == [5, 5, 6]
 
@@ -99,35 +114,64 @@ def test_incremental_needs_an_earlier_import(ds):
         ds.store_import(ITEMS, items([{"ITEM_ID": "a"}]), "INCREMENTAL")
     assert str(e.value) == (
         "INCREMENTAL import into arn:aws:personalize:us-east-1:000000000000:dataset/shop/ITEMS "
-        "needs an earlier FULL or INCREMENTAL import of that dataset; use importMode FULL first")
+        "needs an earlier FULL or INCREMENTAL import of that dataset; use importMode FULL first"
+    )
     assert not ds.has_import(ITEMS)
     assert ds.count(ITEMS) == 0
 
 
 def test_incremental_upserts_items_by_id(ds):
-    ds.store_import(ITEMS, items([{"ITEM_ID": "a", "PRICE": 1.0, "RANK": 1},
-                                  {"ITEM_ID": "b", "PRICE": 2.0, "RANK": 2}]))
-    n = ds.store_import(ITEMS, items([{"ITEM_ID": "a", "PRICE": 10.0, "RANK": None},
-                                      {"ITEM_ID": "c", "PRICE": 3.0, "RANK": 3}]),
-                        "INCREMENTAL")
+    ds.store_import(
+        ITEMS,
+        items(
+            [{"ITEM_ID": "a", "PRICE": 1.0, "RANK": 1}, {"ITEM_ID": "b", "PRICE": 2.0, "RANK": 2}]
+        ),
+    )
+    n = ds.store_import(
+        ITEMS,
+        items(
+            [
+                {"ITEM_ID": "a", "PRICE": 10.0, "RANK": None},
+                {"ITEM_ID": "c", "PRICE": 3.0, "RANK": 3},
+            ]
+        ),
+        "INCREMENTAL",
+    )
     assert n == 3
     data = ds.load(ITEMS)
-    by_id = {i: (p, r, rn) for i, p, r, rn in zip(
-        data.columns["ITEM_ID"], data.columns["PRICE"], data.columns["RANK"],
-        data.nulls["RANK"], strict=True)}
+    by_id = {
+        i: (p, r, rn)
+        for i, p, r, rn in zip(
+            data.columns["ITEM_ID"],
+            data.columns["PRICE"],
+            data.columns["RANK"],
+            data.nulls["RANK"],
+            strict=True,
+        )
+    }
     assert by_id == {"a": (10.0, 0, True), "b": (2.0, 2, False), "c": (3.0, 3, False)}
 
 
 def test_full_keeps_the_last_of_duplicate_ids(ds):
-    assert ds.store_import(ITEMS, items([{"ITEM_ID": "a", "PRICE": 1.0},
-                                         {"ITEM_ID": "a", "PRICE": 2.0}])) == 1
+    assert (
+        ds.store_import(
+            ITEMS, items([{"ITEM_ID": "a", "PRICE": 1.0}, {"ITEM_ID": "a", "PRICE": 2.0}])
+        )
+        == 1
+    )
     assert ds.load(ITEMS).columns["PRICE"].tolist() == [2.0]
 
 
 def test_nulls_round_trip(ds):
-    ds.store_import(ITEMS, items([
-        {"ITEM_ID": "a", "PRICE": 1.5, "GENRES": "x|y", "ADULT": True, "RANK": 7},
-        {"ITEM_ID": "b"}]))
+    ds.store_import(
+        ITEMS,
+        items(
+            [
+                {"ITEM_ID": "a", "PRICE": 1.5, "GENRES": "x|y", "ADULT": True, "RANK": 7},
+                {"ITEM_ID": "b"},
+            ]
+        ),
+    )
     data = ds.load(ITEMS)
     assert data.columns["GENRES"].tolist() == ["x|y", None]
     assert data.columns["ADULT"].dtype == bool
@@ -135,8 +179,11 @@ def test_nulls_round_trip(ds):
     assert data.columns["PRICE"][0] == 1.5 and np.isnan(data.columns["PRICE"][1])
     assert data.columns["RANK"].tolist() == [7, 0]
     assert {k: v.tolist() for k, v in data.nulls.items()} == {
-        "PRICE": [False, True], "GENRES": [False, True], "ADULT": [False, True],
-        "RANK": [False, True]}
+        "PRICE": [False, True],
+        "GENRES": [False, True],
+        "ADULT": [False, True],
+        "RANK": [False, True],
+    }
 
 
 def test_a_new_nullable_field_after_update_dataset(ds):
@@ -159,8 +206,9 @@ def test_dataset_type_from_the_arn_or_given(ds):
 
 def test_an_items_import_needs_item_id(ds):
     with pytest.raises(ValueError) as e:
-        ds.store_import(ITEMS, Table([Field("X", "string", False)],
-                                     {"X": np.array(["a"], dtype=object)}, {}, 1))
+        ds.store_import(
+            ITEMS, Table([Field("X", "string", False)], {"X": np.array(["a"], dtype=object)}, {}, 1)
+        )
     assert str(e.value) == "Items data needs the ITEM_ID column"
 
 
@@ -219,15 +267,18 @@ def test_two_processes_appending_lose_nothing(ds, tmp_path):
 
 
 def test_put_records_survive_a_full_import(ds):
-    ds.put_records(INTERACTIONS, I_FIELDS, [{"USER_ID": "live", "ITEM_ID": "i9",
-                                             "TIMESTAMP": 99}])
+    ds.put_records(INTERACTIONS, I_FIELDS, [{"USER_ID": "live", "ITEM_ID": "i9", "TIMESTAMP": 99}])
     assert not ds.has_import(INTERACTIONS)
     assert ds.load(INTERACTIONS).columns["USER_ID"].tolist() == ["live"]
     ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
     assert ds.store_import(INTERACTIONS, interactions(["u2"], ["i2"], [6]), "FULL") == 2
     assert sorted(ds.load(INTERACTIONS).columns["USER_ID"].tolist()) == ["live", "u2"]
-    assert ds.put_records(INTERACTIONS, I_FIELDS, [
-        {"USER_ID": "live", "ITEM_ID": "i9", "TIMESTAMP": 100}]) == 3
+    assert (
+        ds.put_records(
+            INTERACTIONS, I_FIELDS, [{"USER_ID": "live", "ITEM_ID": "i9", "TIMESTAMP": 100}]
+        )
+        == 3
+    )
 
 
 def test_put_records_replace_items_by_id_and_allow_missing_values(ds):

@@ -20,13 +20,18 @@ SOL = P + "solution/sol"
 
 
 def child(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, str(CHILD), *args], capture_output=True, text=True,
-                          timeout=120, check=True)
+    return subprocess.run(
+        [sys.executable, str(CHILD), *args], capture_output=True, text=True, timeout=120, check=True
+    )
 
 
 def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(CHILD), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_file(path: Path, proc: subprocess.Popen, timeout: float = 30) -> None:
@@ -59,8 +64,12 @@ def test_a_job_left_by_an_exited_process_finishes_later(state_dir, make_client, 
     arn = P + "dataset-group/later"
     first = c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"]
     assert first in ("CREATE PENDING", "CREATE IN_PROGRESS")
-    assert wait(lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup",
-                timeout=10)["status"] == "ACTIVE"
+    assert (
+        wait(lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup", timeout=10)[
+            "status"
+        ]
+        == "ACTIVE"
+    )
 
 
 def test_training_killed_mid_run_resumes_after_restart(state_dir, tmp_path, make_client, wait):
@@ -84,8 +93,11 @@ def test_training_killed_mid_run_resumes_after_restart(state_dir, tmp_path, make
         # CREATE IN_PROGRESS until this process's worker has taken the dead claim over
         assert version["status"] in ("CREATE IN_PROGRESS", "ACTIVE")
         arn = version["solutionVersionArn"]
-        v = wait(lambda: c.describe_solution_version(solutionVersionArn=arn), "solutionVersion",
-                 timeout=20)
+        v = wait(
+            lambda: c.describe_solution_version(solutionVersionArn=arn),
+            "solutionVersion",
+            timeout=20,
+        )
     finally:
         seams.register_trainer(None)
     assert v["status"] == "ACTIVE" and attempts == [2]
@@ -103,11 +115,14 @@ def test_training_killed_every_time_fails_with_a_reason(state_dir, tmp_path, mak
             kill(proc)
     c = make_client()
     arn = c.list_solution_versions(solutionArn=SOL)["solutionVersions"][0]["solutionVersionArn"]
-    v = wait(lambda: c.describe_solution_version(solutionVersionArn=arn), "solutionVersion",
-             timeout=20)
+    v = wait(
+        lambda: c.describe_solution_version(solutionVersionArn=arn), "solutionVersion", timeout=20
+    )
     assert (v["status"], v["failureReason"]) == (
-        "CREATE FAILED", "The job was interrupted 3 times by the local target's process "
-        "exiting and was not retried again")
+        "CREATE FAILED",
+        "The job was interrupted 3 times by the local target's process "
+        "exiting and was not retried again",
+    )
 
 
 def test_two_processes_never_run_a_job_twice(state_dir, tmp_path):
@@ -124,8 +139,12 @@ def test_two_processes_never_run_a_job_twice(state_dir, tmp_path):
     db = sqlite3.connect(state_dir / "state.db")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0] == 0
-    assert db.execute("SELECT COUNT(*) FROM resources WHERE kind='solution-version' "
-                      "AND status='ACTIVE'").fetchone()[0] == 16
+    assert (
+        db.execute(
+            "SELECT COUNT(*) FROM resources WHERE kind='solution-version' AND status='ACTIVE'"
+        ).fetchone()[0]
+        == 16
+    )
     db.close()
     assert os.path.exists(state_dir / "state.db")
 
@@ -141,6 +160,8 @@ def test_resources_without_a_job_are_settled_at_start(state_dir, make_client):
     c = make_client()
     g = c.describe_dataset_group(datasetGroupArn=P + "dataset-group/g")["datasetGroup"]
     assert (g["status"], g["failureReason"]) == (
-        "CREATE FAILED", "The local target lost track of this operation (no job was left for "
-        "it); create the resource again")
+        "CREATE FAILED",
+        "The local target lost track of this operation (no job was left for "
+        "it); create the resource again",
+    )
     assert c.list_solutions()["solutions"] == []

@@ -23,8 +23,10 @@ def statuses_until(describe, key, final, timeout=10.0):
         try:
             status = describe()[key]["status"]
         except Exception as exc:  # noqa: BLE001
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") == \
-                    "ResourceNotFoundException":
+            if (
+                getattr(exc, "response", {}).get("Error", {}).get("Code")
+                == "ResourceNotFoundException"
+            ):
                 seen.append("<gone>")
                 return seen
             raise
@@ -40,8 +42,9 @@ def test_create_goes_through_pending_and_in_progress(make_client):
     c = make_client(durations={"dataset-group": 0.6})
     t0 = time.monotonic()
     arn = c.create_dataset_group(name="g")["datasetGroupArn"]
-    seen = statuses_until(lambda: c.describe_dataset_group(datasetGroupArn=arn),
-                          "datasetGroup", "ACTIVE")
+    seen = statuses_until(
+        lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup", "ACTIVE"
+    )
     assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
     assert time.monotonic() - t0 >= 0.6
 
@@ -50,17 +53,23 @@ def test_delete_is_asynchronous_and_visible(make_client):
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
     slow = make_client(durations={"dataset-group": 0.5, "filter": 0.5})
-    f = fast.create_filter(name="f", datasetGroupArn=g,
-                           filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")')["filterArn"]
+    f = fast.create_filter(
+        name="f", datasetGroupArn=g, filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")'
+    )["filterArn"]
     slow.delete_filter(filterArn=f)
     assert [x["status"] for x in slow.list_filters(datasetGroupArn=g)["Filters"]] == [
-        "DELETE PENDING"]
+        "DELETE PENDING"
+    ]
     assert statuses_until(lambda: slow.describe_filter(filterArn=f), "filter", "<none>") == [
-        "DELETE PENDING", "DELETE IN_PROGRESS", "<gone>"]
+        "DELETE PENDING",
+        "DELETE IN_PROGRESS",
+        "<gone>",
+    ]
     slow.delete_dataset_group(datasetGroupArn=g)
     # dataset groups show only DELETE PENDING (reference §2)
-    assert statuses_until(lambda: slow.describe_dataset_group(datasetGroupArn=g),
-                          "datasetGroup", "<none>") == ["DELETE PENDING", "<gone>"]
+    assert statuses_until(
+        lambda: slow.describe_dataset_group(datasetGroupArn=g), "datasetGroup", "<none>"
+    ) == ["DELETE PENDING", "<gone>"]
     assert slow.list_dataset_groups()["datasetGroups"] == []
 
 
@@ -69,27 +78,48 @@ def test_deleting_twice_is_in_use(make_client, expect_error):
     g = c.create_dataset_group(name="g")["datasetGroupArn"]
     slow = make_client(durations={"dataset-group": 30})
     slow.delete_dataset_group(datasetGroupArn=g)
-    expect_error(lambda: slow.delete_dataset_group(datasetGroupArn=g), "ResourceInUseException",
-                 f"Resource Arn {g} is in DELETE PENDING state and cannot be deleted.")
-    expect_error(lambda: slow.create_dataset_group(name="g"), "ResourceAlreadyExistsException",
-                 f"Another resource with Arn {g} already exists.")
+    expect_error(
+        lambda: slow.delete_dataset_group(datasetGroupArn=g),
+        "ResourceInUseException",
+        f"Resource Arn {g} is in DELETE PENDING state and cannot be deleted.",
+    )
+    expect_error(
+        lambda: slow.create_dataset_group(name="g"),
+        "ResourceAlreadyExistsException",
+        f"Another resource with Arn {g} already exists.",
+    )
 
 
 def test_update_moves_through_latest_update(make_client):
     c = make_client(durations={"dataset": 0.4})
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
-    items = json.dumps({"type": "record", "name": "Items", "fields": [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRE", "type": "string", "categorical": True}]})
-    items2 = json.dumps({"type": "record", "name": "Items", "fields": [
-        {"name": "ITEM_ID", "type": "string"},
-        {"name": "GENRE", "type": "string", "categorical": True},
-        {"name": "SIZE", "type": ["null", "string"], "categorical": True}]})
+    items = json.dumps(
+        {
+            "type": "record",
+            "name": "Items",
+            "fields": [
+                {"name": "ITEM_ID", "type": "string"},
+                {"name": "GENRE", "type": "string", "categorical": True},
+            ],
+        }
+    )
+    items2 = json.dumps(
+        {
+            "type": "record",
+            "name": "Items",
+            "fields": [
+                {"name": "ITEM_ID", "type": "string"},
+                {"name": "GENRE", "type": "string", "categorical": True},
+                {"name": "SIZE", "type": ["null", "string"], "categorical": True},
+            ],
+        }
+    )
     v1 = fast.create_schema(name="v1", schema=items)["schemaArn"]
     v2 = fast.create_schema(name="v2", schema=items2)["schemaArn"]
-    d = fast.create_dataset(name="i", datasetGroupArn=g, datasetType="Items",
-                            schemaArn=v1)["datasetArn"]
+    d = fast.create_dataset(name="i", datasetGroupArn=g, datasetType="Items", schemaArn=v1)[
+        "datasetArn"
+    ]
     c.update_dataset(datasetArn=d, schemaArn=v2)
     seen = []
     while True:
@@ -107,25 +137,35 @@ def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
     monkeypatch.setenv("PRECONCILE_LOCAL_DURATIONS", "solution-version=30, *=0.5")
     cfg = load_config(tmp_path)
     assert (cfg.duration("solution-version"), cfg.duration("campaign")) == (30.0, 0.5)
-    (tmp_path / "local.json").write_text(json.dumps(
-        {"durations": {"campaign": 2, "filter": 1}, "accountId": "111122223333"}))
+    (tmp_path / "local.json").write_text(
+        json.dumps({"durations": {"campaign": 2, "filter": 1}, "accountId": "111122223333"})
+    )
     cfg = load_config(tmp_path, durations={"filter": 3})
     # a source overrides the same key of a lower one; a kind's own entry beats "*"
     assert (cfg.duration("campaign"), cfg.duration("filter"), cfg.duration("dataset")) == (
-        2.0, 3.0, 0.5)
+        2.0,
+        3.0,
+        0.5,
+    )
     assert cfg.account_id == "111122223333"
     monkeypatch.setenv("PRECONCILE_STATE_DIR", str(tmp_path / "envdir"))
     assert load_config().state_dir == tmp_path / "envdir"
 
 
-@pytest.mark.parametrize("text,message", [
-    ("campaign", "duration 'campaign' is not kind=seconds"),
-    ("campaign=soon", "duration for 'campaign' is 'soon', not a number of seconds"),
-    ("campaign=-1", "duration for 'campaign' must be 0 or more seconds, not '-1'"),
-    ("recommender=1", "unknown resource kind 'recommender' in durations; known kinds: "
-     "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, solution, "
-     "solution-version, campaign or *"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("campaign", "duration 'campaign' is not kind=seconds"),
+        ("campaign=soon", "duration for 'campaign' is 'soon', not a number of seconds"),
+        ("campaign=-1", "duration for 'campaign' must be 0 or more seconds, not '-1'"),
+        (
+            "recommender=1",
+            "unknown resource kind 'recommender' in durations; known kinds: "
+            "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, solution, "
+            "solution-version, campaign or *",
+        ),
+    ],
+)
 def test_bad_durations(text, message):
     with pytest.raises(ConfigError) as info:
         parse_durations(text)
@@ -145,8 +185,9 @@ def test_bad_account_and_config_file(tmp_path):
 def test_local_client_refuses_other_services(tmp_path):
     with pytest.raises(ValueError) as info:
         local_client("s3", state_dir=tmp_path)
-    assert str(info.value) == ("the local target answers personalize, personalize-runtime, "
-                               "not 's3'")
+    assert str(info.value) == (
+        "the local target answers personalize, personalize-runtime, not 's3'"
+    )
 
 
 def test_workers_do_not_spin_while_a_job_runs(state_dir):
@@ -155,8 +196,12 @@ def test_workers_do_not_spin_while_a_job_runs(state_dir):
     from pathlib import Path
 
     child = Path(__file__).with_name("local_child.py")
-    done = subprocess.run([sys.executable, str(child), "idle", str(state_dir)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(child), "idle", str(state_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     cpu = float(done.stdout)
     assert cpu < 0.3, f"{cpu:.2f} s of CPU in 1 s while a job runs"

@@ -22,8 +22,13 @@ from personalize_reconcile.local.training.metrics import METRIC_NAMES, evaluate,
 from personalize_reconcile.local.training.model import Model
 
 GOLDEN = Path(__file__).parent / "golden" / "metrics_synthetic.json"
-RECIPES = ("aws-user-personalization-v2", "aws-personalized-ranking", "aws-sims",
-           "aws-popularity-count", "aws-trending-now")
+RECIPES = (
+    "aws-user-personalization-v2",
+    "aws-personalized-ranking",
+    "aws-sims",
+    "aws-popularity-count",
+    "aws-trending-now",
+)
 
 
 class FixedModel(Model):
@@ -48,10 +53,10 @@ class FixedModel(Model):
 
 
 def _case():
-    rows = [("u0", f"i{k}", k) for k in range(12)]           # train user: every item
-    rows += [("u1", f"i{k}", 100 + k) for k in range(10)]    # test: truth = newest (i9)
-    rows += [("u2", "i1", 200), ("u2", "i2", 201)]            # test: truth i2, input i1
-    rows += [("u3", "i5", 300)]                               # test, 1 event: not evaluated
+    rows = [("u0", f"i{k}", k) for k in range(12)]  # train user: every item
+    rows += [("u1", f"i{k}", 100 + k) for k in range(10)]  # test: truth = newest (i9)
+    rows += [("u2", "i1", 200), ("u2", "i2", 201)]  # test: truth i2, input i1
+    rows += [("u3", "i5", 300)]  # test, 1 event: not evaluated
     users = np.array([r[0] for r in rows])
     items = np.array([r[1] for r in rows])
     stamps = np.array([r[2] for r in rows])
@@ -60,8 +65,7 @@ def _case():
 
 def test_formulas_on_a_hand_made_case(monkeypatch):
     inter = _case()
-    monkeypatch.setattr(metrics_mod, "split_users",
-                        lambda n: np.array([False, True, True, True]))
+    monkeypatch.setattr(metrics_mod, "split_users", lambda n: np.array([False, True, True, True]))
     holder = {}
 
     def fit(subset):
@@ -79,11 +83,11 @@ def test_formulas_on_a_hand_made_case(monkeypatch):
     ndcg5 = (1 / np.log2(3) + 1.0) / 2
     assert out == {
         "coverage": round(5 / 12, 4),  # i3 i9 i4 and i2 i0: 5 of 12 items
-        "mean_reciprocal_rank_at_25": 0.75,             # (1/2 + 1/1) / 2
+        "mean_reciprocal_rank_at_25": 0.75,  # (1/2 + 1/1) / 2
         "normalized_discounted_cumulative_gain_at_5": round(ndcg5, 4),
         "normalized_discounted_cumulative_gain_at_10": round(ndcg5, 4),
         "normalized_discounted_cumulative_gain_at_25": round(ndcg5, 4),
-        "precision_at_5": 0.2,                          # one hit in 5 for both
+        "precision_at_5": 0.2,  # one hit in 5 for both
         "precision_at_10": 0.1,
         "precision_at_25": 0.04,
     }
@@ -91,8 +95,7 @@ def test_formulas_on_a_hand_made_case(monkeypatch):
 
 def test_coverage_counts_the_items_dataset_too(monkeypatch):
     inter = _case()
-    monkeypatch.setattr(metrics_mod, "split_users",
-                        lambda n: np.array([False, True, True, True]))
+    monkeypatch.setattr(metrics_mod, "split_users", lambda n: np.array([False, True, True, True]))
     out = evaluate(inter, lambda s: FixedModel(s, [["i3"], ["i2"]]), catalogue_size=20)
     assert out["coverage"] == 0.1  # 2 of 20
 
@@ -108,7 +111,9 @@ def _metrics_for(recipe, tmp_path):
     result = train_version(
         state_dir=tmp_path,
         solution_version_arn="arn:aws:personalize:us-east-1:000000000000:solution/g/v1",
-        recipe_arn=recipe, interactions=generate())
+        recipe_arn=recipe,
+        interactions=generate(),
+    )
     return result.metrics
 
 
@@ -123,5 +128,7 @@ def test_golden_metrics(tmp_path):
     for recipe in RECIPES:
         assert got[recipe] == pytest.approx(expected[recipe], abs=1e-4), recipe
     # the personalised recipes must beat plain popularity on this clustered data
-    assert (got["aws-user-personalization-v2"]["precision_at_5"]
-            > got["aws-popularity-count"]["precision_at_5"])
+    assert (
+        got["aws-user-personalization-v2"]["precision_at_5"]
+        > got["aws-popularity-count"]["precision_at_5"]
+    )

@@ -43,8 +43,11 @@ def store(request, tmp_path, monkeypatch):
         (tmp_path / "state" / "s3" / "data").mkdir(parents=True)
         yield LocalObjectStore(tmp_path / "state")
         return
-    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(k, v)
     with mock_aws():
         client = boto3.client("s3", region_name="us-east-1")
@@ -63,7 +66,11 @@ def test_put_bytes_then_head_get_open(store):
     before = int(time.time()) - 1
     info = store.put("s3://data/in/a.csv", b"USER_ID\n1\n")
     assert (info.uri, info.bucket, info.key, info.size) == (
-        "s3://data/in/a.csv", "data", "in/a.csv", 10)
+        "s3://data/in/a.csv",
+        "data",
+        "in/a.csv",
+        10,
+    )
     assert info.etag == _etag(b"USER_ID\n1\n")
     assert before <= info.last_modified <= int(time.time()) + 1
     assert store.head("s3://data/in/a.csv") == info
@@ -103,10 +110,19 @@ def test_list_is_sorted_and_uses_s3_prefix_semantics(store):
     for key in ["b/2.csv", "a.csv", "b/1.csv", "b/sub/3.csv", "bb.csv"]:
         store.put(f"s3://data/{key}", key.encode())
     assert [o.key for o in store.list("s3://data/")] == [
-        "a.csv", "b/1.csv", "b/2.csv", "b/sub/3.csv", "bb.csv"]
+        "a.csv",
+        "b/1.csv",
+        "b/2.csv",
+        "b/sub/3.csv",
+        "bb.csv",
+    ]
     assert [o.key for o in store.list("s3://data/b/")] == ["b/1.csv", "b/2.csv", "b/sub/3.csv"]
     assert [o.key for o in store.list("s3://data/b")] == [
-        "b/1.csv", "b/2.csv", "b/sub/3.csv", "bb.csv"]
+        "b/1.csv",
+        "b/2.csv",
+        "b/sub/3.csv",
+        "bb.csv",
+    ]
     assert [o.key for o in store.list("s3://data/b/sub/3")] == ["b/sub/3.csv"]
     assert store.list("s3://data/zzz/") == []
     listed = store.list("s3://data/a")[0]
@@ -158,8 +174,9 @@ def test_object_operations_refuse_a_folder(store, op):
     args = ("s3://data/folder/", b"x") if op == "put" else ("s3://data/folder/",)
     with pytest.raises(InvalidLocationError) as e:
         getattr(store, op)(*args)
-    assert str(e.value) == ("Invalid S3 key in s3://data/folder/: it names a folder; name one "
-                            "object (no trailing /)")
+    assert str(e.value) == (
+        "Invalid S3 key in s3://data/folder/: it names a folder; name one object (no trailing /)"
+    )
 
 
 # --- URI, bucket and key rules --------------------------------------------------------------
@@ -174,65 +191,109 @@ def test_parse_s3_uri():
     assert parse_s3_uri("s3://data/a").uri == "s3://data/a"
 
 
-@pytest.mark.parametrize(("uri", "message"), [
-    ("s3://data/a/../b", 'Invalid S3 key in s3://data/a/../b: the segment ".." is not allowed '
-                         "(keys may not climb out of their bucket)"),
-    ("s3://data/..", 'Invalid S3 key in s3://data/..: the segment ".." is not allowed '
-                     "(keys may not climb out of their bucket)"),
-    ("s3://data/../other/x", 'Invalid S3 key in s3://data/../other/x: the segment ".." is not '
-                             "allowed (keys may not climb out of their bucket)"),
-    ("s3://data/./x", 'Invalid S3 key in s3://data/./x: the segment "." is not allowed '
-                      "(keys may not climb out of their bucket)"),
-    ("s3://data//etc/passwd", "Invalid S3 key in s3://data//etc/passwd: it starts with / (an "
-                              "absolute path); write s3://bucket/key"),
-    ("s3://data/a//b", "Invalid S3 key in s3://data/a//b: it has an empty segment (//)"),
-    ("s3://data/a\\..\\b", "Invalid S3 key in s3://data/a\\..\\b: it contains a backslash; use "
-                           "/ to separate folders"),
-    ("s3://data/a\x00b", "Invalid S3 key in s3://data/a\x00b: it contains a NUL character"),
-    ("s3://data/" + "k" * 1025, "Invalid S3 key in s3://data/" + "k" * 1025 + ": it is longer "
-                                "than S3's limit of 1024 UTF-8 bytes"),
-    ("https://data.example/x.csv", "Unsupported data location https://data.example/x.csv: the "
-                                   "local target reads s3:// URIs only"),
-    ("/tmp/x.csv", "Invalid S3 URI '/tmp/x.csv': expected s3://bucket/key"),
-    ("s3:/data/x", "Invalid S3 URI 's3:/data/x': expected s3://bucket/key"),
-    ("s3://Data/x", "Invalid S3 bucket name 'Data' in s3://Data/x: bucket names use only "
-                    "lower-case letters, digits, dots and hyphens, and start and end with a "
-                    "letter or digit"),
-    ("s3://../x", "Invalid S3 bucket name '..' in s3://../x: it is 2 characters long; bucket "
-                  "names have 3 to 63 characters"),
-])
+@pytest.mark.parametrize(
+    ("uri", "message"),
+    [
+        (
+            "s3://data/a/../b",
+            'Invalid S3 key in s3://data/a/../b: the segment ".." is not allowed '
+            "(keys may not climb out of their bucket)",
+        ),
+        (
+            "s3://data/..",
+            'Invalid S3 key in s3://data/..: the segment ".." is not allowed '
+            "(keys may not climb out of their bucket)",
+        ),
+        (
+            "s3://data/../other/x",
+            'Invalid S3 key in s3://data/../other/x: the segment ".." is not '
+            "allowed (keys may not climb out of their bucket)",
+        ),
+        (
+            "s3://data/./x",
+            'Invalid S3 key in s3://data/./x: the segment "." is not allowed '
+            "(keys may not climb out of their bucket)",
+        ),
+        (
+            "s3://data//etc/passwd",
+            "Invalid S3 key in s3://data//etc/passwd: it starts with / (an "
+            "absolute path); write s3://bucket/key",
+        ),
+        ("s3://data/a//b", "Invalid S3 key in s3://data/a//b: it has an empty segment (//)"),
+        (
+            "s3://data/a\\..\\b",
+            "Invalid S3 key in s3://data/a\\..\\b: it contains a backslash; use "
+            "/ to separate folders",
+        ),
+        ("s3://data/a\x00b", "Invalid S3 key in s3://data/a\x00b: it contains a NUL character"),
+        (
+            "s3://data/" + "k" * 1025,
+            "Invalid S3 key in s3://data/" + "k" * 1025 + ": it is longer "
+            "than S3's limit of 1024 UTF-8 bytes",
+        ),
+        (
+            "https://data.example/x.csv",
+            "Unsupported data location https://data.example/x.csv: the "
+            "local target reads s3:// URIs only",
+        ),
+        ("/tmp/x.csv", "Invalid S3 URI '/tmp/x.csv': expected s3://bucket/key"),
+        ("s3:/data/x", "Invalid S3 URI 's3:/data/x': expected s3://bucket/key"),
+        (
+            "s3://Data/x",
+            "Invalid S3 bucket name 'Data' in s3://Data/x: bucket names use only "
+            "lower-case letters, digits, dots and hyphens, and start and end with a "
+            "letter or digit",
+        ),
+        (
+            "s3://../x",
+            "Invalid S3 bucket name '..' in s3://../x: it is 2 characters long; bucket "
+            "names have 3 to 63 characters",
+        ),
+    ],
+)
 def test_bad_uris_are_rejected(uri, message):
     with pytest.raises(InvalidLocationError) as e:
         parse_s3_uri(uri)
     assert str(e.value) == message
 
 
-@pytest.mark.parametrize(("bucket", "problem"), [
-    ("ab", "it is 2 characters long; bucket names have 3 to 63 characters"),
-    ("a" * 64, "it is 64 characters long; bucket names have 3 to 63 characters"),
-    ("my_bucket", "bucket names use only lower-case letters, digits, dots and hyphens, and "
-                  "start and end with a letter or digit"),
-    ("-abc", "bucket names use only lower-case letters, digits, dots and hyphens, and start "
-             "and end with a letter or digit"),
-    ("abc.", "bucket names use only lower-case letters, digits, dots and hyphens, and start "
-             "and end with a letter or digit"),
-    ("a..b", "bucket names may not contain two adjacent dots"),
-    ("192.168.5.4", "bucket names may not be formatted as an IP address"),
-    ("xn--abc", "bucket names may not start with the reserved prefix xn--"),
-    ("sthree-abc", "bucket names may not start with the reserved prefix sthree-"),
-    ("amzn-s3-demo-abc", "bucket names may not start with the reserved prefix amzn-s3-demo-"),
-    ("abc-s3alias", "bucket names may not end with the reserved suffix -s3alias"),
-    ("abc--ol-s3", "bucket names may not end with the reserved suffix --ol-s3"),
-    ("abc.mrap", "bucket names may not end with the reserved suffix .mrap"),
-    ("abc--x-s3", "bucket names may not end with the reserved suffix --x-s3"),
-    ("abc--table-s3", "bucket names may not end with the reserved suffix --table-s3"),
-])
+@pytest.mark.parametrize(
+    ("bucket", "problem"),
+    [
+        ("ab", "it is 2 characters long; bucket names have 3 to 63 characters"),
+        ("a" * 64, "it is 64 characters long; bucket names have 3 to 63 characters"),
+        (
+            "my_bucket",
+            "bucket names use only lower-case letters, digits, dots and hyphens, and "
+            "start and end with a letter or digit",
+        ),
+        (
+            "-abc",
+            "bucket names use only lower-case letters, digits, dots and hyphens, and start "
+            "and end with a letter or digit",
+        ),
+        (
+            "abc.",
+            "bucket names use only lower-case letters, digits, dots and hyphens, and start "
+            "and end with a letter or digit",
+        ),
+        ("a..b", "bucket names may not contain two adjacent dots"),
+        ("192.168.5.4", "bucket names may not be formatted as an IP address"),
+        ("xn--abc", "bucket names may not start with the reserved prefix xn--"),
+        ("sthree-abc", "bucket names may not start with the reserved prefix sthree-"),
+        ("amzn-s3-demo-abc", "bucket names may not start with the reserved prefix amzn-s3-demo-"),
+        ("abc-s3alias", "bucket names may not end with the reserved suffix -s3alias"),
+        ("abc--ol-s3", "bucket names may not end with the reserved suffix --ol-s3"),
+        ("abc.mrap", "bucket names may not end with the reserved suffix .mrap"),
+        ("abc--x-s3", "bucket names may not end with the reserved suffix --x-s3"),
+        ("abc--table-s3", "bucket names may not end with the reserved suffix --table-s3"),
+    ],
+)
 def test_bucket_naming_rules(bucket, problem):
     assert bucket_name_problem(bucket) == problem
 
 
-@pytest.mark.parametrize("bucket", ["abc", "personalize-data-000000000000", "a.b-c.1",
-                                    "1" * 63])
+@pytest.mark.parametrize("bucket", ["abc", "personalize-data-000000000000", "a.b-c.1", "1" * 63])
 def test_good_bucket_names(bucket):
     assert bucket_name_problem(bucket) is None
 
@@ -293,16 +354,19 @@ def test_a_key_under_an_existing_object_is_refused(local):
     local.put("s3://data/a", b"x")
     with pytest.raises(ObjectStoreError) as e:
         local.put("s3://data/a/b", b"y")
-    assert str(e.value) == ("Cannot store s3://data/a/b: a parent folder of this key is "
-                            "already an object in the local object store")
+    assert str(e.value) == (
+        "Cannot store s3://data/a/b: a parent folder of this key is "
+        "already an object in the local object store"
+    )
 
 
 def test_a_key_used_as_a_folder_is_refused(local):
     local.put("s3://data/a/b", b"x")
     with pytest.raises(ObjectStoreError) as e:
         local.put("s3://data/a", b"y")
-    assert str(e.value) == ("Cannot store s3://data/a: other keys use it as a folder in the "
-                            "local object store")
+    assert str(e.value) == (
+        "Cannot store s3://data/a: other keys use it as a folder in the local object store"
+    )
     assert local.get("s3://data/a/b") == b"x"
 
 
@@ -310,8 +374,10 @@ def test_a_segment_too_long_for_the_file_system_is_refused(local):
     uri = "s3://data/" + "x" * 256
     with pytest.raises(InvalidLocationError) as e:
         local.put(uri, b"y")
-    assert str(e.value) == (f"Invalid S3 key in {uri}: a segment is longer than 255 bytes, "
-                            "which the local object store cannot hold")
+    assert str(e.value) == (
+        f"Invalid S3 key in {uri}: a segment is longer than 255 bytes, "
+        "which the local object store cannot hold"
+    )
 
 
 def test_escaping_keys_never_touch_the_file_system(local, tmp_path):
@@ -338,12 +404,16 @@ def test_a_symbolic_link_out_of_the_store_is_refused(local, tmp_path):
     for op in ("head", "get", "open"):
         with pytest.raises(InvalidLocationError) as e:
             getattr(local, op)("s3://data/link.csv")
-        assert str(e.value) == ("Invalid S3 key in s3://data/link.csv: it resolves outside the "
-                                "local object store (through a symbolic link)")
+        assert str(e.value) == (
+            "Invalid S3 key in s3://data/link.csv: it resolves outside the "
+            "local object store (through a symbolic link)"
+        )
     with pytest.raises(InvalidLocationError) as e:
         local.put("s3://data/dir/planted.txt", b"x")
-    assert str(e.value) == ("Invalid S3 key in s3://data/dir/planted.txt: it resolves outside "
-                            "the local object store (through a symbolic link)")
+    assert str(e.value) == (
+        "Invalid S3 key in s3://data/dir/planted.txt: it resolves outside "
+        "the local object store (through a symbolic link)"
+    )
     assert not (tmp_path / "planted.txt").exists()
     assert outside.read_text() == "secret"
 
@@ -358,7 +428,8 @@ def test_s3_listing_follows_continuation_tokens(monkeypatch):
         for i in (4, 0, 3, 1, 2):
             store.put(f"s3://data/p/{i}.csv", b"x" * i)
         assert [(o.key, o.size) for o in store.list("s3://data/p/")] == [
-            (f"p/{i}.csv", i) for i in range(5)]
+            (f"p/{i}.csv", i) for i in range(5)
+        ]
         assert [o.key for o in store.locate("s3://data/p/")] == [f"p/{i}.csv" for i in range(5)]
 
 

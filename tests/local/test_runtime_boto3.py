@@ -26,8 +26,9 @@ def test_personalized_ranking(workshop, runtime):
     assert version["status"] == "ACTIVE", version.get("failureReason")
     campaign = workshop.campaign("ws-rank-campaign", version["solutionVersionArn"])
     items = popular[:10] + ["never-seen-item"]
-    out = runtime.get_personalized_ranking(campaignArn=campaign, userId=rows[0]["USER_ID"],
-                                           inputList=items)
+    out = runtime.get_personalized_ranking(
+        campaignArn=campaign, userId=rows[0]["USER_ID"], inputList=items
+    )
     ranked = out["personalizedRanking"]
     assert sorted(i["itemId"] for i in ranked) == sorted(items)
     assert ranked[-1] == {"itemId": "never-seen-item"}
@@ -48,7 +49,8 @@ def test_models_survive_a_restart(workshop, personalize, runtime, make_client, s
     after = again.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
     assert after == before
     metrics = make_client("personalize").get_solution_metrics(
-        solutionVersionArn=version["solutionVersionArn"])["metrics"]
+        solutionVersionArn=version["solutionVersionArn"]
+    )["metrics"]
     assert metrics["coverage"] > 0
 
 
@@ -58,13 +60,19 @@ def test_same_answers_over_http(workshop, runtime, state_dir):
     server = LocalServer(local_service.get_service(state_dir), host="127.0.0.1", port=0)
     server.serve_in_thread()
     try:
-        client = boto3.client("personalize-runtime", endpoint_url=server.url,
-                              region_name="us-east-1", aws_access_key_id="AKIALOCALTEST0000000",
-                              aws_secret_access_key="local")
-        over_http = client.get_recommendations(campaignArn=campaign, userId="someone",
-                                               numResults=7)["itemList"]
-        in_process = runtime.get_recommendations(campaignArn=campaign, userId="someone",
-                                                 numResults=7)["itemList"]
+        client = boto3.client(
+            "personalize-runtime",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIALOCALTEST0000000",
+            aws_secret_access_key="local",
+        )
+        over_http = client.get_recommendations(
+            campaignArn=campaign, userId="someone", numResults=7
+        )["itemList"]
+        in_process = runtime.get_recommendations(
+            campaignArn=campaign, userId="someone", numResults=7
+        )["itemList"]
         assert over_http == in_process
         assert len(over_http) == 7
     finally:
@@ -72,8 +80,9 @@ def test_same_answers_over_http(workshop, runtime, state_dir):
         server.server_close()
 
 
-def test_latest_campaign_follows_new_versions(workshop, personalize, runtime, state_dir,
-                                              tmp_path, wait):
+def test_latest_campaign_follows_new_versions(
+    workshop, personalize, runtime, state_dir, tmp_path, wait
+):
     """A campaign on ``<solution>/$LATEST`` with syncWithLatestSolutionVersion serves the
     newest ACTIVE version without an UpdateCampaign (reference §7)."""
     import csv
@@ -81,8 +90,10 @@ def test_latest_campaign_follows_new_versions(workshop, personalize, runtime, st
     first = workshop.version("ws-sync", "aws-popularity-count")
     latest = first["solutionArn"] + "/$LATEST"
     arn = personalize.create_campaign(
-        name="ws-sync-campaign", solutionVersionArn=latest,
-        campaignConfig={"syncWithLatestSolutionVersion": True})["campaignArn"]
+        name="ws-sync-campaign",
+        solutionVersionArn=latest,
+        campaignConfig={"syncWithLatestSolutionVersion": True},
+    )["campaignArn"]
     got = wait(lambda: personalize.describe_campaign(campaignArn=arn), "campaign")
     assert got["status"] == "ACTIVE", got.get("failureReason")
 
@@ -92,8 +103,10 @@ def test_latest_campaign_follows_new_versions(workshop, personalize, runtime, st
 
     assert not any(s.startswith("v2-") for s in served())
     renamed = tmp_path / "v2.csv"
-    with (WORKSHOP / "interactions.csv").open(newline="") as src, \
-            renamed.open("w", newline="") as dst:
+    with (
+        (WORKSHOP / "interactions.csv").open(newline="") as src,
+        renamed.open("w", newline="") as dst,
+    ):
         reader, writer = csv.reader(src), csv.writer(dst)
         writer.writerow(next(reader))
         for row in reader:

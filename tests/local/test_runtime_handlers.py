@@ -35,16 +35,18 @@ class FakeStore:
         self.rows: dict[str, SimpleNamespace] = {}
 
     def add(self, arn, kind, status, body, parent=None):
-        self.rows[arn] = SimpleNamespace(arn=arn, kind=kind, parent=parent, status=status,
-                                         body=body)
+        self.rows[arn] = SimpleNamespace(
+            arn=arn, kind=kind, parent=parent, status=status, body=body
+        )
 
     def get(self, arn, conn=None):
         return self.rows.get(arn)
 
     def select(self, conn, where, args=()):
         kind, parent, status = args
-        return [r for r in self.rows.values()
-                if (r.kind, r.parent, r.status) == (kind, parent, status)]
+        return [
+            r for r in self.rows.values() if (r.kind, r.parent, r.status) == (kind, parent, status)
+        ]
 
 
 @pytest.fixture(scope="module")
@@ -55,17 +57,25 @@ def world(tmp_path_factory):
     for key, recipe in RECIPES.items():
         sol = f"{PFX}solution/{key}"
         ver = f"{sol}/v0000001"
-        train_version(state_dir=state, solution_version_arn=ver, recipe_arn=recipe,
-                      interactions=cols)
-        store.add(sol, "solution", "ACTIVE", {"recipeArn": f"arn:aws:personalize:::recipe/"
-                                                            f"{recipe}"})
-        store.add(ver, "solution-version", "ACTIVE",
-                  {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}", "solutionArn": sol},
-                  parent=sol)
-        store.add(f"{PFX}campaign/{key}", "campaign", "ACTIVE", {"solutionVersionArn": ver},
-                  parent=sol)
-    ctx = SimpleNamespace(service=SimpleNamespace(store=store,
-                                                  config=SimpleNamespace(state_dir=state)))
+        train_version(
+            state_dir=state, solution_version_arn=ver, recipe_arn=recipe, interactions=cols
+        )
+        store.add(
+            sol, "solution", "ACTIVE", {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}"}
+        )
+        store.add(
+            ver,
+            "solution-version",
+            "ACTIVE",
+            {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}", "solutionArn": sol},
+            parent=sol,
+        )
+        store.add(
+            f"{PFX}campaign/{key}", "campaign", "ACTIVE", {"solutionVersionArn": ver}, parent=sol
+        )
+    ctx = SimpleNamespace(
+        service=SimpleNamespace(store=store, config=SimpleNamespace(state_dir=state))
+    )
     return SimpleNamespace(ctx=ctx, store=store, state=state, cols=cols)
 
 
@@ -108,16 +118,23 @@ def test_num_results_over_500(world):
         rec(world, campaignArn=camp("up"), userId="u", numResults=501)
     assert err.value.message == (
         "1 validation error detected: Value '501' at 'numResults' failed to satisfy "
-        "constraint: Member must have value less than or equal to 500")
+        "constraint: Member must have value less than or equal to 500"
+    )
 
 
 def test_num_results_over_50_with_metadata(world):
     with pytest.raises(InvalidInputException) as err:
-        rec(world, campaignArn=camp("up"), userId="u", numResults=51,
-            metadataColumns={"ITEMS": ["GENRE"]})
+        rec(
+            world,
+            campaignArn=camp("up"),
+            userId="u",
+            numResults=51,
+            metadataColumns={"ITEMS": ["GENRE"]},
+        )
     assert err.value.message == (
         "1 validation error detected: Value '51' at 'numResults' failed to satisfy "
-        "constraint: Member must have value less than or equal to 50")
+        "constraint: Member must have value less than or equal to 50"
+    )
 
 
 def test_popularity_has_no_scores(world):
@@ -140,8 +157,9 @@ def test_sims_related_items_without_scores(world):
     assert all(set(i) == {"itemId"} for i in out["itemList"])
     unknown = rec(world, campaignArn=camp("sims"), itemId="no-such-item", numResults=5)
     model = load_version_model(world.state, f"{PFX}solution/sims/v0000001")
-    assert [i["itemId"] for i in unknown["itemList"]] == \
-        model.item_ids[model.popular()[:5]].tolist()
+    assert [i["itemId"] for i in unknown["itemList"]] == model.item_ids[
+        model.popular()[:5]
+    ].tolist()
 
 
 def test_sims_needs_item_id(world):
@@ -153,8 +171,9 @@ def test_sims_needs_item_id(world):
 def test_user_personalization_needs_user_id(world):
     with pytest.raises(InvalidInputException) as err:
         rec(world, campaignArn=camp("up"))
-    assert err.value.message == ("userId is required for a campaign that uses "
-                                 "aws-user-personalization-v2.")
+    assert err.value.message == (
+        "userId is required for a campaign that uses aws-user-personalization-v2."
+    )
 
 
 def test_ranking_campaign_refuses_get_recommendations(world):
@@ -162,7 +181,8 @@ def test_ranking_campaign_refuses_get_recommendations(world):
         rec(world, campaignArn=camp("rank"), userId="u1")
     assert err.value.message == (
         f"Campaign {camp('rank')} uses aws-personalized-ranking-v2, a PERSONALIZED_RANKING "
-        "recipe; call GetPersonalizedRanking instead.")
+        "recipe; call GetPersonalizedRanking instead."
+    )
 
 
 def test_unknown_campaign_is_not_found(world):
@@ -173,12 +193,17 @@ def test_unknown_campaign_is_not_found(world):
 
 
 def test_campaign_not_active(world):
-    world.store.add(camp("pending"), "campaign", "CREATE IN_PROGRESS",
-                    {"solutionVersionArn": f"{PFX}solution/up/v0000001"})
+    world.store.add(
+        camp("pending"),
+        "campaign",
+        "CREATE IN_PROGRESS",
+        {"solutionVersionArn": f"{PFX}solution/up/v0000001"},
+    )
     with pytest.raises(ResourceNotFoundException) as err:
         rec(world, campaignArn=camp("pending"), userId="u1")
-    assert err.value.message == (f"Campaign {camp('pending')} is not ACTIVE "
-                                 "(status CREATE IN_PROGRESS).")
+    assert err.value.message == (
+        f"Campaign {camp('pending')} is not ACTIVE (status CREATE IN_PROGRESS)."
+    )
 
 
 def test_campaign_and_recommender_together(world):
@@ -207,26 +232,37 @@ def test_filters_are_refused(world):
 
 def test_promotions_are_refused(world):
     with pytest.raises(InvalidInputException) as err:
-        rec(world, campaignArn=camp("up"), userId="u",
-            promotions=[{"name": "p", "percentPromotedItems": 10}])
-    assert err.value.message == ("The local target does not apply promotions; leave "
-                                 "promotions out.")
+        rec(
+            world,
+            campaignArn=camp("up"),
+            userId="u",
+            promotions=[{"name": "p", "percentPromotedItems": 10}],
+        )
+    assert err.value.message == (
+        "The local target does not apply promotions; leave promotions out."
+    )
 
 
 def test_version_without_model(world):
-    world.store.add(f"{PFX}solution/up/vempty", "solution-version", "ACTIVE",
-                    {"recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2"},
-                    parent=f"{PFX}solution/up")
-    world.store.add(camp("empty"), "campaign", "ACTIVE",
-                    {"solutionVersionArn": f"{PFX}solution/up/vempty"})
+    world.store.add(
+        f"{PFX}solution/up/vempty",
+        "solution-version",
+        "ACTIVE",
+        {"recipeArn": "arn:aws:personalize:::recipe/aws-user-personalization-v2"},
+        parent=f"{PFX}solution/up",
+    )
+    world.store.add(
+        camp("empty"), "campaign", "ACTIVE", {"solutionVersionArn": f"{PFX}solution/up/vempty"}
+    )
     with pytest.raises(ResourceNotFoundException) as err:
         rec(world, campaignArn=camp("empty"), userId="u")
     assert err.value.message == f"Solution version {PFX}solution/up/vempty has no trained model."
 
 
 def test_latest_alias_serves_the_newest_active_version(world):
-    world.store.add(camp("latest"), "campaign", "ACTIVE",
-                    {"solutionVersionArn": f"{PFX}solution/pop/$LATEST"})
+    world.store.add(
+        camp("latest"), "campaign", "ACTIVE", {"solutionVersionArn": f"{PFX}solution/pop/$LATEST"}
+    )
     out = rec(world, campaignArn=camp("latest"), userId="u", numResults=3)
     assert len(out["itemList"]) == 3
 
@@ -234,8 +270,9 @@ def test_latest_alias_serves_the_newest_active_version(world):
 def test_campaign_serves_the_version_it_points_to(world):
     """After UpdateCampaign turns ACTIVE the top-level solutionVersionArn changes, and
     the answers follow it."""
-    world.store.add(camp("moving"), "campaign", "ACTIVE",
-                    {"solutionVersionArn": f"{PFX}solution/pop/v0000001"})
+    world.store.add(
+        camp("moving"), "campaign", "ACTIVE", {"solutionVersionArn": f"{PFX}solution/pop/v0000001"}
+    )
     first = rec(world, campaignArn=camp("moving"), userId="u")
     assert all("score" not in i for i in first["itemList"])
     world.store.rows[camp("moving")].body["solutionVersionArn"] = f"{PFX}solution/up/v0000001"
@@ -260,8 +297,9 @@ def test_personalized_ranking(world):
 
 def test_personalized_ranking_unknown_user_still_ranks(world):
     items = sorted(set(world.cols["ITEM_ID"].tolist()))[:5]
-    ranked = rank(world, campaignArn=camp("rank"), userId="new-user",
-                  inputList=items)["personalizedRanking"]
+    ranked = rank(world, campaignArn=camp("rank"), userId="new-user", inputList=items)[
+        "personalizedRanking"
+    ]
     assert sum(i["score"] for i in ranked) == pytest.approx(1.0)
 
 
@@ -270,7 +308,8 @@ def test_personalized_ranking_input_list_too_long(world):
         rank(world, campaignArn=camp("rank"), userId="u", inputList=["x"] * 501)
     assert err.value.message == (
         "1 validation error detected: Value '[501 items]' at 'inputList' failed to satisfy "
-        "constraint: Member must have length less than or equal to 500")
+        "constraint: Member must have length less than or equal to 500"
+    )
 
 
 def test_personalized_ranking_on_a_user_personalization_campaign(world):
@@ -278,11 +317,13 @@ def test_personalized_ranking_on_a_user_personalization_campaign(world):
         rank(world, campaignArn=camp("up"), userId="u", inputList=["a"])
     assert err.value.message == (
         f"Campaign {camp('up')} uses aws-user-personalization-v2, which is not a "
-        "PERSONALIZED_RANKING recipe; call GetRecommendations instead.")
+        "PERSONALIZED_RANKING recipe; call GetRecommendations instead."
+    )
 
 
 def test_action_recommendations_not_implemented(world):
     with pytest.raises(UnknownOperationException) as err:
         runtime.dispatch(world.ctx, "GetActionRecommendations", {"campaignArn": camp("up")})
-    assert err.value.message == ("The local target does not implement personalize-runtime "
-                                 "GetActionRecommendations.")
+    assert err.value.message == (
+        "The local target does not implement personalize-runtime GetActionRecommendations."
+    )

@@ -23,9 +23,20 @@ def free_port() -> int:
 
 def serve(state_dir, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "personalize_reconcile", "local", "serve",
-         "--state-dir", str(state_dir), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "personalize_reconcile",
+            "local",
+            "serve",
+            "--state-dir",
+            str(state_dir),
+            *args,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_up(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
@@ -52,7 +63,7 @@ def stop(proc: subprocess.Popen) -> str:
     return err
 
 
-CLIENT = textwrap.dedent('''
+CLIENT = textwrap.dedent("""
     import json, time
     import boto3
     from botocore.exceptions import ClientError
@@ -82,7 +93,7 @@ CLIENT = textwrap.dedent('''
     print(json.dumps({"arn": arn, "listed": listed, "gone": gone, "bad": bad,
                       "runtime": runtime,
                       "after": c.list_dataset_groups()["datasetGroups"]}))
-''')
+""")
 
 
 def test_plain_boto3_process_against_local_serve(tmp_path):
@@ -90,19 +101,29 @@ def test_plain_boto3_process_against_local_serve(tmp_path):
     server = serve(tmp_path / "state", "--port", str(port))
     try:
         wait_up(port, server)
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y",
-                   AWS_ENDPOINT_URL_PERSONALIZE=f"http://127.0.0.1:{port}",
-                   AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=f"http://127.0.0.1:{port}")
-        done = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True,
-                              text=True, timeout=60)
+        env = dict(
+            os.environ,
+            AWS_ACCESS_KEY_ID="x",
+            AWS_SECRET_ACCESS_KEY="y",
+            AWS_ENDPOINT_URL_PERSONALIZE=f"http://127.0.0.1:{port}",
+            AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=f"http://127.0.0.1:{port}",
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=60
+        )
         assert done.returncode == 0, done.stderr
         out = json.loads(done.stdout)
     finally:
         err = stop(server)
     arn = "arn:aws:personalize:eu-west-1:000000000000:dataset-group/served"
-    assert out == {"arn": arn, "listed": [arn], "gone": "ResourceNotFoundException",
-                   "bad": ["InvalidInputException", 400],
-                   "runtime": ["ResourceNotFoundException", 404], "after": []}
+    assert out == {
+        "arn": arn,
+        "listed": [arn],
+        "gone": "ResourceNotFoundException",
+        "bad": ["InvalidInputException", 400],
+        "runtime": ["ResourceNotFoundException", 404],
+        "after": [],
+    }
     assert f"listening on http://127.0.0.1:{port}" in err
     assert "Traceback" not in err
 
@@ -130,32 +151,67 @@ def test_port_in_use_is_a_clear_error(tmp_path):
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("target,body,code,message", [
-    ("AmazonPersonalize.NoSuchOperation", b"{}", "UnknownOperationException",
-     "Unknown operation NoSuchOperation."),
-    ("Other.ListDatasetGroups", b"{}", "UnknownOperationException",
-     "Missing or unknown X-Amz-Target 'Other.ListDatasetGroups'; expected "
-     "AmazonPersonalize.<Operation>."),
-    ("AmazonPersonalize.ListDatasetGroups", b"[1, 2]", "SerializationException",
-     "The request body must be a JSON object."),
-    ("AmazonPersonalize.ListDatasetGroups", b"{not json", "SerializationException",
-     "The request body is not valid JSON."),
-    ("AmazonPersonalize.CreateDatasetGroup", b'{"name": 5}', "InvalidInputException",
-     "1 validation error detected: Value '5' at 'name' failed to satisfy constraint: "
-     "Member must be a string, not an integer"),
-    ("AmazonPersonalize.CreateRecommender", b'{}', "InvalidInputException",
-     "3 validation errors detected: Value null at 'name' failed to satisfy constraint: "
-     "Member must not be null; Value null at 'datasetGroupArn' failed to satisfy "
-     "constraint: Member must not be null; Value null at 'recipeArn' failed to satisfy "
-     "constraint: Member must not be null"),
-    ("AmazonPersonalize.CreateRecommender", b'{"name": "r", "datasetGroupArn": '
-     b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "recipeArn": '
-     b'"arn:aws:personalize:::recipe/aws-vod-top-picks"}', "UnknownOperationException",
-     "The local Personalize target does not implement CreateRecommender."),
-])
+@pytest.mark.parametrize(
+    "target,body,code,message",
+    [
+        (
+            "AmazonPersonalize.NoSuchOperation",
+            b"{}",
+            "UnknownOperationException",
+            "Unknown operation NoSuchOperation.",
+        ),
+        (
+            "Other.ListDatasetGroups",
+            b"{}",
+            "UnknownOperationException",
+            "Missing or unknown X-Amz-Target 'Other.ListDatasetGroups'; expected "
+            "AmazonPersonalize.<Operation>.",
+        ),
+        (
+            "AmazonPersonalize.ListDatasetGroups",
+            b"[1, 2]",
+            "SerializationException",
+            "The request body must be a JSON object.",
+        ),
+        (
+            "AmazonPersonalize.ListDatasetGroups",
+            b"{not json",
+            "SerializationException",
+            "The request body is not valid JSON.",
+        ),
+        (
+            "AmazonPersonalize.CreateDatasetGroup",
+            b'{"name": 5}',
+            "InvalidInputException",
+            "1 validation error detected: Value '5' at 'name' failed to satisfy constraint: "
+            "Member must be a string, not an integer",
+        ),
+        (
+            "AmazonPersonalize.CreateRecommender",
+            b"{}",
+            "InvalidInputException",
+            "3 validation errors detected: Value null at 'name' failed to satisfy constraint: "
+            "Member must not be null; Value null at 'datasetGroupArn' failed to satisfy "
+            "constraint: Member must not be null; Value null at 'recipeArn' failed to satisfy "
+            "constraint: Member must not be null",
+        ),
+        (
+            "AmazonPersonalize.CreateRecommender",
+            b'{"name": "r", "datasetGroupArn": '
+            b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "recipeArn": '
+            b'"arn:aws:personalize:::recipe/aws-vod-top-picks"}',
+            "UnknownOperationException",
+            "The local Personalize target does not implement CreateRecommender.",
+        ),
+    ],
+)
 def test_raw_http_errors(http_url, target, body, code, message):
-    req = urllib.request.Request(http_url + "/", data=body, method="POST", headers={
-        "X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"})
+    req = urllib.request.Request(
+        http_url + "/",
+        data=body,
+        method="POST",
+        headers={"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"},
+    )
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=5)
     assert info.value.code == 400
@@ -169,7 +225,8 @@ def test_raw_runtime_unknown_path(http_url):
     assert info.value.code == 404
     assert info.value.headers["x-amzn-ErrorType"] == "UnknownOperationException"
     assert json.loads(info.value.read()) == {
-        "message": "No personalize-runtime operation at POST /nowhere."}
+        "message": "No personalize-runtime operation at POST /nowhere."
+    }
 
 
 @pytest.fixture(scope="module")
@@ -204,25 +261,41 @@ def _aws_cli() -> str | None:
 def test_aws_cli_with_endpoint_url(tmp_path):
     port = free_port()
     server = serve(tmp_path / "state", "--port", str(port))
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y",
-               AWS_DEFAULT_REGION="us-east-1")
+    env = dict(
+        os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION="us-east-1"
+    )
     env.pop("AWS_PROFILE", None)
     try:
         wait_up(port, server)
         base = [_aws_cli(), "--endpoint-url", f"http://127.0.0.1:{port}", "personalize"]
-        made = subprocess.run(base + ["create-dataset-group", "--name", "cli"], env=env,
-                              capture_output=True, text=True, timeout=60)
+        made = subprocess.run(
+            base + ["create-dataset-group", "--name", "cli"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert made.returncode == 0, made.stderr
-        listed = subprocess.run(base + ["list-dataset-groups"], env=env, capture_output=True,
-                                text=True, timeout=60)
-        bad = subprocess.run(base + ["describe-dataset-group", "--dataset-group-arn",
-                                     "arn:aws:personalize:us-east-1:000000000000:"
-                                     "dataset-group/none"],
-                             env=env, capture_output=True, text=True, timeout=60)
+        listed = subprocess.run(
+            base + ["list-dataset-groups"], env=env, capture_output=True, text=True, timeout=60
+        )
+        bad = subprocess.run(
+            base
+            + [
+                "describe-dataset-group",
+                "--dataset-group-arn",
+                "arn:aws:personalize:us-east-1:000000000000:dataset-group/none",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         stop(server)
     assert json.loads(made.stdout) == {
-        "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:dataset-group/cli"}
+        "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:dataset-group/cli"
+    }
     assert [g["name"] for g in json.loads(listed.stdout)["datasetGroups"]] == ["cli"]
     assert bad.returncode != 0
     assert "ResourceNotFoundException" in bad.stderr
@@ -238,8 +311,12 @@ def test_server_threads_do_not_leak_database_connections(tmp_path):
     try:
         before = len(svc.store._all)
         for _ in range(20):  # a new connection, hence a new server thread, each time
-            req = urllib.request.Request(server.url + "/", data=b"{}", method="POST", headers={
-                "X-Amz-Target": "AmazonPersonalize.ListDatasetGroups"})
+            req = urllib.request.Request(
+                server.url + "/",
+                data=b"{}",
+                method="POST",
+                headers={"X-Amz-Target": "AmazonPersonalize.ListDatasetGroups"},
+            )
             with urllib.request.urlopen(req, timeout=5) as r:
                 assert json.load(r) == {"datasetGroups": []}
         time.sleep(0.2)
@@ -253,15 +330,18 @@ def test_server_threads_do_not_leak_database_connections(tmp_path):
 def test_bad_content_length_is_a_clear_error(http_url):
     host, port = http_url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as s:
-        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas"
-                  b"\r\nContent-Length: many\r\n\r\n")
+        s.sendall(
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas"
+            b"\r\nContent-Length: many\r\n\r\n"
+        )
         chunks = []
         while chunk := s.recv(4096):  # the server closes this connection after answering
             chunks.append(chunk)
         reply = b"".join(chunks).decode()
     assert reply.startswith("HTTP/1.1 400 ")
-    assert reply.endswith('{"__type":"SerializationException","message":"The Content-Length '
-                          'header is not a number."}')
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The Content-Length header is not a number."}'
+    )
 
 
 def test_bad_account_id_is_a_clear_error(tmp_path):

@@ -39,8 +39,12 @@ def inter(columns):
 
 def _fit(kind_recipe, inter, config=None):
     settings = resolve(kind_recipe, config)
-    cls = {"als": AlsModel, "sims": CooccurrenceModel, "popularity": PopularityModel,
-           "trending": TrendingModel}[settings.kind]
+    cls = {
+        "als": AlsModel,
+        "sims": CooccurrenceModel,
+        "popularity": PopularityModel,
+        "trending": TrendingModel,
+    }[settings.kind]
     return cls.fit(inter, settings.values, {"settings": settings.values})
 
 
@@ -60,8 +64,11 @@ def test_als_result_does_not_depend_on_thread_count(inter, monkeypatch):
 
 
 def test_als_uses_hidden_dimension(inter):
-    m = _fit("aws-user-personalization-v2", inter,
-             {"algorithmHyperParameters": {"hidden_dimension": "8", "iterations": "3"}})
+    m = _fit(
+        "aws-user-personalization-v2",
+        inter,
+        {"algorithmHyperParameters": {"hidden_dimension": "8", "iterations": "3"}},
+    )
     assert m.item_factors.shape == (inter.n_items, 8)
     assert m.user_factors.shape == (inter.n_users, 8)
 
@@ -91,7 +98,8 @@ def test_als_fold_in_matches_the_trained_user(inter):
     matrix = user_item_matrix(inter)
     folded = m.fold_in(matrix[:5])
     cos = (folded * m.user_factors[:5]).sum(1) / (
-        np.linalg.norm(folded, axis=1) * np.linalg.norm(m.user_factors[:5], axis=1))
+        np.linalg.norm(folded, axis=1) * np.linalg.norm(m.user_factors[:5], axis=1)
+    )
     assert (cos > 0.95).all()
 
 
@@ -108,8 +116,12 @@ def test_als_ranking_puts_unknown_items_last_and_sums_to_one(inter):
 
 
 def test_popularity_counts_distinct_users():
-    inter = encode(np.array(["a", "a", "a", "b", "c"]), np.array(["x", "x", "y", "y", "y"]),
-                   np.arange(5), np.ones(5))
+    inter = encode(
+        np.array(["a", "a", "a", "b", "c"]),
+        np.array(["x", "x", "y", "y", "y"]),
+        np.arange(5),
+        np.ones(5),
+    )
     m = _fit("aws-popularity-count", inter)
     assert m.popularity.tolist() == [1, 3]  # x: user a (twice); y: a, b, c
     top, scores = m.recommend_user("anyone", 5)
@@ -121,12 +133,16 @@ def test_trending_ranks_growth_between_the_last_two_intervals():
     day = 86400
     # item "old": 5 events in the previous day, 1 in the last; "new": 0 then 3;
     # "steady": 2 and 2
-    rows = ([("old", 0.5 * day)] * 5 + [("old", 1.5 * day)] + [("new", 1.5 * day)] * 3
-            + [("steady", 0.5 * day)] * 2 + [("steady", 1.6 * day)] * 2)
+    rows = (
+        [("old", 0.5 * day)] * 5
+        + [("old", 1.5 * day)]
+        + [("new", 1.5 * day)] * 3
+        + [("steady", 0.5 * day)] * 2
+        + [("steady", 1.6 * day)] * 2
+    )
     items = np.array([r[0] for r in rows])
     stamps = np.array([int(1_600_000_000 + r[1]) for r in rows])
-    inter = encode(np.array([f"u{i}" for i in range(len(rows))]), items, stamps,
-                   np.ones(len(rows)))
+    inter = encode(np.array([f"u{i}" for i in range(len(rows))]), items, stamps, np.ones(len(rows)))
     m = _fit("aws-trending-now", inter)
     top, scores = m.recommend_user(None, 3)
     assert m.item_ids[top].tolist() == ["new", "steady", "old"]
@@ -145,8 +161,12 @@ def test_sims_min_cointeraction_count():
     # a-b together for 3 users, a-c for 1 user
     rows = [(f"u{k}", x) for k in range(3) for x in ("a", "b")] + [("u9", "a"), ("u9", "c")]
     inter = _pairs(rows)
-    config = {"featureTransformationParameters": {
-        "min_user_history_length_percentile": "0", "max_user_history_length_percentile": "1"}}
+    config = {
+        "featureTransformationParameters": {
+            "min_user_history_length_percentile": "0",
+            "max_user_history_length_percentile": "1",
+        }
+    }
     m = _fit("aws-sims", inter, config)
     nb = m.item_ids[m._neighbours_of(m.item_index("a"))].tolist()
     assert nb == ["b"]  # a-c has 1 co-interaction, below the default 3
@@ -163,13 +183,17 @@ def test_sims_popularity_discount_factor():
     rows += [("u4", "niche"), ("u5", "niche")]
     inter = _pairs(rows)
     base = {"min_cointeraction_count": "1"}
-    fixed = {"min_user_history_length_percentile": "0",
-             "max_user_history_length_percentile": "1"}
+    fixed = {"min_user_history_length_percentile": "0", "max_user_history_length_percentile": "1"}
 
     def order(factor):
-        m = _fit("aws-sims", inter, {"algorithmHyperParameters": {
-            **base, "popularity_discount_factor": factor},
-            "featureTransformationParameters": fixed})
+        m = _fit(
+            "aws-sims",
+            inter,
+            {
+                "algorithmHyperParameters": {**base, "popularity_discount_factor": factor},
+                "featureTransformationParameters": fixed,
+            },
+        )
         return m.item_ids[m._neighbours_of(m.item_index("a"))].tolist()
 
     assert order("0") == ["pop", "niche"]
@@ -189,22 +213,34 @@ def test_sims_user_history_percentile_drops_heavy_users():
     rows = [(f"u{k}", x) for k in range(3) for x in ("a", "b")]
     rows += [("heavy", f"x{k}") for k in range(30)] + [("heavy", "a")]
     inter = _pairs(rows)
-    cfg = {"algorithmHyperParameters": {"min_cointeraction_count": "1"},
-           "featureTransformationParameters": {"max_user_history_length_percentile": "0.5"}}
+    cfg = {
+        "algorithmHyperParameters": {"min_cointeraction_count": "1"},
+        "featureTransformationParameters": {"max_user_history_length_percentile": "0.5"},
+    }
     m = _fit("aws-sims", inter, cfg)
     assert m.item_ids[m._neighbours_of(m.item_index("a"))].tolist() == ["b"]
 
 
-@pytest.mark.parametrize("recipe", ["aws-user-personalization-v2", "aws-sims",
-                                    "aws-popularity-count", "aws-trending-now"])
+@pytest.mark.parametrize(
+    "recipe",
+    ["aws-user-personalization-v2", "aws-sims", "aws-popularity-count", "aws-trending-now"],
+)
 def test_artefacts_round_trip(tmp_path, columns, recipe):
     arn = ARN.format("abc12345")
-    result = train_version(state_dir=tmp_path, solution_version_arn=arn, recipe_arn=recipe,
-                           interactions=columns,
-                           solution_config={"algorithmHyperParameters": {"bptt": "3"}})
+    result = train_version(
+        state_dir=tmp_path,
+        solution_version_arn=arn,
+        recipe_arn=recipe,
+        interactions=columns,
+        solution_config={"algorithmHyperParameters": {"bptt": "3"}},
+    )
     directory = model_dir(tmp_path, arn)
     assert sorted(p.name for p in directory.iterdir()) == [
-        "metrics.json", "model.json", "model.npz", "notes.json"]
+        "metrics.json",
+        "model.json",
+        "model.npz",
+        "notes.json",
+    ]
     assert load_metrics(tmp_path, arn) == result.metrics
     assert load_notes(tmp_path, arn)[-1].endswith("algorithm): bptt")
     again = load(directory)
@@ -218,10 +254,18 @@ def test_artefacts_round_trip(tmp_path, columns, recipe):
 
 
 def test_training_twice_gives_the_same_metrics(tmp_path, columns):
-    r1 = train_version(state_dir=tmp_path, solution_version_arn=ARN.format("a1"),
-                       recipe_arn="aws-user-personalization-v2", interactions=columns)
-    r2 = train_version(state_dir=tmp_path, solution_version_arn=ARN.format("a2"),
-                       recipe_arn="aws-user-personalization-v2", interactions=columns)
+    r1 = train_version(
+        state_dir=tmp_path,
+        solution_version_arn=ARN.format("a1"),
+        recipe_arn="aws-user-personalization-v2",
+        interactions=columns,
+    )
+    r2 = train_version(
+        state_dir=tmp_path,
+        solution_version_arn=ARN.format("a2"),
+        recipe_arn="aws-user-personalization-v2",
+        interactions=columns,
+    )
     assert r1.metrics == r2.metrics
     m1 = load_version_model(tmp_path, ARN.format("a1"))
     m2 = load_version_model(tmp_path, ARN.format("a2"))
@@ -231,38 +275,58 @@ def test_training_twice_gives_the_same_metrics(tmp_path, columns):
 def test_model_dir_rejects_arns_that_are_not_versions(tmp_path):
     with pytest.raises(ValueError) as err:
         model_dir(tmp_path, "arn:aws:personalize:us-east-1:1:solution/../../etc")
-    assert str(err.value) == ("'arn:aws:personalize:us-east-1:1:solution/../../etc' is not "
-                              "a solution version ARN")
+    assert str(err.value) == (
+        "'arn:aws:personalize:us-east-1:1:solution/../../etc' is not a solution version ARN"
+    )
 
 
 def test_training_too_little_data_after_event_type_filter(tmp_path, columns):
     with pytest.raises(TrainingFailed) as err:
-        train_version(state_dir=tmp_path, solution_version_arn=ARN.format("f1"),
-                      recipe_arn="aws-sims", interactions=columns, event_type="nothing")
+        train_version(
+            state_dir=tmp_path,
+            solution_version_arn=ARN.format("f1"),
+            recipe_arn="aws-sims",
+            interactions=columns,
+            event_type="nothing",
+        )
     assert err.value.reason.startswith(
-        "Insufficient data to train after filtering: 0 interactions (at least 1000 required)")
+        "Insufficient data to train after filtering: 0 interactions (at least 1000 required)"
+    )
     assert not model_dir(tmp_path, ARN.format("f1")).exists()
 
 
 def test_stop_returns_none_without_artefacts(tmp_path, columns):
-    out = train_version(state_dir=tmp_path, solution_version_arn=ARN.format("s1"),
-                        recipe_arn="aws-popularity-count", interactions=columns,
-                        should_stop=lambda: True)
+    out = train_version(
+        state_dir=tmp_path,
+        solution_version_arn=ARN.format("s1"),
+        recipe_arn="aws-popularity-count",
+        interactions=columns,
+        should_stop=lambda: True,
+    )
     assert out is None
     assert not model_dir(tmp_path, ARN.format("s1")).exists()
 
 
 def test_update_keeps_item_factors_and_adds_new_users_and_items(tmp_path, columns):
     full = ARN.format("f0")
-    train_version(state_dir=tmp_path, solution_version_arn=full,
-                  recipe_arn="aws-user-personalization", interactions=columns)
+    train_version(
+        state_dir=tmp_path,
+        solution_version_arn=full,
+        recipe_arn="aws-user-personalization",
+        interactions=columns,
+    )
     more = {k: np.concatenate([v, v[:40]]) for k, v in columns.items()}
     more["USER_ID"][-40:] = "newcomer"
     more["ITEM_ID"][-20:] = "brand-new-item"
     upd = ARN.format("u0")
-    result = train_version(state_dir=tmp_path, solution_version_arn=upd,
-                           recipe_arn="aws-user-personalization", interactions=more,
-                           training_mode="UPDATE", base_version_arn=full)
+    result = train_version(
+        state_dir=tmp_path,
+        solution_version_arn=upd,
+        recipe_arn="aws-user-personalization",
+        interactions=more,
+        training_mode="UPDATE",
+        base_version_arn=full,
+    )
     base, new = load_version_model(tmp_path, full), load_version_model(tmp_path, upd)
     assert result.metrics == load_metrics(tmp_path, full)
     old_idx = [new.item_index(s) for s in base.item_ids.tolist()]
@@ -275,26 +339,37 @@ def test_update_keeps_item_factors_and_adds_new_users_and_items(tmp_path, column
 
 def test_update_only_for_user_personalization(tmp_path, columns):
     with pytest.raises(TrainingFailed) as err:
-        train_version(state_dir=tmp_path, solution_version_arn=ARN.format("u1"),
-                      recipe_arn="aws-user-personalization-v2", interactions=columns,
-                      training_mode="UPDATE", base_version_arn=ARN.format("f0"))
-    assert err.value.reason == ("trainingMode UPDATE is only supported for "
-                                "aws-user-personalization, not aws-user-personalization-v2.")
+        train_version(
+            state_dir=tmp_path,
+            solution_version_arn=ARN.format("u1"),
+            recipe_arn="aws-user-personalization-v2",
+            interactions=columns,
+            training_mode="UPDATE",
+            base_version_arn=ARN.format("f0"),
+        )
+    assert err.value.reason == (
+        "trainingMode UPDATE is only supported for "
+        "aws-user-personalization, not aws-user-personalization-v2."
+    )
 
 
 def test_update_needs_a_full_version(tmp_path, columns):
     with pytest.raises(TrainingFailed) as err:
-        train_version(state_dir=tmp_path, solution_version_arn=ARN.format("u2"),
-                      recipe_arn="aws-user-personalization", interactions=columns,
-                      training_mode="UPDATE")
-    assert err.value.reason == ("trainingMode UPDATE needs an ACTIVE solution version "
-                                "trained with trainingMode FULL.")
+        train_version(
+            state_dir=tmp_path,
+            solution_version_arn=ARN.format("u2"),
+            recipe_arn="aws-user-personalization",
+            interactions=columns,
+            training_mode="UPDATE",
+        )
+    assert err.value.reason == (
+        "trainingMode UPDATE needs an ACTIVE solution version trained with trainingMode FULL."
+    )
 
 
 def test_top_for_histories_shapes(inter):
     m = _fit("aws-user-personalization-v2", inter)
-    hist = sparse.csr_matrix((np.ones(2, np.float32), ([0, 0], [1, 2])),
-                             shape=(2, inter.n_items))
+    hist = sparse.csr_matrix((np.ones(2, np.float32), ([0, 0], [1, 2])), shape=(2, inter.n_items))
     out = m.top_for_histories(hist, np.array([2, -1]), 25)
     assert out.shape == (2, 25)
     assert out[1].tolist() == m.popular()[:25].tolist()  # empty history: popular
@@ -311,9 +386,14 @@ def test_top_indices_breaks_ties_at_the_cut_by_lower_index():
 
 def test_update_with_a_base_that_has_no_model(tmp_path, columns):
     with pytest.raises(TrainingFailed) as err:
-        train_version(state_dir=tmp_path, solution_version_arn=ARN.format("u3"),
-                      recipe_arn="aws-user-personalization", interactions=columns,
-                      training_mode="UPDATE", base_version_arn=ARN.format("gone"))
+        train_version(
+            state_dir=tmp_path,
+            solution_version_arn=ARN.format("u3"),
+            recipe_arn="aws-user-personalization",
+            interactions=columns,
+            training_mode="UPDATE",
+            base_version_arn=ARN.format("gone"),
+        )
     assert err.value.reason == f"{ARN.format('gone')} has no ALS model to update."
 
 
@@ -322,12 +402,18 @@ def _job(tmp_path, datasets):
 
     arn = ARN.format("j1")
     return seams.TrainingJob(
-        state_dir=tmp_path, account="000000000000", region="us-east-1",
-        solution_version_arn=arn, solution_arn=ARN.format("")[:-1],
+        state_dir=tmp_path,
+        account="000000000000",
+        region="us-east-1",
+        solution_version_arn=arn,
+        solution_arn=ARN.format("")[:-1],
         dataset_group_arn="arn:aws:personalize:us-east-1:000000000000:dataset-group/g",
         solution={"recipeArn": "arn:aws:personalize:::recipe/aws-sims"},
-        solution_version={"trainingMode": "FULL"}, datasets=datasets,
-        artefact_dir=model_dir(tmp_path, arn), should_stop=lambda: False)
+        solution_version={"trainingMode": "FULL"},
+        datasets=datasets,
+        artefact_dir=model_dir(tmp_path, arn),
+        should_stop=lambda: False,
+    )
 
 
 def test_seam_without_an_interactions_dataset(tmp_path):
@@ -335,8 +421,10 @@ def test_seam_without_an_interactions_dataset(tmp_path):
 
     with pytest.raises(TrainingFailed) as err:
         train_solution_version(_job(tmp_path, {}))
-    assert err.value.reason == ("The dataset group has no ACTIVE Interactions dataset; create "
-                                "one and import interactions before training.")
+    assert err.value.reason == (
+        "The dataset group has no ACTIVE Interactions dataset; create "
+        "one and import interactions before training."
+    )
 
 
 def test_seam_without_imported_rows(tmp_path):
@@ -345,5 +433,6 @@ def test_seam_without_imported_rows(tmp_path):
     ds = {"datasetArn": "arn:aws:personalize:us-east-1:000000000000:dataset/g/INTERACTIONS"}
     with pytest.raises(TrainingFailed) as err:
         train_solution_version(_job(tmp_path, {"INTERACTIONS": ds}))
-    assert err.value.reason == ("The Interactions dataset holds no imported records; run a "
-                                "dataset import job first.")
+    assert err.value.reason == (
+        "The Interactions dataset holds no imported records; run a dataset import job first."
+    )

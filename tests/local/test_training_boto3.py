@@ -24,15 +24,18 @@ def test_workshop_four_recipes_train_report_metrics_and_serve(workshop, personal
     rows, popular = workshop_facts()
     items = {r["ITEM_ID"] for r in rows}
     known_user = rows[0]["USER_ID"]
-    for recipe, scored in (("aws-user-personalization-v2", True),
-                           ("aws-popularity-count", False),
-                           ("aws-sims", False),
-                           ("aws-trending-now", True)):
+    for recipe, scored in (
+        ("aws-user-personalization-v2", True),
+        ("aws-popularity-count", False),
+        ("aws-sims", False),
+        ("aws-trending-now", True),
+    ):
         short = recipe.removeprefix("aws-")
         version = workshop.version(f"ws-{short}", recipe)
         assert version["status"] == "ACTIVE", version.get("failureReason")
         metrics = personalize.get_solution_metrics(
-            solutionVersionArn=version["solutionVersionArn"])["metrics"]
+            solutionVersionArn=version["solutionVersionArn"]
+        )["metrics"]
         assert set(metrics) == set(METRIC_NAMES)
         assert 0 < metrics["coverage"] <= 1
         assert 0 < metrics["normalized_discounted_cumulative_gain_at_25"] <= 1
@@ -60,8 +63,9 @@ def test_workshop_four_recipes_train_report_metrics_and_serve(workshop, personal
             assert made_up_ids == popular[:25], recipe
 
 
-def test_update_campaign_serves_the_new_version_once_active(workshop, personalize, runtime,
-                                                            wait, state_dir, tmp_path):
+def test_update_campaign_serves_the_new_version_once_active(
+    workshop, personalize, runtime, wait, state_dir, tmp_path
+):
     """Version 2 of the same solution is trained on re-imported data whose item ids carry a
     ``v2-`` prefix; the campaign serves version 1 until its update is ACTIVE."""
     v1 = workshop.version("ws-up", "aws-user-personalization-v2")
@@ -74,8 +78,10 @@ def test_update_campaign_serves_the_new_version_once_active(workshop, personaliz
 
     assert not any(s.startswith("v2-") for s in served())
     renamed = tmp_path / "v2.csv"
-    with (WORKSHOP / "interactions.csv").open(newline="") as src, \
-            renamed.open("w", newline="") as dst:
+    with (
+        (WORKSHOP / "interactions.csv").open(newline="") as src,
+        renamed.open("w", newline="") as dst,
+    ):
         reader, writer = csv.reader(src), csv.writer(dst)
         writer.writerow(next(reader))
         for row in reader:
@@ -91,8 +97,10 @@ def test_update_campaign_serves_the_new_version_once_active(workshop, personaliz
         return {"campaign": {"status": got.get("latestCampaignUpdate", {}).get("status")}}
 
     wait(settled, "campaign", timeout=TIMEOUT)
-    assert personalize.describe_campaign(campaignArn=campaign)["campaign"][
-        "solutionVersionArn"] == v2["solutionVersionArn"]
+    assert (
+        personalize.describe_campaign(campaignArn=campaign)["campaign"]["solutionVersionArn"]
+        == v2["solutionVersionArn"]
+    )
     assert all(s.startswith("v2-") for s in served())
 
 
@@ -112,39 +120,47 @@ def _shortfall_csv(path: Path) -> Path:
     return path
 
 
-def test_999_interactions_after_event_type_filter_fail_training(personalize, wait, state_dir,
-                                                                 tmp_path):
+def test_999_interactions_after_event_type_filter_fail_training(
+    personalize, wait, state_dir, tmp_path
+):
     """Import jobs need >= 1000 records, so the shortfall comes from the solution's
     eventType: 1500 rows are imported and 999 of them are 'purchase' events."""
     schema = (WORKSHOP / "interactions.avsc").read_text()
-    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
-                  name="few")
-    version = group.version("few-purchases", "aws-user-personalization-v2",
-                            eventType="purchase")
+    group = Group(
+        personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema, name="few"
+    )
+    version = group.version("few-purchases", "aws-user-personalization-v2", eventType="purchase")
     assert version["status"] == "CREATE FAILED"
     assert version["failureReason"] == (
         "Insufficient data to train after filtering: 999 interactions (at least 1000 "
         "required); 333 users with 2 or more interactions (at least 25 required); 333 of "
-        "333 users (100.00%) have 2 or more interactions (at least 1% required).")
+        "333 users (100.00%) have 2 or more interactions (at least 1% required)."
+    )
     # the same data trains when nothing is filtered out
     assert group.version("few-all", "aws-popularity-count")["status"] == "ACTIVE"
 
 
-def test_event_value_threshold_shortfall_through_events_config(personalize, wait, state_dir,
-                                                              tmp_path):
+def test_event_value_threshold_shortfall_through_events_config(
+    personalize, wait, state_dir, tmp_path
+):
     """eventsConfig keeps only the listed event types: 'view' alone is 501 interactions."""
     schema = (WORKSHOP / "interactions.avsc").read_text()
-    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
-                  name="views")
+    group = Group(
+        personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema, name="views"
+    )
     version = group.version(
-        "views-only", "aws-sims",
-        solutionConfig={"eventsConfig": {"eventParametersList": [
-            {"eventType": "view", "weight": 1.0}]}})
+        "views-only",
+        "aws-sims",
+        solutionConfig={
+            "eventsConfig": {"eventParametersList": [{"eventType": "view", "weight": 1.0}]}
+        },
+    )
     assert version["status"] == "CREATE FAILED"
     assert version["failureReason"] == (
         "Insufficient data to train after filtering: 501 interactions (at least 1000 "
         "required); 167 users with 2 or more interactions (at least 25 required); 167 of "
-        "167 users (100.00%) have 2 or more interactions (at least 1% required).")
+        "167 users (100.00%) have 2 or more interactions (at least 1% required)."
+    )
 
 
 def test_runtime_errors_over_the_wire(workshop, runtime):
@@ -158,7 +174,8 @@ def test_runtime_errors_over_the_wire(workshop, runtime):
     assert err.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert err.value.response["Error"]["Message"] == (
         "1 validation error detected: Value '501' at 'numResults' failed to satisfy "
-        "constraint: Member must have value less than or equal to 500")
+        "constraint: Member must have value less than or equal to 500"
+    )
     missing = campaign.replace("ws-errs-campaign", "nope")
     with pytest.raises(ClientError) as err:
         runtime.get_recommendations(campaignArn=missing, userId="u")
@@ -171,32 +188,45 @@ def test_training_mode_update_keeps_the_full_versions_metrics(workshop, personal
     full = workshop.version("ws-up1", "aws-user-personalization")
     assert full["status"] == "ACTIVE", full.get("failureReason")
     upd_arn = personalize.create_solution_version(
-        solutionArn=full["solutionArn"], trainingMode="UPDATE")["solutionVersionArn"]
-    upd = workshop.wait(lambda: personalize.describe_solution_version(
-        solutionVersionArn=upd_arn), "solutionVersion", timeout=TIMEOUT)
+        solutionArn=full["solutionArn"], trainingMode="UPDATE"
+    )["solutionVersionArn"]
+    upd = workshop.wait(
+        lambda: personalize.describe_solution_version(solutionVersionArn=upd_arn),
+        "solutionVersion",
+        timeout=TIMEOUT,
+    )
     assert upd["status"] == "ACTIVE", upd.get("failureReason")
     assert upd["trainingMode"] == "UPDATE"
-    metrics = [personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
-               for arn in (full["solutionVersionArn"], upd_arn)]
+    metrics = [
+        personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"]
+        for arn in (full["solutionVersionArn"], upd_arn)
+    ]
     assert metrics[0] == metrics[1]
     campaign = workshop.campaign("ws-up1-campaign", upd_arn)
-    items = runtime.get_recommendations(campaignArn=campaign,
-                                        userId=workshop_facts()[0][0]["USER_ID"])["itemList"]
+    items = runtime.get_recommendations(
+        campaignArn=campaign, userId=workshop_facts()[0][0]["USER_ID"]
+    )["itemList"]
     assert len({i["itemId"] for i in items}) == 25
 
 
 def test_events_config_from_update_solution_applies_to_the_next_version(
-        personalize, wait, state_dir, tmp_path):
+    personalize, wait, state_dir, tmp_path
+):
     """UpdateSolution's eventsConfig (reference §6) filters the versions trained after it."""
     schema = (WORKSHOP / "interactions.avsc").read_text()
-    group = Group(personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema,
-                  name="upd")
+    group = Group(
+        personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema, name="upd"
+    )
     first = group.version("upd-sims", "aws-sims")
     assert first["status"] == "ACTIVE", first.get("failureReason")
     sol = first["solutionArn"]
-    personalize.update_solution(solutionArn=sol, performAutoTraining=False,
-                                solutionUpdateConfig={"eventsConfig": {"eventParametersList": [
-                                    {"eventType": "view", "weight": 1.0}]}})
+    personalize.update_solution(
+        solutionArn=sol,
+        performAutoTraining=False,
+        solutionUpdateConfig={
+            "eventsConfig": {"eventParametersList": [{"eventType": "view", "weight": 1.0}]}
+        },
+    )
 
     def settled():
         got = personalize.describe_solution(solutionArn=sol)["solution"]
@@ -206,5 +236,5 @@ def test_events_config_from_update_solution_applies_to_the_next_version(
     second = group.new_version(sol)
     assert second["status"] == "CREATE FAILED"
     assert second["failureReason"].startswith(
-        "Insufficient data to train after filtering: 501 interactions (at least 1000 "
-        "required)")
+        "Insufficient data to train after filtering: 501 interactions (at least 1000 required)"
+    )

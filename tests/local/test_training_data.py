@@ -30,8 +30,12 @@ def _columns(n_users: int, per_user: int, types=("click",), values=None) -> dict
 
 
 def test_encode_codes_ids_by_sorted_order():
-    inter = encode(np.array(["b", "a", "b"], dtype=object), np.array(["y", "x", "x"]),
-                   np.array([3, 1, 2]), np.ones(3))
+    inter = encode(
+        np.array(["b", "a", "b"], dtype=object),
+        np.array(["y", "x", "x"]),
+        np.array([3, 1, 2]),
+        np.ones(3),
+    )
     assert inter.user_ids.tolist() == ["a", "b"]
     assert inter.user.tolist() == [1, 0, 1]
     assert inter.item.tolist() == [1, 0, 0]
@@ -60,17 +64,22 @@ def test_event_value_threshold_keeps_values_at_or_above():
 
 def test_events_config_filters_types_and_weights_them():
     cols = _columns(10, 6, types=("click", "buy", "view"), values=[1.0, 5.0, 2.0])
-    config = {"eventsConfig": {"eventParametersList": [
-        {"eventType": "click", "weight": 0.25},
-        {"eventType": "buy", "eventValueThreshold": 6.0, "weight": 1.0},
-        {"eventType": "view", "eventValueThreshold": 2.0},
-    ]}}
+    config = {
+        "eventsConfig": {
+            "eventParametersList": [
+                {"eventType": "click", "weight": 0.25},
+                {"eventType": "buy", "eventValueThreshold": 6.0, "weight": 1.0},
+                {"eventType": "view", "eventValueThreshold": 2.0},
+            ]
+        }
+    }
     out = prepare(cols, solution_config=config)
     # click kept (weight .25), buy dropped (5 < 6), view kept (2 >= 2, default weight 1)
     assert out.interactions.n == 40
     assert sorted(set(out.interactions.weight.tolist())) == [0.25, 1.0]
-    assert out.notes == ("kept event types 'click', 'buy', 'view' with their weights "
-                         "(eventsConfig)",)
+    assert out.notes == (
+        "kept event types 'click', 'buy', 'view' with their weights (eventsConfig)",
+    )
 
 
 def test_missing_event_type_values_are_empty_strings():
@@ -111,7 +120,8 @@ def test_999_interactions_fail_with_every_count():
     assert err.value.reason == (
         "Insufficient data to train after filtering: 999 interactions (at least 1000 "
         "required); 333 users with 2 or more interactions (at least 25 required); 333 of "
-        "333 users (100.00%) have 2 or more interactions (at least 1% required).")
+        "333 users (100.00%) have 2 or more interactions (at least 1% required)."
+    )
 
 
 def test_too_few_users_with_two_interactions_fail():
@@ -121,7 +131,8 @@ def test_too_few_users_with_two_interactions_fail():
     assert err.value.reason == (
         "Insufficient data to train after filtering: 1200 interactions (at least 1000 "
         "required); 24 users with 2 or more interactions (at least 25 required); 24 of "
-        "24 users (100.00%) have 2 or more interactions (at least 1% required).")
+        "24 users (100.00%) have 2 or more interactions (at least 1% required)."
+    )
 
 
 def test_too_small_share_of_users_with_two_interactions_fails():
@@ -134,4 +145,5 @@ def test_too_small_share_of_users_with_two_interactions_fails():
     assert err.value.reason == (
         "Insufficient data to train after filtering: 4200 interactions (at least 1000 "
         "required); 30 users with 2 or more interactions (at least 25 required); 30 of "
-        "3030 users (0.99%) have 2 or more interactions (at least 1% required).")
+        "3030 users (0.99%) have 2 or more interactions (at least 1% required)."
+    )
