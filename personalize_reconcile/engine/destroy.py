@@ -35,7 +35,9 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
     if target.account:
         ctx.account = target.account
     live = refresh(
-        ctx, {a: d for a, d in declared.items() if d.kind in ("dataset_group", "schema")}, all_kinds
+        ctx,
+        {a: d for a, d in declared.items() if d.kind in ("dataset_group", "dataset", "schema")},
+        all_kinds,
     )
     group = next(a for a, d in declared.items() if d.kind == "dataset_group")
     found = discover(ctx, declared, group, everything=True)
@@ -52,8 +54,20 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
         if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
             targets[group] = (Desired(group, "dataset_group", declared[group].name, {}), group_live)
     for address, d in declared.items():
-        if d.kind == "schema" and live.get(address) is not None:
-            targets[address] = (Desired(address, "schema", d.name, {}), live[address])
+        if d.kind != "schema":
+            continue
+        # The schema a dataset uses now (an evolved "<name>-<hex>" one, if any) and the
+        # schema under the manifest's own name.
+        base = address.split(".", 1)[1]
+        named = (
+            all_kinds["schema"].describe(ctx, ctx.arn(f"schema/{base}")) if ctx.account else None
+        )
+        for i, found_schema in enumerate(x for x in (live.get(address), named) if x):
+            raw = found_schema.raw if isinstance(found_schema, Live) else found_schema
+            key = address if i == 0 else f"{address}#{raw['name']}"
+            if all(t[1].arn != raw["schemaArn"] for t in targets.values()):
+                stand_in = Desired(key, "schema", raw["name"], {})
+                targets[key] = (stand_in, all_kinds["schema"].live(raw, {}))
     plan = Plan(
         target=target.name,
         region=target.region,

@@ -305,6 +305,13 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
         "/" + schema["name"]
     )
 
+    destroyed = pc("destroy", "--auto-approve")
+    assert destroyed.code == 0, destroyed.err
+    assert "Destroy complete: 8 deleted." in destroyed.out
+    names = [x["name"] for x in client.list_schemas()["schemas"]]
+    assert [n for n in names if n.startswith("segment-workshop")] == []
+    assert pc("apply", "--auto-approve").code == 0
+
     shrunk = text.replace(
         "        - {name: CATEGORY, type: string, categorical: true}\n",
         "        - {name: GENRE, type: string, categorical: true}\n",
