@@ -12,6 +12,7 @@ is accepted when the live resource equals the desired one.
 from __future__ import annotations
 
 import graphlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, State
 from personalize_reconcile.resources.base import error_code
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -255,7 +258,11 @@ class Applier:
                 self._delete(change, started)
             else:
                 self._apply(change, label, started)
-        except (StepFailed, WaitTimeout, ClientError, BotoCoreError, OSError) as e:
+        except Cancelled:
+            return False
+        except Exception as e:  # noqa: BLE001 - any failure ends this step, not the apply
+            if not isinstance(e, (StepFailed, WaitTimeout, ClientError, BotoCoreError)):
+                log.warning("step %s failed", node, exc_info=True)
             message = _describe_error(e)
             upload = self.desired[address].extra.get("upload_from")
             if upload and self.desired[address].kind == "import":
@@ -263,8 +270,6 @@ class Applier:
             with self._lock:
                 self.result.failed[address] = message
             self._emit(address, label, "failed", started, message=message)
-            return False
-        except Cancelled:
             return False
         with self._lock:
             if step == "apply" or change.action == "delete":
@@ -404,4 +409,6 @@ def _describe_error(e: BaseException) -> str:
     if isinstance(e, ClientError):
         err = e.response.get("Error", {})
         return f"{err.get('Code')}: {err.get('Message')}"
-    return str(e) or type(e).__name__
+    if isinstance(e, (StepFailed, WaitTimeout)):
+        return str(e)
+    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
