@@ -65,6 +65,12 @@ def _root(
     ] = False,
 ) -> None:
     _state["debug"] = debug
+    if debug:
+        import logging
+
+        logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
+        for noisy in ("botocore", "boto3", "urllib3"):
+            logging.getLogger(noisy).setLevel(logging.INFO)
 
 
 def _vars(values: list[str] | None) -> dict[str, str]:

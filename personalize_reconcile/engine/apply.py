@@ -262,7 +262,7 @@ class Applier:
             return False
         except Exception as e:  # noqa: BLE001 - any failure ends this step, not the apply
             if not isinstance(e, (StepFailed, WaitTimeout, ClientError, BotoCoreError)):
-                log.warning("step %s failed", node, exc_info=True)
+                log.debug("step %s failed", node, exc_info=True)
             message = _describe_error(e)
             upload = self.desired[address].extra.get("upload_from")
             if upload and self.desired[address].kind == "import":
