@@ -48,6 +48,7 @@ VarOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--var",
+        metavar="NAME=VALUE",
         help="Set a variable: name=value (repeatable); overrides the manifest's variables.",
         show_default=False,
     ),
@@ -139,24 +140,32 @@ def validate(
 TargetOpt = Annotated[
     str,
     typer.Option(
-        "--target", envvar="PRECONCILE_TARGET", help="local (the embedded Personalize) or aws."
+        "--target",
+        metavar="local|aws",
+        envvar="PRECONCILE_TARGET",
+        help="local (the embedded Personalize) or aws.",
     ),
 ]
 RegionOpt = Annotated[
     str | None,
     typer.Option(
         "--region",
+        metavar="REGION",
         help="Region (aws: default from the AWS config; local: us-east-1).",
         show_default=False,
     ),
 ]
 ProfileOpt = Annotated[
-    str | None, typer.Option("--profile", help="AWS profile (aws target only).", show_default=False)
+    str | None,
+    typer.Option(
+        "--profile", metavar="PROFILE", help="AWS profile (aws target only).", show_default=False
+    ),
 ]
 StateDirOpt = Annotated[
     Path | None,
     typer.Option(
         "--state-dir",
+        metavar="DIR",
         envvar="PRECONCILE_STATE_DIR",
         help="Where the local target keeps its state [default: .preconcile].",
         show_default=False,
@@ -167,6 +176,7 @@ TimeoutOpt = Annotated[
     float | None,
     typer.Option(
         "--timeout",
+        metavar="SECONDS",
         help="Seconds one resource may take to settle [default: 4 hours on aws, 1 hour on local].",
         show_default=False,
     ),
@@ -446,20 +456,31 @@ def _run(prepared, tgt, timeout: float | None, verb: str = "Apply") -> None:
 @app.command()
 def recommend(
     campaign: Annotated[
-        str, typer.Option("--campaign", help="The campaign's name.", show_default=False)
+        str,
+        typer.Option("--campaign", metavar="NAME", help="The campaign's name.", show_default=False),
     ],
     user_id: Annotated[
         str | None,
-        typer.Option("--user-id", help="Recommend for this user.", show_default=False),
+        typer.Option(
+            "--user-id", metavar="ID", help="Recommend for this user.", show_default=False
+        ),
     ] = None,
     item_id: Annotated[
         str | None,
-        typer.Option("--item-id", help="Recommend items related to this item.", show_default=False),
+        typer.Option(
+            "--item-id",
+            metavar="ID",
+            help="Recommend items related to this item.",
+            show_default=False,
+        ),
     ] = None,
     num_results: Annotated[
         int | None,
         typer.Option(
-            "--num-results", help="How many items, 1-500 [default: 25].", show_default=False
+            "--num-results",
+            metavar="N",
+            help="How many items, 1-500 [default: 25].",
+            show_default=False,
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the response as JSON.")] = False,
