@@ -76,9 +76,13 @@ def recommend(
         resp = target.runtime.get_recommendations(**args)
     except ClientError as e:
         if error_code(e) in ("InvalidInputException", "ResourceNotFoundException"):
-            raise RecommendError(
-                f"the campaign refused the request: {e.response['Error'].get('Message')}"
-            ) from None
+            message = e.response["Error"].get("Message") or ""
+            hint = ""
+            if "itemId is required" in message:
+                hint = " Use --item-id: this campaign recommends items related to an item."
+            elif "userId is required" in message:
+                hint = " Use --user-id: this campaign recommends items for a user."
+            raise RecommendError(f"the campaign refused the request: {message}{hint}") from None
         raise
     resp.pop("ResponseMetadata", None)
     resp["campaignArn"] = found["campaignArn"]

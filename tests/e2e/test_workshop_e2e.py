@@ -140,3 +140,37 @@ def test_recommend_from_a_campaign_that_is_not_active_yet(tmp_path):
         "finish\n"
         for status in ("CREATE PENDING", "CREATE IN_PROGRESS")
     )
+
+
+def test_recommend_names_the_option_a_related_items_campaign_needs(tmp_path, repo_root):
+    import shutil
+
+    shutil.copytree(repo_root / "examples", tmp_path / "ex")
+    manifest = tmp_path / "ex" / "workshop.yaml"
+    manifest.write_text(
+        manifest.read_text().replace(
+            "campaigns:\n",
+            "  sims:\n    recipe: aws-sims\ncampaigns:\n  sims-campaign:\n    solution: sims\n",
+        )
+    )
+    assert preconcile("apply", str(manifest), "--auto-approve", cwd=tmp_path).returncode == 0
+    result = preconcile(
+        "recommend", "--campaign", "sims-campaign", "--user-id", "6876409312", cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: the campaign refused the request: itemId is required for a campaign that uses "
+        "aws-sims. Use --item-id: this campaign recommends items related to an item.\n"
+    )
+    related = preconcile(
+        "recommend",
+        "--campaign",
+        "sims-campaign",
+        "--item-id",
+        "green-cotton-shirt",
+        "--json",
+        cwd=tmp_path,
+    )
+    assert related.returncode == 0, related.stderr
+    items = json.loads(related.stdout)["itemList"]
+    assert len(items) == 25 and all("score" not in i for i in items)
