@@ -337,6 +337,11 @@ class Applier:
             self._update_tags(change, live.arn)
             arn = live.arn
         else:
+            live = self.ctx.live.get(change.address)
+            if live is not None and live.status.startswith("DELETE") and change.arn:
+                # a delete (of an interrupted destroy, say) must finish before the name
+                # can be used again (reference §3)
+                self._wait(kind, change.arn, State.GONE, change.address, label, started)
             self._complete_name(d)
             change.name = d.name
             arn = self._create(kind, d)

@@ -126,6 +126,13 @@ def classify(
         return Change(actions=[CREATE], reason=reason, **base)
     if live is None:
         return Change(actions=[CREATE], reason=desired.note or "does not exist", **base)
+    if live.status.startswith("DELETE"):
+        return Change(
+            actions=[CREATE],
+            reason=f"it is being deleted ({live.status}); it is "
+            "created again once the delete finishes",
+            **base,
+        )
     state, failure = kind.state(live.raw)
     if state is State.FAILED and not live.pending_update:
         return Change(

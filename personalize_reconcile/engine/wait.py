@@ -90,6 +90,8 @@ def wait_until(
         state, reason = state_of(raw)
         if state is want or (state is State.FAILED and want is not State.GONE):
             return state, reason, raw
+        if state is State.GONE and want is State.READY:
+            return State.FAILED, "it was deleted while apply waited for it", raw
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             status = raw.get("status") if isinstance(raw, dict) else None

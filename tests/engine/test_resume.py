@@ -3,6 +3,7 @@ import job or solution version (a real subprocess and SIGKILL)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -135,3 +136,50 @@ def test_destroy_interrupted_then_run_again_finishes(workshop, state, tmp_path):
     assert again.returncode == 0, again.stdout + again.stderr
     assert "Destroy complete: 5 deleted." in again.stdout
     assert client.list_dataset_groups()["datasetGroups"] == []
+
+
+@pytest.mark.slow
+def test_apply_after_an_interrupted_destroy_recreates_what_is_being_deleted(
+    workshop, state, tmp_path
+):
+    base = [sys.executable, "-m", "personalize_reconcile"]
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    apply = base + ["apply", str(workshop), "--auto-approve", "--state-dir", str(state)]
+    assert (
+        subprocess.run(apply, capture_output=True, env=env, cwd=tmp_path, timeout=120).returncode
+        == 0
+    )
+    slow = dict(env, PRECONCILE_LOCAL_DURATIONS="campaign=2")
+    proc = subprocess.Popen(
+        base + ["destroy", str(workshop), "--auto-approve", "--state-dir", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=slow,
+        cwd=tmp_path,
+    )
+    for line in proc.stdout:
+        if "started  campaign." in line:
+            break
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=30)
+    plan = subprocess.run(
+        base + ["plan", str(workshop), "--json", "--state-dir", str(state)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    campaign = next(
+        c for c in json.loads(plan.stdout)["resource_changes"] if c["type"] == "campaign"
+    )
+    assert campaign["actions"] == ["create"]
+    assert campaign["reason"].startswith("it is being deleted (DELETE")
+    again = subprocess.run(
+        apply, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    client = local_client("personalize", state_dir=state)
+    assert client.describe_campaign(campaignArn=CAMPAIGN)["campaign"]["status"] == "ACTIVE"
