@@ -207,10 +207,13 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
 
 
 def _prepare(loaded: LoadedManifest, tgt, file: Path):
-    from personalize_reconcile.engine import prepare
+    from personalize_reconcile.engine import NameConflict, prepare
 
-    with _service_errors(tgt.name):
-        return prepare(loaded, tgt, str(file))
+    try:
+        with _service_errors(tgt.name):
+            return prepare(loaded, tgt, str(file))
+    except NameConflict as e:
+        raise UserError(str(e)) from None
 
 
 class _service_errors:  # noqa: N801 - used as a context manager

@@ -151,8 +151,10 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         raise TargetError(f"the local target's settings are unusable: {e}") from None
     except OSError as e:
         where = e.filename or state_dir or ".preconcile"
-        raise TargetError(f"cannot use {where} as the local target's state dir: "
-                          f"{e.strerror or e}; pick another --state-dir") from None
+        raise TargetError(
+            f"cannot use {where} as the local target's state dir: "
+            f"{e.strerror or e}; pick another --state-dir"
+        ) from None
     target = Target(
         "local",
         region,

@@ -51,6 +51,7 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
     if target.account:
         ctx.account = target.account
     live = refresh(ctx, desired, all_kinds)
+    _check_conflicts(ctx, desired, live)
     undeclared = refresh_undeclared(ctx, desired)
     known = {a: ctx.known(d.fields) for a, d in desired.items()}
     matched = {a for a, d in desired.items() if all_kinds[d.kind].create_only and a in ctx.arns}
@@ -71,6 +72,41 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         desired[address] = stand_in
         ctx.live[address] = found
     return Prepared(result, ctx, desired, all_kinds)
+
+
+class NameConflict(Exception):
+    """Names the manifest uses are taken by resources outside its dataset group (names are
+    unique per account, region and type; reference §1). ``str()`` lists each one and how
+    to resolve it."""
+
+
+def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> None:
+    problems = []
+    for address, found in live.items():
+        if found is None:
+            continue
+        d = desired[address]
+        other = None
+        if found.raw.get("foreign"):
+            other = found.raw.get("datasetGroupArn", "").rsplit("/", 1)[-1]
+        elif d.kind == "campaign":
+            version = found.raw.get("solutionVersionArn") or ""
+            solution = version.split(":solution/", 1)[-1].split("/", 1)[0]
+            if version and f"solution.{solution}" not in desired:
+                tags = ctx.read_tags(found.arn)
+                if tags.get(OWNERSHIP_TAG) != ctx.manifest_name:
+                    other = f"of solution {solution}"
+        if other is not None:
+            where = f"dataset group {other}" if not other.startswith("of ") else other
+            problems.append(
+                f"{address}: the name {d.name} is already used by a {d.kind.replace('_', ' ')} "
+                f"in {where}"
+            )
+    if problems:
+        raise NameConflict(
+            "; ".join(problems) + ". Names are unique per account and region: rename these in "
+            "the manifest, or destroy the resources that hold the names first."
+        )
 
 
 def _check_ownership(ctx: Context, result: Plan, all_kinds: dict[str, Kind]) -> None:
@@ -96,6 +132,7 @@ def _check_ownership(ctx: Context, result: Plan, all_kinds: dict[str, Kind]) -> 
 
 
 __all__ = [
+    "NameConflict",
     "Applier",
     "ApplyRefused",
     "ApplyResult",

@@ -360,9 +360,14 @@ class JobRunner:
         """When a job may next be runnable here (epoch s): its due time, or for a job
         claimed by someone else, when that claim expires. ``None`` when the queue is
         empty."""
-        row = self.store.conn().execute(
-            "SELECT MIN(CASE WHEN owner IS NULL THEN due ELSE MAX(due, lease_until) END)"
-            " FROM jobs").fetchone()
+        row = (
+            self.store.conn()
+            .execute(
+                "SELECT MIN(CASE WHEN owner IS NULL THEN due ELSE MAX(due, lease_until) END)"
+                " FROM jobs"
+            )
+            .fetchone()
+        )
         return row[0] if row else None
 
     def run_once(self) -> bool:

@@ -258,8 +258,9 @@ class Lifecycle:
                 res.extra["records"] = result
             if isinstance(result, seams.TrainingOutcome):
                 # JSON has no NaN or infinity: such a metric is left out, not sent broken
-                res.extra["metrics"] = {k: float(v) for k, v in result.metrics.items()
-                                        if math.isfinite(float(v))}
+                res.extra["metrics"] = {
+                    k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))
+                }
                 hours = float(result.training_hours)
                 res.body["trainingHours"] = max(0.0, hours) if math.isfinite(hours) else 0.0
                 if result.tuned_hyperparameters is not None:
@@ -293,18 +294,24 @@ class Lifecycle:
         creates and their jobs are written in one transaction, so only a bug or a hand
         edit of the database leaves one). Creations fail with a reason, stops finish,
         deletes complete, pending updates fail. Returns how many were settled."""
-        busy = {"create": (M.CREATE_PENDING, M.CREATE_IN_PROGRESS, M.CREATE_STOPPING),
-                "delete": (M.DELETE_PENDING, M.DELETE_IN_PROGRESS)}
-        reason = ("The local target lost track of this operation (no job was left for it); "
-                  "create the resource again")
+        busy = {
+            "create": (M.CREATE_PENDING, M.CREATE_IN_PROGRESS, M.CREATE_STOPPING),
+            "delete": (M.DELETE_PENDING, M.DELETE_IN_PROGRESS),
+        }
+        reason = (
+            "The local target lost track of this operation (no job was left for it); "
+            "create the resource again"
+        )
         settled = 0
         with self.store.write() as conn:
             orphans = []
             for action, statuses in busy.items():
                 marks = ",".join("?" * len(statuses))
                 orphans += self.store.select(
-                    conn, f"status IN ({marks}) AND arn NOT IN "
-                    "(SELECT arn FROM jobs WHERE action=?)", (*statuses, action))
+                    conn,
+                    f"status IN ({marks}) AND arn NOT IN (SELECT arn FROM jobs WHERE action=?)",
+                    (*statuses, action),
+                )
             for res in orphans:
                 settled += 1
                 if res.status in (M.DELETE_PENDING, M.DELETE_IN_PROGRESS):
@@ -318,13 +325,15 @@ class Lifecycle:
                 self.store.save(conn, res)
             for kind, key in M.LATEST_KEY.items():
                 for res in self.store.select(
-                        conn, "kind=? AND arn NOT IN (SELECT arn FROM jobs WHERE "
-                        "action='update')", (kind,)):
+                    conn,
+                    "kind=? AND arn NOT IN (SELECT arn FROM jobs WHERE action='update')",
+                    (kind,),
+                ):
                     latest = res.body.get(key)
-                    if latest and latest.get("status") in (M.CREATE_PENDING,
-                                                           M.CREATE_IN_PROGRESS):
-                        latest.update(status=M.CREATE_FAILED, failureReason=reason,
-                                      lastUpdatedDateTime=now)
+                    if latest and latest.get("status") in (M.CREATE_PENDING, M.CREATE_IN_PROGRESS):
+                        latest.update(
+                            status=M.CREATE_FAILED, failureReason=reason, lastUpdatedDateTime=now
+                        )
                         self.store.save(conn, res)
                         settled += 1
         if settled:

@@ -589,8 +589,7 @@ class S3ObjectStore:
             raise self._error(exc, loc) from exc
         except EndpointConnectionError as exc:
             raise ObjectStoreError(
-                f"Cannot reach S3 at {exc.kwargs.get('endpoint_url')} to read or "
-                f"write {loc.uri}"
+                f"Cannot reach S3 at {exc.kwargs.get('endpoint_url')} to read or write {loc.uri}"
             ) from exc
 
     def put(self, uri: str, data: bytes | bytearray | memoryview | str | os.PathLike) -> ObjectInfo:

@@ -69,9 +69,12 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
             body = self._body()
             if body is None:
                 self.close_connection = True
-                self._send(400, {"Content-Type": "application/json"},
-                           b'{"__type":"SerializationException",'
-                           b'"message":"The Content-Length header is not a number."}')
+                self._send(
+                    400,
+                    {"Content-Type": "application/json"},
+                    b'{"__type":"SerializationException",'
+                    b'"message":"The Content-Length header is not a number."}',
+                )
                 return
             ctx = RequestContext(account=account, region=self._region(), service=service)
             target = self.headers.get("X-Amz-Target")
@@ -123,8 +126,9 @@ class LocalServer(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken connection or a bug in one request: log it, keep serving (no
         traceback on the console for a client's mistake)."""
-        log.warning("error while serving %s", client_address, exc_info=log.isEnabledFor(
-            logging.DEBUG))
+        log.warning(
+            "error while serving %s", client_address, exc_info=log.isEnabledFor(logging.DEBUG)
+        )
 
     @property
     def url(self) -> str:

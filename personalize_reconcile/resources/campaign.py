@@ -12,6 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
+from personalize_reconcile.resources.normalize import canonical
+
+SERVICE_DEFAULTS: dict[str, tuple] = {
+    "itemExplorationConfig": ({"explorationItemAgeCutOff": "30", "explorationWeight": "0.3"},),
+    # switched on by the service itself for the v2 and semantic-similarity recipes (§7)
+    "enableMetadataWithRecommendations": (False, True),
+    "syncWithLatestSolutionVersion": (False,),
+    "rankingInfluence": ({},),
+}
+"""campaignConfig values the service may report for keys a manifest leaves out (reference
+§7); any other value of an undeclared key counts as a difference, so removing a setting
+from the manifest is seen."""
 
 
 class CampaignKind(Kind):
@@ -40,7 +52,11 @@ class CampaignKind(Kind):
         if pending:
             source = update
         wanted = set(desired.extra.get("config_keys", ()))
-        config = {k: v for k, v in (source.get("campaignConfig") or {}).items() if k in wanted}
+        config = {
+            k: v
+            for k, v in (source.get("campaignConfig") or {}).items()
+            if k in wanted or canonical(v) not in SERVICE_DEFAULTS.get(k, ())
+        }
         fields = {
             "solutionVersionArn": source.get("solutionVersionArn"),
             "minProvisionedTPS": source.get("minProvisionedTPS"),

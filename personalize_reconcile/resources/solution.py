@@ -53,18 +53,21 @@ class SolutionKind(Kind):
     }
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
-        if desired.extra["group_address"] not in ctx.arns:
+        arn = ctx.arn(f"solution/{desired.name}")
+        if arn is None:
             return None
-        raw = self.describe(ctx, ctx.arn(f"solution/{desired.name}"))
+        # Read even when the group does not exist yet: solution names are unique per
+        # account and region, so one in another group blocks this one (reference §1).
+        raw = self.describe(ctx, arn)
         if raw is None:
             return None
-        if raw.get("datasetGroupArn") != ctx.arns[desired.extra["group_address"]]:
+        if raw.get("datasetGroupArn") != ctx.arns.get(desired.extra["group_address"]):
             raw = dict(raw, foreign=True)
         live_config = dict(raw.get("solutionConfig") or {})
-        wanted = set(desired.extra.get("config_keys", ()))
-        immutable = {
-            k: v for k, v in live_config.items() if k in wanted and k not in UPDATABLE_CONFIG
-        }
+        # Every key the live solutionConfig sets counts, declared or not, so removing a
+        # setting from the manifest is seen (and, solutionConfig being immutable, replaces
+        # the solution).
+        immutable = {k: v for k, v in live_config.items() if k not in UPDATABLE_CONFIG}
         immutable.update({k: live_config[k] for k in UPDATABLE_CONFIG if k in live_config})
         fields = {
             "recipeArn": raw.get("recipeArn"),

@@ -419,3 +419,62 @@ def test_new_data_location_is_imported_again(pc, workshop):
         "solution_version.segment-workshop-solution": "create",
         "campaign.segment-workshop-campaign": "update",
     }
+
+
+def test_names_taken_in_another_dataset_group_are_a_clear_error(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace(
+            "datasetGroup:\n  name: segment-workshop\n",
+            "datasetGroup:\n  name: segment-workshop-2\n",
+        )
+    )
+    result = pc("plan")
+    assert result.code == 1
+    assert result.err == (
+        "Error: solution.segment-workshop-solution: the name segment-workshop-solution is "
+        "already used by a solution in dataset group segment-workshop. Names are unique per "
+        "account and region: rename these in the manifest, or destroy the resources that "
+        "hold the names first.\n"
+    )
+
+
+def test_removing_settings_from_the_manifest_is_a_change(pc, workshop):
+    text = workshop.read_text()
+    marker = "    performAutoTraining: false\n"
+    workshop.write_text(
+        text.replace(
+            marker,
+            marker + "    solutionConfig:\n      algorithmHyperParameters:\n"
+            '        hidden_dimension: "16"\n',
+        ).replace(
+            "    minProvisionedTPS: 1\n",
+            "    minProvisionedTPS: 1\n    campaignConfig:\n"
+            "      enableMetadataWithRecommendations: false\n      rankingInfluence: "
+            "{POPULARITY: 0.5}\n",
+        )
+    )
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(text)
+    doc = plan_json(pc)
+    assert _changes(doc) == {
+        "solution.segment-workshop-solution": "replace",
+        "solution_version.segment-workshop-solution": "create",
+        "campaign.segment-workshop-campaign": "replace",
+    }
+    solution = next(c for c in doc["resource_changes"] if c["type"] == "solution")
+    assert solution["changes"] == [
+        {
+            "path": "solutionConfig",
+            "before": {"algorithmHyperParameters": {"hidden_dimension": "16"}},
+            "after": None,
+            "forces_replacement": True,
+        }
+    ]
+    campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
+    assert {
+        "path": "campaignConfig",
+        "before": {"rankingInfluence": {"POPULARITY": 0.5}},
+        "after": None,
+        "forces_replacement": False,
+    } in campaign["changes"]
