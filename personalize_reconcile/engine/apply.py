@@ -391,7 +391,7 @@ class Applier:
                 raise
         # Created by an earlier, interrupted run, or by someone else: accept it only if
         # it is what the manifest wants.
-        live = kind.read(self.ctx, d)
+        live = kind.find(self.ctx, d)
         if live is None:
             raise StepFailed(f"{kind.title} {d.name} already exists but cannot be read")
         if kind.create_only:

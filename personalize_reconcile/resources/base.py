@@ -304,6 +304,11 @@ class Kind:
         """Read the live resource for ``desired`` (``None`` when absent)."""
         raise TypeError(f"{self.kind} defines no read")
 
+    def find(self, ctx: Context, desired: Desired) -> Live | None:
+        """Read the resource a create was refused for (ResourceAlreadyExistsException):
+        by default the same as :meth:`read`."""
+        return self.read(ctx, desired)
+
     def create(self, ctx: Context, desired: Desired) -> str:
         """Create the resource; return its ARN."""
         raise TypeError(f"{self.kind} defines no create")

@@ -37,6 +37,22 @@ class SolutionVersionKind(Kind):
             return None
         return self.live(raw, {"name": raw.get("name")})
 
+    def find(self, ctx: Context, desired: Desired) -> Live | None:
+        """The solution's version named ``desired.name`` (another apply may have created it
+        since refresh): ListSolutionVersions, newest first, then Describe until found."""
+        solution = ctx.arns[desired.extra["solution_address"]]
+        summaries = []
+        for page in ctx.personalize.get_paginator("list_solution_versions").paginate(
+            solutionArn=solution
+        ):
+            summaries.extend(page.get("solutionVersions", []))
+        summaries.sort(key=lambda v: v.get("creationDateTime") or 0, reverse=True)
+        for summary in summaries:
+            raw = self.describe(ctx, summary["solutionVersionArn"])
+            if raw is not None and raw.get("name") == desired.name:
+                return self.live(raw, {"name": raw.get("name")})
+        return None
+
     def why(self, desired: Desired, live: Live | None) -> str:
         """Why a new version is needed (for the plan's reason)."""
         if live is None:

@@ -183,3 +183,28 @@ def test_apply_after_an_interrupted_destroy_recreates_what_is_being_deleted(
     assert again.returncode == 0, again.stdout + again.stderr
     client = local_client("personalize", state_dir=state)
     assert client.describe_campaign(campaignArn=CAMPAIGN)["campaign"]["status"] == "ACTIVE"
+
+
+@pytest.mark.slow
+def test_concurrent_applies_on_one_state_dir_converge_without_duplicates(workshop, state, tmp_path):
+    cmd = [
+        sys.executable,
+        "-m",
+        "personalize_reconcile",
+        "apply",
+        str(workshop),
+        "--auto-approve",
+        "--state-dir",
+        str(state),
+    ]
+    procs = [
+        subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path
+        )
+        for _ in range(3)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], results
+    client = local_client("personalize", state_dir=state)
+    assert len(client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]) == 1
+    assert len(client.list_dataset_import_jobs(datasetArn=DATASET)["datasetImportJobs"]) == 1
