@@ -98,7 +98,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                     upload_from=imp.upload_from,
                     upload_etag=etag,
                     upload_size=size,
-                    data_fp=short(etag, size),
+                    data_fp=short([(imp.data_location, etag, size)]),  # as data_fingerprint
                 )
             out[i_addr] = Desired(
                 i_addr,

@@ -196,10 +196,10 @@ def run_import(
         table = csvimport.read_import(store, data_location, schema)
     except (csvimport.CsvImportError, objectstore.ObjectStoreError) as exc:
         raise ImportFailed(str(exc)) from None
-    if table.num_rows < MIN_IMPORT_RECORDS:
+    if dataset_type == "INTERACTIONS" and table.num_rows < MIN_IMPORT_RECORDS:
         raise ImportFailed(
             f"Input data at {data_location} has {table.num_rows} records; an import job "
-            f"needs at least {MIN_IMPORT_RECORDS} records"
+            f"needs at least {MIN_IMPORT_RECORDS} interaction records"
         )
     try:
         datastore.DatasetStore(state_dir).store_import(
@@ -228,4 +228,5 @@ def drop_dataset(state_dir: Path, dataset_arn: str) -> None:
 
 
 MIN_IMPORT_RECORDS = 1000
-"""At least 1000 records per import job (reference §5)."""
+"""At least 1000 interaction records per import job into an Interactions dataset (reference
+§5: "at least 1000 interaction records"); Items and Users imports have no minimum."""

@@ -478,3 +478,30 @@ def test_removing_settings_from_the_manifest_is_a_change(pc, workshop):
         "after": None,
         "forces_replacement": False,
     } in campaign["changes"]
+
+
+def test_dropping_upload_from_keeps_the_same_import(pc, workshop):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace(
+            "        uploadFrom: ${data}          # uploaded first, only when its content differs\n",
+            "",
+        )
+    )
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_small_items_import_is_accepted(pc, workshop, state):
+    items = workshop.parent / "data" / "items.csv"
+    items.write_text("ITEM_ID,CATEGORY\n" + "".join(f"item-{i},c{i % 3}\n" for i in range(40)))
+    text = workshop.read_text().replace("schemas:\n", "schemas:\n" + ITEMS)
+    text = text.replace(
+        "datasets:\n",
+        "datasets:\n  Items:\n    schema: segment-workshop-items\n    imports:\n"
+        "      - name: items\n        dataLocation: s3://${bucket}/items.csv\n"
+        "        uploadFrom: data/items.csv\n",
+    )
+    workshop.write_text(text)
+    result = pc("apply", "--auto-approve")
+    assert result.code == 0, result.err
+    assert "Apply complete: 10 created, 0 updated, 0 replaced, 0 deleted." in result.out

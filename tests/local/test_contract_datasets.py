@@ -636,7 +636,7 @@ def test_import_job_failures(personalize, state_dir, workshop_dataset, wait):
         "CREATE FAILED",
         (
             "Input data at s3://bucket/small.csv has 10 records; an import job needs at least "
-            "1000 records"
+            "1000 interaction records"
         ),
     )
     missing = personalize.create_dataset_import_job(

@@ -942,7 +942,7 @@ def test_e2e_fewer_than_1000_records(dataset, run_import, objects, workshop_line
     assert job["status"] == "CREATE FAILED"
     assert job["failureReason"] == (
         "Input data at s3://data/small.csv has 999 records; an "
-        "import job needs at least 1000 records"
+        "import job needs at least 1000 interaction records"
     )
     assert DatasetStore(state_dir).count(arn) == 0
 
