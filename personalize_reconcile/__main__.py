@@ -1,5 +1,5 @@
 """Allow ``python -m personalize_reconcile``."""
 
-from personalize_reconcile.cli import main
+from personalize_reconcile.entry import main
 
 main()

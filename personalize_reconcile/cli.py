@@ -554,6 +554,9 @@ def main(argv: list[str] | None = None) -> None:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if code == 2 and not _state["changes_exit"]:
             code = 1  # a usage error, not "changes present"
+        if code == 130:  # Ctrl-C, as the command-line library reports it
+            err.print("Interrupted.")
+            code = 1
         sys.exit(code)
     except UserError as e:
         err.print(f"Error: {e}", markup=False)

@@ -140,7 +140,8 @@ def open_target(
 def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Target:
     from personalize_reconcile.backends.local import local_client
     from personalize_reconcile.local.config import ConfigError, load_config
-    from personalize_reconcile.local.objectstore import LocalObjectStore
+    from personalize_reconcile.local.objectstore import open_object_store
+    from personalize_reconcile.local.seams import S3_ENDPOINT_ENV
 
     region = region or LOCAL_DEFAULT_REGION
     try:
@@ -155,12 +156,15 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
             f"cannot use {where} as the local target's state dir: "
             f"{e.strerror or e}; pick another --state-dir"
         ) from None
+    # The same store the local target's import jobs read (the state dir's, or an S3
+    # endpoint named by PRECONCILE_LOCAL_S3_ENDPOINT_URL), so uploads land where imports look.
+    objects = open_object_store(config.state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
     target = Target(
         "local",
         region,
         personalize,
         runtime,
-        LocalObjectStore(config.state_dir),
+        objects,
         account=config.account_id,
         state_dir=Path(config.state_dir),
     )

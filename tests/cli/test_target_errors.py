@@ -131,3 +131,24 @@ def test_apply_asks_on_a_terminal(tmp_path):
     assert code == 0, text
     assert "Apply complete:\x1b[0m 7 created, 0 updated, 0 replaced, 0 deleted." in text
     assert "campaign.segment-workshop-campaign" in text  # the live progress table
+
+
+@pytest.mark.parametrize("delay", [0.05, 0.3])
+def test_interrupt_while_starting_is_quiet(tmp_path, delay):
+    import signal as _signal
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "personalize_reconcile", "plan", MANIFEST],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(delay)
+    proc.send_signal(_signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:  # it finished first: nothing to check
+        return
+    assert proc.returncode == 1
+    assert "Traceback" not in err
+    assert err.strip().endswith("Interrupted.")

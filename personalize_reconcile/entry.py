@@ -1,0 +1,25 @@
+"""The ``preconcile`` console script, kept tiny so that Ctrl-C or SIGTERM arriving while the
+command line is still being imported ends quietly too (exit 1, "Interrupted."), never with
+a traceback. Everything else is :func:`personalize_reconcile.cli.main`.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    """Run the command line; SIGTERM is handled like Ctrl-C."""
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        from personalize_reconcile.cli import main as run
+
+        run()
+    except KeyboardInterrupt:
+        sys.stderr.write("Interrupted.\n")
+        sys.exit(1)
