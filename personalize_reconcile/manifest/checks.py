@@ -22,6 +22,7 @@ from personalize_reconcile.manifest.source import Source, SourceError, read_sour
 from personalize_reconcile.rules import avro, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
 from personalize_reconcile.rules.problems import a_or_an, dotted
+from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
 
 IMPORT_NAME_MAX = NAME_MAX - 9
 """Import names leave room for ``-`` and an 8-character content fingerprint."""
@@ -355,6 +356,22 @@ class Checker:
                     path + ("dataLocation",),
                     f"dataLocation is {len(loc)} characters long; the limit is 256",
                 )
+            else:
+                bucket, _, key = loc[5:].partition("/")
+                problem = bucket_name_problem(bucket)
+                if problem:
+                    self.add(
+                        path + ("dataLocation",),
+                        f"bucket name {bucket!r}: {problem}",
+                        "use the name of an existing S3 bucket",
+                    )
+                problem = key_problem(key, allow_prefix=True)
+                if problem:
+                    self.add(
+                        path + ("dataLocation",),
+                        f"object key {key!r}: {problem}",
+                        "write s3://bucket/folder/file.csv",
+                    )
         role = imp.get("roleArn")
         if isinstance(role, str):
             for p in shapes.validate(members["roleArn"], role):

@@ -503,6 +503,18 @@ CASES = {
         [],
         "shop.yaml:7:10  datasetGroup.tags.aws:team: tag key 'aws:team' uses the reserved prefix 'aws:'\n    hint: choose another key\n",
     ),
+    "bad-bucket-name-from-var": (
+        [],
+        [],
+        ["--var", "bucket=My_Bucket"],
+        "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: bucket name 'My_Bucket': bucket names use only lower-case letters, digits, dots and hyphens, and start and end with a letter or digit\n    hint: use the name of an existing S3 bucket\n",
+    ),
+    "data-location-climbs-out": (
+        [("s3://${bucket}/interactions.csv", "s3://${bucket}/../secret.csv")],
+        [],
+        [],
+        "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: object key '../secret.csv': the segment \"..\" is not allowed (keys may not climb out of their bucket)\n    hint: write s3://bucket/folder/file.csv\n",
+    ),
     "tag-bad-characters": (
         [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
         [],
