@@ -66,9 +66,12 @@ def _root(
     ] = False,
 ) -> None:
     _state["debug"] = debug
-    if debug:
-        import logging
+    import logging
 
+    # The embedded target logs its housekeeping (jobs resumed after a crash, ...); users
+    # see it with --debug (and in `local serve`'s log), not mixed into command output.
+    logging.getLogger("personalize_reconcile").addHandler(logging.NullHandler())
+    if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
         for noisy in ("botocore", "boto3", "urllib3"):
             logging.getLogger(noisy).setLevel(logging.INFO)
@@ -177,6 +180,7 @@ TimeoutOpt = Annotated[
     typer.Option(
         "--timeout",
         metavar="SECONDS",
+        min=1,
         help="Seconds one resource may take to settle [default: 4 hours on aws, 1 hour on local].",
         show_default=False,
     ),
@@ -503,6 +507,9 @@ def recommend(
             "give exactly one of --user-id (a user's recommendations) or --item-id "
             "(items related to an item)"
         )
+    for option, value in (("--user-id", user_id), ("--item-id", item_id)):
+        if value is not None and not value.strip():
+            raise UserError(f"{option} must not be empty")
     if num_results is not None and not 1 <= num_results <= 500:
         raise UserError(f"--num-results must be between 1 and 500, not {num_results}")
     tgt = _open(target, region, profile, state_dir)

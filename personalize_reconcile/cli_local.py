@@ -63,6 +63,16 @@ def serve(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     if s3_endpoint_url:
+        from urllib.parse import urlparse
+
+        parsed = urlparse(s3_endpoint_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            typer.echo(
+                f"Error: --s3-endpoint-url {s3_endpoint_url!r} is not an http(s) URL; "
+                "write one such as http://127.0.0.1:5000",
+                err=True,
+            )
+            raise typer.Exit(1)
         os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
     try:
         service = get_service(state_dir, account_id=account_id)
@@ -82,12 +92,17 @@ def serve(
     try:
         server = LocalServer(service, host, port)
     except OSError as exc:
-        typer.echo(
-            f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. "
-            "Pick another --port or stop what uses it.",
-            err=True,
+        import errno
+
+        fix = (
+            "Pick another --port or stop what uses it."
+            if exc.errno == errno.EADDRINUSE
+            else "Check --host: it must be an address of this machine, such as 127.0.0.1."
         )
+        typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. {fix}", err=True)
         raise typer.Exit(1) from None
+    if s3_endpoint_url:
+        typer.echo(f"import jobs read s3:// data through {s3_endpoint_url}", err=True)
     typer.echo(
         f"preconcile local target listening on {server.url} "
         f"(state dir {service.config.state_dir}, account "

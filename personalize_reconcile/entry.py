@@ -23,3 +23,8 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         sys.exit(1)
+    finally:
+        # The command is over; a signal now would only interrupt the interpreter's own
+        # shutdown (joining worker threads) and print a traceback of it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)

@@ -11,6 +11,7 @@ which boto3 honours by itself). Also counts API calls per operation for benchmar
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ import botocore.config
 from botocore.exceptions import NoRegionError, ProfileNotFound
 
 TARGETS = ("local", "aws")
+_REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 LOCAL_DEFAULT_REGION = "us-east-1"
 AWS_MAX_ATTEMPTS = 8
 """Retry budget per call on AWS. botocore's standard and adaptive modes also retry
@@ -111,6 +113,8 @@ def open_target(
     """
     if name not in TARGETS:
         raise TargetError(f"unknown target {name!r}; use --target local or --target aws")
+    if region is not None and not _REGION.fullmatch(region):
+        raise TargetError(f"{region!r} is not a region name; write one such as us-east-1")
     if name == "local":
         return _open_local(region, state_dir)
     try:

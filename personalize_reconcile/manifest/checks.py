@@ -220,7 +220,10 @@ class Checker:
             except SourceError as e:
                 d = e.diagnostic
                 if d.line == 0:
-                    self.add(path + ("file",), f"schema file {file!r}: {d.message}", d.hint)
+                    hint = d.hint
+                    if d.message == "file not found":
+                        hint = "check the path; it is relative to the manifest's folder"
+                    self.add(path + ("file",), f"schema file {file!r}: {d.message}", hint)
                 else:
                     self.out.append(d)
                 return None

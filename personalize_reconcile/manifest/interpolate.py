@@ -30,6 +30,7 @@ def interpolate(
     variables: Mapping[str, Any],
     environ: Mapping[str, str] | None = None,
     skip: tuple[PathPart, ...] | None = None,
+    used: set[str] | None = None,
 ) -> tuple[Any, list[Unresolved]]:
     """Return ``data`` with every reference replaced, and the references left unresolved.
 
@@ -38,6 +39,7 @@ def interpolate(
         variables: name -> value.
         environ: the environment (default ``os.environ``).
         skip: a top-level key whose subtree is left alone (the ``variables`` block itself).
+        used: if given, the names of the variables referenced are added to it.
 
     Returns:
         ``(new_data, problems)``; each problem is ``Unresolved((path, message, hint))``.
@@ -89,6 +91,8 @@ def interpolate(
                 )
             )
             return False, None
+        if used is not None:
+            used.add(ref)
         if ref in variables:
             return True, variables[ref]
         close = difflib.get_close_matches(ref, list(variables), n=1, cutoff=0.6)

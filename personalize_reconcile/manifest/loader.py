@@ -101,7 +101,23 @@ def load_manifest(
         else {}
     )
     values, problems = resolve_variables(declared, dict(variables or {}), environ)
-    data, more = interpolate(src.data, values, environ, skip=("variables",))
+    used: set[str] = set()
+    data, more = interpolate(src.data, values, environ, skip=("variables",), used=used)
+    for name in variables or {}:
+        if name not in declared and name not in used:
+            close = difflib.get_close_matches(name, sorted(set(declared) | used), n=1, cutoff=0.6)
+            diags.append(
+                Diagnostic(
+                    src.file,
+                    0,
+                    0,
+                    "",
+                    f"--var {name}=...: the manifest neither declares nor uses a variable {name!r}",
+                    f"did you mean --var {close[0]}=...?"
+                    if close
+                    else "declare it under variables:, or drop the --var",
+                )
+            )
     for p_path, message, hint in problems + more:
         diags.append(src.diagnostic(p_path, message, hint))
     model = None

@@ -14,12 +14,22 @@ reshaping what exists.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 Tags = dict[str, str]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError(f"must be a whole number, not {str(value).lower()}")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
+"""An int that YAML's true/false may not stand in for (pydantic would take them as 1/0)."""
 _TAGS = Field(
     default_factory=dict,
     description=(
@@ -208,7 +218,7 @@ class Campaign(_Model):
     """A campaign serving a solution's active version (CreateCampaign)."""
 
     solution: str = Field(description="Name of a solution under `solutions`.")
-    min_provisioned_tps: int = Field(
+    min_provisioned_tps: WholeNumber = Field(
         1,
         alias="minProvisionedTPS",
         ge=1,

@@ -90,16 +90,7 @@ def read_source(path: Path, shown_as: str | None = None) -> Source:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise SourceError(
-            Diagnostic(
-                shown,
-                0,
-                0,
-                "",
-                "file not found",
-                "check the path (relative paths start at the manifest's folder)",
-            )
-        ) from None
+        raise SourceError(Diagnostic(shown, 0, 0, "", "file not found", "check the path")) from None
     except IsADirectoryError:
         raise SourceError(Diagnostic(shown, 0, 0, "", "is a directory, not a file")) from None
     except UnicodeDecodeError as e:

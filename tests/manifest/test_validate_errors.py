@@ -185,7 +185,7 @@ CASES = {
         [("file: interactions.avsc", "file: nope.avsc")],
         [],
         [],
-        "shop.yaml:9:11  schemas.shop-interactions.file: schema file 'nope.avsc': file not found\n    hint: check the path (relative paths start at the manifest's folder)\n",
+        "shop.yaml:9:11  schemas.shop-interactions.file: schema file 'nope.avsc': file not found\n    hint: check the path; it is relative to the manifest's folder\n",
     ),
     "schema-invalid-json": (
         [],
@@ -514,6 +514,18 @@ CASES = {
         [],
         [],
         "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: object key '../secret.csv': the segment \"..\" is not allowed (keys may not climb out of their bucket)\n    hint: write s3://bucket/folder/file.csv\n",
+    ),
+    "var-option-for-no-variable": (
+        [],
+        [],
+        ["--var", "bukcet=other"],
+        "shop.yaml  --var bukcet=...: the manifest neither declares nor uses a variable 'bukcet'\n    hint: did you mean --var bucket=...?\n",
+    ),
+    "tps-boolean": (
+        [("minProvisionedTPS: 1", "minProvisionedTPS: true")],
+        [],
+        [],
+        "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: must be a whole number, not true\n",
     ),
     "tag-bad-characters": (
         [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
