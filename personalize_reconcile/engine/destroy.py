@@ -11,6 +11,8 @@ and solution versions go with their dataset and solution. Called by the CLI.
 
 from __future__ import annotations
 
+import re
+
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import Prepared
 from personalize_reconcile.engine import desired as _desired
@@ -20,6 +22,8 @@ from personalize_reconcile.engine.planner import delete_change
 from personalize_reconcile.engine.refresh import refresh
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Live, kinds
+
+_EVOLVED = re.compile(r"-[0-9a-f]{8}")
 
 
 def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:
@@ -53,21 +57,23 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
         tags = ctx.read_tags(group_live.arn)
         if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
             targets[group] = (Desired(group, "dataset_group", declared[group].name, {}), group_live)
-    for address, d in declared.items():
-        if d.kind != "schema":
-            continue
-        # The schema a dataset uses now (an evolved "<name>-<hex>" one, if any) and the
-        # schema under the manifest's own name.
-        base = address.split(".", 1)[1]
-        named = (
-            all_kinds["schema"].describe(ctx, ctx.arn(f"schema/{base}")) if ctx.account else None
-        )
-        for i, found_schema in enumerate(x for x in (live.get(address), named) if x):
-            raw = found_schema.raw if isinstance(found_schema, Live) else found_schema
-            key = address if i == 0 else f"{address}#{raw['name']}"
-            if all(t[1].arn != raw["schemaArn"] for t in targets.values()):
-                stand_in = Desired(key, "schema", raw["name"], {})
-                targets[key] = (stand_in, all_kinds["schema"].live(raw, {}))
+    bases = {a.split(".", 1)[1]: a for a, d in declared.items() if d.kind == "schema"}
+    # Every schema of the manifest: the one under its own name and the evolved
+    # "<name>-<8 hex>" ones that compatible changes created (one ListSchemas walk).
+    for page in ctx.personalize.get_paginator("list_schemas").paginate():
+        for summary in page.get("schemas", []):
+            name = summary["name"]
+            base = name if name in bases else name[:-9]
+            if base not in bases or (name != base and not _EVOLVED.fullmatch(name[len(base) :])):
+                continue
+            address = bases[base]
+            used = live.get(address)
+            key = (
+                address
+                if used is not None and used.arn == summary["schemaArn"]
+                else (f"{address}#{name}")
+            )
+            targets[key] = (Desired(key, "schema", name, {}), all_kinds["schema"].live(summary, {}))
     plan = Plan(
         target=target.name,
         region=target.region,

@@ -305,9 +305,15 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
         "/" + schema["name"]
     )
 
+    grown_again = grown.replace(
+        "        - {name: PRICE, type: ['null', float]}\n",
+        "        - {name: PRICE, type: ['null', float]}\n        - {name: SIZE, type: ['null', string]}\n",
+    )
+    workshop.write_text(grown_again)
+    assert pc("apply", "--auto-approve").code == 0
     destroyed = pc("destroy", "--auto-approve")
     assert destroyed.code == 0, destroyed.err
-    assert "Destroy complete: 8 deleted." in destroyed.out
+    assert "Destroy complete: 9 deleted." in destroyed.out
     names = [x["name"] for x in client.list_schemas()["schemas"]]
     assert [n for n in names if n.startswith("segment-workshop")] == []
     assert pc("apply", "--auto-approve").code == 0
