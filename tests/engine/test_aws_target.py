@@ -154,3 +154,99 @@ def test_four_runs_against_local_serve_and_s3(aws_env, workshop, tmp_path):
     )
     assert rec.returncode == 0, rec.stderr
     assert len(json.loads(rec.stdout)["itemList"]) == 25
+
+
+def _serve(tmp_path, env, s3_url=None):
+    port = _free_port()
+    args = [
+        sys.executable,
+        "-m",
+        "personalize_reconcile",
+        "local",
+        "serve",
+        "--port",
+        str(port),
+        "--state-dir",
+        str(tmp_path / "served"),
+    ]
+    if s3_url:
+        args += ["--s3-endpoint-url", s3_url]
+    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
+    _wait_for_port(port, proc)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+@pytest.mark.slow
+def test_a_failed_import_is_retried_under_a_new_name(aws_env, workshop, tmp_path):
+    env, _, s3_url = aws_env
+    # A second local Personalize that does NOT read the S3 server: its import cannot find
+    # the uploaded object and fails...
+    first, url = _serve(tmp_path / "b", env)
+    try:
+        run_env = dict(
+            env, AWS_ENDPOINT_URL_PERSONALIZE=url, AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=url
+        )
+        failed = _run(run_env, tmp_path, "apply", str(workshop), "--auto-approve")
+        assert failed.returncode == 1
+        assert (
+            "  import.segment-workshop-interactions: Bucket personalize-data-000000000000 "
+            "does not exist"
+        ) in failed.stderr
+    finally:
+        first.terminate()
+        first.wait(timeout=10)
+    # ... then the same state served with the S3 server: the next apply retries the import.
+    second, url = _serve(tmp_path / "b", env, s3_url)
+    try:
+        run_env = dict(
+            env, AWS_ENDPOINT_URL_PERSONALIZE=url, AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=url
+        )
+        plan = _run(run_env, tmp_path, "plan", str(workshop), "--json")
+        change = next(
+            c for c in json.loads(plan.stdout)["resource_changes"] if c["type"] == "import"
+        )
+        assert change["actions"] == ["create"]
+        assert change["reason"].startswith(
+            "the last import of this data failed: Bucket personalize-data-000000000000 does "
+            "not exist"
+        )
+        assert change["reason"].endswith("; trying again")
+        fixed = _run(run_env, tmp_path, "apply", str(workshop), "--auto-approve")
+        assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+        again = _run(run_env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
+        assert again.returncode == 0, again.stdout + again.stderr
+    finally:
+        second.terminate()
+        second.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_local_target_with_an_s3_endpoint_uploads_where_it_imports(aws_env, workshop, tmp_path):
+    env, _, s3_url = aws_env
+    env = dict(env, PRECONCILE_LOCAL_S3_ENDPOINT_URL=s3_url)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "personalize_reconcile",
+            "apply",
+            str(workshop),
+            "--auto-approve",
+            "--state-dir",
+            str(tmp_path / "inproc"),
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    assert s3.head_object(Bucket=BUCKET, Key="transformed/interactions.csv")["ContentLength"] > 0

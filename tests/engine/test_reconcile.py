@@ -389,33 +389,6 @@ def test_bad_data_fails_with_the_row_and_column_then_converges_once_fixed(pc, wo
     assert pc("plan", "--detailed-exitcode").code == 0
 
 
-def test_failed_import_is_retried_under_a_new_name(pc, workshop, state, monkeypatch):
-    # The import jobs cannot reach their data (an S3 endpoint that does not answer)...
-    monkeypatch.setenv("PRECONCILE_LOCAL_S3_ENDPOINT_URL", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    failed = pc("apply", "--auto-approve")
-    assert failed.code == 1
-    assert "  import.segment-workshop-interactions: " in failed.err
-    # ... and then can: the same data is imported by a new job on the next apply.
-    monkeypatch.delenv("PRECONCILE_LOCAL_S3_ENDPOINT_URL")
-    doc = plan_json(pc)
-    change = next(c for c in doc["resource_changes"] if c["type"] == "import")
-    assert change["actions"] == ["create"]
-    assert change["reason"].startswith("the last import of this data failed: ")
-    assert change["reason"].endswith("; trying again")
-    fixed = pc("apply", "--auto-approve")
-    assert fixed.code == 0, fixed.err
-    assert pc("plan", "--detailed-exitcode").code == 0
-    client = local_client("personalize", state_dir=state)
-    dataset = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/INTERACTIONS"
-    jobs = client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]
-    assert sorted(j["status"] for j in jobs) == ["ACTIVE", "CREATE FAILED"]
-    assert len({j["jobName"] for j in jobs}) == 2
-
-
 def test_new_data_location_is_imported_again(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(workshop.read_text().replace("/transformed/", "/v2/"))
