@@ -98,6 +98,23 @@ class ImportJobKind(Kind):
             failure = job.get("failureReason") or "no reason given"
             attempt += 1
 
+    def find(self, ctx: Context, desired: Desired) -> Live | None:
+        """The job named ``desired.name`` (completed before the create was refused),
+        listed afresh: another apply may have created it since refresh."""
+        dataset = ctx.arns[desired.extra["dataset_address"]]
+        with self._lock:
+            self._jobs.pop(dataset, None)
+        for job in self.jobs_of(ctx, dataset):
+            if job.get("jobName") == desired.name:
+                return Live(
+                    job["datasetImportJobArn"],
+                    job.get("status", "ACTIVE"),
+                    dict(desired.fields),
+                    job,
+                    failure_reason=job.get("failureReason"),
+                )
+        return None
+
     def create(self, ctx: Context, desired: Desired) -> str:
         upload = desired.extra.get("upload_path")
         location = desired.fields["dataLocation"]
