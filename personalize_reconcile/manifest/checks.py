@@ -359,7 +359,7 @@ class Checker:
                     path + ("dataLocation",),
                     f"dataLocation is {len(loc)} characters long; the limit is 256",
                 )
-            else:
+            elif "${" not in loc:  # an unresolved reference is reported where it is set
                 bucket, _, key = loc[5:].partition("/")
                 problem = bucket_name_problem(bucket)
                 if problem:

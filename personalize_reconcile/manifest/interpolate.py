@@ -122,18 +122,43 @@ def resolve_variables(
     overrides: Mapping[str, str],
     environ: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, Any], list[Unresolved]]:
-    """Merge the manifest's ``variables`` with ``--var`` overrides; ``${env:NAME}`` inside a
-    declared default is resolved too. Returns ``(variables, problems)`` with paths under
-    ``("variables", name)``."""
-    merged: dict[str, Any] = {}
+    """Merge the manifest's ``variables`` with ``--var`` overrides.
+
+    A declared default may use ``${env:NAME}`` and other variables (``prefix: ${env}-x``);
+    they are resolved in dependency order, and a cycle is reported as such. Returns
+    ``(variables, problems)`` with paths under ``("variables", name)``.
+    """
+    merged: dict[str, Any] = dict(overrides)
+    pending = {n: v for n, v in declared.items() if n not in overrides}
     problems: list[Unresolved] = []
-    for name, value in declared.items():
-        if name in overrides:
-            merged[name] = overrides[name]
-            continue
-        new, probs = interpolate(value, {}, environ)
-        problems += [Unresolved((("variables", name) + p[0], p[1], p[2])) for p in probs]
-        merged[name] = new
-    for name, value in overrides.items():
-        merged.setdefault(name, value)
+    while pending:
+        progressed = False
+        for name, value in list(pending.items()):
+            needs = (
+                {r.strip() for r in _REF.findall(value) if r and not r.strip().startswith("env:")}
+                if isinstance(value, str)
+                else set()
+            )
+            if needs & set(pending):
+                continue  # wait for the variables it uses
+            new, probs = interpolate(value, merged, environ)
+            problems += [Unresolved((("variables", name) + p[0], p[1], p[2])) for p in probs]
+            merged[name] = new
+            del pending[name]
+            progressed = True
+        if not progressed:  # what is left refers to itself, directly or in a loop
+            names = sorted(pending)
+            for name in names:
+                problems.append(
+                    Unresolved(
+                        (
+                            ("variables", name),
+                            f"variable {name!r} is part of a cycle: "
+                            f"{', '.join(names)} refer to each other",
+                            "give one of them a plain value",
+                        )
+                    )
+                )
+                merged[name] = pending[name]
+            break
     return merged, problems

@@ -108,3 +108,18 @@ def test_committed_json_schema_is_current(repo_root, cli):
     assert json.loads(committed) == json.loads(result.out), (
         "docs/manifest.schema.json is stale: run `preconcile schema > docs/manifest.schema.json`"
     )
+
+
+def test_variables_may_use_other_variables(repo_root, tmp_path):
+    shutil.copytree(repo_root / "examples", tmp_path / "ex")
+    path = tmp_path / "ex" / "workshop.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "  bucket: personalize-data-000000000000\n",
+            "  stage: dev\n  bucket: personalize-${stage}-000000000000\n",
+        )
+    )
+    imp = load_manifest(path).manifest.datasets.interactions.imports[0]
+    assert imp.data_location == "s3://personalize-dev-000000000000/transformed/interactions.csv"
+    imp = load_manifest(path, {"stage": "prod"}).manifest.datasets.interactions.imports[0]
+    assert imp.data_location == "s3://personalize-prod-000000000000/transformed/interactions.csv"

@@ -527,6 +527,12 @@ CASES = {
         [],
         "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: must be a whole number, not true\n",
     ),
+    "variable-cycle": (
+        [("  bucket: my-bucket\n", "  bucket: ${other}\n  other: ${bucket}\n")],
+        [],
+        [],
+        "shop.yaml:4:11  variables.bucket: variable 'bucket' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\nshop.yaml:5:10  variables.other: variable 'other' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\n",
+    ),
     "tag-bad-characters": (
         [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
         [],
