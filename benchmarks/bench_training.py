@@ -4,7 +4,7 @@
 
 Prints:
 
-1. training time per recipe on ../shared/data/segment-workshop/interactions.csv
+1. training time per recipe on tests/data/segment-workshop/interactions.csv
    [<= 1 s];
 2. training time and peak RSS (``resource.getrusage``, ru_maxrss) per recipe on
    1,000,000 generated interactions: 50,000 users, 10,000 items, power-law item
@@ -18,7 +18,7 @@ Prints:
 ``--skip-large`` leaves out every 1M part, ``--skip-http`` the HTTP part,
 ``--skip-runtime`` all of 3.
 
-Run from the repository root; the workshop data is read from ../shared (never copied).
+Run from the repository root; the workshop data is the project's copy in tests/data/.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKSHOP = ROOT.parent / "shared" / "data" / "segment-workshop" / "interactions.csv"
+WORKSHOP = ROOT / "tests" / "data" / "segment-workshop" / "interactions.csv"
 RECIPES = ("aws-user-personalization-v2", "aws-sims", "aws-popularity-count",
            "aws-trending-now")
 ARN = "arn:aws:personalize:us-east-1:000000000000:solution/bench-{}/00000001"

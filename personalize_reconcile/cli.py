@@ -59,10 +59,28 @@ class UserError(Exception):
     """A problem in what the user gave us: printed as one paragraph, exit 1."""
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from personalize_reconcile import __version__
+
+        out.print(f"preconcile {__version__}", markup=False)
+        raise typer.Exit(0)
+
+
 @app.callback()
 def _root(
     debug: Annotated[
         bool, typer.Option("--debug", help="Show tracebacks for unexpected errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            help="Print the version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
     ] = False,
 ) -> None:
     _state["debug"] = debug

@@ -116,3 +116,50 @@ def serve(
     finally:
         server.server_close()
         service.close()
+
+
+@local_app.command("fast-forward")
+def fast_forward(
+    arns: list[str] = typer.Argument(
+        None,
+        metavar="[ARN]...",
+        help="Only the resources with these ARNs (default: every resource with a pending step).",
+        show_default=False,
+    ),
+    one_step: bool = typer.Option(
+        False,
+        "--one-step",
+        help="Bring only the next status change of each resource forward; the rest of its "
+        "minimum duration stays.",
+    ),
+    state_dir: Path = typer.Option(
+        None,
+        "--state-dir",
+        envvar="PRECONCILE_STATE_DIR",
+        help="State directory (default .preconcile in the working directory).",
+    ),
+) -> None:
+    """End the minimum durations of pending creates, updates and deletes now.
+
+    Resources held in CREATE PENDING, CREATE IN_PROGRESS or DELETE PENDING by the durations
+    set with PRECONCILE_LOCAL_DURATIONS move on at once, as if their time had passed.
+    Imports and training runs already under way still take the time their work takes.
+    """
+    import time
+
+    from personalize_reconcile.local.config import ConfigError
+    from personalize_reconcile.local.service import get_service
+
+    try:
+        service = get_service(state_dir, start=False)
+        moved = service.fast_forward(arns or None, one_step=one_step)
+    except (ConfigError, OSError, sqlite3.Error) as exc:
+        typer.echo(f"Error: cannot open the local state: {exc}", err=True)
+        raise typer.Exit(1) from None
+    now = time.time()
+    for m in moved:
+        typer.echo(f"{m.action} {m.step} of {m.arn}: due now (was in {m.was_due - now:.1f}s)")
+    missing = [a for a in arns or [] if a not in {m.arn for m in moved}]
+    for arn in missing:
+        typer.echo(f"{arn}: no pending step to bring forward", err=True)
+    typer.echo(f"{len(moved)} step(s) brought forward.")

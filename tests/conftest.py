@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite.
 
-- ``repo_root``: the project's folder; ``shared_dir``: ``../shared`` beside it (the workshop
-  data lives there and is never copied into the project).
+- ``repo_root``: the project's folder (the workshop data is in ``tests/data/``, see
+  ``workshop_data``).
 - ``cli``: run the ``preconcile`` command line in-process and get ``Result(code, out, err)``.
 """
 
@@ -15,8 +15,6 @@ import pytest
 from personalize_reconcile.cli import main
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = (REPO_ROOT / ".." / "shared").resolve()
-WORKSHOP_CSV = SHARED_DIR / "data" / "segment-workshop" / "interactions.csv"
 
 
 @dataclass
@@ -31,13 +29,6 @@ class Result:
 @pytest.fixture
 def repo_root() -> Path:
     return REPO_ROOT
-
-
-@pytest.fixture
-def shared_dir() -> Path:
-    if not SHARED_DIR.is_dir():
-        pytest.fail(f"{SHARED_DIR} is missing: the suite needs ../shared beside the project")
-    return SHARED_DIR
 
 
 @pytest.fixture

@@ -118,6 +118,58 @@ def schedule(
     )
 
 
+
+@dataclass
+class Forwarded:
+    """One scheduled step brought forward by :func:`fast_forward`.
+
+    Attributes:
+        arn: the resource the step works on.
+        action: ``create``, ``delete``, ``update`` or ``stop``.
+        step: the step name (``start``, ``finish``).
+        was_due: epoch seconds it was due at before.
+    """
+
+    arn: str
+    action: str
+    step: str
+    was_due: float
+
+
+def fast_forward(
+    conn: sqlite3.Connection, now: float, *, arns: list[str] | None = None, one_step: bool = False
+) -> list[Forwarded]:
+    """Make scheduled steps due at ``now`` (epoch s), inside the caller's transaction.
+
+    With ``one_step`` only each job's next step is brought forward (its later steps keep
+    their times: a create then shows CREATE IN_PROGRESS until its own minimum duration
+    ends). Without it the rest of each job's minimum duration is dropped too (its payload
+    ``duration`` becomes 0), so every later step falls due at once. Steps already claimed
+    by a worker (an import or a training run under way) are left alone: their work takes
+    the time it takes. ``arns`` limits this to those resources; ``None`` means every job.
+    Returns what was brought forward (steps already due are not listed).
+    """
+    sql = f"SELECT {_JOB_COLS} FROM jobs WHERE owner IS NULL"
+    params: tuple = ()
+    if arns is not None:
+        sql += f" AND arn IN ({','.join('?' * len(arns))})"
+        params = tuple(arns)
+    moved: list[Forwarded] = []
+    for row in conn.execute(sql + " ORDER BY due, id", params).fetchall():
+        job = _job(row)
+        payload = job.payload
+        if not one_step and payload.get("duration", 0) != 0:
+            payload = dict(payload, duration=0)
+        if job.due <= now and payload is job.payload:
+            continue
+        conn.execute(
+            "UPDATE jobs SET due=?, payload=? WHERE id=?",
+            (min(job.due, now), json.dumps(payload), job.id),
+        )
+        if job.due > now:
+            moved.append(Forwarded(job.arn, job.action, job.step, job.due))
+    return moved
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

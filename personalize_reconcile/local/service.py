@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from personalize_reconcile.local.config import LocalConfig, load_config
-from personalize_reconcile.local.jobs import JobRunner
+from personalize_reconcile.local.jobs import Forwarded, JobRunner, fast_forward
 from personalize_reconcile.local.lifecycle import Lifecycle
 from personalize_reconcile.local.models import Personalize
 from personalize_reconcile.local.store import Store
@@ -54,6 +54,25 @@ class LocalService:
     def advance(self) -> None:
         """Run the light job steps that are due (before answering a request)."""
         self.runner.run_due_light()
+
+    def fast_forward(
+        self, arns: list[str] | None = None, *, one_step: bool = False
+    ) -> list[Forwarded]:
+        """Bring scheduled steps forward to now (see :func:`jobs.fast_forward`), run the
+        status changes that are then due, and wake the workers for imports and training.
+
+        Args:
+            arns: only the jobs of these resources; ``None`` for every job.
+            one_step: only each job's next step, keeping the rest of its duration.
+
+        Returns:
+            The steps brought forward, earliest first.
+        """
+        with self.store.write() as conn:
+            moved = fast_forward(conn, time.time(), arns=arns, one_step=one_step)
+        self.advance()
+        self.runner.wake()
+        return moved
 
     def close(self) -> None:
         """Stop the workers and close the database connections."""

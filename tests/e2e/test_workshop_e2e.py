@@ -14,11 +14,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from workshop_data import WORKSHOP_CSV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKSHOP_CSV = (
-    REPO_ROOT / ".." / "shared" / "data" / "segment-workshop" / "interactions.csv"
-).resolve()
 MANIFEST = REPO_ROOT / "examples" / "workshop.yaml"
 
 

@@ -27,13 +27,17 @@ Stand-in trainers: ``personalize_reconcile.local.seams.register_trainer(fn)`` (r
 
 Helper fixtures (functions):
 
-* ``wait(describe, key, *, statuses=("ACTIVE", "CREATE FAILED"), timeout=10)``:
+* ``wait(describe, key, *, statuses=("ACTIVE", "CREATE FAILED"), timeout=60)``:
   call ``describe()`` (e.g. ``lambda: c.describe_dataset_import_job(datasetImportJobArn=a)``)
   until ``response[key]["status"]`` is in ``statuses``; returns ``response[key]``.
-* ``wait_gone(describe, timeout=10)``: until ``describe()`` raises
+* ``wait_gone(describe, timeout=60)``: until ``describe()`` raises
   ResourceNotFoundException (asynchronous deletes).
 * ``expect_error(call, code, message=None, status=400)``: ``call()`` must raise a botocore
   ClientError with this code (and exact message and HTTP status); returns the message.
+* ``fast_forward(*arns, one_step=False)``: ``preconcile local fast-forward`` on
+  ``state_dir``: ends the minimum durations of those resources' pending steps now (only
+  the next step with ``one_step``). Tests hold a resource in a state with a long duration
+  (tens of seconds) and end it with this, never with a short duration and a race.
 """
 
 from __future__ import annotations
@@ -59,7 +63,7 @@ def wait_for(
     key: str,
     *,
     statuses: tuple[str, ...] = ("ACTIVE", "CREATE FAILED"),
-    timeout: float = 10.0,
+    timeout: float = 60.0,
 ) -> dict:
     """Poll ``describe()`` until ``[key]["status"]`` is in ``statuses``; return ``[key]``.
 
@@ -76,7 +80,7 @@ def wait_for(
         time.sleep(0.01)
 
 
-def wait_gone(describe: Callable[[], Any], timeout: float = 10.0) -> None:
+def wait_gone(describe: Callable[[], Any], timeout: float = 60.0) -> None:
     """Poll ``describe()`` until it raises ResourceNotFoundException."""
     deadline = time.monotonic() + timeout
     while True:
@@ -194,3 +198,17 @@ def expect_error_fixture() -> Callable[..., str]:
 def wait_gone_fixture() -> Callable[..., None]:
     """``wait_gone`` as a fixture."""
     return wait_gone
+
+
+@pytest.fixture
+def fast_forward(state_dir: Path, cli: Callable[..., Any]) -> Callable[..., str]:
+    """``fast_forward(*arns, one_step=False)``: run ``preconcile local fast-forward`` on
+    ``state_dir`` (exit 0 asserted); returns its standard output."""
+
+    def run(*arns: str, one_step: bool = False) -> str:
+        args = ["local", "fast-forward", "--state-dir", str(state_dir), *arns]
+        result = cli(*args, *(["--one-step"] if one_step else []))
+        assert result.code == 0, result.err
+        return result.out
+
+    return run

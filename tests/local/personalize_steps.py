@@ -1,6 +1,6 @@
 """Building blocks for end-to-end tests of the local target through boto3: a dataset group
 with imported interactions, solutions, versions and campaigns, and facts about the Segment
-workshop data (read from ../shared, never copied)."""
+workshop data (``tests/data/segment-workshop``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
+from workshop_data import WORKSHOP
+
 from personalize_reconcile.local.objectstore import LocalObjectStore
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-WORKSHOP = REPO_ROOT / ".." / "shared" / "data" / "segment-workshop"
 ROLE = "arn:aws:iam::000000000000:role/PersonalizeRole"
 BUCKET = "s3://personalize-data-000000000000"
 TIMEOUT = 60

@@ -11,14 +11,13 @@ import json
 from pathlib import Path
 
 import pytest
+from workshop_data import WORKSHOP
 
 from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.objectstore import LocalObjectStore
 
 P = "arn:aws:personalize:us-east-1:000000000000:"
 ARN_PATTERN = r"arn:([a-z\d-]+):personalize:.*:.*:.+"
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-WORKSHOP = SHARED / "data" / "segment-workshop"
 
 INTERACTIONS = json.dumps(
     {

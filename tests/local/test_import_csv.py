@@ -1,6 +1,6 @@
 """CSV import: reading a dataLocation and validating it against the dataset schema.
 
-The workshop CSV in ../shared is read in place; broken copies of it are made in tmp_path.
+The workshop CSV in tests/data is read in place; broken copies of it are made in tmp_path.
 Every bad input is checked with the exact failureReason.
 """
 
@@ -9,12 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from workshop_data import WORKSHOP, WORKSHOP_CSV
 
 from personalize_reconcile.local import csvimport
 from personalize_reconcile.local.csvimport import CsvImportError, parse_csv, read_import
@@ -22,8 +22,6 @@ from personalize_reconcile.local.datastore import DatasetStore, NoEarlierImportE
 from personalize_reconcile.local.objectstore import LocalObjectStore
 from personalize_reconcile.rules.avro import Field, parse_fields
 
-WORKSHOP = (Path(__file__).parents[2] / "../shared/data/segment-workshop").resolve()
-WORKSHOP_CSV = WORKSHOP / "interactions.csv"
 HEADER = "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
 URI = "s3://data/broken/interactions.csv"
 
@@ -56,8 +54,6 @@ def schema() -> dict:
 
 @pytest.fixture(scope="module")
 def workshop_lines() -> list[bytes]:
-    if not WORKSHOP_CSV.is_file():
-        pytest.fail(f"{WORKSHOP_CSV} is missing: the suite needs ../shared beside the project")
     return WORKSHOP_CSV.read_bytes().splitlines(keepends=True)
 
 

@@ -15,44 +15,56 @@ from personalize_reconcile.local.config import ConfigError, load_config, parse_d
 P = "arn:aws:personalize:us-east-1:000000000000:"
 
 
-def statuses_until(describe, key, final, timeout=10.0):
-    """Poll and record the distinct statuses seen until ``final`` (or the object is gone)."""
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            status = describe()[key]["status"]
-        except Exception as exc:  # noqa: BLE001
-            if (
-                getattr(exc, "response", {}).get("Error", {}).get("Code")
-                == "ResourceNotFoundException"
-            ):
-                seen.append("<gone>")
-                return seen
-            raise
-        if not seen or seen[-1] != status:
-            seen.append(status)
-        if status == final:
-            return seen
-        time.sleep(0.01)
-    raise AssertionError(f"only saw {seen}")
+def status_or_gone(describe, key):
+    """``describe()[key]["status"]``, or ``"<gone>"`` once it is not found."""
+    try:
+        return describe()[key]["status"]
+    except Exception as exc:  # noqa: BLE001
+        if getattr(exc, "response", {}).get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return "<gone>"
+        raise
 
 
-def test_create_goes_through_pending_and_in_progress(make_client):
+def statuses_step_by_step(describe, key, arn, fast_forward, steps):
+    """The status now, then after each of ``steps`` one-step fast-forwards of ``arn``."""
+    seen = [status_or_gone(describe, key)]
+    for _ in range(steps):
+        fast_forward(arn, one_step=True)
+        seen.append(status_or_gone(describe, key))
+    return seen
+
+
+def test_create_goes_through_pending_and_in_progress(make_client, fast_forward):
+    c = make_client(durations={"dataset-group": 60})
+    arn = c.create_dataset_group(name="g")["datasetGroupArn"]
+    seen = statuses_step_by_step(
+        lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup", arn, fast_forward, 2
+    )
+    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+
+
+def test_a_create_takes_at_least_its_minimum_duration(make_client, wait):
     c = make_client(durations={"dataset-group": 0.6})
     t0 = time.monotonic()
     arn = c.create_dataset_group(name="g")["datasetGroupArn"]
-    seen = statuses_until(
-        lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup", "ACTIVE"
-    )
-    assert seen == ["CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE"]
+    wait(lambda: c.describe_dataset_group(datasetGroupArn=arn), "datasetGroup")
     assert time.monotonic() - t0 >= 0.6
 
 
-def test_delete_is_asynchronous_and_visible(make_client):
+def test_fast_forward_drops_the_rest_of_the_duration(make_client, fast_forward):
+    c = make_client(durations={"dataset-group": 60})
+    arn = c.create_dataset_group(name="g")["datasetGroupArn"]
+    out = fast_forward(arn)
+    assert out.startswith(f"create start of {arn}: due now (was in ")
+    assert out.endswith("1 step(s) brought forward.\n")
+    assert c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"] == "ACTIVE"
+    assert fast_forward(arn) == "0 step(s) brought forward.\n"
+
+
+def test_delete_is_asynchronous_and_visible(make_client, fast_forward):
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
-    slow = make_client(durations={"dataset-group": 0.5, "filter": 0.5})
+    slow = make_client(durations={"dataset-group": 60, "filter": 60})
     f = fast.create_filter(
         name="f", datasetGroupArn=g, filterExpression='EXCLUDE ItemID WHERE Items.A IN ("b")'
     )["filterArn"]
@@ -60,16 +72,20 @@ def test_delete_is_asynchronous_and_visible(make_client):
     assert [x["status"] for x in slow.list_filters(datasetGroupArn=g)["Filters"]] == [
         "DELETE PENDING"
     ]
-    assert statuses_until(lambda: slow.describe_filter(filterArn=f), "filter", "<none>") == [
+    describe = lambda: slow.describe_filter(filterArn=f)  # noqa: E731
+    assert statuses_step_by_step(describe, "filter", f, fast_forward, 2) == [
         "DELETE PENDING",
         "DELETE IN_PROGRESS",
         "<gone>",
     ]
     slow.delete_dataset_group(datasetGroupArn=g)
     # dataset groups show only DELETE PENDING (reference §2)
-    assert statuses_until(
-        lambda: slow.describe_dataset_group(datasetGroupArn=g), "datasetGroup", "<none>"
-    ) == ["DELETE PENDING", "<gone>"]
+    describe = lambda: slow.describe_dataset_group(datasetGroupArn=g)  # noqa: E731
+    assert statuses_step_by_step(describe, "datasetGroup", g, fast_forward, 2) == [
+        "DELETE PENDING",
+        "DELETE PENDING",
+        "<gone>",
+    ]
     assert slow.list_dataset_groups()["datasetGroups"] == []
 
 
@@ -90,8 +106,8 @@ def test_deleting_twice_is_in_use(make_client, expect_error):
     )
 
 
-def test_update_moves_through_latest_update(make_client):
-    c = make_client(durations={"dataset": 0.4})
+def test_update_moves_through_latest_update(make_client, fast_forward):
+    c = make_client(durations={"dataset": 60})
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
     items = json.dumps(
@@ -122,14 +138,11 @@ def test_update_moves_through_latest_update(make_client):
     ]
     c.update_dataset(datasetArn=d, schemaArn=v2)
     seen = []
-    while True:
+    for step in range(3):
+        if step:
+            fast_forward(d, one_step=True)
         ds = c.describe_dataset(datasetArn=d)["dataset"]
-        status = ds["latestDatasetUpdate"]["status"]
-        if not seen or seen[-1][0] != status:
-            seen.append((status, ds["schemaArn"]))
-        if status == "ACTIVE":
-            break
-        time.sleep(0.01)
+        seen.append((ds["latestDatasetUpdate"]["status"], ds["schemaArn"]))
     assert seen == [("CREATE PENDING", v1), ("CREATE IN_PROGRESS", v1), ("ACTIVE", v2)]
 
 

@@ -1,5 +1,5 @@
 """Training, metrics and serving end to end through unmodified boto3 clients on the local
-target: the Segment workshop interactions (read from ../shared, never copied), four
+target: the Segment workshop interactions (``tests/data/segment-workshop``), four
 recipes, the minimum-data failure, and UpdateCampaign switching the served version.
 """
 
