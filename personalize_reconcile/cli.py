@@ -203,6 +203,18 @@ TimeoutOpt = Annotated[
         show_default=False,
     ),
 ]
+PollOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--poll-interval",
+        metavar="SECONDS",
+        min=0.01,
+        envvar="PRECONCILE_POLL_INTERVAL",
+        help="Seconds before the first status check of a resource being waited for; the pause "
+        "grows from there [default: 5 on aws, 0.02 on local].",
+        show_default=False,
+    ),
+]
 
 
 def _load(file: Path, var: list[str] | None) -> LoadedManifest:
@@ -352,6 +364,7 @@ def apply(
         ),
     ] = False,
     timeout: TimeoutOpt = None,
+    poll_interval: PollOpt = None,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -381,7 +394,7 @@ def apply(
         raise UserError(f"refusing to apply: {e}") from None
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
-    _run(prepared, tgt, timeout)
+    _run(prepared, tgt, timeout, poll_interval)
 
 
 @app.command()
@@ -392,6 +405,7 @@ def destroy(
         bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
     ] = False,
     timeout: TimeoutOpt = None,
+    poll_interval: PollOpt = None,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -414,7 +428,7 @@ def destroy(
         return
     out.print(render_plan(prepared.plan))
     _confirm(auto_approve, "Delete these resources? Their data and models will be lost.")
-    _run(prepared, tgt, timeout, verb="Destroy")
+    _run(prepared, tgt, timeout, poll_interval, verb="Destroy")
 
 
 def _confirm(auto_approve: bool, question: str) -> None:
@@ -433,11 +447,13 @@ def _confirm(auto_approve: bool, question: str) -> None:
         raise typer.Exit(1)
 
 
-def _run(prepared, tgt, timeout: float | None, verb: str = "Apply") -> None:
+def _run(
+    prepared, tgt, timeout: float | None, poll_interval: float | None, verb: str = "Apply"
+) -> None:
     from personalize_reconcile.engine import Applier, WaitPolicy
     from personalize_reconcile.render.progress import Progress
 
-    policy = WaitPolicy.for_target(tgt.name, timeout)
+    policy = WaitPolicy.for_target(tgt.name, timeout, poll_interval)
     out.print("")
     try:
         with _service_errors(tgt.name), Progress(out, live=out.is_terminal) as progress:

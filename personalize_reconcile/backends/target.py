@@ -26,9 +26,12 @@ TARGETS = ("local", "aws")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 LOCAL_DEFAULT_REGION = "us-east-1"
 AWS_MAX_ATTEMPTS = 8
-"""Retry budget per call on AWS. botocore's standard and adaptive modes also retry
-LimitExceededException, which Personalize uses for quotas too (reference §3), so the budget
-stays small and a quota error surfaces as an error instead of retrying for ever."""
+"""Retry budget per call on AWS (retries after the first attempt). botocore's standard and
+adaptive modes also retry LimitExceededException, which Personalize uses for quotas too
+(reference §3), so the budget
+stays small and a quota error surfaces as an error instead of retrying for ever. A
+``max_attempts`` the user configured (``AWS_MAX_ATTEMPTS`` or the profile's setting: total
+attempts, first included, as the AWS CLI reads it) takes its place."""
 
 
 class TargetError(Exception):
@@ -123,8 +126,12 @@ def open_target(
         raise TargetError(f"{e}; list your profiles with `aws configure list-profiles`") from None
     if not session.region_name:
         raise TargetError("no AWS region is configured; pass --region or set AWS_DEFAULT_REGION")
+    configured = session._session.get_config_variable("max_attempts")
     config = botocore.config.Config(
-        retries={"mode": "adaptive", "max_attempts": AWS_MAX_ATTEMPTS},
+        retries={
+            "mode": "adaptive",
+            "total_max_attempts": int(configured) if configured else AWS_MAX_ATTEMPTS + 1,
+        },
         user_agent_extra="preconcile",
     )
     try:

@@ -35,13 +35,27 @@ class WaitPolicy:
     timeout: float = 4 * 3600.0
 
     @classmethod
-    def for_target(cls, target: str, timeout: float | None = None) -> WaitPolicy:
+    def for_target(
+        cls, target: str, timeout: float | None = None, first: float | None = None
+    ) -> WaitPolicy:
         """The policy for a target: the local target answers in-process, so it is polled
         every 20-100 ms (default timeout 1 hour); AWS every 5-30 s, as the service's
-        resources take minutes to hours (reference §9; default timeout 4 hours)."""
+        resources take minutes to hours (reference §9; default timeout 4 hours).
+
+        Args:
+            target: ``local`` or ``aws``.
+            timeout: seconds one wait may take, instead of the default.
+            first: seconds before the first poll, instead of the default (the pause still
+                grows, to at most the default's longest or ``first``, whichever is larger);
+                for a rehearsal against ``local serve`` on ``--target aws``.
+        """
         if target == "local":
-            return cls(first=0.02, longest=0.1, timeout=timeout or 3600.0)
-        return cls(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
+            policy = cls(first=0.02, longest=0.1, timeout=timeout or 3600.0)
+        else:
+            policy = cls(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
+        if first is not None:
+            policy = cls(first=first, longest=max(first, policy.longest), timeout=policy.timeout)
+        return policy
 
 
 class WaitTimeout(Exception):

@@ -118,7 +118,6 @@ def schedule(
     )
 
 
-
 @dataclass
 class Forwarded:
     """One scheduled step brought forward by :func:`fast_forward`.
@@ -169,6 +168,7 @@ def fast_forward(
         if job.due > now:
             moved.append(Forwarded(job.arn, job.action, job.step, job.due))
     return moved
+
 
 def _pid_alive(pid: int) -> bool:
     try:

@@ -184,3 +184,18 @@ def test_negative_timeout_is_a_usage_error(tmp_path):
     result = run("apply", MANIFEST, "--timeout", "-1", cwd=tmp_path)
     assert result.returncode == 1
     assert "Invalid value for '--timeout'" in result.stderr
+
+
+@pytest.mark.parametrize("configured,expected", [(None, 9), ("1", 1), ("3", 3)])
+def test_aws_target_honours_the_configured_max_attempts(monkeypatch, configured, expected):
+    from personalize_reconcile.backends.target import open_target
+
+    for key in list(os.environ):
+        if key.startswith("AWS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    if configured:
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", configured)
+    target = open_target("aws", region="eu-west-1")
+    retries = target.personalize.meta.config.retries
+    assert (retries["mode"], retries["total_max_attempts"]) == ("adaptive", expected)

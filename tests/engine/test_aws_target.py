@@ -8,35 +8,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
+import signal
 import subprocess
 import sys
-import time
 
 import boto3
 import pytest
+from serving import start_serve
 
 from personalize_reconcile.local import metering
 
 BUCKET = "personalize-data-000000000000"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"local serve exited: {proc.stderr.read()}")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise AssertionError(f"nothing listens on {port}")
 
 
 @pytest.fixture
@@ -50,34 +32,21 @@ def aws_env(tmp_path):
         AWS_DEFAULT_REGION="us-east-1",
         AWS_CONFIG_FILE=str(tmp_path / "none"),
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        # local serve settles in milliseconds: no need for the 5 s first poll meant for AWS
+        PRECONCILE_POLL_INTERVAL="0.05",
     )
-    s3_port = _free_port()
-    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
-    s3_url = f"http://127.0.0.1:{s3_port}"
-    port = _free_port()
+    s3_url = "http://{}:{}".format(*moto.get_host_and_port())
     log = tmp_path / "calls.log"
-    serve = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "personalize_reconcile",
-            "local",
-            "serve",
-            "--port",
-            str(port),
-            "--state-dir",
-            str(tmp_path / "served"),
-            "--s3-endpoint-url",
-            s3_url,
-        ],
+    serve = start_serve(
+        tmp_path / "served",
+        "--s3-endpoint-url",
+        s3_url,
         env=dict(base, PRECONCILE_LOCAL_CALL_LOG=str(log)),
-        stderr=subprocess.PIPE,
-        text=True,
     )
     try:
-        _wait_for_port(port, serve)
-        url = f"http://127.0.0.1:{port}"
+        url = serve.url
         env = dict(
             base,
             AWS_ENDPOINT_URL_PERSONALIZE=url,
@@ -93,8 +62,7 @@ def aws_env(tmp_path):
         ).create_bucket(Bucket=BUCKET)
         yield env, log, s3_url
     finally:
-        serve.terminate()
-        serve.wait(timeout=10)
+        serve.stop(signal.SIGTERM)
         moto.stop()
 
 
@@ -157,23 +125,10 @@ def test_four_runs_against_local_serve_and_s3(aws_env, workshop, tmp_path):
 
 
 def _serve(tmp_path, env, s3_url=None):
-    port = _free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "personalize_reconcile",
-        "local",
-        "serve",
-        "--port",
-        str(port),
-        "--state-dir",
-        str(tmp_path / "served"),
-    ]
-    if s3_url:
-        args += ["--s3-endpoint-url", s3_url]
-    proc = subprocess.Popen(args, env=env, stderr=subprocess.PIPE, text=True)
-    _wait_for_port(port, proc)
-    return proc, f"http://127.0.0.1:{port}"
+    served = start_serve(
+        tmp_path / "served", *(["--s3-endpoint-url", s3_url] if s3_url else []), env=env
+    )
+    return served, served.url
 
 
 @pytest.mark.slow
@@ -193,8 +148,7 @@ def test_a_failed_import_is_retried_under_a_new_name(aws_env, workshop, tmp_path
             "does not exist"
         ) in failed.stderr
     finally:
-        first.terminate()
-        first.wait(timeout=10)
+        first.stop(signal.SIGTERM)
     # ... then the same state served with the S3 server: the next apply retries the import.
     second, url = _serve(tmp_path / "b", env, s3_url)
     try:
@@ -216,8 +170,7 @@ def test_a_failed_import_is_retried_under_a_new_name(aws_env, workshop, tmp_path
         again = _run(run_env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
         assert again.returncode == 0, again.stdout + again.stderr
     finally:
-        second.terminate()
-        second.wait(timeout=10)
+        second.stop(signal.SIGTERM)
 
 
 @pytest.mark.slow

@@ -246,7 +246,7 @@ def test_changing_a_resource_made_elsewhere_needs_adopt(pc, state):
 def _wait_gone(client, arn):
     import time
 
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
             client.describe_campaign(campaignArn=arn)

@@ -10,7 +10,7 @@ Modes:
 * ``train STATE_DIR MARKER``: install a trainer that touches ``MARKER.<attempt>`` and then
   sleeps forever; create a solution version of ``sol`` if none exists (else only open a
   client so the worker takes the interrupted one over); wait to be killed.
-* ``pending STATE_DIR``: create dataset group ``later`` with a 1.5 s minimum duration and
+* ``pending STATE_DIR``: create dataset group ``later`` with a 60 s minimum duration and
   exit at once (its job is left for the next process).
 * ``idle STATE_DIR``: set up, start a training run that waits, print the CPU seconds the
   process used during one second of that wait.
@@ -70,7 +70,7 @@ def train(state_dir: str, marker: str) -> None:
 
 
 def pending(state_dir: str) -> None:
-    c = local_client("personalize", state_dir=state_dir, durations={"dataset-group": 1.5})
+    c = local_client("personalize", state_dir=state_dir, durations={"dataset-group": 60})
     c.create_dataset_group(name="later")
     os._exit(0)  # no clean shutdown: the job stays in the queue
 

@@ -739,20 +739,15 @@ def test_import_job_limit_and_dataset_state(make_client, expect_error):
     )
 
 
-def test_import_job_names_are_spent(personalize, group, dataset, wait_gone, expect_error):
+def test_import_job_names_are_spent(personalize, group, dataset, wait, wait_gone, expect_error):
     src = {"dataLocation": "s3://bucket/x.csv"}
     personalize.create_dataset_import_job(jobName="once", datasetArn=dataset, dataSource=src)
-    import time
-
-    deadline = time.time() + 10
-    while (
-        personalize.describe_dataset_import_job(datasetImportJobArn=P + "dataset-import-job/once")[
-            "datasetImportJob"
-        ]["status"]
-        not in ("ACTIVE", "CREATE FAILED")
-        and time.time() < deadline
-    ):
-        time.sleep(0.01)
+    wait(
+        lambda: personalize.describe_dataset_import_job(
+            datasetImportJobArn=P + "dataset-import-job/once"
+        ),
+        "datasetImportJob",
+    )
     personalize.delete_dataset(datasetArn=dataset)
     wait_gone(lambda: personalize.describe_dataset(datasetArn=dataset))
     s = personalize.create_schema(name="s2", schema=INTERACTIONS)["schemaArn"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -13,55 +12,7 @@ import time
 import urllib.request
 
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(state_dir, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "personalize_reconcile",
-            "local",
-            "serve",
-            "--state-dir",
-            str(state_dir),
-            *args,
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def wait_up(port: int, proc: subprocess.Popen, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1) as r:
-                assert json.load(r)["status"] == "ok"
-                return
-        except OSError:
-            if proc.poll() is not None:
-                raise AssertionError(proc.stderr.read()) from None
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.05)
-
-
-def stop(proc: subprocess.Popen) -> str:
-    proc.send_signal(signal.SIGINT)
-    try:
-        _, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        _, err = proc.communicate()
-    return err
-
+from serving import serve_command, start_serve
 
 CLIENT = textwrap.dedent("""
     import json, time
@@ -97,16 +48,14 @@ CLIENT = textwrap.dedent("""
 
 
 def test_plain_boto3_process_against_local_serve(tmp_path):
-    port = free_port()
-    server = serve(tmp_path / "state", "--port", str(port))
+    server = start_serve(tmp_path / "state")
     try:
-        wait_up(port, server)
         env = dict(
             os.environ,
             AWS_ACCESS_KEY_ID="x",
             AWS_SECRET_ACCESS_KEY="y",
-            AWS_ENDPOINT_URL_PERSONALIZE=f"http://127.0.0.1:{port}",
-            AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=f"http://127.0.0.1:{port}",
+            AWS_ENDPOINT_URL_PERSONALIZE=server.url,
+            AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=server.url,
         )
         done = subprocess.run(
             [sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=60
@@ -114,7 +63,7 @@ def test_plain_boto3_process_against_local_serve(tmp_path):
         assert done.returncode == 0, done.stderr
         out = json.loads(done.stdout)
     finally:
-        err = stop(server)
+        err = server.stop()
     arn = "arn:aws:personalize:eu-west-1:000000000000:dataset-group/served"
     assert out == {
         "arn": arn,
@@ -124,17 +73,13 @@ def test_plain_boto3_process_against_local_serve(tmp_path):
         "runtime": ["ResourceNotFoundException", 404],
         "after": [],
     }
-    assert f"listening on http://127.0.0.1:{port}" in err
+    assert f"listening on http://127.0.0.1:{server.port} " in err
     assert "Traceback" not in err
 
 
 def test_non_loopback_host_warns_loudly(tmp_path):
-    port = free_port()
-    server = serve(tmp_path / "state", "--host", "0.0.0.0", "--port", str(port))
-    try:
-        wait_up(port, server)
-    finally:
-        err = stop(server)
+    server = start_serve(tmp_path / "state", "--host", "0.0.0.0")
+    err = server.stop()
     assert "WARNING: serving on 0.0.0.0, not loopback" in err
     assert "requests are NOT authenticated" in err
 
@@ -144,8 +89,13 @@ def test_port_in_use_is_a_clear_error(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        proc = serve(tmp_path / "state", "--port", str(port))
-        _, err = proc.communicate(timeout=30)
+        proc = subprocess.run(
+            serve_command(tmp_path / "state", "--port", str(port)),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        err = proc.stderr
     assert proc.returncode == 1
     assert err.startswith(f"Error: cannot listen on 127.0.0.1:{port}: ")
     assert "Traceback" not in err
@@ -259,15 +209,13 @@ def _aws_cli() -> str | None:
 
 @pytest.mark.skipif(_aws_cli() is None, reason="the AWS CLI is not installed")
 def test_aws_cli_with_endpoint_url(tmp_path):
-    port = free_port()
-    server = serve(tmp_path / "state", "--port", str(port))
+    server = start_serve(tmp_path / "state")
     env = dict(
         os.environ, AWS_ACCESS_KEY_ID="x", AWS_SECRET_ACCESS_KEY="y", AWS_DEFAULT_REGION="us-east-1"
     )
     env.pop("AWS_PROFILE", None)
     try:
-        wait_up(port, server)
-        base = [_aws_cli(), "--endpoint-url", f"http://127.0.0.1:{port}", "personalize"]
+        base = [_aws_cli(), "--endpoint-url", server.url, "personalize"]
         made = subprocess.run(
             base + ["create-dataset-group", "--name", "cli"],
             env=env,
@@ -292,7 +240,7 @@ def test_aws_cli_with_endpoint_url(tmp_path):
             timeout=60,
         )
     finally:
-        stop(server)
+        server.stop()
     assert json.loads(made.stdout) == {
         "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:dataset-group/cli"
     }
@@ -319,7 +267,10 @@ def test_server_threads_do_not_leak_database_connections(tmp_path):
             )
             with urllib.request.urlopen(req, timeout=5) as r:
                 assert json.load(r) == {"datasetGroups": []}
-        time.sleep(0.2)
+        # each server thread closes its connection as it ends; give them time to end
+        deadline = time.monotonic() + 60
+        while len(svc.store._all) > before + 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert len(svc.store._all) <= before + 2
     finally:
         server.shutdown()
@@ -345,7 +296,12 @@ def test_bad_content_length_is_a_clear_error(http_url):
 
 
 def test_bad_account_id_is_a_clear_error(tmp_path):
-    proc = serve(tmp_path / "state", "--port", "0", "--account-id", "42")
-    _, err = proc.communicate(timeout=30)
+    proc = subprocess.run(
+        serve_command(tmp_path / "state", "--port", "0", "--account-id", "42"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    err = proc.stderr
     assert proc.returncode == 1
     assert err == "Error: cannot open the local state: account id '42' must be 12 digits\n"
