@@ -104,13 +104,13 @@ def idle(state_dir: str) -> None:
 
     def slow(job: seams.TrainingJob) -> None:
         started.set()
-        release.wait(30)
+        release.wait(120)
 
     seams.register_trainer(slow)
     setup(state_dir)
     c = local_client("personalize", state_dir=state_dir)
     v = c.create_solution_version(solutionArn=P + "solution/sol")["solutionVersionArn"]
-    started.wait(30)
+    started.wait(120)
     before = resource.getrusage(resource.RUSAGE_SELF)
     time.sleep(1.0)
     after = resource.getrusage(resource.RUSAGE_SELF)

@@ -505,7 +505,7 @@ def test_stop_solution_version(make_client, group, expect_error, wait):
             "solutionArn"
         ]
         running = c.create_solution_version(solutionArn=sol)["solutionVersionArn"]
-        assert started.wait(10)
+        assert started.wait(60)
         assert (
             c.describe_solution_version(solutionVersionArn=running)["solutionVersion"]["status"]
             == "CREATE IN_PROGRESS"
