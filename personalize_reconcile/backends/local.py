@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import threading
-import weakref
 from typing import Any
 
 import boto3
 import botocore.config
 
-from personalize_reconcile.local.service import LocalService, get_service
+from personalize_reconcile.local.service import get_service
 from personalize_reconcile.local.transport import SERVICES, attach
 
 _SESSIONS: dict[str, Any] = {}
@@ -83,14 +82,4 @@ def local_client(
     with _SESSIONS_LOCK:
         client = _session(region).client(service_name, config=base)
     attach(client, service, service.config.account_id)
-    _CLIENT_SERVICES[client] = service
     return client
-
-
-def local_service(client: Any) -> LocalService | None:
-    """The :class:`LocalService` behind a client made by :func:`local_client`, or ``None``
-    for any other client (e.g. to find ``service.config.state_dir``)."""
-    return _CLIENT_SERVICES.get(client)
-
-
-_CLIENT_SERVICES: weakref.WeakKeyDictionary[Any, LocalService] = weakref.WeakKeyDictionary()

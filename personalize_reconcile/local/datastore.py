@@ -360,9 +360,17 @@ class DatasetStore:
         return StoredData(fields, columns, nulls, n)
 
     def drop(self, dataset_arn: str) -> None:
-        """Forget every record of ``dataset_arn`` (the dataset was deleted)."""
+        """Forget every record of ``dataset_arn`` (the dataset was deleted).
+
+        The database's side files go first and the database last, so a failure leaves the
+        records whole (and countable), never a lone write-ahead log that a new database
+        under the same path would replay.
+
+        Raises:
+            OSError: a file could not be removed (one that does not exist is fine).
+        """
         path = self.path_of(dataset_arn)
-        for suffix in ("", "-wal", "-shm", "-journal"):
+        for suffix in ("-wal", "-shm", "-journal", ""):
             try:
                 os.unlink(str(path) + suffix)
             except FileNotFoundError:

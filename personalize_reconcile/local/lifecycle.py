@@ -28,6 +28,9 @@ from personalize_reconcile.local.store import Resource, Store
 
 log = logging.getLogger(__name__)
 
+DROP_RETRY_SECONDS = 5.0
+"""How soon a dataset delete whose stored records could not be removed tries again."""
+
 
 class Lifecycle:
     """Implements :class:`personalize_reconcile.local.jobs.Steps` for Personalize."""
@@ -131,6 +134,21 @@ class Lifecycle:
                 res.status = M.DELETE_IN_PROGRESS
                 self.store.save(conn, res)
             return Next("finish", requested + d)
+        if res.kind == "dataset":
+            try:
+                seams.drop_dataset(self.config.state_dir, res.arn)
+            except OSError as exc:
+                # The rows are still on disk: keep the dataset (DELETE IN_PROGRESS) and try
+                # again, rather than forget it and let a new dataset of the same ARN find them.
+                log.error(
+                    "the delete of %s waits: its stored records could not be removed (%s: %s);"
+                    " retrying in %.0f s",
+                    res.arn,
+                    getattr(exc, "filename", None) or self.config.state_dir,
+                    exc.strerror or exc,
+                    DROP_RETRY_SECONDS,
+                )
+                return Next("finish", now + DROP_RETRY_SECONDS)
         self._remove(conn, res)
         return None
 
@@ -142,7 +160,6 @@ class Lifecycle:
             for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
                 self.store.spend_name(conn, j)  # job names are spent for good (§1)
                 self.store.remove(conn, j.arn)
-            seams.drop_dataset(self.config.state_dir, res.arn)
         self.store.remove(conn, res.arn)
 
     # -- heavy steps -------------------------------------------------------------------

@@ -314,10 +314,6 @@ class Personalize:
             if fn is not None:
                 self._methods[op] = fn
 
-    def handles(self, op: str) -> bool:
-        """Whether the operation is implemented."""
-        return op in self._methods
-
     def call(self, ctx: RequestContext, op: str, params: dict) -> dict:
         """Run one operation. Raises the service's errors (``exceptions``)."""
         fn = self._methods.get(op)

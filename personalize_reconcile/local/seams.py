@@ -218,13 +218,16 @@ def has_import(state_dir: Path, dataset_arn: str) -> bool:
 
 
 def drop_dataset(state_dir: Path, dataset_arn: str) -> None:
-    """Forget a deleted dataset's rows (no error when there are none)."""
-    try:
-        from personalize_reconcile.local import datastore
+    """Forget a deleted dataset's rows (no error when there are none).
 
-        datastore.DatasetStore(state_dir).drop(dataset_arn)
-    except Exception:  # noqa: BLE001 - deleting data must never block a delete
-        log.exception("could not drop the rows of %s", dataset_arn)
+    Raises:
+        OSError: a file of the rows could not be removed; the rows are still there, so
+            the dataset must not be forgotten either (a dataset created again under the
+            same name, hence the same ARN, would find them).
+    """
+    from personalize_reconcile.local import datastore
+
+    datastore.DatasetStore(state_dir).drop(dataset_arn)
 
 
 MIN_IMPORT_RECORDS = 1000

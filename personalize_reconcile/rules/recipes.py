@@ -50,16 +50,6 @@ class Recipe:
         """The ARN of the algorithm behind the recipe (``arn:aws:personalize:::algorithm/...``)."""
         return "arn:aws:personalize:::algorithm/" + self.name
 
-    @property
-    def runtime_input(self) -> str | None:
-        """What GetRecommendations needs for this recipe type: ``userId``, ``itemId`` or
-        ``None`` (neither required: popular items; or not served by GetRecommendations)."""
-        return {
-            USER_PERSONALIZATION: "userId",
-            PERSONALIZED_RANKING: "userId",
-            RELATED_ITEMS: "itemId",
-        }.get(self.recipe_type)
-
 
 _CUSTOM = [
     Recipe(

@@ -8,6 +8,7 @@ clients of ``conftest.py``.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -599,6 +600,48 @@ def test_import_job_happy_path(personalize, state_dir, workshop_dataset, wait):
         ("imp1", "FULL"),
         ("imp2", "INCREMENTAL"),
     ]
+
+
+def test_a_dataset_whose_records_cannot_be_removed_is_not_forgotten(
+    personalize, state_dir, group, workshop_dataset, wait, wait_gone, fast_forward, caplog
+):
+    arn = personalize.create_dataset_import_job(
+        jobName="imp1",
+        datasetArn=workshop_dataset,
+        dataSource={"dataLocation": put_workshop(state_dir)},
+        roleArn="arn:aws:iam::000000000000:role/r",
+    )["datasetImportJobArn"]
+    wait(
+        lambda: personalize.describe_dataset_import_job(datasetImportJobArn=arn), "datasetImportJob"
+    )
+    assert DatasetStore(state_dir).count(workshop_dataset) == 9522
+    # a directory where a file of the stored records is: removing it fails
+    records = DatasetStore(state_dir).path_of(workshop_dataset)
+    blocker = Path(f"{records}-journal")
+    blocker.mkdir()
+    personalize.delete_dataset(datasetArn=workshop_dataset)
+    message = f"the delete of {workshop_dataset} waits: its stored records could not be removed"
+    deadline = time.monotonic() + 60
+    while not any(r.getMessage().startswith(message) for r in caplog.records):
+        assert time.monotonic() < deadline, "the delete never tried to remove the records"
+        personalize.list_datasets(datasetGroupArn=group)  # runs the due steps
+        time.sleep(0.02)
+    assert (
+        personalize.describe_dataset(datasetArn=workshop_dataset)["dataset"]["status"]
+        == "DELETE IN_PROGRESS"
+    )
+    assert records.is_file()  # the records are kept whole, the side files go first
+    blocker.rmdir()
+    fast_forward(workshop_dataset)  # the retry, now rather than in 5 s
+    wait_gone(lambda: personalize.describe_dataset(datasetArn=workshop_dataset))
+    again = personalize.create_dataset(
+        name="ws",
+        datasetGroupArn=group,
+        datasetType="Interactions",
+        schemaArn=personalize.list_schemas()["schemas"][0]["schemaArn"],
+    )["datasetArn"]
+    assert again == workshop_dataset
+    assert DatasetStore(state_dir).count(again) == 0
 
 
 def test_import_job_failures(personalize, state_dir, workshop_dataset, wait):
