@@ -27,7 +27,7 @@ from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, State
-from personalize_reconcile.resources.base import error_code
+from personalize_reconcile.resources.base import ResourceError, error_code
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +261,9 @@ class Applier:
         except Cancelled:
             return False
         except Exception as e:  # noqa: BLE001 - any failure ends this step, not the apply
-            if not isinstance(e, (StepFailed, WaitTimeout, ClientError, BotoCoreError)):
+            if not isinstance(
+                e, (StepFailed, WaitTimeout, ClientError, BotoCoreError, ResourceError)
+            ):
                 log.debug("step %s failed", node, exc_info=True)
             message = _describe_error(e)
             upload = self.desired[address].extra.get("upload_from")
@@ -410,10 +412,33 @@ def _show(value: Any) -> str:
     return "(not set)" if value is None else repr(value)
 
 
+_BUGS = (
+    AttributeError,
+    TypeError,
+    KeyError,
+    IndexError,
+    NameError,
+    AssertionError,
+    ArithmeticError,
+    RecursionError,
+    NotImplementedError,
+)
+"""Exception types that mean a mistake in preconcile itself, not in the resource, its
+data, the account or the network."""
+
+
 def _describe_error(e: BaseException) -> str:
+    """The reason a step failed, as the user reads it: the service's error code and
+    message, our own reason, or (for :data:`_BUGS`) a plain "internal error"."""
     if isinstance(e, ClientError):
         err = e.response.get("Error", {})
         return f"{err.get('Code')}: {err.get('Message')}"
-    if isinstance(e, (StepFailed, WaitTimeout)):
+    if isinstance(e, (StepFailed, WaitTimeout, ResourceError)):
         return str(e)
-    return f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    what = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+    if isinstance(e, _BUGS):
+        return (
+            f"internal error in preconcile ({what}); this is a bug, not a problem with the "
+            "resource. Run again with --debug for the traceback, and report it."
+        )
+    return what

@@ -97,8 +97,11 @@ class InvalidLocationError(ObjectStoreError, ValueError):
     """A URI, bucket name or key that is malformed or could escape the store."""
 
 
-class NoSuchKeyError(ObjectStoreError):
-    """The named object does not exist (or a prefix names no object)."""
+class NoSuchKeyError(ObjectStoreError, LookupError):
+    """The named object does not exist (or a prefix names no object).
+
+    Also a ``LookupError``, so callers that only need "is it there?" can tell "not there"
+    from every other failure without importing this module."""
 
 
 class NoSuchBucketError(NoSuchKeyError):

@@ -22,6 +22,12 @@ OWNERSHIP_TAG = "preconcile:manifest"
 """Tag key on everything preconcile creates; its value is the manifest's ``name``."""
 
 
+class ResourceError(Exception):
+    """A step of one resource cannot go on for a reason outside preconcile (its data, the
+    account, the network); ``str()`` is the whole reason, naming what was involved. Apply
+    reports it as that resource's failure."""
+
+
 class Policy(str, Enum):
     """What a change to a field means (declared per field by each resource module)."""
 

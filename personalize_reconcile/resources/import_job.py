@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from personalize_reconcile.resources.base import Context, Desired, Kind, Live
+from personalize_reconcile.resources.base import Context, Desired, Kind, Live, ResourceError
 from personalize_reconcile.resources.fingerprint import short
 
 
@@ -122,10 +122,11 @@ class ImportJobKind(Kind):
             etag, size = desired.extra["upload_etag"], desired.extra["upload_size"]
             try:
                 head = ctx.objects.head(location)
-                same = head.etag == etag and head.size == size
-            except Exception:  # noqa: BLE001 - any "not there" answer means upload
-                same = False
-            if not same:
+            except LookupError:  # no such object or bucket: upload it
+                head = None
+            except Exception as exc:  # noqa: BLE001 - access denied, throttling, ...
+                raise ResourceError(_head_failed(location, exc)) from exc
+            if head is None or (head.etag, head.size) != (etag, size):
                 ctx.objects.put(location, upload)
         args = {
             "jobName": desired.name,
@@ -139,3 +140,15 @@ class ImportJobKind(Kind):
         if desired.fields.get("publishAttributionMetricsToS3") is not None:
             args["publishAttributionMetricsToS3"] = desired.fields["publishAttributionMetricsToS3"]
         return ctx.personalize.create_dataset_import_job(**args)["datasetImportJobArn"]
+
+
+def _head_failed(location: str, exc: Exception) -> str:
+    """The reason an import stops when its data location cannot be looked at: the bucket,
+    the key and what S3 (or the local store) answered."""
+    bucket, _, key = location.removeprefix("s3://").partition("/")
+    err = getattr(exc, "response", {}).get("Error", {})
+    answer = f"{err.get('Code')}: {err.get('Message')}" if err else f"{type(exc).__name__}: {exc}"
+    return (
+        f"cannot check whether the data is already at {location} (bucket {bucket}, key {key}) "
+        f"before uploading it: {answer}"
+    )
