@@ -126,3 +126,41 @@ def test_untag_a_schema_is_invalid(personalize, expect_error):
         "InvalidInputException",
         f"Resource {s} does not support tags.",
     )
+
+
+@pytest.mark.parametrize(
+    "body,problem",
+    [
+        (
+            b'{"datasetGroups": [], "nextTokn": "x"}',
+            "ListDatasetGroups answered members its model does not have: ['nextTokn']",
+        ),
+        (
+            b'{"datasetGroups": [{"name": "g", "colour": "red"}]}',
+            "ListDatasetGroups answered members its model does not have: "
+            "['datasetGroups[0].colour']",
+        ),
+        (
+            b'{"datasetGroups": [{"name": 7}]}',
+            "ListDatasetGroups answer does not fit its output shape",
+        ),
+    ],
+)
+def test_the_answer_check_catches_what_the_parser_would_hide(body, problem):
+    from answers import check_answer
+    from botocore.awsrequest import AWSResponse
+    from botocore.parsers import create_parser
+
+    model = MODEL.operation_model("ListDatasetGroups")
+
+    class Raw:
+        def stream(self, **_):
+            yield body
+
+    response = AWSResponse("http://x/", 200, {}, Raw())
+    parsed = create_parser("json").parse(
+        {"status_code": 200, "headers": {}, "body": response.content}, model.output_shape
+    )
+    with pytest.raises(AssertionError) as info:
+        check_answer(response, parsed, model)
+    assert str(info.value).startswith(problem)

@@ -99,6 +99,7 @@ def test_latest_campaign_follows_new_versions(
 
     def served():
         out = runtime.get_recommendations(campaignArn=arn, userId="anyone")["itemList"]
+        assert len(out) == 25  # the default numResults: any()/all() below see every item
         return [i["itemId"] for i in out]
 
     assert not any(s.startswith("v2-") for s in served())

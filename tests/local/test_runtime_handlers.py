@@ -1,9 +1,11 @@
 """personalize-runtime handlers called directly (reference §8), over models trained on the
-synthetic data; a small stand-in for the state store holds the campaigns and versions.
-The same behaviour through boto3 is in test_runtime_boto3.py."""
+synthetic data; the campaigns and versions they serve are rows of the local target's real
+state store (written directly, without the control plane's waits). The same behaviour
+through boto3 is in test_runtime_boto3.py."""
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -15,6 +17,9 @@ from personalize_reconcile.local.exceptions import (
     ResourceNotFoundException,
     UnknownOperationException,
 )
+from personalize_reconcile.local.models import RequestContext
+from personalize_reconcile.local.service import close_service, get_service
+from personalize_reconcile.local.store import Resource
 from personalize_reconcile.local.training import load_version_model, train_version
 
 PFX = "arn:aws:personalize:us-east-1:000000000000:"
@@ -27,56 +32,52 @@ RECIPES = {
 }
 
 
-class FakeStore:
-    """``get`` and ``select`` over rows shaped like ``store.Resource``, as the runtime
-    uses the real store."""
+class Rows:
+    """Writes rows into the real state store of ``service``."""
 
-    def __init__(self):
-        self.rows: dict[str, SimpleNamespace] = {}
+    def __init__(self, service):
+        self.store = service.store
 
     def add(self, arn, kind, status, body, parent=None):
-        self.rows[arn] = SimpleNamespace(
-            arn=arn, kind=kind, parent=parent, status=status, body=body
-        )
+        now = time.time()
+        res = Resource(arn, kind, "000000000000", "us-east-1", None, parent, None, status, now, now)
+        res.body = body
+        with self.store.write() as conn:
+            self.store.insert(conn, res)
 
-    def get(self, arn, conn=None):
-        return self.rows.get(arn)
-
-    def select(self, conn, where, args=()):
-        kind, parent, status = args
-        return [
-            r for r in self.rows.values() if (r.kind, r.parent, r.status) == (kind, parent, status)
-        ]
+    def set_body(self, arn, **fields):
+        res = self.store.get(arn)
+        res.body.update(fields)
+        with self.store.write() as conn:
+            self.store.save(conn, res)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     state = tmp_path_factory.mktemp("state")
     cols = generate()
-    store = FakeStore()
+    service = get_service(state, start=False)
+    rows = Rows(service)
     for key, recipe in RECIPES.items():
         sol = f"{PFX}solution/{key}"
         ver = f"{sol}/v0000001"
         train_version(
             state_dir=state, solution_version_arn=ver, recipe_arn=recipe, interactions=cols
         )
-        store.add(
-            sol, "solution", "ACTIVE", {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}"}
-        )
-        store.add(
+        rows.add(sol, "solution", "ACTIVE", {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}"})
+        rows.add(
             ver,
             "solution-version",
             "ACTIVE",
             {"recipeArn": f"arn:aws:personalize:::recipe/{recipe}", "solutionArn": sol},
             parent=sol,
         )
-        store.add(
+        rows.add(
             f"{PFX}campaign/{key}", "campaign", "ACTIVE", {"solutionVersionArn": ver}, parent=sol
         )
-    ctx = SimpleNamespace(
-        service=SimpleNamespace(store=store, config=SimpleNamespace(state_dir=state))
-    )
-    return SimpleNamespace(ctx=ctx, store=store, state=state, cols=cols)
+    ctx = RequestContext("000000000000", "us-east-1", service)
+    yield SimpleNamespace(ctx=ctx, store=rows, state=state, cols=cols)
+    close_service(service)
 
 
 def rec(world, **params):
@@ -274,9 +275,11 @@ def test_campaign_serves_the_version_it_points_to(world):
         camp("moving"), "campaign", "ACTIVE", {"solutionVersionArn": f"{PFX}solution/pop/v0000001"}
     )
     first = rec(world, campaignArn=camp("moving"), userId="u")
+    assert len(first["itemList"]) == 25
     assert all("score" not in i for i in first["itemList"])
-    world.store.rows[camp("moving")].body["solutionVersionArn"] = f"{PFX}solution/up/v0000001"
+    world.store.set_body(camp("moving"), solutionVersionArn=f"{PFX}solution/up/v0000001")
     second = rec(world, campaignArn=camp("moving"), userId="u")
+    assert len(second["itemList"]) == 25
     assert all("score" in i for i in second["itemList"])
 
 

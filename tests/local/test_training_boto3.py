@@ -74,6 +74,7 @@ def test_update_campaign_serves_the_new_version_once_active(
 
     def served():
         out = runtime.get_recommendations(campaignArn=campaign, userId=user)["itemList"]
+        assert len(out) == 25  # the default numResults: any()/all() below see every item
         return [i["itemId"] for i in out]
 
     assert not any(s.startswith("v2-") for s in served())
