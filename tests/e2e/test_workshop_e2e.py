@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from edits import replaced
 from workshop_data import WORKSHOP_CSV
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -146,7 +147,8 @@ def test_recommend_names_the_option_a_related_items_campaign_needs(tmp_path, rep
     shutil.copytree(repo_root / "examples", tmp_path / "ex")
     manifest = tmp_path / "ex" / "workshop.yaml"
     manifest.write_text(
-        manifest.read_text().replace(
+        replaced(
+            manifest.read_text(),
             "campaigns:\n",
             "  sims:\n    recipe: aws-sims\ncampaigns:\n  sims-campaign:\n    solution: sims\n",
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 
+from edits import replaced
 from engine_helpers import actions, plan_json
 
 from personalize_reconcile.backends.local import local_client
@@ -73,7 +74,7 @@ def test_detailed_exitcode_reports_changes(pc):
 def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text().replace("minProvisionedTPS: 1", "minProvisionedTPS: 3")
+        replaced(workshop.read_text(), "minProvisionedTPS: 1", "minProvisionedTPS: 3")
     )
     doc = plan_json(pc)
     assert _changes(doc) == {"campaign.segment-workshop-campaign": "update"}
@@ -89,7 +90,7 @@ def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
 def test_recipe_change_replaces_solution_and_campaign_and_retrains(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text().replace("recipe: aws-user-personalization-v2", "recipe: aws-sims")
+        replaced(workshop.read_text(), "recipe: aws-user-personalization-v2", "recipe: aws-sims")
     )
     doc = plan_json(pc)
     assert _changes(doc) == {
@@ -192,9 +193,9 @@ def test_resources_without_the_ownership_tag_are_left_alone(pc, workshop, state)
 def test_tags_update_in_place(pc, workshop, state):
     text = workshop.read_text()
     marker = "    performAutoTraining: false\n"
-    workshop.write_text(text.replace(marker, marker + "    tags: {team: ml}\n"))
+    workshop.write_text(replaced(text, marker, marker + "    tags: {team: ml}\n"))
     assert pc("apply", "--auto-approve").code == 0
-    workshop.write_text(text.replace(marker, marker + "    tags: {team: data, cost: c1}\n"))
+    workshop.write_text(replaced(text, marker, marker + "    tags: {team: data, cost: c1}\n"))
     doc = plan_json(pc)
     assert _changes(doc) == {"solution.segment-workshop-solution": "update"}
     change = next(c for c in doc["resource_changes"] if c["actions"] == ["update"])
@@ -270,11 +271,14 @@ ITEMS = """\
 
 def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
     text = workshop.read_text()
-    text = text.replace("schemas:\n", "schemas:\n" + ITEMS)
-    text = text.replace("datasets:\n", "datasets:\n  Items:\n    schema: segment-workshop-items\n")
+    text = replaced(text, "schemas:\n", "schemas:\n" + ITEMS)
+    text = replaced(
+        text, "datasets:\n", "datasets:\n  Items:\n    schema: segment-workshop-items\n"
+    )
     workshop.write_text(text)
     assert pc("apply", "--auto-approve").code == 0
-    grown = text.replace(
+    grown = replaced(
+        text,
         "        - {name: CATEGORY, type: string, categorical: true}\n",
         "        - {name: CATEGORY, type: string, categorical: true}\n"
         "        - {name: PRICE, type: ['null', float]}\n",
@@ -305,7 +309,8 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
         "/" + schema["name"]
     )
 
-    grown_again = grown.replace(
+    grown_again = replaced(
+        grown,
         "        - {name: PRICE, type: ['null', float]}\n",
         "        - {name: PRICE, type: ['null', float]}\n        - {name: SIZE, type: ['null', string]}\n",
     )
@@ -318,7 +323,8 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
     assert [n for n in names if n.startswith("segment-workshop")] == []
     assert pc("apply", "--auto-approve").code == 0
 
-    shrunk = text.replace(
+    shrunk = replaced(
+        text,
         "        - {name: CATEGORY, type: string, categorical: true}\n",
         "        - {name: GENRE, type: string, categorical: true}\n",
     )
@@ -335,7 +341,8 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
 def test_auto_training_is_update_solution(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text().replace(
+        replaced(
+            workshop.read_text(),
             "    performAutoTraining: false\n",
             "    performAutoTraining: true\n    autoTrainingConfig: {schedulingExpression: rate(3 days)}\n",
         )
@@ -391,7 +398,7 @@ def test_bad_data_fails_with_the_row_and_column_then_converges_once_fixed(pc, wo
 
 def test_new_data_location_is_imported_again(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
-    workshop.write_text(workshop.read_text().replace("/transformed/", "/v2/"))
+    workshop.write_text(replaced(workshop.read_text(), "/transformed/", "/v2/"))
     doc = plan_json(pc)
     assert _changes(doc) == {
         "import.segment-workshop-interactions": "create",
@@ -403,7 +410,8 @@ def test_new_data_location_is_imported_again(pc, workshop):
 def test_names_taken_in_another_dataset_group_are_a_clear_error(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text().replace(
+        replaced(
+            workshop.read_text(),
             "datasetGroup:\n  name: segment-workshop\n",
             "datasetGroup:\n  name: segment-workshop-2\n",
         )
@@ -422,11 +430,13 @@ def test_removing_settings_from_the_manifest_is_a_change(pc, workshop):
     text = workshop.read_text()
     marker = "    performAutoTraining: false\n"
     workshop.write_text(
-        text.replace(
-            marker,
-            marker + "    solutionConfig:\n      algorithmHyperParameters:\n"
-            '        hidden_dimension: "16"\n',
-        ).replace(
+        replaced(
+            replaced(
+                text,
+                marker,
+                marker + "    solutionConfig:\n      algorithmHyperParameters:\n"
+                '        hidden_dimension: "16"\n',
+            ),
             "    minProvisionedTPS: 1\n",
             "    minProvisionedTPS: 1\n    campaignConfig:\n"
             "      enableMetadataWithRecommendations: false\n      rankingInfluence: "
@@ -462,7 +472,8 @@ def test_removing_settings_from_the_manifest_is_a_change(pc, workshop):
 def test_dropping_upload_from_keeps_the_same_import(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text().replace(
+        replaced(
+            workshop.read_text(),
             "        uploadFrom: ${data}          # uploaded first, only when its content differs\n",
             "",
         )
@@ -473,8 +484,9 @@ def test_dropping_upload_from_keeps_the_same_import(pc, workshop):
 def test_a_small_items_import_is_accepted(pc, workshop, state):
     items = workshop.parent / "data" / "items.csv"
     items.write_text("ITEM_ID,CATEGORY\n" + "".join(f"item-{i},c{i % 3}\n" for i in range(40)))
-    text = workshop.read_text().replace("schemas:\n", "schemas:\n" + ITEMS)
-    text = text.replace(
+    text = replaced(workshop.read_text(), "schemas:\n", "schemas:\n" + ITEMS)
+    text = replaced(
+        text,
         "datasets:\n",
         "datasets:\n  Items:\n    schema: segment-workshop-items\n    imports:\n"
         "      - name: items\n        dataLocation: s3://${bucket}/items.csv\n"

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 
+from edits import replaced
+
 
 def test_human_plan_of_a_replace_and_an_update(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
-        workshop.read_text()
-        .replace("recipe: aws-user-personalization-v2", "recipe: aws-sims")
-        .replace("minProvisionedTPS: 1", "minProvisionedTPS: 2")
+        replaced(
+            replaced(
+                workshop.read_text(),
+                "recipe: aws-user-personalization-v2",
+                "recipe: aws-sims",
+            ),
+            "minProvisionedTPS: 1",
+            "minProvisionedTPS: 2",
+        )
     )
     result = pc("plan")
     assert result.code == 0

@@ -1,5 +1,6 @@
 """The check every test client of the local target runs on every answer (botocore
-``after-call`` event); see ``conftest.py``."""
+``after-call`` event), and the failures of stand-in trainers it reports; see
+``conftest.py``."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import re
 from typing import Any
 
 from personalize_reconcile.rules.shapes import validate
+
+TRAINER_FAILURES: list[AssertionError] = []
+"""Assertions that failed inside a stand-in trainer (on a worker thread, where they would
+only turn the version CREATE FAILED); the next answer any test client gets raises them."""
 
 
 def dropped_by_parser(raw: Any, parsed: Any, path: str = "") -> list[str]:
@@ -31,7 +36,14 @@ def dropped_by_parser(raw: Any, parsed: Any, path: str = "") -> list[str]:
 
 
 def check_answer(http_response: Any, parsed: dict, model: Any, **_: Any) -> None:
-    """botocore ``after-call`` handler: the answer must fit the operation's model."""
+    """botocore ``after-call`` handler: the answer must fit the operation's model.
+
+    Raises:
+        AssertionError: the answer does not fit, or a stand-in trainer's assertion failed
+            since the last answer (that assertion itself, with its own message).
+    """
+    if TRAINER_FAILURES:
+        raise TRAINER_FAILURES.pop(0)
     status = getattr(http_response, "status_code", 200)
     if status >= 300:
         code = parsed.get("Error", {}).get("Code")

@@ -25,7 +25,10 @@ InvalidInputException "N validation error(s) detected" that request validation g
 A violation fails the test with an AssertionError raised from the API call.
 
 Stand-in trainers: ``personalize_reconcile.local.seams.register_trainer(fn)`` (reset with
-``register_trainer(None)``) makes solution versions train with ``fn`` in this process.
+``register_trainer(None)``) makes solution versions train with ``fn`` in this process. An
+assertion that fails inside ``fn`` (on a worker thread) fails the test with its own message:
+the next API call of any test client raises it, and the test's teardown does if no call
+came after.
 
 Helper fixtures (functions):
 
@@ -50,9 +53,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from answers import check_answer
+from answers import TRAINER_FAILURES, check_answer
 
 from personalize_reconcile.backends.local import local_client
+from personalize_reconcile.local import seams
 from personalize_reconcile.local import service as _service
 
 ACCOUNT = "000000000000"
@@ -180,3 +184,29 @@ def fast_forward(state_dir: Path, cli: Callable[..., Any]) -> Callable[..., str]
         return result.out
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def stand_in_trainer_assertions_fail_the_test(monkeypatch):
+    """Wrap every trainer registered in a test so its failed assertions reach the test."""
+    real = seams.register_trainer
+
+    def register(trainer):
+        if trainer is None:
+            return real(None)
+
+        def checked(job):
+            try:
+                return trainer(job)
+            except AssertionError as exc:
+                TRAINER_FAILURES.append(exc)
+                raise
+
+        return real(checked)
+
+    TRAINER_FAILURES.clear()
+    monkeypatch.setattr(seams, "register_trainer", register)
+    yield
+    if TRAINER_FAILURES:
+        failures, TRAINER_FAILURES[:] = list(TRAINER_FAILURES), []
+        pytest.fail(f"a stand-in trainer's assertion failed: {failures[0]}")

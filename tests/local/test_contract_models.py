@@ -394,6 +394,22 @@ def test_non_finite_metrics_are_left_out(personalize, solution, wait):
     }
 
 
+def test_an_assertion_in_a_stand_in_trainer_fails_the_test(personalize, solution, wait):
+    def trainer(job):
+        assert job.datasets == {}, "planted: the trainer saw datasets"
+
+    seams.register_trainer(trainer)
+    try:
+        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+        with pytest.raises(AssertionError, match="^planted: the trainer saw datasets"):
+            wait(
+                lambda: personalize.describe_solution_version(solutionVersionArn=arn),
+                "solutionVersion",
+            )
+    finally:
+        seams.register_trainer(None)
+
+
 def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solution, wait):
     def buggy(job):
         raise RuntimeError("index out of range")
@@ -879,8 +895,11 @@ def test_tags(personalize, group, expect_error, make_client):
         name="f", datasetGroupArn=group, filterExpression='EXCLUDE ItemID WHERE Items.X IN ("y")'
     )["filterArn"]
     fast = make_client()
-    fast.describe_filter(filterArn=f)
-    # settle it by hand: a filter created with a 60 s duration stays pending; delete a fresh one
+    # a resource still being created can be tagged; only deletes refuse tags
+    assert fast.describe_filter(filterArn=f)["filter"]["status"] == "CREATE PENDING"
+    fast.tag_resource(resourceArn=f, tags=tags(1))
+    assert fast.list_tags_for_resource(resourceArn=f)["tags"] == tags(1)
+    # a filter created with a 60 s duration stays pending; delete a fresh one
     f2 = fast.create_filter(
         name="f2", datasetGroupArn=group, filterExpression='EXCLUDE ItemID WHERE Items.X IN ("y")'
     )["filterArn"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+from edits import replaced
+
 from personalize_reconcile.manifest import load_manifest
 
 
@@ -20,10 +22,12 @@ def test_workshop_example_validates_from_another_folder(repo_root, tmp_path, cli
 def test_var_overrides_and_env_and_typed_substitution(repo_root, tmp_path, monkeypatch):
     shutil.copytree(repo_root / "examples", tmp_path / "ex")
     path = tmp_path / "ex" / "workshop.yaml"
-    text = path.read_text().replace("minProvisionedTPS: 1", "minProvisionedTPS: ${tps}")
-    text = text.replace("  data: data/interactions.csv", "  data: data/interactions.csv\n  tps: 3")
-    text = text.replace(
-        "name: segment-workshop\n\nvariables", "name: ${env:PRECONCILE_T_NAME}\n\nvariables"
+    text = replaced(path.read_text(), "minProvisionedTPS: 1", "minProvisionedTPS: ${tps}")
+    text = replaced(
+        text, "  data: data/interactions.csv", "  data: data/interactions.csv\n  tps: 3"
+    )
+    text = replaced(
+        text, "name: segment-workshop\n\nvariables", "name: ${env:PRECONCILE_T_NAME}\n\nvariables"
     )
     path.write_text(text)
     monkeypatch.setenv("PRECONCILE_T_NAME", "from-env")
@@ -45,7 +49,8 @@ def test_literal_dollar_brace(repo_root, tmp_path):
     shutil.copytree(repo_root / "examples", tmp_path / "ex")
     path = tmp_path / "ex" / "workshop.yaml"
     path.write_text(
-        path.read_text().replace(
+        replaced(
+            path.read_text(),
             "    performAutoTraining: false\n",
             "    performAutoTraining: false\n    eventType: '$${x}'\n",
         )
@@ -114,7 +119,8 @@ def test_variables_may_use_other_variables(repo_root, tmp_path):
     shutil.copytree(repo_root / "examples", tmp_path / "ex")
     path = tmp_path / "ex" / "workshop.yaml"
     path.write_text(
-        path.read_text().replace(
+        replaced(
+            path.read_text(),
             "  bucket: personalize-data-000000000000\n",
             "  stage: dev\n  bucket: personalize-${stage}-000000000000\n",
         )
