@@ -15,6 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from processes import with_default_sigint
+
 _LISTENING = re.compile(r"listening on (http://[^ ]+:(\d+)) ")
 
 
@@ -70,6 +72,7 @@ def start_serve(
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=with_default_sigint,
     )
     lines: list[str] = []
     timer = threading.Timer(timeout, proc.kill)

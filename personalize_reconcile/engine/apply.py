@@ -74,6 +74,10 @@ class ApplyRefused(Exception):
     matching ``--allow-replace`` / ``--allow-delete`` was not given. ``str()`` lists them."""
 
 
+_WAKE_SECONDS = 0.2
+"""How often the main thread wakes while steps run, to notice Ctrl-C and SIGTERM."""
+
+
 class StepFailed(Exception):
     """One step failed; ``str()`` is the reason (the service's failureReason if any)."""
 
@@ -207,7 +211,12 @@ class Applier:
                         running[pool.submit(self._step, node)] = node
                     if not running:
                         continue
-                    finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                    # A bounded wait: a signal that the kernel hands to another thread
+                    # only reaches the main thread when it wakes, so Ctrl-C would go
+                    # unnoticed until a step finished (possibly hours on AWS).
+                    finished, _ = wait(
+                        list(running), timeout=_WAKE_SECONDS, return_when=FIRST_COMPLETED
+                    )
                     for fut in finished:
                         node = running.pop(fut)
                         if not fut.result():

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+from processes import with_default_sigint
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 MANIFEST = str(ROOT / "examples" / "workshop.yaml")
@@ -143,6 +144,7 @@ def test_interrupt_while_starting_is_quiet(tmp_path, delay):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=with_default_sigint,
     )
     time.sleep(delay)
     proc.send_signal(_signal.SIGINT)

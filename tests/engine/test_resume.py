@@ -12,6 +12,7 @@ import sys
 import time
 
 import pytest
+from processes import with_default_sigint
 
 from personalize_reconcile.backends.local import local_client
 
@@ -47,6 +48,7 @@ def _start_until(cmd, env, cwd, marker: str, merge=False):
         text=True,
         env=env,
         cwd=cwd,
+        preexec_fn=with_default_sigint,
     )
     seen = []
     deadline = time.monotonic() + 120

@@ -47,13 +47,13 @@ Helper fixtures (functions):
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from answers import TRAINER_FAILURES, check_answer
+from calls import expect_error, wait_for, wait_gone
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
@@ -61,44 +61,6 @@ from personalize_reconcile.local import service as _service
 
 ACCOUNT = "000000000000"
 REGION = "us-east-1"
-
-
-def wait_for(
-    describe: Callable[[], dict],
-    key: str,
-    *,
-    statuses: tuple[str, ...] = ("ACTIVE", "CREATE FAILED"),
-    timeout: float = 60.0,
-) -> dict:
-    """Poll ``describe()`` until ``[key]["status"]`` is in ``statuses``; return ``[key]``.
-
-    Raises:
-        AssertionError: not reached within ``timeout`` seconds (shows the last status).
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        obj = describe()[key]
-        if obj.get("status") in statuses:
-            return obj
-        if time.monotonic() > deadline:
-            raise AssertionError(f"status still {obj.get('status')!r} after {timeout}s: {obj}")
-        time.sleep(0.01)
-
-
-def wait_gone(describe: Callable[[], Any], timeout: float = 60.0) -> None:
-    """Poll ``describe()`` until it raises ResourceNotFoundException."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            describe()
-        except Exception as exc:  # botocore ClientError
-            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
-            if code == "ResourceNotFoundException":
-                return
-            raise
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still there after {timeout}s")
-        time.sleep(0.01)
 
 
 @pytest.fixture
@@ -141,23 +103,6 @@ def runtime(make_client: Callable[..., Any]) -> Any:
 def wait() -> Callable[..., dict]:
     """``wait_for`` as a fixture."""
     return wait_for
-
-
-def expect_error(
-    call: Callable[[], Any], code: str, message: str | None = None, status: int = 400
-) -> str:
-    """Assert ``call()`` fails with ``code`` (and ``message``, ``status``); return the
-    message."""
-    from botocore.exceptions import ClientError
-
-    with pytest.raises(ClientError) as info:
-        call()
-    err = info.value.response["Error"]
-    assert err["Code"] == code, err
-    if message is not None:
-        assert err["Message"] == message
-    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
-    return err["Message"]
 
 
 @pytest.fixture(name="expect_error")

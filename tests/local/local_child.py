@@ -26,23 +26,12 @@ import os
 import sys
 import time
 
+from schemas import INTERACTIONS as SCHEMA
+
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
 
 R = "arn:aws:personalize:::recipe/"
-SCHEMA = json.dumps(
-    {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
-)
 P = "arn:aws:personalize:us-east-1:000000000000:"
 
 

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 import pytest
+from deletes import delete_until_gone, expect_in_use
+from schemas import INTERACTIONS, ITEMS, ITEMS_BAD_V2, ITEMS_V2
 from workshop_data import WORKSHOP
 
 from personalize_reconcile.local.datastore import DatasetStore
@@ -19,58 +21,6 @@ from personalize_reconcile.local.objectstore import LocalObjectStore
 
 P = "arn:aws:personalize:us-east-1:000000000000:"
 ARN_PATTERN = r"arn:([a-z\d-]+):personalize:.*:.*:.+"
-
-INTERACTIONS = json.dumps(
-    {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
-)
-ITEMS = json.dumps(
-    {
-        "type": "record",
-        "name": "Items",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "GENRE", "type": "string", "categorical": True},
-        ],
-        "version": "1.0",
-    }
-)
-ITEMS_V2 = json.dumps(
-    {
-        "type": "record",
-        "name": "Items",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "GENRE", "type": "string", "categorical": True},
-            {"name": "PRICE", "type": ["null", "float"]},
-        ],
-        "version": "1.0",
-    }
-)
-ITEMS_BAD_V2 = json.dumps(
-    {
-        "type": "record",
-        "name": "Items",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "GENRE", "type": "string", "categorical": True},
-            {"name": "PRICE", "type": "float"},
-        ],
-        "version": "1.0",
-    }
-)
 
 
 def tags(n: int) -> list[dict]:
@@ -197,21 +147,10 @@ def test_validation_errors_are_counted_and_joined(personalize, expect_error):
     )
 
 
-def test_dataset_group_delete(personalize, group, dataset, wait_gone, expect_error):
-    expect_error(
-        lambda: personalize.delete_dataset_group(datasetGroupArn=group),
-        "ResourceInUseException",
-        f"Resource Arn {group} is in use by {dataset}.",
-    )
-    personalize.delete_dataset(datasetArn=dataset)
-    wait_gone(lambda: personalize.describe_dataset(datasetArn=dataset))
-    personalize.delete_dataset_group(datasetGroupArn=group)
-    wait_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
-    expect_error(
-        lambda: personalize.delete_dataset_group(datasetGroupArn=group),
-        "ResourceNotFoundException",
-        f"Resource Arn {group} does not exist.",
-    )
+def test_dataset_group_delete(personalize, group, dataset):
+    expect_in_use(personalize, group, dataset)
+    delete_until_gone(personalize, dataset)
+    delete_until_gone(personalize, group)
     # the name is free again and yields the same ARN (reference §1)
     assert personalize.create_dataset_group(name="g")["datasetGroupArn"] == group
 
@@ -508,36 +447,18 @@ def test_update_dataset_while_updating(make_client, expect_error):
     )
 
 
-def test_dataset_delete_preconditions(personalize, group, dataset, wait_gone, expect_error):
+def test_dataset_delete_preconditions(personalize, group, dataset):
     f = personalize.create_filter(
         name="f",
         datasetGroupArn=group,
         filterExpression='EXCLUDE ItemID WHERE Items.GENRE IN ("x")',
     )
-    expect_error(
-        lambda: personalize.delete_dataset(datasetArn=dataset),
-        "ResourceInUseException",
-        f"Resource Arn {dataset} is in use by {f['filterArn']}.",
-    )
-    personalize.delete_filter(filterArn=f["filterArn"])
-    wait_gone(lambda: personalize.describe_filter(filterArn=f["filterArn"]))
+    expect_in_use(personalize, dataset, f["filterArn"])
+    delete_until_gone(personalize, f["filterArn"])
     tracker = personalize.create_event_tracker(name="t", datasetGroupArn=group)
-    expect_error(
-        lambda: personalize.delete_dataset(datasetArn=dataset),
-        "ResourceInUseException",
-        f"Resource Arn {dataset} is in use by {tracker['eventTrackerArn']}.",
-    )
-    personalize.delete_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])
-    wait_gone(
-        lambda: personalize.describe_event_tracker(eventTrackerArn=tracker["eventTrackerArn"])
-    )
-    personalize.delete_dataset(datasetArn=dataset)
-    wait_gone(lambda: personalize.describe_dataset(datasetArn=dataset))
-    expect_error(
-        lambda: personalize.delete_dataset(datasetArn=dataset),
-        "ResourceNotFoundException",
-        f"Resource Arn {dataset} does not exist.",
-    )
+    expect_in_use(personalize, dataset, tracker["eventTrackerArn"])
+    delete_until_gone(personalize, tracker["eventTrackerArn"])
+    delete_until_gone(personalize, dataset)
 
 
 # -- dataset import jobs -----------------------------------------------------------------------
@@ -849,18 +770,8 @@ def test_event_tracker(personalize, group, dataset, wait_gone, expect_error):
         "ResourceNotFoundException",
         f"Resource Arn {P}dataset-group/none does not exist.",
     )
-    expect_error(
-        lambda: personalize.delete_dataset_group(datasetGroupArn=group),
-        "ResourceInUseException",
-        f"Resource Arn {group} is in use by {dataset}.",
-    )
-    personalize.delete_event_tracker(eventTrackerArn=arn)
-    wait_gone(lambda: personalize.describe_event_tracker(eventTrackerArn=arn))
-    expect_error(
-        lambda: personalize.delete_event_tracker(eventTrackerArn=arn),
-        "ResourceNotFoundException",
-        f"Resource Arn {arn} does not exist.",
-    )
+    expect_in_use(personalize, group, dataset)
+    delete_until_gone(personalize, arn)
 
 
 def test_event_tracker_needs_active_group(make_client, expect_error):
@@ -922,10 +833,4 @@ def test_filter(personalize, group, wait_gone, expect_error):
         "LimitExceededException",
         f"Dataset group {group} already has 30 filters, the limit.",
     )
-    personalize.delete_filter(filterArn=arn)
-    wait_gone(lambda: personalize.describe_filter(filterArn=arn))
-    expect_error(
-        lambda: personalize.delete_filter(filterArn=arn),
-        "ResourceNotFoundException",
-        f"Resource Arn {arn} does not exist.",
-    )
+    delete_until_gone(personalize, arn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from botocore import xform_name
+from schemas import INTERACTIONS
 
 from personalize_reconcile.local.models import Personalize
 from personalize_reconcile.rules.shapes import service_model
@@ -111,10 +112,7 @@ def test_deletes_of_resources_still_being_created(make_client, expect_error):
 def test_untag_a_schema_is_invalid(personalize, expect_error):
     s = personalize.create_schema(
         name="s",
-        schema='{"type": "record", "name": "Interactions", '
-        '"fields": [{"name": "USER_ID", "type": "string"}, '
-        '{"name": "ITEM_ID", "type": "string"}, '
-        '{"name": "TIMESTAMP", "type": "long"}]}',
+        schema=INTERACTIONS,
     )["schemaArn"]
     expect_error(
         lambda: personalize.untag_resource(resourceArn=s, tagKeys=["a"]),

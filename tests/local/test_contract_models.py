@@ -7,28 +7,16 @@ trainer, so these tests need no data; the real algorithms have their own tests.
 
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
+from deletes import delete_until_gone, expect_in_use
+from schemas import INTERACTIONS
 
 from personalize_reconcile.local import seams
 
 P = "arn:aws:personalize:us-east-1:000000000000:"
 R = "arn:aws:personalize:::recipe/"
-INTERACTIONS = json.dumps(
-    {
-        "type": "record",
-        "name": "Interactions",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-        ],
-        "version": "1.0",
-    }
-)
 METRICS = {"coverage": 0.5, "precision_at_5": 0.1}
 
 
@@ -271,26 +259,15 @@ def test_update_solution(personalize, solution, expect_error, make_client):
     )
 
 
-def test_delete_solution(personalize, solution, version, wait_gone, expect_error):
+def test_delete_solution(personalize, solution, version, expect_error):
     camp = personalize.create_campaign(name="c", solutionVersionArn=version)["campaignArn"]
-    expect_error(
-        lambda: personalize.delete_solution(solutionArn=solution),
-        "ResourceInUseException",
-        f"Resource Arn {solution} is in use by {camp}.",
-    )
-    personalize.delete_campaign(campaignArn=camp)
-    wait_gone(lambda: personalize.describe_campaign(campaignArn=camp))
-    personalize.delete_solution(solutionArn=solution)
-    wait_gone(lambda: personalize.describe_solution(solutionArn=solution))
+    expect_in_use(personalize, solution, camp)
+    delete_until_gone(personalize, camp)
+    delete_until_gone(personalize, solution)
     expect_error(
         lambda: personalize.describe_solution_version(solutionVersionArn=version),
         "ResourceNotFoundException",
         f"Resource Arn {version} does not exist.",
-    )
-    expect_error(
-        lambda: personalize.delete_solution(solutionArn=solution),
-        "ResourceNotFoundException",
-        f"Resource Arn {solution} does not exist.",
     )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from schemas import ITEM_ID, TIMESTAMP, USER_ID, record_dict
 from workshop_data import WORKSHOP, WORKSHOP_CSV
 
 from personalize_reconcile.local import csvimport
@@ -1093,18 +1094,10 @@ def test_timestamps_just_under_the_milliseconds_guess_are_seconds(store, schema)
 
 
 def test_impressions_are_pipe_separated_item_ids(store):
-    schema = {
-        "type": "record",
-        "name": "Interactions",
-        "version": "1.0",
-        "namespace": "com.amazonaws.personalize.schema",
-        "fields": [
-            {"name": "USER_ID", "type": "string"},
-            {"name": "ITEM_ID", "type": "string"},
-            {"name": "TIMESTAMP", "type": "long"},
-            {"name": "IMPRESSION", "type": ["null", "string"]},
-        ],
-    }
+    schema = record_dict(
+        "Interactions",
+        [USER_ID, ITEM_ID, TIMESTAMP, {"name": "IMPRESSION", "type": ["null", "string"]}],
+    )
     store.put(URI, b"USER_ID,ITEM_ID,TIMESTAMP,IMPRESSION\nu1,i1,1,i1|i2|i3\nu2,i2,2,\n")
     assert read_import(store, URI, schema).columns["IMPRESSION"].tolist() == ["i1|i2|i3", None]
     assert _reason(
