@@ -17,6 +17,17 @@ BUCKET = "s3://personalize-data-000000000000"
 TIMEOUT = 60
 
 
+def workshop_with_renamed_items(path: Path, prefix: str) -> Path:
+    """Write the workshop CSV to ``path`` with ``prefix`` before every item id (new data
+    whose items a retrained model, and only it, knows); return ``path``."""
+    with (WORKSHOP / "interactions.csv").open(newline="") as src, path.open("w", newline="") as dst:
+        reader, writer = csv.reader(src), csv.writer(dst)
+        writer.writerow(next(reader))
+        for row in reader:
+            writer.writerow([row[0], prefix + row[1], *row[2:]])
+    return path
+
+
 def workshop_facts():
     """The workshop rows (dicts) and its items, most distinct users first (ties: id)."""
     users_per_item = defaultdict(set)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from calls import wait_for
 from deletes import delete_until_gone, expect_in_use
 from schemas import INTERACTIONS
 
@@ -328,18 +329,24 @@ def test_solution_version_without_trainer_is_active_without_metrics(personalize,
         seams.register_trainer(None)
 
 
-def test_training_failure_reason(personalize, solution, wait):
-    def failing(job):
-        raise seams.TrainingFailed("There are fewer than 1000 interactions.")
-
-    seams.register_trainer(failing)
+def train_with(personalize, solution, trainer) -> dict:
+    """Train a version of ``solution`` with the stand-in ``trainer``; return its Describe
+    once it settles."""
+    seams.register_trainer(trainer)
     try:
         arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        v = wait(
+        return wait_for(
             lambda: personalize.describe_solution_version(solutionVersionArn=arn), "solutionVersion"
         )
     finally:
         seams.register_trainer(None)
+
+
+def test_training_failure_reason(personalize, solution):
+    def failing(job):
+        raise seams.TrainingFailed("There are fewer than 1000 interactions.")
+
+    v = train_with(personalize, solution, failing)
     assert (v["status"], v["failureReason"]) == (
         "CREATE FAILED",
         "There are fewer than 1000 interactions.",
@@ -352,53 +359,34 @@ def test_training_failure_reason(personalize, solution, wait):
     )
 
 
-def test_non_finite_metrics_are_left_out(personalize, solution, wait):
-    seams.register_trainer(
+def test_non_finite_metrics_are_left_out(personalize, solution):
+    v = train_with(
+        personalize,
+        solution,
         lambda job: seams.TrainingOutcome(
             metrics={"coverage": float("nan"), "precision_at_5": 0.5}, training_hours=float("inf")
-        )
+        ),
     )
-    try:
-        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        v = wait(
-            lambda: personalize.describe_solution_version(solutionVersionArn=arn), "solutionVersion"
-        )
-    finally:
-        seams.register_trainer(None)
     assert (v["status"], v["trainingHours"]) == ("ACTIVE", 0.0)
+    arn = v["solutionVersionArn"]
     assert personalize.get_solution_metrics(solutionVersionArn=arn)["metrics"] == {
         "precision_at_5": 0.5
     }
 
 
-def test_an_assertion_in_a_stand_in_trainer_fails_the_test(personalize, solution, wait):
+def test_an_assertion_in_a_stand_in_trainer_fails_the_test(personalize, solution):
     def trainer(job):
         assert job.datasets == {}, "planted: the trainer saw datasets"
 
-    seams.register_trainer(trainer)
-    try:
-        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        with pytest.raises(AssertionError, match="^planted: the trainer saw datasets"):
-            wait(
-                lambda: personalize.describe_solution_version(solutionVersionArn=arn),
-                "solutionVersion",
-            )
-    finally:
-        seams.register_trainer(None)
+    with pytest.raises(AssertionError, match="^planted: the trainer saw datasets"):
+        train_with(personalize, solution, trainer)
 
 
-def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solution, wait):
+def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solution):
     def buggy(job):
         raise RuntimeError("index out of range")
 
-    seams.register_trainer(buggy)
-    try:
-        arn = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-        v = wait(
-            lambda: personalize.describe_solution_version(solutionVersionArn=arn), "solutionVersion"
-        )
-    finally:
-        seams.register_trainer(None)
+    v = train_with(personalize, solution, buggy)
     assert (v["status"], v["failureReason"]) == (
         "CREATE FAILED",
         "Internal error in the local target: RuntimeError: index out of range",

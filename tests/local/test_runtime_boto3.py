@@ -7,7 +7,7 @@ from pathlib import Path
 
 import boto3
 import pytest
-from personalize_steps import WORKSHOP, Group, workshop_facts
+from personalize_steps import WORKSHOP, Group, workshop_facts, workshop_with_renamed_items
 
 from personalize_reconcile.local import service as local_service
 from personalize_reconcile.local.server import LocalServer
@@ -85,7 +85,6 @@ def test_latest_campaign_follows_new_versions(
 ):
     """A campaign on ``<solution>/$LATEST`` with syncWithLatestSolutionVersion serves the
     newest ACTIVE version without an UpdateCampaign (reference §7)."""
-    import csv
 
     first = workshop.version("ws-sync", "aws-popularity-count")
     latest = first["solutionArn"] + "/$LATEST"
@@ -103,15 +102,7 @@ def test_latest_campaign_follows_new_versions(
         return [i["itemId"] for i in out]
 
     assert not any(s.startswith("v2-") for s in served())
-    renamed = tmp_path / "v2.csv"
-    with (
-        (WORKSHOP / "interactions.csv").open(newline="") as src,
-        renamed.open("w", newline="") as dst,
-    ):
-        reader, writer = csv.reader(src), csv.writer(dst)
-        writer.writerow(next(reader))
-        for row in reader:
-            writer.writerow([row[0], "v2-" + row[1], *row[2:]])
+    renamed = workshop_with_renamed_items(tmp_path / "v2.csv", "v2-")
     workshop.reimport(state_dir, renamed, "v2")
     assert workshop.new_version(first["solutionArn"])["status"] == "ACTIVE"
     assert all(s.startswith("v2-") for s in served())

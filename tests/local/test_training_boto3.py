@@ -9,7 +9,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from personalize_steps import TIMEOUT, WORKSHOP, Group, workshop_facts
+from personalize_steps import TIMEOUT, WORKSHOP, Group, workshop_facts, workshop_with_renamed_items
 
 from personalize_reconcile.local.training.metrics import METRIC_NAMES
 
@@ -78,15 +78,7 @@ def test_update_campaign_serves_the_new_version_once_active(
         return [i["itemId"] for i in out]
 
     assert not any(s.startswith("v2-") for s in served())
-    renamed = tmp_path / "v2.csv"
-    with (
-        (WORKSHOP / "interactions.csv").open(newline="") as src,
-        renamed.open("w", newline="") as dst,
-    ):
-        reader, writer = csv.reader(src), csv.writer(dst)
-        writer.writerow(next(reader))
-        for row in reader:
-            writer.writerow([row[0], "v2-" + row[1], *row[2:]])
+    renamed = workshop_with_renamed_items(tmp_path / "v2.csv", "v2-")
     workshop.reimport(state_dir, renamed, "v2")
     v2 = workshop.new_version(v1["solutionArn"])
     assert v2["status"] == "ACTIVE", v2.get("failureReason")
