@@ -8,8 +8,8 @@ Modes:
 * ``setup STATE_DIR``: create group ``g``, schema ``s``, Interactions dataset, solution
   ``sol`` (aws-sims); print nothing; exit.
 * ``train STATE_DIR MARKER``: install a trainer that touches ``MARKER.<attempt>`` and then
-  sleeps forever; create a solution version of ``sol`` if none exists (else only open a
-  client so the worker takes the interrupted one over); wait to be killed.
+  sleeps (10 minutes at most); create a solution version of ``sol`` if none exists (else only open a
+  client so the worker takes the interrupted one over); wait (10 minutes at most) to be killed.
 * ``pending STATE_DIR``: create dataset group ``later`` with a 60 s minimum duration and
   exit at once (its job is left for the next process).
 * ``idle STATE_DIR``: set up, start a training run that waits, print the CPU seconds the
@@ -47,15 +47,13 @@ def train(state_dir: str, marker: str) -> None:
     def trainer(job: seams.TrainingJob) -> None:
         with open(f"{marker}.{job.attempt}", "w") as fh:
             fh.write(job.solution_version_arn)
-        while True:
-            time.sleep(1)
+        time.sleep(600)  # until the test kills this process (at most 10 minutes)
 
     seams.register_trainer(trainer)
     c = local_client("personalize", state_dir=state_dir)
     if not c.list_solution_versions(solutionArn=P + "solution/sol")["solutionVersions"]:
         c.create_solution_version(solutionArn=P + "solution/sol")
-    while True:
-        time.sleep(1)
+    time.sleep(600)  # until the test kills this process (at most 10 minutes)
 
 
 def pending(state_dir: str) -> None:

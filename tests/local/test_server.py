@@ -22,15 +22,18 @@ CLIENT = textwrap.dedent("""
     c = boto3.client("personalize", region_name="eu-west-1")   # endpoint from the env
     arn = c.create_dataset_group(name="served")["datasetGroupArn"]
     listed = [g["datasetGroupArn"] for g in c.list_dataset_groups()["datasetGroups"]]
+    deadline = time.monotonic() + 60
     while c.describe_dataset_group(datasetGroupArn=arn)["datasetGroup"]["status"] != "ACTIVE":
+        assert time.monotonic() < deadline, "never ACTIVE"
         time.sleep(0.05)
     c.delete_dataset_group(datasetGroupArn=arn)
-    while True:
+    gone = None
+    while gone is None:
         try:
             c.describe_dataset_group(datasetGroupArn=arn)
         except ClientError as e:
             gone = e.response["Error"]["Code"]
-            break
+        assert time.monotonic() < deadline + 60, "never gone"
         time.sleep(0.05)
     try:
         c.create_dataset_group(name="bad name")
