@@ -213,8 +213,6 @@ class Lifecycle:
 
     def _train(self, res: Resource, job: Job) -> Any:
         trainer = seams.trainer()
-        if trainer is None:
-            return None
         sol = self.store.get(res.parent or "")
         if sol is None:
             return seams.TrainingFailed(f"Solution {res.parent} no longer exists.")

@@ -172,10 +172,6 @@ def handle_runtime(
         params = _parse(body)
         _validate(RUNTIME, op, params)
         dispatch = seams.runtime_dispatch()
-        if dispatch is None:
-            raise UnknownOperationException(
-                f"The local Personalize target does not serve {op} yet."
-            )
         service.advance()
         return _ok(dispatch(ctx, op, params), "application/json")
     except ServiceError as exc:
