@@ -12,8 +12,9 @@ this package does not import (nor does it import ``lifecycle``: ``LocalService``
 :func:`describe`). Callers: ``responses`` (:func:`call`), ``service`` (:func:`describe`).
 
 Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared refusals),
-``registry``, ``describe``, ``pagination``, ``records`` (find, create, delete, update a
-stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
+``registry``, ``describe``, ``pagination``, ``reads`` (the Describe and List operations
+every kind answers alike), ``records`` (find, create, delete, update a stored resource),
+``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
 ``import_jobs``, ``event_trackers``, ``filters``, ``solutions``, ``solution_versions``,
 ``campaigns``, ``recipes`` (and ``tags`` for the tag operations).
 

@@ -23,8 +23,7 @@ from typing import Any
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
@@ -40,6 +39,9 @@ CAMPAIGNS_PER_GROUP = 5
 """Reference §9, the documented default quota."""
 LATEST = "/$LATEST"
 """Suffix of a solution ARN that makes a campaign follow the newest ACTIVE version."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeCampaign", "ListCampaigns", "solutionArn")
 
 
 def _campaign_version(
@@ -135,19 +137,6 @@ def create_campaign(ctx: RequestContext, conn: sqlite3.Connection, params: dict)
         tags=params.get("tags"),
     )
     return {"campaignArn": arn}
-
-
-@operation("DescribeCampaign", read_only=True)
-def describe_campaign(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeCampaign (with ``latestCampaignUpdate`` after an update)."""
-    res = records.load(ctx, conn, params["campaignArn"], KIND)
-    return {"campaign": describe(res, conn, ctx.store)}
-
-
-@operation("ListCampaigns", read_only=True)
-def list_campaigns(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListCampaigns (optionally of one solution)."""
-    return list_page(ctx, conn, "ListCampaigns", KIND, params, "solutionArn")
 
 
 @operation("UpdateCampaign")

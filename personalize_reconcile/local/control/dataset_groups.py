@@ -16,8 +16,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import DELETING
@@ -25,6 +24,9 @@ from personalize_reconcile.local.statuses import DELETING
 KIND = "dataset-group"
 DATASET_GROUPS_PER_REGION = 5
 """Reference §9, the documented default quota."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeDatasetGroup", "ListDatasetGroups")
 
 
 @operation("CreateDatasetGroup")
@@ -56,19 +58,6 @@ def create_dataset_group(ctx: RequestContext, conn: sqlite3.Connection, params: 
     if params.get("domain"):
         out["domain"] = params["domain"]
     return out
-
-
-@operation("DescribeDatasetGroup", read_only=True)
-def describe_dataset_group(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeDatasetGroup."""
-    res = records.load(ctx, conn, params["datasetGroupArn"], KIND)
-    return {"datasetGroup": describe(res, conn, ctx.store)}
-
-
-@operation("ListDatasetGroups", read_only=True)
-def list_dataset_groups(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListDatasetGroups (whole account and region)."""
-    return list_page(ctx, conn, "ListDatasetGroups", KIND, params)
 
 
 @operation("DeleteDatasetGroup")

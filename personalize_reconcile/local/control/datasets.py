@@ -19,8 +19,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import describer, operation
 from personalize_reconcile.local.control.schemas import check_fits
 from personalize_reconcile.local.exceptions import InvalidInputException
@@ -29,6 +28,9 @@ from personalize_reconcile.local.store import Resource, Store
 from personalize_reconcile.rules import avro
 
 KIND = "dataset"
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeDataset", "ListDatasets", "datasetGroupArn")
 
 
 @describer(KIND)
@@ -72,31 +74,8 @@ def create_dataset(ctx: RequestContext, conn: sqlite3.Connection, params: dict) 
         "datasetType": dtype,
         "schemaArn": schema.arn,
     }
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=params["name"],
-        body=body,
-        parent=group.arn,
-        grp=group.arn,
-        tags=params.get("tags"),
-    )
+    records.create_under(ctx, conn, group, KIND, arn, body, params)
     return {"datasetArn": arn}
-
-
-@operation("DescribeDataset", read_only=True)
-def describe_dataset(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeDataset (with ``trackingId`` when the group has an event tracker)."""
-    res = records.load(ctx, conn, params["datasetArn"], KIND)
-    return {"dataset": describe(res, conn, ctx.store)}
-
-
-@operation("ListDatasets", read_only=True)
-def list_datasets(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListDatasets (optionally of one dataset group)."""
-    return list_page(ctx, conn, "ListDatasets", KIND, params, "datasetGroupArn")
 
 
 @operation("UpdateDataset")

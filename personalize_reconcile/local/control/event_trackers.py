@@ -16,12 +16,14 @@ import uuid
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import ResourceAlreadyExistsException
 
 KIND = "event-tracker"
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeEventTracker", "ListEventTrackers", "datasetGroupArn")
 
 
 @operation("CreateEventTracker")
@@ -43,31 +45,8 @@ def create_event_tracker(ctx: RequestContext, conn: sqlite3.Connection, params: 
         "trackingId": tracking_id,
         "datasetGroupArn": group.arn,
     }
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=params["name"],
-        body=body,
-        parent=group.arn,
-        grp=group.arn,
-        tags=params.get("tags"),
-    )
+    records.create_under(ctx, conn, group, KIND, arn, body, params)
     return {"eventTrackerArn": arn, "trackingId": tracking_id}
-
-
-@operation("DescribeEventTracker", read_only=True)
-def describe_event_tracker(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeEventTracker."""
-    res = records.load(ctx, conn, params["eventTrackerArn"], KIND)
-    return {"eventTracker": describe(res, conn, ctx.store)}
-
-
-@operation("ListEventTrackers", read_only=True)
-def list_event_trackers(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListEventTrackers (optionally of one dataset group)."""
-    return list_page(ctx, conn, "ListEventTrackers", KIND, params, "datasetGroupArn")
 
 
 @operation("DeleteEventTracker")

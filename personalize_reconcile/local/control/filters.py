@@ -16,8 +16,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 
@@ -28,6 +27,9 @@ FILTERS_PER_GROUP = 30
 _FILTER_RE = re.compile(
     r"\s*(INCLUDE|EXCLUDE)\s+(ItemID|UserID|ActionID)\s+WHERE\s+\S.*", re.DOTALL
 )
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeFilter", "ListFilters", "datasetGroupArn")
 
 
 @operation("CreateFilter")
@@ -52,31 +54,8 @@ def create_filter(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -
         "datasetGroupArn": group.arn,
         "filterExpression": expr,
     }
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=params["name"],
-        body=body,
-        parent=group.arn,
-        grp=group.arn,
-        tags=params.get("tags"),
-    )
+    records.create_under(ctx, conn, group, KIND, arn, body, params)
     return {"filterArn": arn}
-
-
-@operation("DescribeFilter", read_only=True)
-def describe_filter(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeFilter."""
-    res = records.load(ctx, conn, params["filterArn"], KIND)
-    return {"filter": describe(res, conn, ctx.store)}
-
-
-@operation("ListFilters", read_only=True)
-def list_filters(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListFilters (result key ``Filters``, reference §2)."""
-    return list_page(ctx, conn, "ListFilters", KIND, params, "datasetGroupArn")
 
 
 @operation("DeleteFilter")

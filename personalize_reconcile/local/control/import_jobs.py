@@ -17,8 +17,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import CREATING
@@ -26,6 +25,9 @@ from personalize_reconcile.local.statuses import CREATING
 KIND = "dataset-import-job"
 IMPORT_JOBS_IN_PROGRESS_PER_REGION = 5
 """Reference §9, the documented default quota."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeDatasetImportJob", "ListDatasetImportJobs", "datasetArn")
 
 
 @operation("CreateDatasetImportJob")
@@ -58,30 +60,5 @@ def create_dataset_import_job(ctx: RequestContext, conn: sqlite3.Connection, par
     }
     if params.get("roleArn"):
         body["roleArn"] = params["roleArn"]
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=name,
-        body=body,
-        parent=ds.arn,
-        grp=ds.grp,
-        tags=params.get("tags"),
-    )
+    records.create_under(ctx, conn, ds, KIND, arn, body, params, name_key="jobName")
     return {"datasetImportJobArn": arn}
-
-
-@operation("DescribeDatasetImportJob", read_only=True)
-def describe_dataset_import_job(
-    ctx: RequestContext, conn: sqlite3.Connection, params: dict
-) -> dict:
-    """DescribeDatasetImportJob."""
-    res = records.load(ctx, conn, params["datasetImportJobArn"], KIND)
-    return {"datasetImportJob": describe(res, conn, ctx.store)}
-
-
-@operation("ListDatasetImportJobs", read_only=True)
-def list_dataset_import_jobs(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListDatasetImportJobs (optionally of one dataset)."""
-    return list_page(ctx, conn, "ListDatasetImportJobs", KIND, params, "datasetArn")

@@ -145,6 +145,39 @@ def create(
     return res
 
 
+def create_under(
+    ctx: RequestContext,
+    conn: sqlite3.Connection,
+    parent: Resource,
+    kind: str,
+    arn: str,
+    body: dict,
+    params: dict,
+    *,
+    name_key: str = "name",
+    unique_name: bool = True,
+) -> Resource:
+    """:func:`create` for a resource that belongs to ``parent`` (a dataset group, a
+    dataset or a solution), named ``params[name_key]`` and tagged ``params["tags"]`` as the
+    request says; its group is the parent's (or the parent, for a dataset group).
+
+    Raises:
+        see :func:`create`.
+    """
+    return create(
+        ctx,
+        conn,
+        kind=kind,
+        arn=arn,
+        name=params.get(name_key),
+        body=body,
+        parent=parent.arn,
+        grp=parent.grp or parent.arn,
+        tags=params.get("tags"),
+        unique_name=unique_name,
+    )
+
+
 def check_deletable(res: Resource) -> None:
     """Refuse to delete a resource still being created or already being deleted.
 

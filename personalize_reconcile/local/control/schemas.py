@@ -17,8 +17,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import ACTIVE
@@ -29,6 +28,9 @@ from personalize_reconcile.rules.problems import Problem, dotted
 KIND = "schema"
 SCHEMAS_PER_REGION = 500
 """Reference §9, the documented default quota."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeSchema", "ListSchemas")
 
 
 def schema_message(problems: list[Problem], prefix: bool = True) -> str:
@@ -83,19 +85,6 @@ def create_schema(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -
         body["domain"] = params["domain"]
     records.create(ctx, conn, kind=KIND, arn=arn, name=name, body=body, status=None)
     return {"schemaArn": arn}
-
-
-@operation("DescribeSchema", read_only=True)
-def describe_schema(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeSchema."""
-    res = records.load(ctx, conn, params["schemaArn"], KIND)
-    return {"schema": describe(res, conn, ctx.store)}
-
-
-@operation("ListSchemas", read_only=True)
-def list_schemas(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListSchemas."""
-    return list_page(ctx, conn, "ListSchemas", KIND, params)
 
 
 @operation("DeleteSchema")

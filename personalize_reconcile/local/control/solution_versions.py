@@ -21,8 +21,8 @@ from typing import Any
 
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
 from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
@@ -55,6 +55,9 @@ COPIED_FROM_SOLUTION = (
     "solutionConfig",
 )
 """Solution fields a version keeps as they were when it was created."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeSolutionVersion")
 
 
 def _check_update_mode(ctx: RequestContext, conn: sqlite3.Connection, sol: Resource) -> None:
@@ -100,26 +103,8 @@ def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, param
         if key in sol.body:
             body[key] = sol.body[key]
     body.update(trainingMode=mode, trainingType="MANUAL")
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=name,
-        body=body,
-        parent=sol.arn,
-        grp=sol.grp,
-        tags=params.get("tags"),
-        unique_name=name is not None,
-    )
+    records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=name is not None)
     return {"solutionVersionArn": arn}
-
-
-@operation("DescribeSolutionVersion", read_only=True)
-def describe_solution_version(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeSolutionVersion."""
-    res = records.load(ctx, conn, params["solutionVersionArn"], KIND)
-    return {"solutionVersion": describe(res, conn, ctx.store)}
 
 
 @operation("ListSolutionVersions", read_only=True)

@@ -24,8 +24,7 @@ from typing import Any
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
-from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import describer, operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import CREATE_STOPPING, CREATING, DELETING
@@ -39,6 +38,9 @@ DEFAULT_AUTO_TRAINING = {"schedulingExpression": "rate(7 days)"}
 """``autoTrainingConfig`` when ``performAutoTraining`` is on and none is given."""
 
 _RATE_RE = re.compile(r"rate\((\d+) days?\)")
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeSolution", "ListSolutions", "datasetGroupArn")
 
 
 @describer(KIND)
@@ -161,31 +163,8 @@ def create_solution(ctx: RequestContext, conn: sqlite3.Connection, params: dict)
             recipes.recipe_arn("aws-user-personalization")
         ]
         body["autoMLResult"] = {"bestRecipeArn": recipe_list[0]}
-    records.create(
-        ctx,
-        conn,
-        kind=KIND,
-        arn=arn,
-        name=name,
-        body=body,
-        parent=group.arn,
-        grp=group.arn,
-        tags=params.get("tags"),
-    )
+    records.create_under(ctx, conn, group, KIND, arn, body, params)
     return {"solutionArn": arn}
-
-
-@operation("DescribeSolution", read_only=True)
-def describe_solution(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeSolution (with ``latestSolutionVersion``)."""
-    res = records.load(ctx, conn, params["solutionArn"], KIND)
-    return {"solution": describe(res, conn, ctx.store)}
-
-
-@operation("ListSolutions", read_only=True)
-def list_solutions(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """ListSolutions (optionally of one dataset group)."""
-    return list_page(ctx, conn, "ListSolutions", KIND, params, "datasetGroupArn")
 
 
 @operation("UpdateSolution")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from personalize_reconcile.local.config import KINDS
 from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.control.errors import not_found
 from personalize_reconcile.local.control.registry import operation
@@ -26,16 +27,7 @@ from personalize_reconcile.local.store import Resource
 TAGS_PER_RESOURCE = 50
 """Reference §9, the documented default quota."""
 
-TAGGABLE = (
-    "dataset-group",
-    "dataset",
-    "dataset-import-job",
-    "event-tracker",
-    "filter",
-    "solution",
-    "solution-version",
-    "campaign",
-)
+TAGGABLE = tuple(kind for kind in KINDS if kind != "schema")
 """Kinds that carry tags (every kind but schemas)."""
 
 
