@@ -16,8 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from personalize_reconcile.local import control
 from personalize_reconcile.local.config import LocalConfig, load_config
-from personalize_reconcile.local.control import describe
 from personalize_reconcile.local.jobs import Forwarded, JobRunner, fast_forward
 from personalize_reconcile.local.lifecycle import Lifecycle
 from personalize_reconcile.local.store import Store
@@ -39,7 +39,8 @@ class LocalService:
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
         self.store = Store(config.db_path)
-        self.lifecycle = Lifecycle(self.store, config, describe)
+        # The whole package: its kind modules register the Describe shapes' computed fields.
+        self.lifecycle = Lifecycle(self.store, config, control.describe)
         self.runner = JobRunner(self.store, self.lifecycle)
         self._swept = False
 

@@ -7,14 +7,14 @@ by name in ``registry`` when imported below; adding a kind means adding a module
 naming it in :data:`KINDS`. Requests arrive validated against the botocore input shape
 (``responses`` does that); answers are plain data in the operation's output shape,
 timestamps as epoch seconds. Asynchronous work is scheduled as job rows
-(``personalize_reconcile.local.jobs``); what its steps do is in ``lifecycle``, which
-this package does not import (nor does it import ``lifecycle``: ``LocalService`` hands it
-:func:`describe`). Callers: ``responses`` (:func:`call`), ``service`` (:func:`describe`).
+(``personalize_reconcile.local.jobs``); what its steps do is in ``lifecycle``, and the
+two do not import each other (``LocalService`` hands ``lifecycle`` :func:`describe`).
+Callers: ``responses`` (:func:`call`), ``service`` (:func:`describe`).
 
 Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared refusals),
-``registry``, ``describe``, ``pagination``, ``reads`` (the Describe and List operations
-every kind answers alike), ``records`` (find, create, delete, update a stored resource),
-``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
+``registry``, ``descriptions`` (Describe shapes), ``pagination``, ``reads`` (the Describe
+and List operations every kind answers alike), ``records`` (find, create, delete, update
+a stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
 ``import_jobs``, ``event_trackers``, ``filters``, ``solutions``, ``solution_versions``,
 ``campaigns``, ``recipes`` (and ``tags`` for the tag operations).
 
@@ -51,7 +51,7 @@ from personalize_reconcile.local.control import (
     tags,
 )
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
+from personalize_reconcile.local.control.descriptions import describe
 from personalize_reconcile.local.exceptions import UnknownOperationException
 
 KINDS = (

@@ -20,7 +20,7 @@ import zlib
 from typing import Any
 
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
+from personalize_reconcile.local.control.descriptions import describe
 from personalize_reconcile.local.exceptions import InvalidNextTokenException
 from personalize_reconcile.rules.shapes import service_model
 

@@ -12,7 +12,7 @@ import sqlite3
 
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.context import RequestContext
-from personalize_reconcile.local.control.describe import describe
+from personalize_reconcile.local.control.descriptions import describe
 from personalize_reconcile.local.control.pagination import list_page
 from personalize_reconcile.local.control.registry import operation
 

@@ -5,7 +5,7 @@ One job: the table that ``personalize_reconcile.local.control.call`` dispatches 
 Each kind module registers its handlers with :func:`operation` when it is imported (the
 package's ``__init__`` imports them all), so adding a kind means adding one module and
 naming it there. Callers: the kind modules (register), ``control.call`` and
-``control.describe.describe`` (look up).
+``control.descriptions.describe`` (look up).
 """
 
 from __future__ import annotations
