@@ -38,6 +38,7 @@ def register_reads(
 
     @operation(describe_op, read_only=True)
     def describe_one(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+        """The resource's Describe shape (ResourceNotFoundException: not the caller's)."""
         res = records.load(ctx, conn, params[arn_member], kind)
         return {key: describe(res, conn, ctx.store)}
 
@@ -46,4 +47,5 @@ def register_reads(
 
     @operation(list_op, read_only=True)
     def list_some(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+        """A page of summaries (InvalidNextTokenException: a token of another request)."""
         return list_page(ctx, conn, list_op, kind, params, list_filter)
