@@ -268,7 +268,7 @@ class _service_errors:  # noqa: N801 - used as a context manager
             NoCredentialsError,
         )
 
-        from personalize_reconcile.local.objectstore import NoSuchKeyError, ObjectStoreError
+        from personalize_reconcile.backends.target import NoSuchKeyError, ObjectStoreError
 
         if isinstance(exc, NoCredentialsError):
             raise UserError(

@@ -22,6 +22,11 @@ import boto3
 import botocore.config
 from botocore.exceptions import NoRegionError, ProfileNotFound
 
+# The errors ``Target.objects`` raises, re-exported so that callers above the backends
+# (the CLI) need not import the local target's modules.
+from personalize_reconcile.local.objectstore import NoSuchKeyError as NoSuchKeyError
+from personalize_reconcile.local.objectstore import ObjectStoreError as ObjectStoreError
+
 TARGETS = ("local", "aws")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
 LOCAL_DEFAULT_REGION = "us-east-1"

@@ -41,7 +41,7 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
-        personalize_reconcile.local.objectstore.ObjectStoreError: an import's data is
+        personalize_reconcile.backends.target.ObjectStoreError: an import's data is
             missing (no object at ``dataLocation`` and no ``uploadFrom``).
     """
     desired = _desired.build(loaded)

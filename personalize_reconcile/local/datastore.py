@@ -1,6 +1,8 @@
 """Imported rows per dataset, kept under the state dir for training (reference §5).
 
 One job: durable storage of the records a dataset import job read, per dataset ARN.
+Callers: ``seams`` (an import job stores its rows, a finished dataset delete drops them)
+and ``training.trainer`` (reads them; the only module of ``local`` that training imports).
 
 API (class :class:`DatasetStore`, one per state dir; safe across threads and processes):
 

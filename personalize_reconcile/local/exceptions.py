@@ -3,7 +3,7 @@
 One job: give every handler a typed exception that carries the service's error code (the
 wire ``__type``), its message and its HTTP status, so the protocol layer
 (``personalize_reconcile.local.responses``) can serialise it without knowing the rule that
-raised it. Callers: ``models`` (control-plane rules), ``jobs``, ``responses``, and the
+raised it. Callers: ``control`` (control-plane rules), ``jobs``, ``responses``, and the
 personalize-runtime handlers (``personalize_reconcile.local.runtime``).
 
 Source: reference §0 and §3 and the botocore model's error shapes. The control plane

@@ -17,11 +17,12 @@ from __future__ import annotations
 import logging
 import math
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from personalize_reconcile.local import models, seams
-from personalize_reconcile.local import models as M  # noqa: N812 - status names
+from personalize_reconcile.local import seams
+from personalize_reconcile.local import statuses as M  # noqa: N812 - status names
 from personalize_reconcile.local.config import LocalConfig
 from personalize_reconcile.local.jobs import Job, Next
 from personalize_reconcile.local.store import Resource, Store
@@ -32,12 +33,23 @@ DROP_RETRY_SECONDS = 5.0
 """How soon a dataset delete whose stored records could not be removed tries again."""
 
 
-class Lifecycle:
-    """Implements :class:`personalize_reconcile.local.jobs.Steps` for Personalize."""
+Describe = Callable[[Resource, "sqlite3.Connection | None", "Store | None"], dict]
+"""``describe(res, conn, store)``: the Describe shape of a stored resource (the control
+plane's ``control.describe``, handed in by ``LocalService``)."""
 
-    def __init__(self, store: Store, config: LocalConfig) -> None:
+
+class Lifecycle:
+    """Implements :class:`personalize_reconcile.local.jobs.Steps` for Personalize.
+
+    ``describe`` builds the Describe-shaped solution, version and datasets a trainer gets
+    (seam 1 of ``seams``); it is passed in so that this module needs nothing of the
+    control plane but the status words (``statuses``).
+    """
+
+    def __init__(self, store: Store, config: LocalConfig, describe: Describe) -> None:
         self.store = store
         self.config = config
+        self.describe = describe
 
     # -- light steps -------------------------------------------------------------------
 
@@ -213,8 +225,6 @@ class Lifecycle:
 
     def _train(self, res: Resource, job: Job) -> Any:
         trainer = seams.trainer()
-        if trainer is None:
-            return None
         sol = self.store.get(res.parent or "")
         if sol is None:
             return seams.TrainingFailed(f"Solution {res.parent} no longer exists.")
@@ -222,7 +232,7 @@ class Lifecycle:
         for ds in self.store.select(
             None, "kind='dataset' AND grp=? AND status=?", (sol.grp, M.ACTIVE)
         ):
-            datasets[ds.body["datasetType"]] = models.describe(ds, None, self.store)
+            datasets[ds.body["datasetType"]] = self.describe(ds, None, self.store)
         version_id = res.arn.rsplit("/", 1)[-1]
         artefacts = Path(self.config.state_dir) / "models" / (sol.name or "solution") / version_id
         artefacts.mkdir(parents=True, exist_ok=True)
@@ -240,8 +250,8 @@ class Lifecycle:
             solution_version_arn=res.arn,
             solution_arn=sol.arn,
             dataset_group_arn=sol.grp or "",
-            solution=models.describe(sol),
-            solution_version=models.describe(res),
+            solution=self.describe(sol, None, None),
+            solution_version=self.describe(res, None, None),
             datasets=datasets,
             artefact_dir=artefacts,
             should_stop=should_stop,

@@ -17,7 +17,8 @@ import logging
 import uuid
 from typing import Any
 
-from personalize_reconcile.local import metering, seams
+from personalize_reconcile.local import control, metering, seams
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.exceptions import (
     InternalFailure,
     SerializationException,
@@ -25,7 +26,6 @@ from personalize_reconcile.local.exceptions import (
     UnknownOperationException,
     validation_error,
 )
-from personalize_reconcile.local.models import RequestContext
 from personalize_reconcile.local.service import LocalService
 from personalize_reconcile.rules.shapes import service_model, validate
 
@@ -148,7 +148,7 @@ def handle_control(
         params = _parse(body)
         _validate(CONTROL, op, params)
         service.advance()
-        out = service.personalize.call(ctx, op, params)
+        out = control.call(ctx, op, params)
         return _ok(out, "application/x-amz-json-1.1")
     except ServiceError as exc:
         return _error(exc, runtime=False)
@@ -172,10 +172,6 @@ def handle_runtime(
         params = _parse(body)
         _validate(RUNTIME, op, params)
         dispatch = seams.runtime_dispatch()
-        if dispatch is None:
-            raise UnknownOperationException(
-                f"The local Personalize target does not serve {op} yet."
-            )
         service.advance()
         return _ok(dispatch(ctx, op, params), "application/json")
     except ServiceError as exc:

@@ -37,8 +37,7 @@ from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
 )
-from personalize_reconcile.local.training import load_version_model
-from personalize_reconcile.local.training.model import Model
+from personalize_reconcile.local.training.serving import ServedModel, load_version_model
 from personalize_reconcile.rules import recipes
 
 DEFAULT_NUM_RESULTS = 25
@@ -57,7 +56,7 @@ def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
 class _Serving:
     """The resolved campaign: its recipe and the model of the version it serves."""
 
-    def __init__(self, recipe: recipes.Recipe, model: Model) -> None:
+    def __init__(self, recipe: recipes.Recipe, model: ServedModel) -> None:
         self.recipe = recipe
         self.model = model
 

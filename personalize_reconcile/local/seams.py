@@ -3,7 +3,10 @@ training and the personalize-runtime API.
 
 One job: name each seam, state its contract, and find its implementation. The job runner
 (``personalize_reconcile.local.lifecycle``) and the protocol layer
-(``personalize_reconcile.local.responses``) call only the functions here.
+(``personalize_reconcile.local.responses``) call only the functions here. The dependency
+runs one way: this module imports training, the import modules and the runtime; none of
+them imports it (the training seam's types live in ``training.job`` and
+``training.errors`` and are re-exported here).
 
 Seam 1: training (solution versions)
 ------------------------------------
@@ -28,7 +31,6 @@ Seam 1: training (solution versions)
   bug: it is logged and the version becomes CREATE FAILED with an internal-error reason.
 * The call may run again for the same version after a process was killed mid-run (at
   most 3 attempts); it must be idempotent.
-* Without a trainer the version becomes ACTIVE with no model and empty metrics.
 
 Seam 2: dataset import jobs
 ---------------------------
@@ -48,78 +50,38 @@ shape as plain data. Raise :mod:`personalize_reconcile.local.exceptions` errors
 (ResourceNotFoundException becomes HTTP 404, InvalidInputException 400). ``ctx`` gives
 ``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
 LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
-``service.config.state_dir`` locates artefacts and data). Until the module exists, the
-runtime answers UnknownOperationException.
+``service.config.state_dir`` locates artefacts and data).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
+
+__all__ = [
+    "ImportFailed",
+    "TrainingFailed",
+    "TrainingJob",
+    "TrainingOutcome",
+    "drop_dataset",
+    "has_import",
+    "register_trainer",
+    "run_import",
+    "runtime_dispatch",
+    "trainer",
+]
 
 log = logging.getLogger(__name__)
 
 S3_ENDPOINT_ENV = "PRECONCILE_LOCAL_S3_ENDPOINT_URL"
 """Set to an S3 endpoint URL to make import jobs read ``s3://`` data through it (with the
 usual boto3 credentials) instead of the state dir's object store."""
-
-
-@dataclass
-class TrainingJob:
-    """What a trainer gets for one solution version.
-
-    Attributes:
-        state_dir: the local target's state dir.
-        account, region: where the resources live.
-        solution_version_arn, solution_arn, dataset_group_arn: the ARNs.
-        solution: the DescribeSolution ``solution`` object (recipeArn, solutionConfig...).
-        solution_version: the DescribeSolutionVersion ``solutionVersion`` object
-            (trainingMode, ...).
-        datasets: dataset type in upper case (``INTERACTIONS``, ``ITEMS``...) -> the
-            DescribeDataset ``dataset`` object, for the group's ACTIVE datasets. Their rows
-            are in ``datastore.DatasetStore(state_dir)`` under each ``datasetArn``.
-        artefact_dir: where to write the model (created before the call).
-        should_stop: returns True once StopSolutionVersionCreation was called.
-        attempt: 1 on the first run, 2 or 3 when resumed after an interruption.
-    """
-
-    state_dir: Path
-    account: str
-    region: str
-    solution_version_arn: str
-    solution_arn: str
-    dataset_group_arn: str
-    solution: dict
-    solution_version: dict
-    datasets: dict[str, dict]
-    artefact_dir: Path
-    should_stop: Callable[[], bool]
-    attempt: int = 1
-
-
-@dataclass
-class TrainingOutcome:
-    """What a trainer returns.
-
-    Attributes:
-        metrics: GetSolutionMetrics ``metrics`` (name -> float, at most 100 entries).
-        training_hours: ``trainingHours`` shown by DescribeSolutionVersion (>= 0).
-        tuned_hyperparameters: ``tunedHPOParams.algorithmHyperParameters`` (str -> str),
-            or ``None`` when no HPO ran.
-    """
-
-    metrics: dict[str, float] = field(default_factory=dict)
-    training_hours: float = 0.0
-    tuned_hyperparameters: dict[str, str] | None = None
-
-
-class TrainingFailed(Exception):
-    """Raised by a trainer: ``str(e)`` becomes the version's failureReason."""
 
 
 class ImportFailed(Exception):
@@ -138,27 +100,23 @@ def register_trainer(trainer: Trainer | None) -> None:
         _registered.append(trainer)
 
 
-def trainer() -> Trainer | None:
+def trainer() -> Trainer:
     """The trainer to call: the registered one, else
-    ``personalize_reconcile.local.training.train_solution_version``, else ``None``."""
+    ``personalize_reconcile.local.training.train_solution_version`` (loaded on first use:
+    the algorithms' libraries take a while to import)."""
     if _registered:
         return _registered[0]
-    try:
-        mod = importlib.import_module("personalize_reconcile.local.training")
-    except ImportError:
-        return None
-    fn = getattr(mod, "train_solution_version", None)
-    return fn if callable(fn) else None
+    from personalize_reconcile.local.training import trainer as training
+
+    return training.train_solution_version
 
 
-def runtime_dispatch() -> Callable[[Any, str, dict], dict] | None:
-    """``personalize_reconcile.local.runtime.dispatch``, or ``None`` while it is missing."""
-    try:
-        mod = importlib.import_module("personalize_reconcile.local.runtime")
-    except ImportError:
-        return None
-    fn = getattr(mod, "dispatch", None)
-    return fn if callable(fn) else None
+def runtime_dispatch() -> Callable[[Any, str, dict], dict]:
+    """``personalize_reconcile.local.runtime.dispatch`` (loaded on first use, as the
+    trainer is)."""
+    from personalize_reconcile.local import runtime
+
+    return runtime.dispatch
 
 
 def run_import(

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from personalize_reconcile.local import responses
-from personalize_reconcile.local.models import RequestContext
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.service import LocalService
 
 log = logging.getLogger(__name__)

@@ -1,10 +1,12 @@
-"""One running local Personalize target: configuration, database, rules and job runner.
+"""One running local Personalize target: configuration, database, job runner and the status
+machine it drives.
 
 One job: build and share the per-state-dir objects of the local target, so that every
 client in a process (and the HTTP server) uses one database handle set and one set of
 worker threads. Callers: ``personalize_reconcile.local.transport`` (in-process clients),
-``personalize_reconcile.local.server`` and the personalize-runtime handlers (through
-``RequestContext.service``).
+``personalize_reconcile.local.server``, and every handler through
+``RequestContext.service`` (the control plane, ``personalize_reconcile.local.control``,
+and the personalize-runtime handlers).
 """
 
 from __future__ import annotations
@@ -14,10 +16,10 @@ import threading
 import time
 from pathlib import Path
 
+from personalize_reconcile.local import control
 from personalize_reconcile.local.config import LocalConfig, load_config
 from personalize_reconcile.local.jobs import Forwarded, JobRunner, fast_forward
 from personalize_reconcile.local.lifecycle import Lifecycle
-from personalize_reconcile.local.models import Personalize
 from personalize_reconcile.local.store import Store
 
 log = logging.getLogger(__name__)
@@ -29,16 +31,17 @@ class LocalService:
     Attributes:
         config: resolved settings (state dir, account, durations).
         store: the SQLite state.
+        lifecycle: the status machine the runner's jobs run (it builds the trainer's
+            input with the control plane's ``describe``).
         runner: the job runner (workers start with :meth:`start`).
-        personalize: the control-plane operations.
     """
 
     def __init__(self, config: LocalConfig) -> None:
         self.config = config
         self.store = Store(config.db_path)
-        self.lifecycle = Lifecycle(self.store, config)
+        # The whole package: its kind modules register the Describe shapes' computed fields.
+        self.lifecycle = Lifecycle(self.store, config, control.describe)
         self.runner = JobRunner(self.store, self.lifecycle)
-        self.personalize = Personalize(self)
         self._swept = False
 
     def start(self, workers: int = 2) -> None:

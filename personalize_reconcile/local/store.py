@@ -2,8 +2,8 @@
 
 One job: persist resources, tags, spent job names and the job queue, and give callers
 short transactions that are safe across threads and processes. It knows table layouts,
-not service rules. Callers: ``models`` (rules), ``jobs`` (job runner), and the colleagues'
-modules that need to read a resource (runtime, training) through ``Store.get``.
+not service rules. Callers: ``control`` (rules), ``jobs`` (job runner), ``lifecycle``
+(status machine), and the runtime, which reads a resource through ``Store.get``.
 
 Concurrency: every thread has its own connection; every write runs in ``BEGIN IMMEDIATE``
 so that two processes on one state dir serialise their writes (SQLite's file lock) and

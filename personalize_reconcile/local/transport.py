@@ -13,7 +13,7 @@ from typing import Any
 from botocore.awsrequest import AWSResponse
 
 from personalize_reconcile.local import responses
-from personalize_reconcile.local.models import RequestContext
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.service import LocalService
 
 SERVICES = (responses.CONTROL, responses.RUNTIME)

@@ -8,7 +8,7 @@ import pytest
 from botocore import xform_name
 from schemas import INTERACTIONS
 
-from personalize_reconcile.local.models import Personalize
+from personalize_reconcile.local.control import HANDLERS as Personalize
 from personalize_reconcile.rules.shapes import service_model
 
 ARN_PATTERN = r"arn:([a-z\d-]+):personalize:.*:.*:.+"

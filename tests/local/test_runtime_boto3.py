@@ -11,7 +11,7 @@ from personalize_steps import WORKSHOP, Group, workshop_facts, workshop_with_ren
 
 from personalize_reconcile.local import service as local_service
 from personalize_reconcile.local.server import LocalServer
-from personalize_reconcile.local.training import trainer
+from personalize_reconcile.local.training import serving as trainer
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ One job: fit ``implicit``'s CPU AlternatingLeastSquares on weighted interactions
 (deterministically: fixed random state, BLAS limited to one thread, per-user solves that do
 not depend on the thread count), fold in users it did not train on, and serve scores as a
 softmax over the whole catalogue (reference §8: User-Personalization scores sum to 1 over
-the catalogue).
+the catalogue). Callers: ``trainer`` fits and updates it; the runtime serves it through
+``serving``.
 """
 
 from __future__ import annotations

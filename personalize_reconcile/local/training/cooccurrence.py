@@ -7,7 +7,8 @@ purely by co-interaction count (popular items win), 1 by co-interactions relativ
 candidate's popularity (the SIMS recipe's documented meaning of the factor). Users whose
 history length lies outside the user-history percentiles do not count. Related items are
 returned without scores (reference §8), and an unknown item, or a short list, is filled up
-with popular items.
+with popular items. Callers: ``trainer`` fits it; the runtime serves it through
+``serving``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 One job: turn the imported Interactions rows (a dict of column name -> numpy array, as the
 local datastore loads them) into the integer-coded, weighted arrays the algorithms train
 on, applying the solution's event filters first (reference §6 "solutionConfig") and then
-the service's minimum-data rules (reference §5 "Minimum data to train").
+the service's minimum-data rules (reference §5 "Minimum data to train"). Callers:
+``trainer``, ``metrics`` and the algorithm modules.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ One job: read ``solutionConfig.algorithmHyperParameters`` and
 into typed settings for the local algorithm of a recipe. A name the local algorithm has no
 use for is reported as ignored (never an error: the service accepts them), so the version's
 notes can say so. A value that cannot be read as its type fails training, as the service
-would refuse it.
+would refuse it. Caller: ``trainer``.
 
 Names with a meaning here:
 

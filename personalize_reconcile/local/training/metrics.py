@@ -1,6 +1,7 @@
 """Offline metrics of a solution version, computed the way the service describes them.
 
 One job: the holdout evaluation of reference §6 "GetSolutionMetrics" and "Holdout".
+Caller: ``trainer`` (the metrics are saved with the model and reported by the job).
 
 - Split: a seeded permutation of the (sorted) users puts ``round(10%)`` of them in test;
   the rest train the evaluation model.

@@ -3,13 +3,16 @@
 One job: define what a model answers (recommendations for a user, for an item, for a
 history; a ranking of a list) and how it is stored: ``model.npz`` (numpy arrays only,
 loaded with ``allow_pickle=False``) plus ``model.json`` (kind, recipe, settings), written
-atomically into the version's directory so a restart finds either the whole model or none.
+atomically into the version's directory (:func:`model_dir`) so a restart finds either the
+whole model or none. Callers: the algorithm modules (subclasses), ``trainer`` (saves),
+``serving`` (loads).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +22,24 @@ import numpy as np
 from scipy import sparse
 
 FORMAT_VERSION = 1
+
+_VERSION_ARN = re.compile(
+    r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution/([A-Za-z0-9][A-Za-z0-9_-]{0,62})/"
+    r"([A-Za-z0-9]{1,64})$"
+)
+
+
+def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
+    """Directory of a version's artefacts: ``<state_dir>/models/<solution>/<version id>``.
+
+    Raises:
+        ValueError: the ARN is not a solution-version ARN (so no path can escape the
+            state directory).
+    """
+    match = _VERSION_ARN.match(solution_version_arn)
+    if not match:
+        raise ValueError(f"{solution_version_arn!r} is not a solution version ARN")
+    return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:

@@ -1,6 +1,7 @@
 """The non-personalized recipes: Popularity-Count and Trending-Now.
 
-One job: rank the catalogue once for everybody.
+One job: rank the catalogue once for everybody. Callers: ``trainer`` fits them; the
+runtime serves them through ``serving``.
 
 - aws-popularity-count: by distinct users per item; no scores (reference §8).
 - aws-trending-now: by growth between the two most recent intervals of

@@ -1,21 +1,19 @@
 """Train one solution version end to end and keep its artefacts under the state dir.
 
-One job: the entry point the local job runner calls for CreateSolutionVersion, and the
-readers GetSolutionMetrics and the runtime use. Steps: resolve hyperparameters (unused
+One job: the entry point the local job runner calls for CreateSolutionVersion (through
+``seams``). Steps: resolve hyperparameters (unused
 names become notes), filter and weight the interactions, apply the minimum-data rules
 (reference §5), compute holdout metrics (reference §6), train the served model on all
 users, and save ``model.npz`` / ``model.json`` / ``metrics.json`` / ``notes.json`` into
-``<state_dir>/models/<solution name>/<version id>/``.
+``<state_dir>/models/<solution name>/<version id>/``. The readers of those files are in
+``serving``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,21 +21,17 @@ from typing import Any
 
 import numpy as np
 
-from personalize_reconcile.local import seams
 from personalize_reconcile.local.training import hyperparams
 from personalize_reconcile.local.training.als import AlsModel
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 from personalize_reconcile.local.training.metrics import evaluate
-from personalize_reconcile.local.training.model import Model, load
+from personalize_reconcile.local.training.model import Model, load, model_dir
 from personalize_reconcile.local.training.popularity import PopularityModel, TrendingModel
+from personalize_reconcile.local.training.serving import load_metrics
 from personalize_reconcile.rules.recipes import recipe_name
-
-_VERSION_ARN = re.compile(
-    r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:solution/([A-Za-z0-9][A-Za-z0-9_-]{0,62})/"
-    r"([A-Za-z0-9]{1,64})$"
-)
 
 log = logging.getLogger(__name__)
 
@@ -68,19 +62,6 @@ class TrainingResult:
     notes: tuple[str, ...]
     seconds: float
     counts: dict[str, int]
-
-
-def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
-    """Directory of a version's artefacts: ``<state_dir>/models/<solution>/<version id>``.
-
-    Raises:
-        ValueError: the ARN is not a solution-version ARN (so no path can escape the
-            state directory).
-    """
-    match = _VERSION_ARN.match(solution_version_arn)
-    if not match:
-        raise ValueError(f"{solution_version_arn!r} is not a solution version ARN")
-    return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
 def _catalogue_size(inter: Interactions, items: Mapping[str, np.ndarray] | None) -> int:
@@ -206,55 +187,6 @@ def train_version(
     )
 
 
-def load_metrics(state_dir: Path, solution_version_arn: str) -> dict[str, float]:
-    """The stored metrics of a trained version (GetSolutionMetrics' ``metrics``).
-
-    Raises:
-        FileNotFoundError: the version has no artefacts (not trained, or failed).
-        ValueError: not a solution-version ARN.
-    """
-    path = model_dir(state_dir, solution_version_arn) / "metrics.json"
-    return {k: float(v) for k, v in json.loads(path.read_text()).items()}
-
-
-def load_notes(state_dir: Path, solution_version_arn: str) -> list[str]:
-    """The notes saved with a trained version (filters applied, ignored hyperparameters).
-
-    Raises:
-        FileNotFoundError: the version has no artefacts.
-    """
-    path = model_dir(state_dir, solution_version_arn) / "notes.json"
-    return list(json.loads(path.read_text()))
-
-
-_CACHE: OrderedDict[tuple[str, int], Model] = OrderedDict()
-_CACHE_LOCK = threading.Lock()
-_CACHE_SIZE = 8
-
-
-def load_version_model(state_dir: Path, solution_version_arn: str) -> Model:
-    """The served model of a trained version, cached in memory (8 most recent).
-
-    Raises:
-        FileNotFoundError: the version has no artefacts.
-        ValueError: not a solution-version ARN, or unreadable artefacts.
-    """
-    directory = model_dir(state_dir, solution_version_arn).resolve()
-    stamp = (directory / "model.json").stat().st_mtime_ns
-    key = (str(directory), stamp)
-    with _CACHE_LOCK:
-        model = _CACHE.get(key)
-        if model is not None:
-            _CACHE.move_to_end(key)
-            return model
-    model = load(directory)
-    with _CACHE_LOCK:
-        _CACHE[key] = model
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return model
-
-
 def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | None:
     """The newest other version of the same solution that has a FULL-trained model saved
     under the state dir (the base of a trainingMode UPDATE), or ``None``."""
@@ -275,7 +207,7 @@ def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | Non
     return None if best is None else best[1]
 
 
-def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | None:
+def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
     """The job runner's training seam (``personalize_reconcile.local.seams``, seam 1).
 
     Reads the group's Interactions (and Items) rows from the dataset store, trains with
@@ -334,6 +266,6 @@ def train_solution_version(job: seams.TrainingJob) -> seams.TrainingOutcome | No
         return None
     for note in result.notes:
         log.info("%s: %s", job.solution_version_arn, note)
-    return seams.TrainingOutcome(
+    return TrainingOutcome(
         metrics=dict(result.metrics), training_hours=round(result.seconds / 3600.0, 6)
     )

@@ -1,0 +1,150 @@
+"""Solution versions: CreateSolutionVersion, DescribeSolutionVersion,
+ListSolutionVersions, StopSolutionVersionCreation, GetSolutionMetrics.
+
+One job: the rules of a training request: the solution ACTIVE, ``trainingMode`` UPDATE
+only where it has a meaning and after an ACTIVE FULL version, at most
+:data:`SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION` training; stopping; and the metrics a
+finished version reports. The version copies its solution's configuration when it is
+created; the training itself runs in a worker (``lifecycle`` through ``seams.trainer``).
+Versions cannot be deleted: they go with their solution. Callers: ``control.call``.
+
+Sources: reference §1 (ARN ``<solution arn>/<id>``), §2 (statuses, stopping), §6
+(training modes), §9 (quota).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+import uuid
+from typing import Any
+
+from personalize_reconcile.local.control import records
+from personalize_reconcile.local.control.context import RequestContext
+from personalize_reconcile.local.control.pagination import list_page
+from personalize_reconcile.local.control.reads import register_reads
+from personalize_reconcile.local.control.registry import operation
+from personalize_reconcile.local.exceptions import (
+    InvalidInputException,
+    LimitExceededException,
+    ResourceInUseException,
+)
+from personalize_reconcile.local.statuses import (
+    ACTIVE,
+    CREATE_IN_PROGRESS,
+    CREATE_PENDING,
+    CREATE_STOPPED,
+    CREATE_STOPPING,
+    CREATING,
+)
+from personalize_reconcile.local.store import Resource
+from personalize_reconcile.rules import recipes
+
+KIND = "solution-version"
+SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION = 20
+"""Reference §9, the documented default quota."""
+UPDATE_RECIPES = ("aws-user-personalization", "aws-hrnn-coldstart")
+"""Recipes whose solutions accept trainingMode UPDATE (reference §6)."""
+COPIED_FROM_SOLUTION = (
+    "performHPO",
+    "performAutoML",
+    "performIncrementalUpdate",
+    "recipeArn",
+    "eventType",
+    "datasetGroupArn",
+    "solutionConfig",
+)
+"""Solution fields a version keeps as they were when it was created."""
+
+# Describe (and List) answer the stored shape; see reads.py.
+register_reads(KIND, "DescribeSolutionVersion")
+
+
+def _check_update_mode(ctx: RequestContext, conn: sqlite3.Connection, sol: Resource) -> None:
+    if recipes.recipe_name(sol.body.get("recipeArn", "")) not in UPDATE_RECIPES:
+        raise InvalidInputException(
+            "trainingMode UPDATE is only supported by aws-user-personalization."
+        )
+    full = ctx.store.select(
+        conn, "kind='solution-version' AND parent=? AND status=?", (sol.arn, ACTIVE)
+    )
+    if not any(v.body.get("trainingMode") == "FULL" for v in full):
+        raise InvalidInputException(
+            "trainingMode UPDATE needs an ACTIVE solution version trained with trainingMode FULL."
+        )
+
+
+@operation("CreateSolutionVersion")
+def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+    """CreateSolutionVersion: solution ACTIVE; trainingMode UPDATE only for
+    aws-user-personalization after an ACTIVE FULL version; at most 20 versions
+    training per region (reference §6, §9)."""
+    sol = records.load_parent(ctx, conn, params["solutionArn"], "solution")
+    mode = params.get("trainingMode") or "FULL"
+    if mode == "UPDATE":
+        _check_update_mode(ctx, conn, sol)
+    running = records.count(
+        conn,
+        "kind='solution-version' AND account=? AND region=? AND status IN (?,?,?)",
+        (ctx.account, ctx.region, *CREATING, CREATE_STOPPING),
+    )
+    if running >= SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION:
+        raise LimitExceededException(
+            f"You have reached the limit of {SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION} "
+            "solution versions pending or in progress in this region."
+        )
+    version_id = uuid.uuid4().hex[:8]
+    arn = f"{sol.arn}/{version_id}"
+    body: dict[str, Any] = {"solutionVersionArn": arn, "solutionArn": sol.arn}
+    name = params.get("name")
+    if name:
+        body["name"] = name
+    for key in COPIED_FROM_SOLUTION:
+        if key in sol.body:
+            body[key] = sol.body[key]
+    body.update(trainingMode=mode, trainingType="MANUAL")
+    records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=name is not None)
+    return {"solutionVersionArn": arn}
+
+
+@operation("ListSolutionVersions", read_only=True)
+def list_solution_versions(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+    """ListSolutionVersions: a given solutionArn must exist (NotFound)."""
+    if params.get("solutionArn"):
+        records.load(ctx, conn, params["solutionArn"], "solution")
+    return list_page(ctx, conn, "ListSolutionVersions", KIND, params, "solutionArn")
+
+
+@operation("StopSolutionVersionCreation")
+def stop_solution_version_creation(
+    ctx: RequestContext, conn: sqlite3.Connection, params: dict
+) -> dict:
+    """StopSolutionVersionCreation: CREATE PENDING -> CREATE STOPPED at once;
+    CREATE IN_PROGRESS -> CREATE STOPPING -> CREATE STOPPED (reference §2)."""
+    ver = records.load(ctx, conn, params["solutionVersionArn"], KIND)
+    if ver.status == CREATE_PENDING:
+        ver.status = CREATE_STOPPED
+        ctx.store.save(conn, ver)
+        conn.execute("DELETE FROM jobs WHERE arn=?", (ver.arn,))
+    elif ver.status == CREATE_IN_PROGRESS:
+        ver.status = CREATE_STOPPING
+        ctx.store.save(conn, ver)
+        # A step not yet claimed settles at once; a running trainer sees should_stop.
+        conn.execute(
+            "UPDATE jobs SET due=?, heavy=0 WHERE arn=? AND owner IS NULL",
+            (time.time(), ver.arn),
+        )
+    else:
+        raise ResourceInUseException(
+            f"Resource Arn {ver.arn} is in {ver.status} state; only a solution version "
+            "in CREATE PENDING or CREATE IN_PROGRESS can be stopped."
+        )
+    return {}
+
+
+@operation("GetSolutionMetrics", read_only=True)
+def get_solution_metrics(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+    """GetSolutionMetrics: the version must be ACTIVE; metrics are what the trainer
+    returned (empty when it returned none)."""
+    ver = records.require_active(records.load(ctx, conn, params["solutionVersionArn"], KIND))
+    return {"solutionVersionArn": ver.arn, "metrics": dict(ver.extra.get("metrics", {}))}

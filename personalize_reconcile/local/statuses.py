@@ -1,0 +1,34 @@
+"""The status words of the local target's resources, shared by the control plane and the
+status machine.
+
+One job: name each status once (reference §2: strings with spaces, as the service spells
+them) with the groups several modules test against, so that ``lifecycle`` (the status
+machine) and ``control`` (the operations) agree without importing each other.
+"""
+
+from __future__ import annotations
+
+CREATE_PENDING = "CREATE PENDING"
+CREATE_IN_PROGRESS = "CREATE IN_PROGRESS"
+ACTIVE = "ACTIVE"
+CREATE_FAILED = "CREATE FAILED"
+CREATE_STOPPING = "CREATE STOPPING"
+CREATE_STOPPED = "CREATE STOPPED"
+DELETE_PENDING = "DELETE PENDING"
+DELETE_IN_PROGRESS = "DELETE IN_PROGRESS"
+
+CREATING = (CREATE_PENDING, CREATE_IN_PROGRESS)
+"""A creation (or an update in ``latest*Update``) that has not settled."""
+DELETING = (DELETE_PENDING, DELETE_IN_PROGRESS)
+"""A delete that has not finished."""
+
+HEAVY_KINDS = ("dataset-import-job", "solution-version")
+"""Kinds whose CREATE IN_PROGRESS phase does real work in a worker thread."""
+
+LATEST_KEY = {
+    "dataset": "latestDatasetUpdate",
+    "solution": "latestSolutionUpdate",
+    "campaign": "latestCampaignUpdate",
+}
+"""Kinds that can be updated -> the body field that holds the pending update (reference
+§2 ``latest*Update``)."""

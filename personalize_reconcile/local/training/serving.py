@@ -1,0 +1,92 @@
+"""What the rest of the local target reads of a trained solution version: its served
+model, its metrics and its notes.
+
+One job: the narrow way in to training's artefacts. The personalize-runtime handlers
+(``personalize_reconcile.local.runtime``) use only :func:`load_version_model` and the
+:class:`ServedModel` interface it returns; ``trainer`` reads an earlier version's metrics
+for a trainingMode UPDATE. Artefacts live under ``model.model_dir`` (saved by ``trainer``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+# The algorithm modules register their model kinds with ``model.load`` when imported.
+from personalize_reconcile.local.training import als, cooccurrence, popularity  # noqa: F401
+from personalize_reconcile.local.training.model import Model, load, model_dir
+
+
+class ServedModel(Protocol):
+    """What the runtime asks of a trained model (implemented by ``model.Model``).
+
+    ``item_ids`` is the catalogue (``str`` array); indices returned below point into it.
+    """
+
+    item_ids: np.ndarray
+
+    def recommend_user(self, user_id: str | None, n: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Top ``n`` item indices for a user and their scores (``None``: unscored)."""
+        ...
+
+    def related(self, item_id: str, n: int) -> np.ndarray:
+        """Top ``n`` item indices related to ``item_id``."""
+        ...
+
+    def rank(self, user_id: str, item_ids: list[str]) -> list[tuple[str, float | None]]:
+        """``item_ids`` ordered for a user, with scores (``None`` for unknown items)."""
+        ...
+
+
+def load_metrics(state_dir: Path, solution_version_arn: str) -> dict[str, float]:
+    """The stored metrics of a trained version (GetSolutionMetrics' ``metrics``).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts (not trained, or failed).
+        ValueError: not a solution-version ARN.
+    """
+    path = model_dir(state_dir, solution_version_arn) / "metrics.json"
+    return {k: float(v) for k, v in json.loads(path.read_text()).items()}
+
+
+def load_notes(state_dir: Path, solution_version_arn: str) -> list[str]:
+    """The notes saved with a trained version (filters applied, ignored hyperparameters).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts.
+    """
+    path = model_dir(state_dir, solution_version_arn) / "notes.json"
+    return list(json.loads(path.read_text()))
+
+
+_CACHE: OrderedDict[tuple[str, int], Model] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+_CACHE_SIZE = 8
+
+
+def load_version_model(state_dir: Path, solution_version_arn: str) -> ServedModel:
+    """The served model of a trained version, cached in memory (8 most recent).
+
+    Raises:
+        FileNotFoundError: the version has no artefacts.
+        ValueError: not a solution-version ARN, or unreadable artefacts.
+    """
+    directory = model_dir(state_dir, solution_version_arn).resolve()
+    stamp = (directory / "model.json").stat().st_mtime_ns
+    key = (str(directory), stamp)
+    with _CACHE_LOCK:
+        model = _CACHE.get(key)
+        if model is not None:
+            _CACHE.move_to_end(key)
+            return model
+    model = load(directory)
+    with _CACHE_LOCK:
+        _CACHE[key] = model
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return model
