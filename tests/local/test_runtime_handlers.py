@@ -12,12 +12,12 @@ import pytest
 from synthetic_interactions import generate
 
 from personalize_reconcile.local import runtime
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
     UnknownOperationException,
 )
-from personalize_reconcile.local.models import RequestContext
 from personalize_reconcile.local.service import close_service, get_service
 from personalize_reconcile.local.store import Resource
 from personalize_reconcile.local.training import load_version_model, train_version
