@@ -3,6 +3,8 @@
 Exit codes (design §5): 0 success, 1 error (invalid input included), 2 changes present
 (only with ``--detailed-exitcode``). Usage errors exit 1 too, so a gate that reads 2 as
 "changes" is never fooled by a typo.
+
+Callers: the ``preconcile`` console script through ``entry.py``.
 """
 
 from __future__ import annotations

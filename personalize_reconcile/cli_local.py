@@ -2,6 +2,8 @@
 
 One job: the ``local`` typer sub-app (``preconcile local serve``). It prints and chooses
 exit codes only for these commands; ``personalize_reconcile.cli`` mounts it.
+
+Callers: ``cli.py``, which mounts it as ``preconcile local``.
 """
 
 from __future__ import annotations

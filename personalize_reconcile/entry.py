@@ -1,6 +1,9 @@
 """The ``preconcile`` console script, kept tiny so that Ctrl-C or SIGTERM arriving while the
 command line is still being imported ends quietly too (exit 1, "Interrupted."), never with
 a traceback. Everything else is :func:`personalize_reconcile.cli.main`.
+
+Callers: ``python -m personalize_reconcile`` (``__main__.py``) and the ``preconcile``
+script.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 Public surface: :func:`prepare` (refresh and plan), :class:`Prepared`, and the types
 re-exported from :mod:`.plan` and :mod:`.apply`. The engine sees only boto3 clients and an
 object store (from ``personalize_reconcile.backends``); it never prints.
+
+Callers: ``cli.py`` (plan, apply, destroy, recommend) and the engine's own modules.
 """
 
 from __future__ import annotations

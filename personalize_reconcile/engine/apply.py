@@ -7,6 +7,8 @@ settled (not in lock-step batches), on a thread pool. Every step reports progres
 a callback; nothing here prints. Re-running after a crash converges: refresh sees what
 exists, names carry fingerprints, and a create answered with ResourceAlreadyExistsException
 is accepted when the live resource equals the desired one.
+
+Callers: ``engine.Applier`` users: ``cli.py`` through ``engine/__init__.py``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 One job: the plan's contract (design §5). A :class:`Plan` holds one :class:`Change` per
 resource; :meth:`Plan.to_json` is the machine-readable form printed by ``plan --json``;
 the human view (``personalize_reconcile.render``) is rendered from the same data.
+
+Callers: the planner (``engine/planner.py``), apply, destroy, ``render/human.py`` and the
+CLI's ``--json``.
 """
 
 from __future__ import annotations

@@ -52,6 +52,9 @@ message naming the URI):
 
 Local-store limitation: because objects are files, a key cannot be both an object and a
 "folder" of other keys (``a`` and ``a/b``); such a put raises :class:`ObjectStoreError`.
+
+Callers: import jobs (``local/seams.py``, ``local/csvimport.py``) and, for both targets,
+``backends/target.py``.
 """
 
 from __future__ import annotations

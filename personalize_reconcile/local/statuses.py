@@ -4,6 +4,9 @@ status machine.
 One job: name each status once (reference §2: strings with spaces, as the service spells
 them) with the groups several modules test against, so that ``lifecycle`` (the status
 machine) and ``control`` (the operations) agree without importing each other.
+
+Callers: the control plane's kind modules (``local/control/``) and the status machine
+(``local/lifecycle.py``).
 """
 
 from __future__ import annotations

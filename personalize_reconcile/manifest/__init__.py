@@ -2,6 +2,8 @@
 
 Public surface: :func:`load_manifest`, :class:`LoadedManifest`, :class:`ManifestError`,
 :class:`Diagnostic`, :func:`json_schema`, :func:`parse_var`.
+
+Callers: ``cli.py`` and the engine (``engine/desired.py``, ``engine/destroy.py``).
 """
 
 from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError

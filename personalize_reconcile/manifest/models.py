@@ -10,6 +10,9 @@ Resource fields use the Personalize API's own names (camelCase). References betw
 resources use names, never ARNs. The top level is a set of maps keyed by resource name, so
 filters, event trackers and recommenders can be added later as further maps without
 reshaping what exists.
+
+Callers: ``manifest/loader.py`` (validation) and the JSON Schema for editors (``preconcile
+schema``).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Public surface: :data:`KINDS` (kind name -> :class:`~personalize_reconcile.resources.base.
 Kind` instance, in dependency order) and the types in :mod:`.base`.
+
+Callers: the engine (desired state, refresh, plan, apply, destroy) and ``render/human.py``.
 """
 
 from personalize_reconcile.resources.base import (

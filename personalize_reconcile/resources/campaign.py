@@ -5,6 +5,8 @@ campaignConfig, always sent complete (whether the service merges a partial campa
 is undocumented). While an update is in progress the campaign is compared with
 ``latestCampaignUpdate``, so the same update is never sent twice. The live campaignConfig is
 limited to the keys the manifest sets (the service fills in its own defaults).
+
+Callers: the engine, through ``resources.kinds()``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Its ARN is derived from the dataset group's name and the upper-case type (refere
 The name forces replacement. The schema changes in place (UpdateDataset) on Items and
 Users datasets, the only types the service allows it for (reference §4); on the others a
 new schema forces replacement, which loses the dataset's data.
+
+Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 """
 
 from __future__ import annotations

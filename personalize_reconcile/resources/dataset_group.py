@@ -3,6 +3,8 @@
 Nothing about a dataset group changes in place: domain, kmsKeyArn and roleArn force
 replacement. Read with one ListDatasetGroups call (Describe only when the manifest sets
 kmsKeyArn or roleArn, which only Describe returns; reference §2 "List vs Describe").
+
+Callers: the engine, through ``resources.kinds()``.
 """
 
 from __future__ import annotations

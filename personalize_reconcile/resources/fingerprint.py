@@ -6,6 +6,9 @@ file that will be uploaded, which equal the ETag and size of a single-part uploa
 import mode and the dataset's incarnation (its creationDateTime), so unchanged data is
 never imported twice and changed data exactly once. A solution version's name is
 ``d<8 hex>-c<8 hex>``: the data it trains on and the solution's configuration.
+
+Callers: ``engine/desired.py`` and the import and solution-version kinds, which name what
+they create with it.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ good), so this kind never updates: a job whose name carries the current fingerpr
 (:mod:`personalize_reconcile.resources.fingerprint`) means the data is imported; otherwise
 a new job is created, after uploading ``uploadFrom`` when the object differs. One
 ListDatasetImportJobs call per dataset reads every import of it.
+
+Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Schemas have no status, no tags and never change: a different body or domain for
 replacement, which in turn replaces the datasets that use it (they must go first:
 reference §3). Read with DescribeSchema on the ARN derived from the name, or with
 ListSchemas while the account id is not yet known.
+
+Callers: the engine, through ``resources.kinds()``.
 """
 
 from __future__ import annotations

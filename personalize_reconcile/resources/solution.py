@@ -6,6 +6,8 @@ recipe, performHPO, eventType, the rest of solutionConfig — forces replacement
 replaces the campaigns that serve its versions (they must be deleted first, reference §3).
 For comparison, autoTrainingConfig and eventsConfig are lifted out of solutionConfig, and
 the live solutionConfig is limited to the keys the manifest sets.
+
+Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 """
 
 from __future__ import annotations

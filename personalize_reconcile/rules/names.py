@@ -2,6 +2,8 @@
 
 The botocore model's pattern has no end anchor; the service applies it to the whole name,
 so this module does too.
+
+Callers: ``manifest/checks.py``.
 """
 
 from __future__ import annotations

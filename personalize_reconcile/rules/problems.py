@@ -1,4 +1,8 @@
-"""The one value type every rule returns: a problem found at a path inside a document."""
+"""The one value type every rule returns: a problem found at a path inside a document.
+
+Callers: every checker that reports several problems at once: the manifest loader and
+checks, the Avro and shape rules, and the local target's validation.
+"""
 
 from __future__ import annotations
 

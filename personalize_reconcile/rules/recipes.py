@@ -2,6 +2,9 @@
 
 Recipe ARNs are global: ``arn:aws:personalize:::recipe/<name>`` (reference §1), so the
 region and account parts are empty.
+
+Callers: ``manifest/checks.py``, ``engine/desired.py`` and the local target (control plane,
+runtime, trainer).
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ local target's object store.
 Sources: Amazon S3 User Guide, "General purpose bucket naming rules" and "Naming Amazon S3
 objects" (keys at most 1024 UTF-8 bytes); the refusal of ``.``/``..`` and empty segments,
 a leading ``/``, backslashes and NUL keeps keys from escaping a local directory.
+
+Callers: ``manifest/checks.py`` and the local object store.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ constraint the model declares, so the manifest validator (pass-through blocks su
 Constraint texts follow the service's own validation wording ("Member must have length less
 than or equal to 63"), so the local target can send them unchanged in an
 InvalidInputException.
+
+Callers: ``manifest/checks.py`` and the local target (request validation in
+``local/responses.py``, pagination).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ One job: the narrow way in to training's artefacts. The personalize-runtime hand
 (``personalize_reconcile.local.runtime``) use only :func:`load_version_model` and the
 :class:`ServedModel` interface it returns; ``trainer`` reads an earlier version's metrics
 for a trainingMode UPDATE. Artefacts live under ``model.model_dir`` (saved by ``trainer``).
+
+Callers: the runtime (``local/runtime.py``) and the trainer, which saves what this loads.
 """
 
 from __future__ import annotations
