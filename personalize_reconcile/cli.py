@@ -222,6 +222,13 @@ def _load(file: Path, var: list[str] | None) -> LoadedManifest:
     try:
         return load_manifest(file, _vars(var))
     except ManifestError as e:
+        from personalize_reconcile.engine.saved import is_plan_file
+
+        if is_plan_file(file):
+            raise UserError(
+                f"{file} is a saved plan, not a manifest; only apply takes a saved plan: "
+                f"preconcile apply {shlex.quote(str(file))}"
+            ) from None
         for d in e.diagnostics:
             err.print(d.render(), markup=False)
         n = len(e.diagnostics)
@@ -327,8 +334,8 @@ def plan(
             "--out",
             "-o",
             metavar="PLAN",
-            help="Also save the plan to PLAN; `apply PLAN` then applies exactly this plan, "
-            "and refuses it if anything changed since.",
+            help="Also save the plan to PLAN (Terraform's -out=PLAN works too); `apply PLAN` "
+            "then applies exactly this plan, and refuses it if anything changed since.",
             show_default=False,
         ),
     ] = None,
@@ -671,11 +678,21 @@ def exit_with_changes() -> typer.Exit:
     return typer.Exit(2)
 
 
+def _terraform_style(args: list[str]) -> list[str]:
+    """Accept Terraform's single-dash ``-out PLAN`` / ``-out=PLAN`` after ``plan`` as
+    ``--out`` (click would read ``-out`` as ``-o ut``)."""
+    if "plan" not in args:
+        return args
+    at = args.index("plan")
+    tail = ["--" + a[1:] if a == "-out" or a.startswith("-out=") else a for a in args[at:]]
+    return args[:at] + tail
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app; map every failure to exit code 1."""
     _state["changes_exit"] = False
     try:
-        app(args=argv, prog_name="preconcile")
+        app(args=_terraform_style(sys.argv[1:] if argv is None else argv), prog_name="preconcile")
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if code == 2 and not _state["changes_exit"]:

@@ -251,6 +251,16 @@ def read(path: Path) -> SavedPlan | None:
     return saved
 
 
+def is_plan_file(path: Path) -> bool:
+    """Whether ``path`` starts like a plan file (for commands other than apply, which
+    take only manifests, to say so). ``False`` when it cannot be read."""
+    try:
+        with path.open("rb") as f:
+            return bool(_PLAN_START.match(f.read(200)))
+    except OSError:
+        return False
+
+
 def check_options(saved: SavedPlan, given: dict[str, tuple[Any, str]]) -> None:
     """Refuse options given to ``apply PLAN`` that name another target than the plan's.
 

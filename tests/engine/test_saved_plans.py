@@ -21,11 +21,11 @@ STALE = "Error: the saved plan {plan} is stale: {what}; run plan again.\n"
 
 @pytest.fixture
 def saved(pc, tmp_path):
-    """``saved(*args, name="plan.out") -> Path``: run ``plan --out`` and return the file."""
+    """``saved(*args, name="plan.out") -> Path``: run ``plan -o`` and return the file."""
 
     def make(*args, name="plan.out"):
         path = tmp_path / name
-        result = pc("plan", "--out", str(path), *args)
+        result = pc("plan", "-o", str(path), *args)
         assert result.code in (0, 2), result.err
         return path
 
@@ -50,7 +50,7 @@ def test_plan_out_then_apply_plan_four_runs(pc, cli, saved, tmp_path, monkeypatc
     assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in applied.out
 
     empty = tmp_path / "empty.plan"
-    again = pc("plan", "-o", str(empty), "--detailed-exitcode")
+    again = pc("plan", f"-out={empty}", "--detailed-exitcode")  # Terraform's spelling
     assert again.code == 0, again.out + again.err
     assert again.out.startswith("No changes.")
 
@@ -207,3 +207,14 @@ def test_plan_made_for_another_state_dir_or_target(cli, saved, state, tmp_path):
         f"Error: --var cannot be used with a saved plan: {path} applies the variables it was "
         "made with; run plan again to change them.\n"
     )
+
+
+def test_only_apply_takes_a_saved_plan(cli, saved):
+    path = saved()
+    for command in ("plan", "destroy"):
+        refused = cli(command, str(path))
+        assert refused.code == 1
+        assert refused.err == (
+            f"Error: {path} is a saved plan, not a manifest; only apply takes a saved plan: "
+            f"preconcile apply {path}\n"
+        )
