@@ -357,13 +357,11 @@ def check_live(saved: SavedPlan, prepared: Prepared) -> None:
     if live["sha256"] != saved.live["sha256"]:
         order = [c.get("address") for c in saved.plan.get("resource_changes", [])]
         moved = _live_moves(saved.live, live, order)
-        if moved:
-            shown = moved[:_MOST_MOVES]
-            if len(moved) > _MOST_MOVES:
-                shown.append(f"and {len(moved) - _MOST_MOVES} more")
-            raise StalePlan(
-                _stale(saved, "the live state changed since the plan was made: " + "; ".join(shown))
-            )
+        shown = moved[:_MOST_MOVES]
+        if len(moved) > _MOST_MOVES:
+            shown.append(f"and {len(moved) - _MOST_MOVES} more")
+        what = "the live state changed since the plan was made"
+        raise StalePlan(_stale(saved, what + (": " + "; ".join(shown) if shown else "")))
     now = _normal(prepared.plan.to_json())
     if now != _normal(saved.plan):
         before = {c["address"]: c for c in saved.plan.get("resource_changes", [])}
