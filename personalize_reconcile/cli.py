@@ -10,6 +10,7 @@ Callers: the ``preconcile`` console script through ``entry.py``.
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import traceback
 from pathlib import Path
@@ -223,6 +224,13 @@ def _load(file: Path, var: list[str] | None) -> LoadedManifest:
     try:
         return load_manifest(file, _vars(var))
     except ManifestError as e:
+        from personalize_reconcile.engine.saved import is_plan_file
+
+        if is_plan_file(file):
+            raise UserError(
+                f"{file} is a saved plan, not a manifest; only apply takes a saved plan: "
+                f"preconcile apply {shlex.quote(str(file))}"
+            ) from None
         for d in e.diagnostics:
             err.print(d.render(), markup=False)
         n = len(e.diagnostics)
@@ -322,6 +330,17 @@ def plan(
             "--detailed-exitcode", help="Exit 0 when there are no changes, 2 when there are."
         ),
     ] = False,
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            metavar="PLAN",
+            help="Also save the plan to PLAN (Terraform's -out=PLAN works too); `apply PLAN` "
+            "then applies exactly this plan, and refuses it if anything changed since.",
+            show_default=False,
+        ),
+    ] = None,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
@@ -331,19 +350,45 @@ def plan(
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var)
+    if out_file is not None and out_file.resolve() == file.resolve():
+        raise UserError(f"--out {out_file} is the manifest itself; save the plan to another file")
     tgt = _open(target, region, profile, state_dir)
     prepared = _prepare(loaded, tgt, file)
     if as_json:
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+    if out_file is not None:
+        _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
 
 
+def _save_plan(path: Path, prepared, loaded, file: Path, variables, tgt, as_json: bool) -> None:
+    from personalize_reconcile.engine import saved
+
+    try:
+        saved.write(saved.capture(prepared, loaded, str(file), variables, tgt.state_dir), path)
+    except OSError as e:
+        raise UserError(f"cannot save the plan to {path}: {e.strerror or e}") from None
+    (err if as_json else out).print(
+        f"\nSaved the plan to {path}. To apply exactly this plan: "
+        f"preconcile apply {shlex.quote(str(path))}",
+        markup=False,
+    )
+
+
 @app.command()
 def apply(
-    file: ManifestArg,
+    ctx: typer.Context,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The manifest file (YAML), or a plan file saved by `plan --out`.",
+            metavar="FILE|PLAN",
+            show_default=False,
+        ),
+    ],
     var: VarOpt = None,
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Apply without asking for confirmation.")
@@ -372,13 +417,26 @@ def apply(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Make the target match the manifest: create, update or replace what differs."""
+    """Make the target match the manifest: create, update or replace what differs.
+
+    Given a plan file saved by `plan --out`, apply exactly that plan, without asking; it is
+    refused when the manifest, what it reads or the live state changed since.
+    """
     from personalize_reconcile.engine import ApplyRefused, check_allowed
+    from personalize_reconcile.engine import saved as saved_plans
     from personalize_reconcile.render.human import render_plan
 
-    loaded = _load(file, var)
-    tgt = _open(target, region, profile, state_dir)
-    prepared = _prepare(loaded, tgt, file)
+    try:
+        saved = saved_plans.read(file)
+    except saved_plans.SavedPlanError as e:
+        raise UserError(str(e)) from None
+    if saved is not None:
+        tgt, prepared = _prepare_saved(ctx, saved, var, profile, target, region, state_dir)
+        auto_approve = True  # the plan was reviewed when it was made, as in Terraform
+    else:
+        loaded = _load(file, var)
+        tgt = _open(target, region, profile, state_dir)
+        prepared = _prepare(loaded, tgt, file)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
@@ -397,6 +455,40 @@ def apply(
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
     _run(prepared, tgt, timeout, poll_interval)
+
+
+def _prepare_saved(ctx: typer.Context, saved, var, profile, target, region, state_dir):
+    """Plan again exactly as the saved plan was made; refuse it when anything moved."""
+    from personalize_reconcile.engine import saved as saved_plans
+
+    if var:
+        raise UserError(
+            f"--var cannot be used with a saved plan: {saved.source} applies the variables it "
+            "was made with; run plan again to change them."
+        )
+    given = {}
+    for key, value, option, env in (
+        ("target", target, "--target", "PRECONCILE_TARGET"),
+        ("region", region, "--region", None),
+        ("state_dir", state_dir, "--state-dir", "PRECONCILE_STATE_DIR"),
+    ):
+        source = getattr(ctx.get_parameter_source(key), "name", None)
+        if source == "COMMANDLINE":
+            given[key] = (value, option)
+        elif source == "ENVIRONMENT":
+            given[key] = (value, env)
+    try:
+        saved_plans.check_options(saved, given)
+        saved_plans.check_inputs(saved)
+        manifest = Path(saved.manifest_path)
+        loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()])
+        state = Path(saved.state_dir) if saved.state_dir else None
+        tgt = _open(saved.target, saved.region, profile, state)
+        prepared = _prepare(loaded, tgt, manifest)
+        saved_plans.check_live(saved, prepared)
+    except saved_plans.SavedPlanError as e:
+        raise UserError(str(e)) from None
+    return tgt, prepared
 
 
 @app.command()
@@ -588,11 +680,21 @@ def exit_with_changes() -> typer.Exit:
     return typer.Exit(2)
 
 
+def _terraform_style(args: list[str]) -> list[str]:
+    """Accept Terraform's single-dash ``-out PLAN`` / ``-out=PLAN`` after ``plan`` as
+    ``--out`` (click would read ``-out`` as ``-o ut``)."""
+    if "plan" not in args:
+        return args
+    at = args.index("plan")
+    tail = ["--" + a[1:] if a == "-out" or a.startswith("-out=") else a for a in args[at:]]
+    return args[:at] + tail
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app; map every failure to exit code 1."""
     _state["changes_exit"] = False
     try:
-        app(args=argv, prog_name="preconcile")
+        app(args=_terraform_style(sys.argv[1:] if argv is None else argv), prog_name="preconcile")
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
         if code == 2 and not _state["changes_exit"]:

@@ -19,3 +19,16 @@ def actions(doc: dict) -> dict[str, str]:
         a = c["actions"]
         out[c["address"]] = "replace" if a == ["delete", "create"] else a[0]
     return out
+
+
+def apply_then_drop_a_campaign(pc, workshop) -> None:
+    """Apply the workshop with a second campaign, ``second-campaign``, then take it out of
+    the manifest again: the next plan deletes it."""
+    text = workshop.read_text()
+    extra = (
+        "  second-campaign:\n    solution: segment-workshop-solution\n    minProvisionedTPS: 2\n"
+    )
+    workshop.write_text(text + extra)
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.err
+    workshop.write_text(text)

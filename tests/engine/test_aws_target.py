@@ -124,6 +124,27 @@ def test_four_runs_against_local_serve_and_s3(aws_env, workshop, tmp_path):
     assert len(json.loads(rec.stdout)["itemList"]) == 25
 
 
+@pytest.mark.slow
+def test_saved_plan_on_the_aws_target(aws_env, workshop, tmp_path):
+    env, _, _ = aws_env
+    path = tmp_path / "aws.plan"
+    made = _run(env, tmp_path, "plan", str(workshop), "--out", str(path))
+    assert made.returncode == 0, made.stderr
+    saved = json.loads(path.read_text())
+    assert (saved["target"]["name"], saved["target"]["state_dir"]) == ("aws", None)
+
+    applied = _run(env, tmp_path, "apply", str(path))
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in applied.stdout
+
+    again = _run(env, tmp_path, "apply", str(path))
+    assert again.returncode == 1
+    assert again.stderr.startswith(
+        f"Error: the saved plan {path} is stale: the live state changed since the plan was "
+        "made: dataset_group.segment-workshop exists now (ACTIVE); "
+    )
+
+
 def _serve(tmp_path, env, s3_url=None):
     served = start_serve(
         tmp_path / "served", *(["--s3-endpoint-url", s3_url] if s3_url else []), env=env

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from edits import replaced
-from engine_helpers import actions, plan_json
+from engine_helpers import actions, apply_then_drop_a_campaign, plan_json
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
@@ -158,13 +158,7 @@ def test_new_data_is_one_import_one_version_one_campaign_update(pc, workshop, st
 
 
 def test_removed_campaign_is_deleted_only_with_allow_delete(pc, workshop, state):
-    text = workshop.read_text()
-    extra = (
-        "  second-campaign:\n    solution: segment-workshop-solution\n    minProvisionedTPS: 2\n"
-    )
-    workshop.write_text(text + extra)
-    assert pc("apply", "--auto-approve").code == 0
-    workshop.write_text(text)
+    apply_then_drop_a_campaign(pc, workshop)
     doc = plan_json(pc)
     assert _changes(doc) == {"campaign.second-campaign": "delete"}
     change = next(c for c in doc["resource_changes"] if c["actions"] == ["delete"])
