@@ -1,8 +1,10 @@
-"""Helpers for reading JSON plans in reconciler tests."""
+"""Helpers for reconciler tests: reading JSON plans, and manifests for two stages."""
 
 from __future__ import annotations
 
 import json
+
+from edits import replaced
 
 
 def plan_json(pc, *args, manifest=None) -> dict:
@@ -19,3 +21,23 @@ def actions(doc: dict) -> dict[str, str]:
         a = c["actions"]
         out[c["address"]] = "replace" if a == ["delete", "create"] else a[0]
     return out
+
+
+def stage_manifest(workshop, stage: str):
+    """A copy of the workshop for one stage: the manifest and dataset group are named by
+    ``--var stage=...``; solution and campaign names are map keys, which take no variables,
+    so they carry the stage literally. Schema, data and recipe are the same for both."""
+    text = workshop.read_text()
+    text = replaced(
+        text,
+        "name: segment-workshop\n\nvariables:\n",
+        "name: segment-workshop-${stage}\n\nvariables:\n  stage: dev\n",
+    )
+    text = replaced(
+        text, "datasetGroup:\n  name: segment-workshop\n", "datasetGroup:\n  name: shop-${stage}\n"
+    )
+    text = text.replace("segment-workshop-solution", f"shop-{stage}-solution")
+    text = text.replace("segment-workshop-campaign", f"shop-{stage}-campaign")
+    path = workshop.with_name(f"{stage}.yaml")
+    path.write_text(text)
+    return path

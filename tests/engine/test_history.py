@@ -1,0 +1,92 @@
+"""Accounts that already have history: more than one solution, or more than one dataset
+group, trained on the same data with the same recipe, through the CLI on the local target.
+
+A solution version's ARN is ``<solution arn>/<generated id>`` (reference §1): its name is
+unique only within its solution, so versions named alike in two solutions never clash;
+each solution's version is found and waited for under that solution.
+"""
+
+from __future__ import annotations
+
+from edits import replaced
+from engine_helpers import actions, plan_json, stage_manifest
+
+from personalize_reconcile.backends.local import local_client
+
+P = "arn:aws:personalize:us-east-1:000000000000:"
+TWIN = """  segment-workshop-twin:
+    recipe: aws-user-personalization-v2
+    performAutoTraining: false
+"""
+TWIN_CAMPAIGN = """  segment-workshop-twin-campaign:
+    solution: segment-workshop-twin
+    minProvisionedTPS: 1
+"""
+
+
+def _versions(client, solution: str) -> list[dict]:
+    summaries = client.list_solution_versions(solutionArn=P + f"solution/{solution}")
+    return [
+        client.describe_solution_version(solutionVersionArn=s["solutionVersionArn"])[
+            "solutionVersion"
+        ]
+        for s in summaries["solutionVersions"]
+    ]
+
+
+def _four_runs(pc, created: int, manifest=None, *args: str) -> dict:
+    """Plan shows ``created`` creates, apply makes them, plan is empty, apply is a no-op;
+    returns the first plan's document."""
+    doc = plan_json(pc, *args, manifest=manifest)
+    assert doc["summary"]["create"] == created, actions(doc)
+    applied = pc("apply", "--auto-approve", *args, manifest=manifest)
+    assert applied.code == 0, applied.out + applied.err
+    assert f"Apply complete: {created} created, 0 updated, 0 replaced, 0 deleted." in applied.out
+    again = pc("plan", "--detailed-exitcode", *args, manifest=manifest)
+    assert again.code == 0, again.out + again.err
+    assert again.out.startswith("No changes.")
+    noop = pc("apply", "--auto-approve", *args, manifest=manifest)
+    assert noop.code == 0, noop.err
+    assert noop.out.startswith("No changes.")
+    assert "Apply complete" not in noop.out
+    return doc
+
+
+def test_two_solutions_alike_each_train_and_serve_their_own_version(pc, workshop, state):
+    text = workshop.read_text()
+    text = replaced(text, "\ncampaigns:\n", "\n" + TWIN + "\ncampaigns:\n")
+    workshop.write_text(text + TWIN_CAMPAIGN)
+    doc = _four_runs(pc, 10)
+    versions = {
+        c["address"]: c["reason"]
+        for c in doc["resource_changes"]
+        if c["type"] == "solution_version"
+    }
+    assert versions == {
+        "solution_version.segment-workshop-solution": "the solution has no version yet",
+        "solution_version.segment-workshop-twin": "the solution has no version yet",
+    }
+    client = local_client("personalize", state_dir=state)
+    mine, twin = (
+        _versions(client, "segment-workshop-solution"),
+        _versions(client, "segment-workshop-twin"),
+    )
+    assert len(mine) == len(twin) == 1
+    assert mine[0]["name"] == twin[0]["name"]  # same data, same configuration
+    assert mine[0]["solutionVersionArn"] != twin[0]["solutionVersionArn"]
+    campaign = client.describe_campaign(campaignArn=P + "campaign/segment-workshop-twin-campaign")
+    assert campaign["campaign"]["solutionVersionArn"] == twin[0]["solutionVersionArn"]
+
+
+def test_one_manifest_for_two_dataset_groups_in_one_account(pc, workshop, state):
+    dev, prod = stage_manifest(workshop, "dev"), stage_manifest(workshop, "prod")
+    _four_runs(pc, 7, dev, "--var", "stage=dev")
+    doc = _four_runs(pc, 6, prod, "--var", "stage=prod")
+    assert actions(doc)["schema.segment-workshop-interactions"] == "no-op"  # shared
+    assert pc("plan", "--detailed-exitcode", "--var", "stage=dev", manifest=dev).code == 0
+    client = local_client("personalize", state_dir=state)
+    for stage in ("dev", "prod"):
+        (version,) = _versions(client, f"shop-{stage}-solution")
+        assert version["status"] == "ACTIVE"
+        campaign = client.describe_campaign(campaignArn=P + f"campaign/shop-{stage}-campaign")
+        assert campaign["campaign"]["solutionVersionArn"] == version["solutionVersionArn"]
