@@ -4,8 +4,10 @@ Create-only: versions cannot be updated or deleted (they go with their solution)
 version's ``name`` records why it exists — ``d<data>-c<config>``, fingerprints of the
 imports it trains on and of the solution's configuration — so the plan can say whether
 the data or the configuration changed since the solution's latest version, and re-running
-apply never trains the same thing twice. Read with one DescribeSolutionVersion of the
-solution's ``latestSolutionVersion``.
+apply never trains the same thing twice; a retry after a failed or stopped training gets
+``-<attempt>`` appended, since names are unique within the solution (reference §1). Read
+with one DescribeSolutionVersion of the solution's ``latestSolutionVersion``; everything
+about a version is looked up under its own solution.
 """
 
 from __future__ import annotations

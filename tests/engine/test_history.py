@@ -12,6 +12,7 @@ from edits import replaced
 from engine_helpers import actions, plan_json, stage_manifest
 
 from personalize_reconcile.backends.local import local_client
+from personalize_reconcile.local import seams
 
 P = "arn:aws:personalize:us-east-1:000000000000:"
 TWIN = """  segment-workshop-twin:
@@ -90,3 +91,36 @@ def test_one_manifest_for_two_dataset_groups_in_one_account(pc, workshop, state)
         assert version["status"] == "ACTIVE"
         campaign = client.describe_campaign(campaignArn=P + f"campaign/shop-{stage}-campaign")
         assert campaign["campaign"]["solutionVersionArn"] == version["solutionVersionArn"]
+
+
+def test_a_failed_training_is_retried_under_a_fresh_name(pc, state):
+    """The same data and configuration again after a failed training: the failed version
+    keeps its name in the solution, so the retry is named ``<name>-2``; once it is ACTIVE
+    the plan is empty."""
+
+    def failing(job):
+        raise seams.TrainingFailed("planted: the training cluster went away")
+
+    seams.register_trainer(failing)
+    try:
+        failed = pc("apply", "--auto-approve")
+    finally:
+        seams.register_trainer(None)
+    assert failed.code == 1
+    assert (
+        "  solution_version.segment-workshop-solution: planted: the training cluster went away\n"
+    ) in failed.err
+    doc = plan_json(pc)
+    retry = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
+    assert retry["actions"] == ["create"]
+    assert retry["reason"] == "the last training failed: planted: the training cluster went away"
+    retried = pc("apply", "--auto-approve")
+    assert retried.code == 0, retried.out + retried.err
+    assert "Apply complete: 2 created, 0 updated, 0 replaced, 0 deleted." in retried.out
+    assert pc("plan", "--detailed-exitcode").code == 0
+    client = local_client("personalize", state_dir=state)
+    versions = _versions(client, "segment-workshop-solution")
+    assert sorted((v["status"], v["name"][19:]) for v in versions) == [
+        ("ACTIVE", "-2"),
+        ("CREATE FAILED", ""),
+    ]
