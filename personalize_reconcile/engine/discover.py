@@ -66,17 +66,19 @@ def discover(
         arn: str,
         raw: dict,
         deps: list[str],
-        blocks_group: bool = False,
+        blocks: Kind | None = None,
     ) -> None:
         if address in desired and not everything:
             return
         tags = ctx.read_tags(arn)
         if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
             note = "managed by this manifest"
-        elif blocks_group and group_owned:
+        elif blocks is not None and group_owned:
+            types = blocks.blocks_dataset_types
+            datasets = "datasets" if types is None else f"{' and '.join(types)} dataset"
             note = (
                 f"in dataset group {group_name}, which this manifest manages and deletes; "
-                "the group's datasets and the group cannot be deleted while it exists"
+                f"the group's {datasets} and the group cannot be deleted while it exists"
             )
         else:
             return
@@ -119,7 +121,7 @@ def discover(
             member[kind.arn_key],
             member,
             [group_address] + dataset_addresses,
-            blocks_group=True,
+            blocks=kind,
         )
     return found
 

@@ -43,14 +43,14 @@ def test_destroy_deletes_the_groups_filters_and_event_tracker_first(pc, workshop
     assert destroyed.code == 0, destroyed.out + destroyed.err
     why = (
         "in dataset group segment-workshop, which this manifest manages and deletes; the "
-        "group's datasets and the group cannot be deleted while it exists"
+        "group's {} and the group cannot be deleted while it exists"
     )
     lines = [line.strip() for line in destroyed.out.splitlines() if "will be deleted" in line]
     assert lines == [
         "- campaign.segment-workshop-campaign will be deleted: managed by this manifest",
-        f"- filter.no-purchased will be deleted: {why}",
+        f"- filter.no-purchased will be deleted: {why.format('datasets')}",
         "- filter.tagged-filter will be deleted: managed by this manifest",
-        f"- event_tracker.site-events will be deleted: {why}",
+        "- event_tracker.site-events will be deleted: " + why.format("Interactions dataset"),
         "- solution.segment-workshop-solution will be deleted: managed by this manifest",
         "- dataset.Interactions (segment-workshop-interactions) will be deleted: managed by "
         "this manifest",
@@ -140,3 +140,24 @@ def test_destroy_keeps_a_schema_another_dataset_group_uses(pc, workshop, state):
     assert "Destroy complete: 5 deleted." in last.out
     client = local_client("personalize", state_dir=state)
     assert client.list_schemas()["schemas"] == []
+
+
+def test_an_event_tracker_it_does_not_manage_keeps_only_the_interactions_dataset(
+    pc, workshop, state
+):
+    client = local_client("personalize", state_dir=state)
+    client.create_dataset_group(name="segment-workshop")  # someone else's, no tag
+    assert pc("apply", "--auto-approve").code == 0
+    client.create_event_tracker(name="site-events", datasetGroupArn=GROUP)
+    destroyed = pc("destroy", "--auto-approve")
+    assert destroyed.code == 0, destroyed.out + destroyed.err
+    assert (
+        "Plan: 0 to create, 0 to update, 0 to replace, 2 to delete.\n"
+        "Kept dataset.Interactions: the service deletes it only once these are gone, and "
+        "this manifest does not manage them: event tracker site-events. Delete them, or tag "
+        "them preconcile:manifest=segment-workshop, and run destroy again.\n"
+        "Kept schema segment-workshop-interactions: dataset group segment-workshop still "
+        "uses it.\n"
+    ) in destroyed.out
+    assert "Destroy complete: 2 deleted." in destroyed.out
+    assert [t["name"] for t in client.list_event_trackers()["eventTrackers"]] == ["site-events"]
