@@ -5,9 +5,12 @@ changes nothing and exits 0 (reference §3)."""
 
 from __future__ import annotations
 
+import os
 import time
 
+import pytest
 from engine_helpers import stage_manifest
+from test_resume import HOLD, _cmd, _fast_forward, _poll, _start_until
 
 from personalize_reconcile.backends.local import local_client
 
@@ -161,3 +164,32 @@ def test_an_event_tracker_it_does_not_manage_keeps_only_the_interactions_dataset
     ) in destroyed.out
     assert "Destroy complete: 2 deleted." in destroyed.out
     assert [t["name"] for t in client.list_event_trackers()["eventTrackers"]] == ["site-events"]
+
+
+@pytest.mark.slow
+def test_destroy_waits_out_the_filter_delete_before_the_dataset(pc, workshop, state, tmp_path):
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    arn = client.create_filter(
+        name="no-purchased",
+        datasetGroupArn=GROUP,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
+    )["filterArn"]
+    # the filter's delete is held for HOLD seconds, then ended with local fast-forward
+    env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS=f"filter={HOLD}")
+    proc, seen = _start_until(
+        _cmd("destroy", workshop, state, "--auto-approve"), env, tmp_path, "started  filter."
+    )
+    _poll(
+        lambda: client.describe_filter(filterArn=arn)["filter"]["status"] == "DELETE PENDING",
+        "deleting the filter",
+    )
+    dataset = client.describe_dataset(datasetArn=P + "dataset/segment-workshop/INTERACTIONS")
+    assert dataset["dataset"]["status"] == "ACTIVE"  # not asked to go while the filter exists
+    _fast_forward(state, env, tmp_path, arn)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, "".join(seen) + out + err
+    text = "".join(seen) + out
+    assert text.index("done     filter.no-purchased") < text.index("started  dataset.Interactions")
+    assert "Destroy complete: 6 deleted." in out
+    assert client.list_dataset_groups()["datasetGroups"] == []
