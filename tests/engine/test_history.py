@@ -124,3 +124,35 @@ def test_a_failed_training_is_retried_under_a_fresh_name(pc, state):
         ("ACTIVE", "-2"),
         ("CREATE FAILED", ""),
     ]
+
+
+def test_a_failed_version_that_is_no_longer_the_latest_does_not_block_a_retry(pc, state):
+    """A version of the manifest's data and configuration failed, then someone trained
+    another version by hand: the manifest's name is taken in the solution by the failed
+    version, so apply creates the next attempt under the solution; then the plan is
+    empty."""
+
+    def failing(job):
+        raise seams.TrainingFailed("planted: the training cluster went away")
+
+    seams.register_trainer(failing)
+    try:
+        assert pc("apply", "--auto-approve").code == 1
+    finally:
+        seams.register_trainer(None)
+    client = local_client("personalize", state_dir=state)
+    by_hand = client.create_solution_version(solutionArn=P + "solution/segment-workshop-solution")[
+        "solutionVersionArn"
+    ]
+    doc = plan_json(pc)
+    retry = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
+    assert retry["reason"] == "the latest version (unnamed) was not trained by this manifest"
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert pc("plan", "--detailed-exitcode").code == 0
+    versions = _versions(client, "segment-workshop-solution")
+    named = {v["solutionVersionArn"]: (v["status"], v.get("name")) for v in versions}
+    failed = named.pop(next(a for a, (st, _) in named.items() if st == "CREATE FAILED"))
+    retried = named.pop(next(a for a, (_, n) in named.items() if n and n.endswith("-2")))
+    assert retried == ("ACTIVE", failed[1] + "-2")
+    assert list(named) == [by_hand]
