@@ -513,14 +513,18 @@ def destroy(
     tgt = _open(target, region, profile, state_dir)
     with _service_errors(tgt.name):
         prepared = prepare_destroy(loaded, tgt, str(file))
-    if not prepared.plan.changes:
+    if prepared.plan.changes:
+        out.print(render_plan(prepared.plan))
+    else:
         out.print(
             f"Nothing to destroy: no resource of {file} exists on the {tgt.name} target "
             f"({tgt.region}).",
             markup=False,
         )
+    for note in prepared.notes:
+        out.print(note, markup=False)
+    if not prepared.plan.changes:
         return
-    out.print(render_plan(prepared.plan))
     _confirm(auto_approve, "Delete these resources? Their data and models will be lost.")
     _run(prepared, tgt, timeout, poll_interval, verb="Destroy")
 

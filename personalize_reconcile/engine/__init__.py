@@ -9,7 +9,7 @@ Callers: ``cli.py`` (plan, apply, destroy, recommend) and the engine's own modul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import desired as _desired
@@ -30,12 +30,16 @@ from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Kin
 
 @dataclass
 class Prepared:
-    """A refreshed plan and everything apply needs to carry it out."""
+    """A refreshed plan and everything apply needs to carry it out; ``notes`` are
+    sentences for the user about what is deliberately left alone (what ``destroy`` keeps:
+    a schema another dataset group uses, a dataset that a filter or event tracker the
+    manifest does not manage blocks)."""
 
     plan: Plan
     ctx: Context
     desired: dict[str, Desired]
     kinds: dict[str, Kind]
+    notes: list[str] = field(default_factory=list)
 
 
 def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:

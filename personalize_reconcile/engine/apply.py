@@ -390,7 +390,8 @@ class Applier:
             )
             name_import(d, dataset["creationDateTime"])
         elif d.kind == "solution_version":
-            name_version(d, [self.desired[i].name for i in d.extra["imports"]])
+            imports = [self.desired[i].name for i in d.extra["imports"]]
+            name_version(d, imports, self.ctx.live.get(d.address))
         if d.name is UNKNOWN:
             raise StepFailed(f"cannot name {d.address}: a resource it needs has no name yet")
 

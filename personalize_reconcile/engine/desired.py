@@ -12,9 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from personalize_reconcile.manifest import LoadedManifest
-from personalize_reconcile.resources import UNKNOWN, Context, Desired, Ref
+from personalize_reconcile.resources import UNKNOWN, Context, Desired, Live, Ref
 from personalize_reconcile.resources.dataset import UPDATABLE_TYPES
-from personalize_reconcile.resources.fingerprint import file_etag, short, version_name
+from personalize_reconcile.resources.fingerprint import (
+    file_etag,
+    parse_version_name,
+    short,
+    version_attempt,
+    version_name,
+)
 from personalize_reconcile.resources.import_job import job_name
 from personalize_reconcile.resources.normalize import canonical
 from personalize_reconcile.resources.solution import split_config
@@ -233,11 +239,22 @@ def name_import(desired: Desired, dataset_created: Any) -> str:
     return job_name(desired, dataset_created, desired.extra.get("attempt", 1))
 
 
-def name_version(desired: Desired, import_names: list[Any]) -> Any:
+def name_version(desired: Desired, import_names: list[Any], latest: Live | None = None) -> Any:
     """Complete a solution version's name from its imports' names (``UNKNOWN`` while any
-    import name is unknown)."""
+    import name is unknown).
+
+    ``latest`` is the solution's latest version, if any. When it trained the same data and
+    configuration, the name is its name — or, when it failed or was stopped, the next
+    attempt's (``<name>-2``...): names are unique within a solution (reference §1), so a
+    retry cannot take the failed version's name.
+    """
     if any(n is UNKNOWN for n in import_names):
         desired.name = UNKNOWN
-    else:
-        desired.name = version_name(short(sorted(import_names)), desired.extra["config_fp"])
+        return desired.name
+    name = version_name(short(sorted(import_names)), desired.extra["config_fp"])
+    old = latest.fields.get("name") if latest is not None else None
+    if old and parse_version_name(old) == parse_version_name(name):
+        failed = latest is not None and latest.status.endswith(("FAILED", "STOPPED"))
+        name = version_name(*parse_version_name(old), version_attempt(old) + 1) if failed else old
+    desired.name = name
     return desired.name

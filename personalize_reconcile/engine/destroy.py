@@ -1,12 +1,16 @@
 """Destroy: plan the deletion of everything a manifest manages.
 
-One job: find what to delete — the group's datasets, solutions and campaigns that carry the
-manifest's ownership tag, the dataset group itself when it carries the tag, and the
-schemas the manifest declares (schemas cannot be tagged; the service refuses to delete one
-that another dataset still uses) — and return it as a plan of deletes that
+One job: find what to delete — the group's datasets, solutions, campaigns, filters and
+event trackers that carry the manifest's ownership tag, the dataset group itself when it
+carries the tag (and then every filter and event tracker in it, which the service requires
+gone first), and the schemas the manifest declares (schemas cannot be tagged) unless a
+dataset that stays still uses one — and return it as a plan of deletes that
 :class:`~personalize_reconcile.engine.apply.Applier` carries out in reverse dependency
-order (reference §3: campaigns, solutions, datasets, schemas, dataset group). Import jobs
-and solution versions go with their dataset and solution. Called by the CLI.
+order, waiting out each delete (reference §3: campaigns, filters, event trackers,
+solutions, datasets, schemas, dataset group). A kept schema is reported in
+:attr:`~personalize_reconcile.engine.Prepared.notes`, naming the dataset groups that use
+it. Import jobs and solution versions go with their dataset and solution. Called by the
+CLI.
 """
 
 from __future__ import annotations
@@ -16,12 +20,12 @@ import re
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import Prepared
 from personalize_reconcile.engine import desired as _desired
-from personalize_reconcile.engine.discover import discover
+from personalize_reconcile.engine.discover import discover, group_members
 from personalize_reconcile.engine.plan import Plan
 from personalize_reconcile.engine.planner import delete_change
 from personalize_reconcile.engine.refresh import refresh
 from personalize_reconcile.manifest import LoadedManifest
-from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Live, kinds
+from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Kind, Live, kinds
 
 _EVOLVED = re.compile(r"-[0-9a-f]{8}")
 
@@ -44,7 +48,12 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
         all_kinds,
     )
     group = next(a for a, d in declared.items() if d.kind == "dataset_group")
-    found = discover(ctx, declared, group, everything=True)
+    group_live = live.get(group)
+    owned = (
+        group_live is not None
+        and ctx.read_tags(group_live.arn).get(OWNERSHIP_TAG) == ctx.manifest_name
+    )
+    found = discover(ctx, declared, group, everything=True, group_owned=owned)
     targets: dict[str, tuple[Desired, Live]] = {}
     dataset_addresses = [a for a, (d, _) in found.items() if d.kind == "dataset"]
     for address, (stand_in, live_one) in found.items():
@@ -52,11 +61,8 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
             schema = declared[address].depends_on[1]
             stand_in.depends_on = [group, schema]
         targets[address] = (stand_in, live_one)
-    group_live = live.get(group)
-    if group_live is not None:
-        tags = ctx.read_tags(group_live.arn)
-        if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
-            targets[group] = (Desired(group, "dataset_group", declared[group].name, {}), group_live)
+    if owned and group_live is not None:
+        targets[group] = (Desired(group, "dataset_group", declared[group].name, {}), group_live)
     bases = {a.split(".", 1)[1]: a for a, d in declared.items() if d.kind == "schema"}
     # Every schema of the manifest: the one under its own name and the evolved
     # "<name>-<8 hex>" ones that compatible changes created (one ListSchemas walk).
@@ -74,22 +80,104 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
                 else (f"{address}#{name}")
             )
             targets[key] = (Desired(key, "schema", name, {}), all_kinds["schema"].live(summary, {}))
+    notes = [] if owned else _keep_blocked_datasets(ctx, targets, group)
+    notes += _keep_used_schemas(ctx, targets, all_kinds["dataset"])
     plan = Plan(
         target=target.name,
         region=target.region,
         manifest=manifest_path,
         manifest_name=loaded.manifest.name,
     )
-    order = ("campaign", "solution", "dataset", "schema", "dataset_group")
     stand_ins: dict[str, Desired] = {}
-    for kind in order:
+    for kind in reversed(all_kinds):
         for address, (stand_in, live_one) in targets.items():
             if stand_in.kind == kind:
                 change = delete_change(stand_in, live_one)
-                change.reason = "managed by this manifest"
+                change.reason = stand_in.note or "managed by this manifest"
                 plan.changes.append(change)
                 stand_ins[address] = stand_in
                 ctx.live[address] = live_one
     for address in dataset_addresses:
         stand_ins.setdefault(address, Desired(address, "dataset", "", {}))
-    return Prepared(plan, ctx, stand_ins, all_kinds)
+    return Prepared(plan, ctx, stand_ins, all_kinds, notes)
+
+
+def _keep_blocked_datasets(
+    ctx: Context, targets: dict[str, tuple[Desired, Live]], group: str
+) -> list[str]:
+    """Take out of ``targets`` every dataset that a filter or event tracker this destroy
+    keeps (one not tagged by the manifest, in a group the manifest does not own) stops the
+    service from deleting (reference §3). One List call per such kind.
+
+    Returns:
+        one note per kept dataset, naming what blocks it and how to unblock it.
+    """
+    arn = ctx.arns.get(group)
+    if arn is None:
+        return []
+    notes = []
+    blockers = [
+        (kind, member["name"])
+        for kind, member in group_members(ctx, arn)
+        if f"{kind.kind}.{member['name']}" not in targets
+    ]
+    for address, (stand_in, _) in list(targets.items()):
+        if stand_in.kind != "dataset":
+            continue
+        dtype = address.split(".", 1)[1]
+        blocking = [
+            f"{kind.title} {name}"
+            for kind, name in blockers
+            if kind.blocks_dataset_types is None or dtype in kind.blocks_dataset_types
+        ]
+        if blocking:
+            del targets[address]
+            notes.append(
+                f"Kept {address}: the service deletes it only once these are gone, and this "
+                f"manifest does not manage them: {', '.join(blocking)}. Delete them, or tag "
+                f"them {OWNERSHIP_TAG}={ctx.manifest_name}, and run destroy again."
+            )
+    return notes
+
+
+def _keep_used_schemas(
+    ctx: Context, targets: dict[str, tuple[Desired, Live]], datasets: Kind
+) -> list[str]:
+    """Take out of ``targets`` every schema that a dataset outside ``targets`` uses (as
+    its schema, or in an update not yet ACTIVE): the service refuses to delete a schema
+    any dataset of any group references (reference §3). Reads ListDatasets for the
+    account and one DescribeDataset per dataset that stays, only when a schema is to be
+    deleted.
+
+    Returns:
+        one note per kept schema: ``Kept schema <name>: dataset group <g> still uses it.``
+        (``dataset groups <g1>, <g2> still use it.`` for several).
+    """
+    schemas = {live.arn: a for a, (d, live) in targets.items() if d.kind == "schema"}
+    if not schemas:
+        return []
+    deleted = {live.arn for _, live in targets.values()}
+    users: dict[str, set[str]] = {}
+    for page in ctx.personalize.get_paginator("list_datasets").paginate():
+        for summary in page.get("datasets", []):
+            if summary["datasetArn"] in deleted:
+                continue
+            raw = datasets.describe(ctx, summary["datasetArn"]) or {}
+            pending = raw.get("latestDatasetUpdate") or {}
+            used = {raw.get("schemaArn")}
+            if pending.get("status") != "ACTIVE":
+                used.add(pending.get("schemaArn"))
+            group = (raw.get("datasetGroupArn") or "").rsplit("/", 1)[-1]
+            for arn in used & schemas.keys():
+                users.setdefault(arn, set()).add(group)
+    notes = []
+    for arn, groups in users.items():
+        stand_in, _ = targets.pop(schemas[arn])
+        names = ", ".join(sorted(groups))
+        which = (
+            f"dataset groups {names} still use"
+            if len(groups) > 1
+            else (f"dataset group {names} still uses")
+        )
+        notes.append(f"Kept schema {stand_in.name}: {which} it.")
+    return sorted(notes)

@@ -121,8 +121,8 @@ def _name_versions(ctx: Context, desired: dict[str, Desired]) -> None:
     for d in desired.values():
         if d.kind != "solution_version":
             continue
-        name_version(d, [desired[i].name for i in d.extra["imports"]])
         live = ctx.live.get(d.address)
+        name_version(d, [desired[i].name for i in d.extra["imports"]], live)
         if live is None or live.status.endswith(("FAILED", "STOPPED")):
             continue
         if live.fields.get("name") == d.name or (

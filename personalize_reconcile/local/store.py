@@ -82,7 +82,9 @@ class Resource:
         kind: ``dataset-group``, ``schema``, ... (``config.KINDS``).
         account, region: where it lives (List operations filter on them).
         name: the unique name within (kind, account, region), or ``None`` for resources
-            whose name need not be unique (solution versions without a name).
+            whose name is not unique in the account (solution versions: their ARN
+            carries a generated id, and the name is unique only within the solution,
+            which the kind checks itself).
         parent: the ARN List operations filter by (dataset group for datasets, solution
             for versions and campaigns, dataset for import jobs), or ``None``.
         grp: the dataset group ARN this resource belongs to, or ``None``.

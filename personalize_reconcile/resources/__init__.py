@@ -20,6 +20,7 @@ from personalize_reconcile.resources.base import (
 from personalize_reconcile.resources.campaign import CampaignKind
 from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.dataset_group import DatasetGroupKind
+from personalize_reconcile.resources.group_members import group_member_kinds
 from personalize_reconcile.resources.import_job import ImportJobKind
 from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import SolutionKind
@@ -28,15 +29,18 @@ from personalize_reconcile.resources.solution_version import SolutionVersionKind
 
 def kinds() -> dict[str, Kind]:
     """A fresh set of kind objects (some cache List results for one refresh), in
-    dependency order."""
+    dependency order: a kind is deleted before every kind listed ahead of it (reference §3:
+    campaigns, versions, imports, filters, event trackers, solutions, datasets, schemas,
+    dataset group)."""
     return {
         k.kind: k
         for k in (
             DatasetGroupKind(),
             SchemaKind(),
             DatasetKind(),
-            ImportJobKind(),
             SolutionKind(),
+            *reversed(group_member_kinds()),
+            ImportJobKind(),
             SolutionVersionKind(),
             CampaignKind(),
         )

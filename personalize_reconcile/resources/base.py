@@ -244,6 +244,13 @@ class Kind:
             solution versions): a difference means "create a new one".
         holds_data: replacing or deleting it loses data or a trained model.
         result_key: the Describe response key (``campaign``).
+        group_list: for a kind that lives in the dataset group and must be gone before
+            the group's datasets and the group can be deleted (filters, event trackers;
+            reference §3): ``(paginator name, result key)`` of its List operation,
+            filtered by ``datasetGroupArn``. ``destroy`` finds such resources with it.
+        blocks_dataset_types: for such a kind, the dataset types (``Interactions``...)
+            the service refuses to delete while one exists in the group; ``None`` for
+            every type (reference §3).
     """
 
     kind = ""
@@ -254,6 +261,8 @@ class Kind:
     taggable = True
     result_key = ""
     arn_key = ""
+    group_list: tuple[str, str] | None = None
+    blocks_dataset_types: tuple[str, ...] | None = None
 
     def live(
         self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False

@@ -5,7 +5,8 @@ hash covers the data (S3 ETag and size of every object, or the MD5 and size of t
 file that will be uploaded, which equal the ETag and size of a single-part upload), the
 import mode and the dataset's incarnation (its creationDateTime), so unchanged data is
 never imported twice and changed data exactly once. A solution version's name is
-``d<8 hex>-c<8 hex>``: the data it trains on and the solution's configuration.
+``d<8 hex>-c<8 hex>``: the data it trains on and the solution's configuration, with
+``-<attempt>`` when the same training is retried after a failure.
 
 Callers: ``engine/desired.py`` and the import and solution-version kinds, which name what
 they create with it.
@@ -37,13 +38,24 @@ def file_etag(path: Path) -> tuple[str, int]:
     return f'"{md5.hexdigest()}"', size
 
 
-def version_name(data_fp: str, config_fp: str) -> str:
-    """The solution version name recording why it exists: ``d<data>-c<config>``."""
-    return f"d{data_fp}-c{config_fp}"
+def version_name(data_fp: str, config_fp: str, attempt: int = 1) -> str:
+    """The solution version name recording why it exists: ``d<data>-c<config>``, and
+    ``-<attempt>`` from the second attempt on (a failed version keeps its name within the
+    solution, so a retry of the same training needs another)."""
+    base = f"d{data_fp}-c{config_fp}"
+    return base if attempt == 1 else f"{base}-{attempt}"
 
 
 def parse_version_name(name: str | None) -> tuple[str, str] | None:
-    """``(data fingerprint, config fingerprint)`` of a name from :func:`version_name`."""
-    if not name or len(name) != 19 or name[0] != "d" or name[9:11] != "-c":
+    """``(data fingerprint, config fingerprint)`` of a name from :func:`version_name`
+    (whatever the attempt), or ``None`` for any other name."""
+    if not name or len(name) < 19 or name[0] != "d" or name[9:11] != "-c":
         return None
-    return name[1:9], name[11:]
+    if len(name) > 19 and not (name[19] == "-" and name[20:].isdigit()):
+        return None
+    return name[1:9], name[11:19]
+
+
+def version_attempt(name: str) -> int:
+    """The attempt number of a name from :func:`version_name` (1 without a suffix)."""
+    return int(name[20:]) if len(name) > 19 else 1

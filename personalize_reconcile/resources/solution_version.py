@@ -4,14 +4,29 @@ Create-only: versions cannot be updated or deleted (they go with their solution)
 version's ``name`` records why it exists — ``d<data>-c<config>``, fingerprints of the
 imports it trains on and of the solution's configuration — so the plan can say whether
 the data or the configuration changed since the solution's latest version, and re-running
-apply never trains the same thing twice. Read with one DescribeSolutionVersion of the
-solution's ``latestSolutionVersion``.
+apply never trains the same thing twice; a retry after a failed or stopped training gets
+``-<attempt>`` appended, since names are unique within the solution (reference §1). Read
+with one DescribeSolutionVersion of the solution's ``latestSolutionVersion``; everything
+about a version is looked up under its own solution.
 """
 
 from __future__ import annotations
 
-from personalize_reconcile.resources.base import UNKNOWN, Context, Desired, Kind, Live
-from personalize_reconcile.resources.fingerprint import parse_version_name
+from botocore.exceptions import ClientError
+
+from personalize_reconcile.resources.base import (
+    UNKNOWN,
+    Context,
+    Desired,
+    Kind,
+    Live,
+    error_code,
+)
+from personalize_reconcile.resources.fingerprint import (
+    parse_version_name,
+    version_attempt,
+    version_name,
+)
 
 
 class SolutionVersionKind(Kind):
@@ -37,9 +52,10 @@ class SolutionVersionKind(Kind):
             return None
         return self.live(raw, {"name": raw.get("name")})
 
-    def find(self, ctx: Context, desired: Desired) -> Live | None:
-        """The solution's version named ``desired.name`` (another apply may have created it
-        since refresh): ListSolutionVersions, newest first, then Describe until found."""
+    def _alike(self, ctx: Context, desired: Desired) -> list[dict]:
+        """Describe objects of the solution's versions trained on the same data and
+        configuration as ``desired`` (any attempt), newest first: ListSolutionVersions under
+        the solution, then one Describe each (the List summaries carry no name)."""
         solution = ctx.arns[desired.extra["solution_address"]]
         summaries = []
         for page in ctx.personalize.get_paginator("list_solution_versions").paginate(
@@ -47,11 +63,15 @@ class SolutionVersionKind(Kind):
         ):
             summaries.extend(page.get("solutionVersions", []))
         summaries.sort(key=lambda v: v.get("creationDateTime") or 0, reverse=True)
-        for summary in summaries:
-            raw = self.describe(ctx, summary["solutionVersionArn"])
-            if raw is not None and raw.get("name") == desired.name:
-                return self.live(raw, {"name": raw.get("name")})
-        return None
+        wanted = parse_version_name(desired.name)
+        described = (self.describe(ctx, s["solutionVersionArn"]) for s in summaries)
+        return [r for r in described if r and parse_version_name(r.get("name")) == wanted]
+
+    def find(self, ctx: Context, desired: Desired) -> Live | None:
+        """The solution's version named ``desired.name`` (another apply may have created it
+        since refresh), looked up under the solution only."""
+        raw = next((r for r in self._alike(ctx, desired) if r["name"] == desired.name), None)
+        return None if raw is None else self.live(raw, {"name": raw.get("name")})
 
     def why(self, desired: Desired, live: Live | None) -> str:
         """Why a new version is needed (for the plan's reason)."""
@@ -78,6 +98,29 @@ class SolutionVersionKind(Kind):
         return " and ".join(reasons) + " since the latest version"
 
     def create(self, ctx: Context, desired: Desired) -> str:
+        """CreateSolutionVersion under the solution. When the name is taken in the solution
+        (names are unique there, reference §1): a version of the same data and
+        configuration that has not failed or stopped is used (another apply started it);
+        otherwise the next attempt's name (``-<n>``) is created, so a failed version that
+        is no longer the latest never blocks a retry.
+
+        Raises:
+            botocore.exceptions.ClientError: the service refused the request.
+        """
+        try:
+            return self._create(ctx, desired)
+        except ClientError as e:
+            if error_code(e) != "ResourceAlreadyExistsException":
+                raise
+        alike = self._alike(ctx, desired)
+        usable = [r for r in alike if not r.get("status", "").endswith(("FAILED", "STOPPED"))]
+        if usable:
+            return usable[0]["solutionVersionArn"]
+        attempt = max((version_attempt(r["name"]) for r in alike), default=1) + 1
+        desired.name = version_name(*parse_version_name(desired.name), attempt)
+        return self._create(ctx, desired)
+
+    def _create(self, ctx: Context, desired: Desired) -> str:
         return ctx.personalize.create_solution_version(
             solutionArn=ctx.arns[desired.extra["solution_address"]],
             name=desired.name,

@@ -1,8 +1,10 @@
-"""Helpers for reading JSON plans in reconciler tests."""
+"""Helpers for reconciler tests: reading JSON plans, and manifests for two stages."""
 
 from __future__ import annotations
 
 import json
+
+from edits import replaced
 
 
 def plan_json(pc, *args, manifest=None) -> dict:
@@ -32,3 +34,23 @@ def apply_then_drop_a_campaign(pc, workshop) -> None:
     applied = pc("apply", "--auto-approve")
     assert applied.code == 0, applied.err
     workshop.write_text(text)
+
+
+def stage_manifest(workshop, stage: str):
+    """A copy of the workshop for one stage: the manifest and dataset group are named by
+    ``--var stage=...``; solution and campaign names are map keys, which take no variables,
+    so they carry the stage literally. Schema, data and recipe are the same for both."""
+    text = workshop.read_text()
+    text = replaced(
+        text,
+        "name: segment-workshop\n\nvariables:\n",
+        "name: segment-workshop-${stage}\n\nvariables:\n  stage: dev\n",
+    )
+    text = replaced(
+        text, "datasetGroup:\n  name: segment-workshop\n", "datasetGroup:\n  name: shop-${stage}\n"
+    )
+    text = text.replace("segment-workshop-solution", f"shop-{stage}-solution")
+    text = text.replace("segment-workshop-campaign", f"shop-{stage}-campaign")
+    path = workshop.with_name(f"{stage}.yaml")
+    path.write_text(text)
+    return path

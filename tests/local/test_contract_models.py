@@ -393,6 +393,40 @@ def test_trainer_bug_fails_the_version_with_an_internal_reason(personalize, solu
     )
 
 
+def test_solution_version_names_are_unique_within_their_solution(
+    personalize, group, solution, trained, expect_error
+):
+    """A version's ARN is ``<solution arn>/<generated id>`` (reference §1): its name is
+    unique among its solution's versions only, so another solution takes the same name,
+    and the name is still checked against the name pattern."""
+    twin = personalize.create_solution(
+        name="twin", datasetGroupArn=group, recipeArn=R + "aws-user-personalization"
+    )["solutionArn"]
+    made = [
+        personalize.create_solution_version(solutionArn=sol, name="d1234abcd-c5678ef01")[
+            "solutionVersionArn"
+        ]
+        for sol in (solution, twin)
+    ]
+    assert [a.rsplit("/", 1)[0] for a in made] == [solution, twin]
+    names = [
+        personalize.describe_solution_version(solutionVersionArn=a)["solutionVersion"]["name"]
+        for a in made
+    ]
+    assert names == ["d1234abcd-c5678ef01"] * 2
+    listed = personalize.list_solution_versions(solutionArn=twin)["solutionVersions"]
+    assert [v["solutionVersionArn"] for v in listed] == [made[1]]
+    expect_error(
+        lambda: personalize.create_solution_version(solutionArn=twin, name="d1234abcd-c5678ef01"),
+        "ResourceAlreadyExistsException",
+        f"Another resource with Arn {made[1]} already exists.",
+    )
+    expect_error(
+        lambda: personalize.create_solution_version(solutionArn=twin, name="-starts-badly"),
+        "InvalidInputException",
+    )
+
+
 def test_solution_version_errors(personalize, group, solution, version, expect_error, make_client):
     sims = personalize.create_solution(
         name="sims", datasetGroupArn=group, recipeArn=R + "aws-sims"
@@ -419,11 +453,6 @@ def test_solution_version_errors(personalize, group, solution, version, expect_e
         lambda: personalize.create_solution_version(solutionArn=sims, tags=tags(51)),
         "TooManyTagsException",
         "A resource can have at most 50 tags.",
-    )
-    personalize.create_solution_version(solutionArn=sims, name="named")
-    expect_error(
-        lambda: personalize.create_solution_version(solutionArn=sims, name="named"),
-        "ResourceAlreadyExistsException",
     )
     expect_error(
         lambda: personalize.list_solution_versions(solutionArn=P + "solution/none"),

@@ -6,10 +6,15 @@ only where it has a meaning and after an ACTIVE FULL version, at most
 :data:`SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION` training; stopping; and the metrics a
 finished version reports. The version copies its solution's configuration when it is
 created; the training itself runs in a worker (``lifecycle`` through ``seams.trainer``).
-Versions cannot be deleted: they go with their solution. Callers: ``control.call``.
+Versions cannot be deleted: they go with their solution. A version's optional ``name`` is
+checked like every name (1-63 characters, the name pattern) and is unique only within its
+solution: its ARN is ``<solution arn>/<generated id>``, nested under the solution and not
+made of the name, so two solutions may each have a version of the same name (the
+reference states no account-wide rule for it, as it does for names the ARN embeds).
+Callers: ``control.call``.
 
-Sources: reference §1 (ARN ``<solution arn>/<id>``), §2 (statuses, stopping), §6
-(training modes), §9 (quota).
+Sources: reference §1 (ARN ``<solution arn>/<id>``; names are unique only where the ARN
+embeds them), §2 (statuses, stopping), §6 (training modes), §9 (quota).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from typing import Any
 
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.context import RequestContext
+from personalize_reconcile.local.control.errors import already_exists
 from personalize_reconcile.local.control.pagination import list_page
 from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
@@ -78,7 +84,13 @@ def _check_update_mode(ctx: RequestContext, conn: sqlite3.Connection, sol: Resou
 def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """CreateSolutionVersion: solution ACTIVE; trainingMode UPDATE only for
     aws-user-personalization after an ACTIVE FULL version; at most 20 versions
-    training per region (reference §6, §9)."""
+    training per region (reference §6, §9); a ``name`` unused among the solution's
+    versions (another solution's versions may use it: the ARN is the solution's ARN and a
+    generated id, reference §1).
+
+    Raises:
+        ResourceAlreadyExistsException: a version of this solution has the name.
+    """
     sol = records.load_parent(ctx, conn, params["solutionArn"], "solution")
     mode = params.get("trainingMode") or "FULL"
     if mode == "UPDATE":
@@ -98,12 +110,19 @@ def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, param
     body: dict[str, Any] = {"solutionVersionArn": arn, "solutionArn": sol.arn}
     name = params.get("name")
     if name:
+        taken = [
+            v
+            for v in ctx.store.select(conn, "kind='solution-version' AND parent=?", (sol.arn,))
+            if v.body.get("name") == name
+        ]
+        if taken:
+            raise already_exists(taken[0].arn)
         body["name"] = name
     for key in COPIED_FROM_SOLUTION:
         if key in sol.body:
             body[key] = sol.body[key]
     body.update(trainingMode=mode, trainingType="MANUAL")
-    records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=name is not None)
+    records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=False)
     return {"solutionVersionArn": arn}
 
 
