@@ -1,18 +1,24 @@
 """Hostile and broken input: each case gives its exact diagnostics and exit 1, fast.
 
-Here: a value of hundreds of kilobytes is cut to 80 characters in messages, so an error
-never prints megabytes. Each runs ``preconcile validate`` on the shop manifest of
-``shop_files`` with one edit; the expected text is the whole of stderr.
+Billion laughs, recursive aliases, merge keys, ``!!omap``, deep nesting, NUL and control
+characters, FIFOs, devices and directories where a file belongs, files over the size
+limit, and values that would print megabytes in a message. Each runs ``preconcile
+validate`` on the shop manifest of ``shop_files`` with one edit; the expected text is the
+whole of stderr.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import NamedTuple
 
 import pytest
 from shop_files import write_shop
 
 from personalize_reconcile.manifest import Diagnostic
+
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="FIFOs and /dev/zero are POSIX")
 
 
 def laughs(indent: str, levels: int = 9) -> str:
@@ -47,7 +53,83 @@ class Case(NamedTuple):
     args: list[str] = ()
 
 
+LAUGHS_HINT = "    hint: each alias repeats its anchor's whole value, so aliases of aliases multiply (the 'billion laughs' pattern); write the values out, or use fewer aliases\n"
+NOT_REGULAR_HINT = "    hint: give the path of a regular file\n"
+DEPTH_HINT = "    hint: a manifest needs about 10 levels; flatten this value\n"
+TOO_BIG = "is larger than 1,048,576 bytes (1 MiB), the limit for a manifest or schema file\n    hint: check that this is the right file: a manifest of hundreds of resources takes a few hundred KiB, a schema at most 20,000 characters\n"
+
 CASES = {
+    # -- YAML ----------------------------------------------------------------------------
+    "billion-laughs-manifest": Case(
+        [("datasetGroup:\n", "laughs:\n" + laughs("  ") + "datasetGroup:\n")],
+        "shop.yaml:11:28  invalid YAML: alias *a4 brings what aliases repeat to more than 1,000,000 characters, the limit\n"
+        + LAUGHS_HINT,
+    ),
+    "billion-laughs-schema-file": Case(
+        [],
+        "interactions.avsc:18:32  invalid JSON: alias *a4 brings what aliases repeat to more than 1,000,000 characters, the limit\n"
+        + LAUGHS_HINT,
+        schema=[
+            (
+                '  "version": "1.0"\n',
+                '  "version": "1.0",\n  "laughs": {\n'
+                + laughs('    "').replace(": &", '": &').replace("]\n", "],\n").rstrip(",\n")
+                + "\n  }\n",
+            )
+        ],
+    ),
+    "recursive-alias": Case(
+        [("datasetGroup:\n  name: shop\n", "datasetGroup: &g\n  name: shop\n  tags: *g\n")],
+        "shop.yaml:7:9  invalid YAML: alias *g is used inside the value of its own anchor (a recursive alias)\n    hint: an alias may only repeat a value that is complete before it\n",
+    ),
+    "merge-key": Case(
+        [("datasetGroup:\n  name: shop\n", "base: &b\n  name: shop\ndatasetGroup:\n  <<: *b\n")],
+        "shop.yaml:8:3  datasetGroup: YAML merge keys (<<) are not supported\n    hint: write the keys out in this mapping; an alias can still repeat a whole value (key: *anchor)\n",
+    ),
+    "omap": Case(
+        [("datasetGroup:\n  name: shop\n", "datasetGroup: !!omap\n  - name: shop\n")],
+        "shop.yaml:5:15  datasetGroup: the YAML tag !!omap is not supported\n    hint: remove !!omap and write a plain mapping (key: value lines); key order is kept anyway\n",
+    ),
+    "deep-nesting": Case(
+        [("  bucket: my-bucket\n", "  bucket: " + "[" * 60 + "]" * 60 + "\n")],
+        "shop.yaml:4:59  invalid YAML: nesting is deeper than 50 levels\n" + DEPTH_HINT,
+    ),
+    "deep-nesting-through-alias": Case(
+        [
+            (
+                "  bucket: my-bucket\n",
+                "  bucket: my-bucket\n  deep: &d "
+                + "[" * 30
+                + "]" * 30
+                + "\n  deeper: "
+                + "[" * 30
+                + "*d"
+                + "]" * 30
+                + "\n",
+            )
+        ],
+        "shop.yaml:6:41  invalid YAML: nesting is deeper than 50 levels once alias *d is expanded\n"
+        + DEPTH_HINT,
+    ),
+    "nul-in-manifest": Case(
+        [("name: shop\n", "name: sh\x00op\n")],
+        "shop.yaml:2:9  the file contains a NUL character, so it is binary data, not YAML text\n    hint: check that this is the right file, and save it as UTF-8 text\n",
+    ),
+    "nul-in-schema-file": Case(
+        [],
+        "interactions.avsc:3:17  the file contains a NUL character, so it is binary data, not JSON text\n    hint: check that this is the right file, and save it as UTF-8 text\n",
+        schema=[('"name": "Interactions"', '"name": "Inter\x00actions"')],
+    ),
+    "control-character": Case(
+        [("name: shop\n", "name: sh\x01op\n")],
+        "shop.yaml:2:9  invalid YAML: the control character U+0001 is not allowed\n    hint: remove it; the text may hold tabs and line breaks but no other control characters\n",
+    ),
+    "number-too-long": Case(
+        [("minProvisionedTPS: 1", "minProvisionedTPS: " + "9" * 5000)],
+        "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: invalid YAML: '"
+        + "9" * 80
+        + "…' (5000 characters) cannot be read as an int\n    hint: quote it to make it a string, or check the value\n",
+    ),
     # -- long values are cut in messages -------------------------------------------------
     "long-recipe-is-cut": Case(
         [
@@ -69,6 +151,88 @@ def test_hostile_manifest(case, tmp_path, cli):
 
 
 # -- files that are not regular files, or too large ----------------------------------------
+
+
+@posix_only
+def test_fifo_as_manifest(tmp_path, cli):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    check(
+        cli,
+        tmp_path,
+        "pipe.yaml  is a FIFO (named pipe), not a regular file\n" + NOT_REGULAR_HINT,
+        file="pipe.yaml",
+    )
+
+
+@posix_only
+def test_device_as_manifest(tmp_path, cli):
+    check(
+        cli,
+        tmp_path,
+        "/dev/zero  is a character device, not a regular file\n" + NOT_REGULAR_HINT,
+        file="/dev/zero",
+    )
+
+
+def test_directory_as_manifest(tmp_path, cli):
+    (tmp_path / "folder.yaml").mkdir()
+    check(
+        cli,
+        tmp_path,
+        "folder.yaml  is a directory, not a file\n" + NOT_REGULAR_HINT,
+        file="folder.yaml",
+    )
+
+
+def test_manifest_over_the_size_limit(tmp_path, cli):
+    path = write_shop(tmp_path)
+    path.write_text(path.read_text() + "# " + "x" * (1 << 20) + "\n")
+    check(cli, tmp_path, "shop.yaml  " + TOO_BIG)
+
+
+def test_schema_file_over_the_size_limit(tmp_path, cli):
+    write_shop(tmp_path)
+    schema = tmp_path / "interactions.avsc"
+    schema.write_text(schema.read_text() + " " * (1 << 20))
+    check(
+        cli,
+        tmp_path,
+        "shop.yaml:9:11  schemas.shop-interactions.file: schema file 'interactions.avsc': "
+        + TOO_BIG,
+    )
+
+
+SCHEMA_FILE = (
+    "file: interactions.avsc",
+    "shop.yaml:9:11  schemas.shop-interactions.file: schema file",
+)
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("field", "target", "expected"),
+    [
+        (
+            SCHEMA_FILE,
+            "pipe",
+            "'pipe': is a FIFO (named pipe), not a regular file\n" + NOT_REGULAR_HINT,
+        ),
+        (
+            SCHEMA_FILE,
+            "/dev/zero",
+            "'/dev/zero': is a character device, not a regular file\n" + NOT_REGULAR_HINT,
+        ),
+        (SCHEMA_FILE, ".", "'.': is a directory, not a file\n" + NOT_REGULAR_HINT),
+    ],
+)
+def test_not_a_regular_file(field, target, expected, tmp_path, cli):
+    """A FIFO, a device or a folder as a schema file: refused, never opened
+    (opening the FIFO would block, reading /dev/zero would never end)."""
+    key, where = field
+    write_shop(tmp_path, [(key, key.split(":")[0] + f": {target}")])
+    if target == "pipe":
+        os.mkfifo(tmp_path / target)
+    check(cli, tmp_path, f"{where} {expected}")
 
 
 def test_diagnostic_text_is_capped():
