@@ -2,9 +2,9 @@
 
 Billion laughs, recursive aliases, merge keys, ``!!omap``, deep nesting, NUL and control
 characters, FIFOs, devices and directories where a file belongs, files over the size
-limit, and values that would print megabytes in a message. Each runs ``preconcile
-validate`` on the shop manifest of ``shop_files`` with one edit; the expected text is the
-whole of stderr.
+limit, variables that expand without bound or leave a ``${`` unclosed, and values that
+would print megabytes in a message. Each runs ``preconcile validate`` on the shop
+manifest of ``shop_files`` with one edit; the expected text is the whole of stderr.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Case(NamedTuple):
 
 LAUGHS_HINT = "    hint: each alias repeats its anchor's whole value, so aliases of aliases multiply (the 'billion laughs' pattern); write the values out, or use fewer aliases\n"
 NOT_REGULAR_HINT = "    hint: give the path of a regular file\n"
+UNCLOSED_HINT = "    hint: close it: ${name}, or write $${ for a literal '${'\n"
 DEPTH_HINT = "    hint: a manifest needs about 10 levels; flatten this value\n"
 TOO_BIG = "is larger than 1,048,576 bytes (1 MiB), the limit for a manifest or schema file\n    hint: check that this is the right file: a manifest of hundreds of resources takes a few hundred KiB, a schema at most 20,000 characters\n"
 
@@ -130,6 +131,48 @@ CASES = {
         + "9" * 80
         + "…' (5000 characters) cannot be read as an int\n    hint: quote it to make it a string, or check the value\n",
     ),
+    # -- variables -----------------------------------------------------------------------
+    "variable-chain-blows-up": Case(
+        [
+            (
+                "  bucket: my-bucket\n",
+                "  bucket: my-bucket\n  v0: xxxxxxxxxx\n"
+                + "".join(f"  v{i}: " + f"${{v{i - 1}}}" * 10 + "\n" for i in range(1, 10)),
+            ),
+            ("name: shop\nvariables", "name: shop-${v9}\nvariables"),
+        ],
+        "shop.yaml:10:7  variables.v5: variable 'v5' expands to more than 100,000 characters (here through ${v4})\n    hint: use fewer or shorter variables in it\n",
+    ),
+    "value-expands-too-far": Case(
+        [
+            ("  bucket: my-bucket\n", "  bucket: my-bucket\n  k: " + "k" * 1000 + "\n"),
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    eventType: " + "${k}" * 101 + "\n",
+            ),
+        ],
+        "shop.yaml:22:16  solutions.shop-solution.eventType: this value expands to more than 100,000 characters (here through ${k})\n    hint: use fewer or shorter variables in it\n",
+    ),
+    "var-option-too-long": Case(
+        [],
+        "shop.yaml:4:11  variables.bucket: --var bucket=...: the value has 100,001 characters; the limit is 100,000\n    hint: pass a shorter value\n",
+        args=["--var", "bucket=" + "b" * 100_001],
+    ),
+    "unclosed-reference-in-role-arn": Case(
+        [
+            (
+                "arn:aws:iam::123456789012:role/PersonalizeRole",
+                "arn:aws:iam::123456789012:role/${role",
+            )
+        ],
+        "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: '${role' starts a reference with '${' that no '}' closes\n"
+        + UNCLOSED_HINT,
+    ),
+    "unclosed-reference-in-variable": Case(
+        [("  bucket: my-bucket\n", "  bucket: my-${stage\n")],
+        "shop.yaml:4:11  variables.bucket: '${stage' starts a reference with '${' that no '}' closes\n"
+        + UNCLOSED_HINT,
+    ),
     # -- long values are cut in messages -------------------------------------------------
     "long-recipe-is-cut": Case(
         [
@@ -139,6 +182,10 @@ CASES = {
             )
         ],
         f"shop.yaml:20:13  solutions.shop-solution.recipe: unknown recipe '{'r' * 80}…' (300000 characters)\n    hint: known recipes: aws-user-personalization-v2, aws-user-personalization, aws-popularity-count, aws-trending-now, aws-personalized-ranking-v2, aws-personalized-ranking, aws-similar-items, aws-sims, aws-semantic-similarity, aws-next-best-action, aws-item-affinity, aws-item-attribute-affinity\n",
+    ),
+    "long-reference-is-cut": Case(
+        [("s3://${bucket}/", "s3://${" + "b" * 200 + "}/")],
+        f"shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: variable '{'b' * 80}…' (200 characters) is not set\n    hint: define it under variables: or pass --var {'b' * 80}…=VALUE\n",
     ),
 }
 

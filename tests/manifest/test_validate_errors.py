@@ -530,6 +530,12 @@ CASES = {
         [],
         "shop.yaml:4:11  variables.bucket: variable 'bucket' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\nshop.yaml:5:10  variables.other: variable 'other' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\n",
     ),
+    "variable-not-a-scalar": (
+        [("  bucket: my-bucket\n", "  bucket: {name: my-bucket}\n")],
+        [],
+        [],
+        "shop.yaml:4:11  variables.bucket: must be a string, a number or true/false, not a mapping\n",
+    ),
     "tag-bad-characters": (
         [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
         [],
