@@ -32,3 +32,33 @@ def write_shop(
     (folder / "interactions.avsc").write_text(schema)
     (folder / "interactions.csv").write_text("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")
     return folder / "shop.yaml"
+
+
+def write_large(folder: Path, n: int) -> Path:
+    """Write the shop manifest grown to ``n`` imports, ``n`` solutions and ``n`` campaigns
+    (every one valid, the quotas raised to match) into ``folder``; return the manifest.
+    About 360 bytes per ``n``."""
+    write_shop(folder)
+    imports = "".join(
+        f"      - name: part-{i}\n"
+        f"        dataLocation: s3://${{bucket}}/part-{i}.csv\n"
+        "        roleArn: arn:aws:iam::123456789012:role/PersonalizeRole\n"
+        for i in range(n)
+    )
+    solutions = "".join(
+        f"  solution-{i}:\n    recipe: aws-user-personalization-v2\n"
+        "    solutionConfig:\n      algorithmHyperParameters: {hidden_dimension: '64'}\n"
+        "    tags: {team: ml}\n"
+        for i in range(n)
+    )
+    campaigns = "".join(
+        f"  campaign-{i}:\n    solution: solution-{i}\n    minProvisionedTPS: 2\n" for i in range(n)
+    )
+    head, _, _ = BASE.partition("    imports:\n")
+    text = (
+        f"{head}    imports:\n{imports}solutions:\n{solutions}campaigns:\n{campaigns}"
+        f"quotas:\n  solutionsPerDatasetGroup: {n}\n  campaignsPerDatasetGroup: {n}\n"
+    )
+    path = folder / "large.yaml"
+    path.write_text(text)
+    return path

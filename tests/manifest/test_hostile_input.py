@@ -2,9 +2,10 @@
 
 Billion laughs, recursive aliases, merge keys, ``!!omap``, deep nesting, NUL and control
 characters, FIFOs, devices and directories where a file belongs, files over the size
-limit, variables that expand without bound or leave a ``${`` unclosed, and values that
-would print megabytes in a message. Each runs ``preconcile validate`` on the shop
-manifest of ``shop_files`` with one edit; the expected text is the whole of stderr.
+limit, variables that expand without bound, ``${`` left in names, ARNs and S3 locations,
+values the API would refuse (lengths, ranges, quotas) and messages that would print
+megabytes. Each runs ``preconcile validate`` on the shop manifest of ``shop_files`` with
+one edit; the expected text is the whole of stderr.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Case(NamedTuple):
 
 LAUGHS_HINT = "    hint: each alias repeats its anchor's whole value, so aliases of aliases multiply (the 'billion laughs' pattern); write the values out, or use fewer aliases\n"
 NOT_REGULAR_HINT = "    hint: give the path of a regular file\n"
+UPLOAD_HINT = "    hint: give the path of a CSV file, relative to the manifest's folder\n"
+LITERAL_HINT = "    hint: a name, ARN or S3 location cannot hold '${': check the reference's spelling and braces, or remove the $${ that wrote it\n"
 UNCLOSED_HINT = "    hint: close it: ${name}, or write $${ for a literal '${'\n"
 DEPTH_HINT = "    hint: a manifest needs about 10 levels; flatten this value\n"
 TOO_BIG = "is larger than 1,048,576 bytes (1 MiB), the limit for a manifest or schema file\n    hint: check that this is the right file: a manifest of hundreds of resources takes a few hundred KiB, a schema at most 20,000 characters\n"
@@ -158,6 +161,21 @@ CASES = {
         "shop.yaml:4:11  variables.bucket: --var bucket=...: the value has 100,001 characters; the limit is 100,000\n    hint: pass a shorter value\n",
         args=["--var", "bucket=" + "b" * 100_001],
     ),
+    "literal-reference-in-s3-location": Case(
+        [("s3://${bucket}/interactions.csv", "s3://$${bucket}/interactions.csv")],
+        "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: dataLocation 's3://${bucket}/interactions.csv' contains '${' after variables are replaced\n"
+        + LITERAL_HINT,
+    ),
+    "literal-reference-in-kms-arn": Case(
+        [
+            (
+                "datasetGroup:\n  name: shop\n",
+                "datasetGroup:\n  name: shop\n  kmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/$${id}\n  roleArn: arn:aws:iam::123456789012:role/KmsRole\n",
+            )
+        ],
+        "shop.yaml:7:14  datasetGroup.kmsKeyArn: kmsKeyArn 'arn:aws:kms:us-east-1:123456789012:key/${id}' contains '${' after variables are replaced\n"
+        + LITERAL_HINT,
+    ),
     "unclosed-reference-in-role-arn": Case(
         [
             (
@@ -174,6 +192,11 @@ CASES = {
         + UNCLOSED_HINT,
     ),
     # -- long values are cut in messages -------------------------------------------------
+    "long-name-is-cut": Case(
+        [("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: " + "s" * 300_000 + "\n")],
+        f"shop.yaml:6:9  datasetGroup.name: name '{'s' * 80}…' is 300000 characters long; the limit is 63\n    hint: use 1-63 letters, digits, '-' or '_', starting with a letter or digit\n"
+        f"shop.yaml:11:3  datasets.Interactions: the default dataset name '{'s' * 80}…' is longer than 63 characters\n    hint: set `name:` for this dataset\n",
+    ),
     "long-recipe-is-cut": Case(
         [
             (
@@ -187,6 +210,127 @@ CASES = {
         [("s3://${bucket}/", "s3://${" + "b" * 200 + "}/")],
         f"shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: variable '{'b' * 80}…' (200 characters) is not set\n    hint: define it under variables: or pass --var {'b' * 80}…=VALUE\n",
     ),
+    # -- what the API would refuse later --------------------------------------------------
+    "schema-over-20000-characters": Case(
+        [],
+        "interactions.avsc:1:1  the schema is 20,291 characters long as sent to the service (JSON); the limit is 20,000\n    hint: remove fields or attributes, or shorten names\n",
+        schema=[('  "version": "1.0"\n', '  "version": "1.0",\n  "doc": "' + "d" * 20000 + '"\n')],
+    ),
+    "role-arn-over-256": Case(
+        [
+            (
+                "arn:aws:iam::123456789012:role/PersonalizeRole",
+                "arn:aws:iam::123456789012:role/" + "r" * 300,
+            )
+        ],
+        "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: roleArn has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n",
+    ),
+    "kms-key-arn-over-2048": Case(
+        [
+            (
+                "datasetGroup:\n  name: shop\n",
+                "datasetGroup:\n  name: shop\n  kmsKeyArn: arn:aws:kms:us-east-1:123456789012:key/"
+                + "k" * 2100
+                + "\n  roleArn: arn:aws:iam::123456789012:role/KmsRole\n",
+            )
+        ],
+        "shop.yaml:7:14  datasetGroup.kmsKeyArn: kmsKeyArn has 2,139 characters; the limit is 2,048\n",
+    ),
+    "event-type-over-256": Case(
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    eventType: " + "e" * 300 + "\n",
+            )
+        ],
+        "shop.yaml:21:16  solutions.shop-solution.eventType: eventType has 300 characters; the limit is 256\n",
+    ),
+    "min-provisioned-tps-beyond-32-bits": Case(
+        [("minProvisionedTPS: 1", "minProvisionedTPS: 2147483648")],
+        "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: minProvisionedTPS must be at most 2147483647, not 2147483648\n",
+    ),
+    "integer-range-beyond-model": Case(
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    solutionConfig:\n      hpoConfig:\n        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n            - {name: hidden_dimension, minValue: 32, maxValue: 9999999999}\n",
+            )
+        ],
+        "shop.yaml:25:64  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: maxValue must be at most 1000000, not 9999999999\n",
+    ),
+    "weight-not-a-number": Case(
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    solutionConfig:\n      eventsConfig:\n        eventParametersList:\n          - {eventType: click, weight: .nan}\n",
+            )
+        ],
+        "shop.yaml:24:40  solutions.shop-solution.solutionConfig.eventsConfig.eventParametersList[0].weight: must be a finite number, not nan\n",
+    ),
+    "hpo-resources-out-of-range": Case(
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    performHPO: true\n    solutionConfig:\n      hpoConfig:\n        hpoResourceConfig: {maxNumberOfTrainingJobs: '50', maxParallelTrainingJobs: '0'}\n",
+            )
+        ],
+        "shop.yaml:24:54  solutions.shop-solution.solutionConfig.hpoConfig.hpoResourceConfig.maxNumberOfTrainingJobs: maxNumberOfTrainingJobs must be a whole number from 1 to 40, written as a string, not '50'\n"
+        "shop.yaml:24:85  solutions.shop-solution.solutionConfig.hpoConfig.hpoResourceConfig.maxParallelTrainingJobs: maxParallelTrainingJobs must be a whole number from 1 to 10, written as a string, not '0'\n",
+    ),
+    "auto-training-every-45-days": Case(
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    performAutoTraining: true\n    autoTrainingConfig: {schedulingExpression: rate(45 days)}\n",
+            )
+        ],
+        "shop.yaml:22:48  solutions.shop-solution.autoTrainingConfig.schedulingExpression: the schedule must be every 1 to 30 days, not 45\n    hint: for example rate(7 days)\n",
+    ),
+    "campaigns-over-quota": Case(
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n"
+                + "".join(f"  c{i}:\n    solution: shop-solution\n" for i in range(5)),
+            )
+        ],
+        "shop.yaml:21:1  campaigns: 6 campaigns; the service quota 'active campaigns per dataset group' is 5\n    hint: remove some, or if the account's quota was raised in Service Quotas, declare it: quotas: {campaignsPerDatasetGroup: <new value>}\n",
+    ),
+    "solutions-over-raised-quota": Case(
+        [
+            (
+                "campaigns:\n",
+                "".join(f"  s{i}:\n    recipe: aws-user-personalization-v2\n" for i in range(11))
+                + "campaigns:\n",
+            ),
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\nquotas:\n  solutionsPerDatasetGroup: 11\n",
+            ),
+        ],
+        "shop.yaml:18:1  solutions: 12 solutions; the service quota 'active solutions per dataset group' is 11 (quotas.solutionsPerDatasetGroup)\n    hint: remove some, or raise the quota in Service Quotas and update quotas.solutionsPerDatasetGroup\n",
+    ),
+    "every-problem-in-one-run": Case(
+        [
+            ("minProvisionedTPS: 1", "minProvisionedTPS: 2147483648"),
+            (
+                "arn:aws:iam::123456789012:role/PersonalizeRole",
+                "arn:aws:iam::123456789012:role/" + "r" * 300,
+            ),
+            ("s3://${bucket}/interactions.csv", "s3://$${bucket}/interactions.csv"),
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    eventType: " + "e" * 300 + "\n",
+            ),
+        ],
+        "interactions.avsc:1:1  the schema is 20,291 characters long as sent to the service (JSON); the limit is 20,000\n    hint: remove fields or attributes, or shorten names\n"
+        "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: dataLocation 's3://${bucket}/interactions.csv' contains '${' after variables are replaced\n"
+        + LITERAL_HINT
+        + "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: roleArn has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n"
+        "shop.yaml:21:16  solutions.shop-solution.eventType: eventType has 300 characters; the limit is 256\n"
+        "shop.yaml:25:24  campaigns.shop-campaign.minProvisionedTPS: minProvisionedTPS must be at most 2147483647, not 2147483648\n",
+        schema=[('  "version": "1.0"\n', '  "version": "1.0",\n  "doc": "' + "d" * 20000 + '"\n')],
+    ),
 }
 
 
@@ -195,6 +339,23 @@ def test_hostile_manifest(case, tmp_path, cli):
     c = CASES[case]
     write_shop(tmp_path, c.manifest, c.schema)
     check(cli, tmp_path, c.expected, *c.args)
+
+
+def test_raised_quota_is_valid(tmp_path, cli):
+    write_shop(
+        tmp_path,
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n"
+                + "".join(f"  c{i}:\n    solution: shop-solution\n" for i in range(5))
+                + "quotas:\n  campaignsPerDatasetGroup: 6\n",
+            )
+        ],
+    )
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.endswith("1 solution, 6 campaigns.\n")
 
 
 # -- files that are not regular files, or too large ----------------------------------------
@@ -253,6 +414,10 @@ SCHEMA_FILE = (
     "file: interactions.avsc",
     "shop.yaml:9:11  schemas.shop-interactions.file: schema file",
 )
+UPLOAD_FROM = (
+    "uploadFrom: interactions.csv",
+    "shop.yaml:16:21  datasets.Interactions.imports[0].uploadFrom: uploadFrom file",
+)
 
 
 @posix_only
@@ -270,16 +435,76 @@ SCHEMA_FILE = (
             "'/dev/zero': is a character device, not a regular file\n" + NOT_REGULAR_HINT,
         ),
         (SCHEMA_FILE, ".", "'.': is a directory, not a file\n" + NOT_REGULAR_HINT),
+        (
+            UPLOAD_FROM,
+            "pipe",
+            "'pipe' is a FIFO (named pipe), not a regular file (looked for pipe)\n" + UPLOAD_HINT,
+        ),
+        (
+            UPLOAD_FROM,
+            "/dev/zero",
+            "'/dev/zero' is a character device, not a regular file (looked for /dev/zero)\n"
+            + UPLOAD_HINT,
+        ),
+        (UPLOAD_FROM, ".", "'.' is a folder (looked for .)\n" + UPLOAD_HINT),
     ],
 )
 def test_not_a_regular_file(field, target, expected, tmp_path, cli):
-    """A FIFO, a device or a folder as a schema file: refused, never opened
+    """A FIFO, a device or a folder as a schema file or uploadFrom: refused, never opened
     (opening the FIFO would block, reading /dev/zero would never end)."""
     key, where = field
     write_shop(tmp_path, [(key, key.split(":")[0] + f": {target}")])
     if target == "pipe":
         os.mkfifo(tmp_path / target)
     check(cli, tmp_path, f"{where} {expected}")
+
+
+def test_upload_from_larger_than_an_incremental_import(tmp_path, cli):
+    write_shop(
+        tmp_path,
+        [("        roleArn: arn", "        importMode: INCREMENTAL\n        roleArn: arn")],
+    )
+    with open(tmp_path / "interactions.csv", "r+b") as f:
+        f.truncate(2 * 1024**3)  # sparse: no disk space used
+    check(
+        cli,
+        tmp_path,
+        "shop.yaml:16:21  datasets.Interactions.imports[0].uploadFrom: uploadFrom file "
+        "'interactions.csv' has 2,147,483,648 bytes; one INCREMENTAL import takes at most "
+        "1 GB\n    hint: split the data into several INCREMENTAL imports, or use importMode "
+        "FULL\n",
+    )
+
+
+def test_budget_for_all_references(tmp_path, cli):
+    """Each value stays under 100,000 characters, but together they pass 2,000,000: the
+    first value over the budget is reported, once."""
+    many = "".join(f"        t{i}: ${{k}}\n" for i in range(25))
+    write_shop(
+        tmp_path,
+        [
+            ("  bucket: my-bucket\n", "  bucket: my-bucket\n  k: " + "k" * 99_000 + "\n"),
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    solutionConfig:\n"
+                "      algorithmHyperParameters:\n" + many,
+            ),
+        ],
+    )
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[20:22] == [
+        "shop.yaml:44:14  solutions.shop-solution.solutionConfig.algorithmHyperParameters.t20: "
+        "references in this manifest expand to more than 2,000,000 characters in all (here "
+        "through ${k})",
+        "    hint: use fewer or shorter variables",
+    ]
+    assert lines[19] == (
+        "shop.yaml:43:14  solutions.shop-solution.solutionConfig.algorithmHyperParameters.t19: "
+        "t19 has 99,000 characters; the limit is 1,000"
+    )
+    assert len(result.err) < 5000
 
 
 def test_diagnostic_text_is_capped():
