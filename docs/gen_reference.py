@@ -5,8 +5,9 @@
 The reference is generated, never edited by hand: ``render()`` turns
 ``personalize_reconcile.manifest.json_schema()`` (what ``preconcile schema`` prints) into
 Markdown, one section per object with every field's type, default, whether it is required
-and its description. ``tests/docs/test_docs_current.py`` fails when the committed file
-differs from what ``render()`` returns.
+and its description, then the limits validate applies
+(``personalize_reconcile.manifest.limits``). ``tests/docs/test_docs_current.py`` fails
+when the committed file differs from what ``render()`` returns.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ Every section and field of a preconcile manifest, generated from the JSON Schema
 `preconcile schema` prints (the same schema editors use, see [editor.md](editor.md)).
 Field names are the Personalize API's own. Unknown keys are errors. The schema covers
 structure only; `preconcile validate FILE` also checks names, references, Avro schemas,
-recipes and the pass-through blocks (`solutionConfig`, `campaignConfig`).
+recipes and the pass-through blocks (`solutionConfig`, `campaignConfig`), and applies the
+[limits](#limits) listed at the end.
 """
 
 
@@ -110,6 +112,21 @@ def _order(schema: dict[str, Any]) -> list[str]:
     return seen + sorted(set(schema.get("$defs", {})) - set(seen))
 
 
+def _limits() -> list[str]:
+    """The Limits section: every bound `preconcile validate` applies, from the code."""
+    from personalize_reconcile.manifest.limits import limits_table
+
+    return [
+        "## Limits",
+        "",
+        "What `preconcile validate` refuses before any API call, each with a located message "
+        "and a hint. Limits marked preconcile bound hostile or broken input; the others are "
+        "the service's own, so apply never gets as far as a refused request.",
+        "",
+        limits_table(),
+    ]
+
+
 def render(schema: dict[str, Any] | None = None) -> str:
     """The Markdown reference for ``schema`` (default: the manifest's JSON Schema)."""
     if schema is None:
@@ -122,6 +139,7 @@ def render(schema: dict[str, Any] | None = None) -> str:
     lines += _section("Manifest (top level)", schema)
     for name in order:
         lines += _section(name, defs[name])
+    lines += _limits()
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 

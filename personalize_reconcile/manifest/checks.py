@@ -2,7 +2,11 @@
 
 One job: after the structural model check, find every remaining problem in a manifest —
 names, uniqueness, references, schema files and their Avro rules, recipes, pass-through
-blocks against botocore's shapes, tags. It works on the plain (interpolated) document and
+blocks against botocore's shapes, tags — and what the API would refuse later: every value
+against the length and range of the model member it is sent as (a schema's JSON is at most
+20,000 characters, ARNs 256, ``minProvisionedTPS`` a 32-bit integer), a ``${`` left in a
+name, ARN or S3 location, the service quotas of :mod:`personalize_reconcile.rules.limits`
+and the size of ``uploadFrom`` files. It works on the plain (interpolated) document and
 skips parts whose types are wrong (the model check reports those), so one run reports
 everything. Called by :mod:`personalize_reconcile.manifest.loader`.
 """
@@ -12,16 +16,23 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.manifest.diagnostics import Diagnostic
-from personalize_reconcile.manifest.source import Source, SourceError, read_source
-from personalize_reconcile.rules import avro, recipes, shapes
+from personalize_reconcile.manifest.source import (
+    MAX_DEPTH,
+    Source,
+    SourceError,
+    file_problem,
+    read_source,
+)
+from personalize_reconcile.rules import avro, limits, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
-from personalize_reconcile.rules.problems import a_or_an, dotted
+from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
 
 IMPORT_NAME_MAX = NAME_MAX - 9
@@ -48,7 +59,7 @@ class SchemaDoc:
 
 def _did_you_mean(word: str, options: list[str]) -> str | None:
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else None
+    return f"did you mean {shown(close[0])}?" if close else None
 
 
 def _shown_path(path: Path) -> str:
@@ -57,6 +68,59 @@ def _shown_path(path: Path) -> str:
     except ValueError:
         return str(path)
     return rel if not rel.startswith("..") else str(path)
+
+
+def _resolved(base_dir: Path, relative: str) -> Path:
+    """``relative`` resolved against ``base_dir``; the plain join if resolving fails (a
+    symbolic-link loop, a name too long), so the caller's check reports it."""
+    try:
+        return (base_dir / relative).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return base_dir / relative
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether lists and mappings in ``value`` nest more than ``limit`` levels (iterative)."""
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _at(value: Any, path: tuple) -> Any:
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+_BOUND = re.compile(r"Member must have (length|value) (less|greater) than or equal to (\S+)")
+
+
+def in_words(message: str, value: Any, what: str) -> str:
+    """Say a model constraint text (``Member must have length less than or equal to 256``)
+    about ``value`` in words: ``roleArn has 300 characters; the limit is 256``,
+    ``minProvisionedTPS must be at most 2147483647, not 3000000000``. Other texts lose
+    their ``Member`` prefix."""
+    m = _BOUND.fullmatch(message)
+    if m is None:
+        return message.replace("Member must", "must", 1)
+    kind, side, bound = m.groups()
+    if kind == "value":
+        word = "at most" if side == "less" else "at least"
+        return f"{what} must be {word} {bound}, not {shown(value)}"
+    unit = "characters" if isinstance(value, str) else "entries"
+    size = len(value) if isinstance(value, (str, list, dict)) else 0
+    if side == "less":
+        return f"{what} has {size:,} {unit}; the limit is {int(bound):,}"
+    return f"{what} must have at least {bound} {unit}"
 
 
 class Checker:
@@ -99,7 +163,8 @@ class Checker:
         if len(value) > limit and limit < NAME_MAX and not name_problem(value[:limit]):
             self.add(
                 path,
-                f"{what} {value!r} is {len(value)} characters long; the limit is {limit}",
+                f"{what} {shown(value, length=False)} is {len(value)} characters long; "
+                f"the limit is {limit}",
                 f"shorten it to {limit} characters or fewer",
                 key=key,
             )
@@ -117,13 +182,39 @@ class Checker:
         if value is None:
             return
         for p in shapes.validate(shapes.shape("personalize", shape_name), value):
-            msg = p.message.replace("Member must", "must", 1).replace(
+            last = p.path[-1] if p.path else path[-1]
+            msg = in_words(p.message, _at(value, p.path), str(last)).replace(
                 "Unknown field", "unknown key"
             )
             hint = p.hint
             if hint is None and "must be a string, not" in msg:
                 hint = "quote the value: the service takes these as strings"
             self.add(path + p.path, msg, hint, key=msg.startswith("unknown key"))
+
+    def api_value(
+        self, path: tuple, op: str, member: str, value: Any, hint: str | None = None
+    ) -> None:
+        """Check ``value`` against the model member ``op``.``member`` it is sent as; report
+        lengths and ranges in words, named by the manifest key."""
+        for p in shapes.validate(shapes.member(op, member), value):
+            self.add(path, in_words(p.message, value, str(path[-1])), hint)
+
+    def literal_reference(self, path: tuple, value: Any) -> bool:
+        """Report a ``${`` left in a name, ARN or S3 location; return whether there was one.
+
+        An unresolved reference is reported where it is set (the loader drops this second
+        report at the same path); what remains is a literal ``$${`` or an unclosed
+        reference, which the API would refuse or take literally.
+        """
+        if not isinstance(value, str) or "${" not in value:
+            return False
+        self.add(
+            path,
+            f"{path[-1]} {shown(value)} contains '${{' after variables are replaced",
+            "a name, ARN or S3 location cannot hold '${': check the reference's spelling "
+            "and braces, or remove the $${ that wrote it",
+        )
+        return True
 
     def tags(self, path: tuple, tags: Any) -> None:
         if not isinstance(tags, dict):
@@ -139,20 +230,20 @@ class Checker:
             if k.lower().startswith("aws:"):
                 self.add(
                     path + (k,),
-                    f"tag key {k!r} uses the reserved prefix 'aws:'",
+                    f"tag key {shown(k)} uses the reserved prefix 'aws:'",
                     "choose another key",
                     key=True,
                 )
             elif k.startswith(OWNERSHIP_TAG_PREFIX):
                 self.add(
                     path + (k,),
-                    f"tag key {k!r} uses the prefix 'preconcile:', which "
+                    f"tag key {shown(k)} uses the prefix 'preconcile:', which "
                     "preconcile keeps for itself",
                     "choose another key",
                     key=True,
                 )
             elif not 1 <= len(k) <= 128:
-                self.add(path + (k,), f"tag key {k!r} must be 1-128 characters long", key=True)
+                self.add(path + (k,), f"tag key {shown(k)} must be 1-128 characters long", key=True)
             if isinstance(v, str) and len(k) <= 128 and not k.lower().startswith("aws:"):
                 for p in shapes.validate(
                     shapes.shape("personalize", "Tag"), {"tagKey": k, "tagValue": v}
@@ -161,7 +252,7 @@ class Checker:
                         what = "key" if p.path == ("tagKey",) else "value"
                         self.add(
                             path + (k,),
-                            f"tag {what} {v if what == 'value' else k!r} "
+                            f"tag {what} {shown(v) if what == 'value' else shown(k)} "
                             "has characters the service does not allow in tags",
                             "use letters, digits, spaces and _ . : / = + - @",
                             key=what == "key",
@@ -179,17 +270,34 @@ class Checker:
         dataset_types = self.check_datasets()
         self.check_solutions(dataset_types)
         self.check_campaigns()
+        self.check_quotas()
         return self.out
+
+    def check_quotas(self) -> None:
+        """Count the declared schemas, solutions and campaigns against the service quotas
+        (reference §9), raised ones as declared under ``quotas:``."""
+        raised = self.section("quotas")
+        for quota in limits.QUOTAS:
+            section = self.data.get(quota.section)
+            allowed = raised.get(quota.key) if quota.key else None
+            valid = allowed is None or (
+                isinstance(allowed, int) and not isinstance(allowed, bool) and allowed >= 1
+            )
+            if not isinstance(section, dict) or not valid:
+                continue  # the model check reports a quota that is not a whole number
+            problem = limits.count_problem(quota, len(section), allowed)
+            if problem:
+                self.add((quota.section,), *problem, key=True)
 
     def check_dataset_group(self) -> None:
         group = self.section("datasetGroup")
         self.name(("datasetGroup", "name"), group.get("name"))
-        op = "CreateDatasetGroup"
-        members = shapes.service_model("personalize").operation_model(op).input_shape.members
         for field in ("kmsKeyArn", "roleArn"):
-            if isinstance(group.get(field), str):
-                for p in shapes.validate(members[field], group[field]):
-                    self.add(("datasetGroup", field), p.message.replace("Member must", "must"))
+            value = group.get(field)
+            if isinstance(value, str) and not self.literal_reference(
+                ("datasetGroup", field), value
+            ):
+                self.api_value(("datasetGroup", field), "CreateDatasetGroup", field, value)
         if group.get("roleArn") and not group.get("kmsKeyArn"):
             self.add(
                 ("datasetGroup", "roleArn"),
@@ -210,11 +318,23 @@ class Checker:
             self.schema_docs[name] = doc
             for p in avro.schema_problems(doc.data):
                 self.out.append(doc.diag(p.path, p.message, p.hint))
+            # CreateSchema receives json.dumps(document) (resources/schema.py)
+            sent = len(json.dumps(doc.data))
+            limit = shapes.member("CreateSchema", "schema").metadata["max"]
+            if sent > limit:
+                self.out.append(
+                    doc.diag(
+                        (),
+                        f"the schema is {sent:,} characters long as sent to the service "
+                        f"(JSON); the limit is {limit:,}",
+                        "remove fields or attributes, or shorten names",
+                    )
+                )
 
     def _schema_doc(self, path: tuple, spec: dict) -> SchemaDoc | None:
         file, definition = spec.get("file"), spec.get("definition")
         if isinstance(file, str) and definition is None:
-            target = (self.base_dir / file).resolve()
+            target = _resolved(self.base_dir, file)
             try:
                 ssrc = read_source(target, _shown_path(target))
             except SourceError as e:
@@ -223,7 +343,7 @@ class Checker:
                     hint = d.hint
                     if d.message == "file not found":
                         hint = "check the path; it is relative to the manifest's folder"
-                    self.add(path + ("file",), f"schema file {file!r}: {d.message}", hint)
+                    self.add(path + ("file",), f"schema file {shown(file)}: {d.message}", hint)
                 else:
                     self.out.append(d)
                 return None
@@ -236,12 +356,22 @@ class Checker:
         if isinstance(definition, str) and file is None:
             try:
                 data = json.loads(definition)
+                too_deep = _deeper_than(data, MAX_DEPTH)
             except json.JSONDecodeError as e:
                 self.add(
                     path + ("definition",),
                     f"the schema is not valid JSON: {e.msg} at "
                     f"line {e.lineno} column {e.colno} of the definition",
                     "write the definition as a YAML mapping or as valid JSON",
+                )
+                return None
+            except RecursionError:
+                too_deep = True
+            if too_deep:
+                self.add(
+                    path + ("definition",),
+                    f"the schema nests deeper than {MAX_DEPTH} levels",
+                    "a Personalize schema is a record of primitive fields; flatten it",
                 )
                 return None
             prefix = path + ("definition",)
@@ -275,7 +405,8 @@ class Checker:
                 if len(name) > NAME_MAX:
                     self.add(
                         path,
-                        f"the default dataset name {name!r} is longer than {NAME_MAX} characters",
+                        f"the default dataset name {shown(name, length=False)} is longer than "
+                        f"{NAME_MAX} characters",
                         "set `name:` for this dataset",
                         key=True,
                     )
@@ -286,7 +417,8 @@ class Checker:
                 if name in dataset_names:
                     self.add(
                         path + ("name",),
-                        f"dataset name {name!r} is already used by {'.'.join(dataset_names[name])}",
+                        f"dataset name {shown(name)} is already used by "
+                        f"{'.'.join(dataset_names[name])}",
                         "give each dataset its own name",
                     )
                 dataset_names.setdefault(name, path)
@@ -296,11 +428,11 @@ class Checker:
                     hint = _did_you_mean(schema, schema_names) or (
                         "declare it under `schemas:`"
                         if not schema_names
-                        else "declared schemas: " + ", ".join(schema_names)
+                        else "declared schemas: " + listed(schema_names)
                     )
                     self.add(
                         path + ("schema",),
-                        f"schema {schema!r} is not declared under `schemas`",
+                        f"schema {shown(schema)} is not declared under `schemas`",
                         hint,
                     )
                 else:
@@ -331,27 +463,22 @@ class Checker:
             if name in seen:
                 self.add(
                     path + ("name",),
-                    f"import name {name!r} is already used at {dotted(seen[name])}",
+                    f"import name {shown(name)} is already used at {dotted(seen[name])}",
                     "give each import its own name",
                 )
             seen.setdefault(name, path)
-        members = (
-            shapes.service_model("personalize")
-            .operation_model("CreateDatasetImportJob")
-            .input_shape.members
-        )
         loc = imp.get("dataLocation")
         if isinstance(loc, str):
             if not loc.startswith("s3://") or len(loc) <= 5 or loc[5:].startswith("/"):
                 self.add(
                     path + ("dataLocation",),
-                    f"dataLocation {loc!r} is not an s3:// URI",
+                    f"dataLocation {shown(loc)} is not an s3:// URI",
                     "write s3://bucket/key.csv, or s3://bucket/prefix/ for a folder",
                 )
             elif "/" not in loc[5:]:
                 self.add(
                     path + ("dataLocation",),
-                    f"dataLocation {loc!r} names a bucket but no object",
+                    f"dataLocation {shown(loc)} names a bucket but no object",
                     "add the key: s3://bucket/key.csv or s3://bucket/prefix/",
                 )
             elif len(loc) > 256:
@@ -359,40 +486,34 @@ class Checker:
                     path + ("dataLocation",),
                     f"dataLocation is {len(loc)} characters long; the limit is 256",
                 )
-            elif "${" not in loc:  # an unresolved reference is reported where it is set
+            elif not self.literal_reference(path + ("dataLocation",), loc):
                 bucket, _, key = loc[5:].partition("/")
                 problem = bucket_name_problem(bucket)
                 if problem:
                     self.add(
                         path + ("dataLocation",),
-                        f"bucket name {bucket!r}: {problem}",
+                        f"bucket name {shown(bucket)}: {problem}",
                         "use the name of an existing S3 bucket",
                     )
                 problem = key_problem(key, allow_prefix=True)
                 if problem:
                     self.add(
                         path + ("dataLocation",),
-                        f"object key {key!r}: {problem}",
+                        f"object key {shown(key)}: {problem}",
                         "write s3://bucket/folder/file.csv",
                     )
         role = imp.get("roleArn")
-        if isinstance(role, str):
-            for p in shapes.validate(members["roleArn"], role):
-                self.add(
-                    path + ("roleArn",),
-                    p.message.replace("Member must", "must"),
-                    "use arn:aws:iam::<12-digit account>:role/<name>",
-                )
+        if isinstance(role, str) and not self.literal_reference(path + ("roleArn",), role):
+            self.api_value(
+                path + ("roleArn",),
+                "CreateDatasetImportJob",
+                "roleArn",
+                role,
+                "use arn:aws:iam::<12-digit account>:role/<name>",
+            )
         upload = imp.get("uploadFrom")
         if isinstance(upload, str):
-            target = (self.base_dir / upload).resolve()
-            if not target.is_file():
-                what = "is a folder" if target.is_dir() else "does not exist"
-                self.add(
-                    path + ("uploadFrom",),
-                    f"uploadFrom file {upload!r} {what} (looked for {_shown_path(target)})",
-                    "give the path of a CSV file, relative to the manifest's folder",
-                )
+            self.check_upload(path, upload, imp.get("importMode"))
             if isinstance(loc, str) and loc.endswith("/"):
                 self.add(
                     path + ("dataLocation",),
@@ -402,6 +523,33 @@ class Checker:
                 )
         self.tags(path + ("tags",), imp.get("tags"))
 
+    def check_upload(self, path: tuple, upload: str, mode: Any) -> None:
+        """``uploadFrom`` must be a regular file (checked with ``os.stat``, never opened)
+        no larger than one import job takes (reference §5: 100 GB FULL, 1 GB
+        INCREMENTAL)."""
+        target = _resolved(self.base_dir, upload)
+        problem = file_problem(target)
+        if problem:
+            what = {"file not found": "does not exist", "is a directory, not a file": "is a folder"}
+            self.add(
+                path + ("uploadFrom",),
+                f"uploadFrom file {shown(upload)} {what.get(problem, problem)} "
+                f"(looked for {_shown_path(target)})",
+                "give the path of a CSV file, relative to the manifest's folder",
+            )
+            return
+        mode = mode if mode in limits.IMPORT_MAX_BYTES else "FULL"
+        size, limit = os.stat(target).st_size, limits.IMPORT_MAX_BYTES[mode]
+        if size > limit:
+            self.add(
+                path + ("uploadFrom",),
+                f"uploadFrom file {shown(upload)} has {size:,} bytes; one {mode} import "
+                f"takes at most {limit // limits.GIB} GB",
+                "split the data into several INCREMENTAL imports, or use importMode FULL"
+                if mode == "INCREMENTAL"
+                else "reduce the data",
+            )
+
     def check_solutions(self, dataset_types: dict[str, str]) -> None:
         for name, sol in self.section("solutions").items():
             path = ("solutions", name)
@@ -410,14 +558,19 @@ class Checker:
                 continue
             recipe = sol.get("recipe")
             entry = None
-            if isinstance(recipe, str):
+            if isinstance(recipe, str) and not self.literal_reference(path + ("recipe",), recipe):
                 problem = recipes.solution_recipe_problem(recipe)
                 if problem:
                     self.add(path + ("recipe",), *problem)
                 else:
                     entry = recipes.lookup(recipe)
+            if isinstance(sol.get("eventType"), str):
+                self.api_value(
+                    path + ("eventType",), "CreateSolution", "eventType", sol["eventType"]
+                )
             config = sol.get("solutionConfig")
             self.shape(path + ("solutionConfig",), "SolutionConfig", config)
+            self.check_numbers_in_strings(path, sol)
             if sol.get("autoTrainingConfig") is not None:
                 self.shape(
                     path + ("autoTrainingConfig",), "AutoTrainingConfig", sol["autoTrainingConfig"]
@@ -475,6 +628,23 @@ class Checker:
                 )
             self.tags(path + ("tags",), sol.get("tags"))
 
+    def check_numbers_in_strings(self, path: tuple, sol: dict) -> None:
+        """Ranges the model does not declare (reference §6): HPO job counts and the days of
+        an auto-training schedule, here and under ``solutionConfig``."""
+        config = sol.get("solutionConfig") if isinstance(sol.get("solutionConfig"), dict) else {}
+        resources = _at(config, ("hpoConfig", "hpoResourceConfig"))
+        if isinstance(resources, dict):
+            for key, value in resources.items():
+                problem = limits.hpo_resource_problem(key, value)
+                if problem:
+                    at = path + ("solutionConfig", "hpoConfig", "hpoResourceConfig", key)
+                    self.add(at, problem)
+        for at in (("autoTrainingConfig",), ("solutionConfig", "autoTrainingConfig")):
+            expression = _at(sol, at + ("schedulingExpression",))
+            problem = limits.scheduling_problem(expression) if isinstance(expression, str) else None
+            if problem:
+                self.add(path + at + ("schedulingExpression",), problem, "for example rate(7 days)")
+
     def check_campaigns(self) -> None:
         solutions = self.section("solutions")
         for name, camp in self.section("campaigns").items():
@@ -487,13 +657,13 @@ class Checker:
             if isinstance(sol_name, str):
                 if sol_name not in solutions:
                     hint = _did_you_mean(sol_name, list(solutions)) or (
-                        "declared solutions: " + ", ".join(solutions)
+                        "declared solutions: " + listed(list(solutions))
                         if solutions
                         else "declare it under `solutions:`"
                     )
                     self.add(
                         path + ("solution",),
-                        f"solution {sol_name!r} is not declared under `solutions`",
+                        f"solution {shown(sol_name)} is not declared under `solutions`",
                         hint,
                     )
                 elif isinstance(solutions[sol_name], dict) and isinstance(
@@ -503,10 +673,15 @@ class Checker:
             if entry is not None and entry.recipe_type == recipes.USER_SEGMENTATION:
                 self.add(
                     path + ("solution",),
-                    f"solution {sol_name!r} uses {entry.name}, a "
+                    f"solution {shown(sol_name)} uses {entry.name}, a "
                     "USER_SEGMENTATION recipe that serves batch segment jobs only; a "
                     "campaign cannot deploy it",
                     "remove the campaign, or pick another recipe",
+                )
+            tps = camp.get("minProvisionedTPS")
+            if isinstance(tps, int) and not isinstance(tps, bool):
+                self.api_value(
+                    path + ("minProvisionedTPS",), "CreateCampaign", "minProvisionedTPS", tps
                 )
             config = camp.get("campaignConfig")
             self.shape(path + ("campaignConfig",), "CampaignConfig", config)
@@ -539,7 +714,7 @@ class Checker:
                 if k not in bounds:
                     self.add(
                         kpath,
-                        f"unknown itemExplorationConfig key {k!r}",
+                        f"unknown itemExplorationConfig key {shown(k)}",
                         _did_you_mean(k, list(bounds))
                         or "use explorationWeight or explorationItemAgeCutOff",
                         key=True,
@@ -550,7 +725,7 @@ class Checker:
                 try:
                     number = float(v)
                 except ValueError:
-                    self.add(kpath, f"{k} must be a number written as a string, not {v!r}")
+                    self.add(kpath, f"{k} must be a number written as a string, not {shown(v)}")
                     continue
                 low, high = bounds[k]
                 if number < low or (high is not None and number > high):

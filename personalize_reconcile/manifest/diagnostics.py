@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+TEXT_MAX = 1000
+"""The longest path, message or hint a diagnostic keeps, in characters."""
+
 
 @dataclass(frozen=True)
 class Diagnostic:
     """A problem found before any API call.
+
+    A path, message or hint longer than :data:`TEXT_MAX` characters is cut to that length
+    with an ellipsis and its full length.
 
     Attributes:
         file: the path of the file the problem is in, as the user named it.
@@ -28,6 +34,15 @@ class Diagnostic:
     path: str
     message: str
     hint: str | None = None
+
+    def __post_init__(self) -> None:
+        # The last guard against printing megabytes: the rules already cut quoted values
+        # (rules.problems.shown); whatever still runs long is cut here.
+        for name in ("path", "message", "hint"):
+            text = getattr(self, name)
+            if text is not None and len(text) > TEXT_MAX:
+                cut = f"{text[:TEXT_MAX]}… ({len(text):,} characters)"
+                object.__setattr__(self, name, cut)
 
     def render(self) -> str:
         """Return the text form: ``file:line:col  path: message`` and an indented hint."""

@@ -18,10 +18,10 @@ from pydantic import ValidationError
 
 from personalize_reconcile.manifest.checks import Checker
 from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError
-from personalize_reconcile.manifest.interpolate import interpolate, resolve_variables
+from personalize_reconcile.manifest.interpolate import Budget, interpolate, resolve_variables
 from personalize_reconcile.manifest.models import Manifest, json_schema
 from personalize_reconcile.manifest.source import Source, SourceError, read_source
-from personalize_reconcile.rules.problems import dotted
+from personalize_reconcile.rules.problems import dotted, shown
 
 
 @dataclass
@@ -55,7 +55,7 @@ def parse_var(text: str) -> tuple[str, str]:
     """
     name, sep, value = text.partition("=")
     if not sep or not name.strip():
-        raise ValueError(f"--var {text!r} must look like name=value")
+        raise ValueError(f"--var {shown(text)} must look like name=value")
     return name.strip(), value
 
 
@@ -95,14 +95,13 @@ def load_manifest(
         )
     diags: list[Diagnostic] = []
     declared = src.data.get("variables")
-    declared = (
-        {k: v for k, v in declared.items() if not isinstance(v, (dict, list))}
-        if isinstance(declared, dict)
-        else {}
-    )
-    values, problems = resolve_variables(declared, dict(variables or {}), environ)
+    declared = declared if isinstance(declared, dict) else {}
+    budget = Budget()
+    values, problems = resolve_variables(declared, dict(variables or {}), environ, budget)
     used: set[str] = set()
-    data, more = interpolate(src.data, values, environ, skip=("variables",), used=used)
+    data, more = interpolate(
+        src.data, values, environ, skip=("variables",), used=used, budget=budget
+    )
     for name in variables or {}:
         if name not in declared and name not in used:
             close = difflib.get_close_matches(name, sorted(set(declared) | used), n=1, cutoff=0.6)
@@ -112,23 +111,28 @@ def load_manifest(
                     0,
                     0,
                     "",
-                    f"--var {name}=...: the manifest neither declares nor uses a variable {name!r}",
+                    f"--var {name[:80]}=...: the manifest neither declares nor uses a "
+                    f"variable {shown(name)}",
                     f"did you mean --var {close[0]}=...?"
                     if close
                     else "declare it under variables:, or drop the --var",
                 )
             )
+    quiet: set[str] = set()  # uses of a variable whose own error is reported
     for p_path, message, hint in problems + more:
-        diags.append(src.diagnostic(p_path, message, hint))
+        if message is None:
+            quiet.add(src.diagnostic(p_path, "").path)
+        else:
+            diags.append(src.diagnostic(p_path, message, hint))
     model = None
     try:
         model = Manifest.model_validate(data)
     except ValidationError as e:
-        explained = {d.path for d in diags}  # already explained by an unset reference
+        explained = {d.path for d in diags} | quiet  # already explained by a reference
         diags.extend(d for d in _model_diagnostics(e, src, data) if d.path not in explained)
     base_dir = path.resolve().parent
     checker = Checker(src, data, base_dir)
-    unresolved = {d.path for d in diags}
+    unresolved = {d.path for d in diags} | quiet
     diags.extend(d for d in checker.run() if d.path not in unresolved)
     if diags or model is None:
         raise ManifestError(_unique(diags))
@@ -182,7 +186,7 @@ def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[D
         key = False
         hint = None
         if kind == "missing":
-            message = f"required key {last!r} is missing"
+            message = f"required key {shown(last)} is missing"
             hint = f"add `{last}:`"
             line, col = src.position(path[:-1])
             out.append(Diagnostic(src.file, line, col, dotted(path), message, hint))
@@ -190,36 +194,38 @@ def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[D
         if kind == "extra_forbidden":
             allowed = _allowed_keys(path[:-1])
             close = difflib.get_close_matches(str(last), allowed, n=1, cutoff=0.6)
-            message = f"unknown key {last!r}"
+            message = f"unknown key {shown(last)}"
             hint = (
-                f"did you mean {close[0]!r}?"
+                f"did you mean {shown(close[0])}?"
                 if close
                 else ("allowed keys here: " + ", ".join(allowed) if allowed else None)
             )
             key = True
         elif kind == "literal_error":
             expected = err["ctx"]["expected"]
-            message = f"must be {expected}, not {value!r}"
+            message = f"must be {expected}, not {shown(value)}"
         elif kind == "string_type":
             message = f"must be a string, not {_type(value)}"
             if isinstance(value, (int, float, bool)):
                 hint = f'quote it: "{value}"'
         elif kind in ("int_parsing", "int_type", "int_from_float"):
-            message = f"must be a whole number, not {value!r}"
+            message = f"must be a whole number, not {shown(value)}"
         elif kind in ("bool_parsing", "bool_type"):
-            message = f"must be true or false, not {value!r}"
+            message = f"must be true or false, not {shown(value)}"
         elif kind in ("dict_type", "model_type", "model_attributes_type"):
             message = f"must be a mapping, not {_type(value)}"
         elif kind == "list_type":
             message = f"must be a list, not {_type(value)}"
             hint = "write each entry on its own line starting with '- '"
         elif kind == "greater_than_equal":
-            message = f"must be at least {err['ctx']['ge']}, not {value!r}"
+            message = f"must be at least {err['ctx']['ge']}, not {shown(value)}"
         elif kind == "value_error":
             message = str(err["ctx"]["error"])
         else:
             message = err["msg"][0].lower() + err["msg"][1:]
-        if len(err["loc"]) > len(path) and kind in ("string_type", "dict_type"):
+        if len(path) == 2 and path[0] == "variables":
+            message = f"must be a string, a number or true/false, not {_type(value)}"
+        elif len(err["loc"]) > len(path) and kind in ("string_type", "dict_type"):
             # a union member that did not match: say what the union accepts
             message = f"must be a mapping or a string, not {_type(value)}"
         out.append(src.diagnostic(path, message, hint, key=key))

@@ -22,6 +22,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
+from personalize_reconcile.rules.limits import CAMPAIGNS_PER_GROUP, SOLUTIONS_PER_GROUP
+
 Tags = dict[str, str]
 
 
@@ -233,6 +235,29 @@ class Campaign(_Model):
     tags: Tags = _TAGS
 
 
+class Quotas(_Model):
+    """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
+    counts the manifest's solutions and campaigns against these instead of the service's
+    defaults. Leave out what was not raised."""
+
+    solutions_per_dataset_group: WholeNumber = Field(
+        SOLUTIONS_PER_GROUP.default,
+        ge=1,
+        description=(
+            "Active solutions per dataset group, when the account's quota was raised "
+            f"(default {SOLUTIONS_PER_GROUP.default})."
+        ),
+    )
+    campaigns_per_dataset_group: WholeNumber = Field(
+        CAMPAIGNS_PER_GROUP.default,
+        ge=1,
+        description=(
+            "Active campaigns per dataset group, when the account's quota was raised "
+            f"(default {CAMPAIGNS_PER_GROUP.default})."
+        ),
+    )
+
+
 class Manifest(_Model):
     """A preconcile manifest: one dataset group and everything in it."""
 
@@ -255,6 +280,7 @@ class Manifest(_Model):
     campaigns: dict[str, Campaign] = Field(
         default_factory=dict, description=("Campaigns by campaign name.")
     )
+    quotas: Quotas = Field(default_factory=Quotas)
 
 
 def json_schema() -> dict[str, Any]:

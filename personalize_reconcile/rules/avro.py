@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from personalize_reconcile.rules.problems import Problem, a_or_an
+from personalize_reconcile.rules.problems import Problem, a_or_an, shown
 
 PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 """Field types Personalize accepts, besides ``null`` in a union (reference §4)."""
@@ -176,7 +176,7 @@ def schema_problems(
         out.append(
             Problem(
                 ("type",),
-                f'the schema type must be "record", not {schema.get("type")!r}',
+                f'the schema type must be "record", not {shown(schema.get("type"))}',
                 'set "type": "record"',
             )
         )
@@ -212,7 +212,7 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("name",),
-                    f"field name {name!r} is not a valid Avro name",
+                    f"field name {shown(name)} is not a valid Avro name",
                     "use letters, digits and '_', not starting with a digit",
                 )
             )
@@ -221,7 +221,7 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("name",),
-                    f"field {name!r} is defined twice (first at fields[{seen[name]}])",
+                    f"field {shown(name)} is defined twice (first at fields[{seen[name]}])",
                     "remove one of them",
                 )
             )
@@ -232,7 +232,8 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("name",),
-                    f"field {name!r} collides with {squashed[key]!r} once separators are removed",
+                    f"field {shown(name)} collides with {shown(squashed[key])} once separators "
+                    "are removed",
                     "rename one of them",
                 )
             )
@@ -242,7 +243,7 @@ def schema_problems(
             out.append(
                 Problem(
                     at,
-                    f"field {name!r} has no type",
+                    f"field {shown(name)} has no type",
                     'add "type": "string" or another primitive type',
                 )
             )
@@ -251,7 +252,7 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("type",),
-                    f"field {name!r} uses a nested or complex type",
+                    f"field {shown(name)} uses a nested or complex type",
                     "Personalize allows only string, int, long, float, double, "
                     'boolean and null, or a union such as ["null", "string"]',
                 )
@@ -262,7 +263,8 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("type",),
-                    f"field {name!r} has type {unknown[0]!r}, which Personalize does not accept",
+                    f"field {shown(name)} has type {shown(unknown[0])}, which Personalize does "
+                    "not accept",
                     "use string, int, long, float, double or boolean (arrays, maps, "
                     "records and enums are not allowed)",
                 )
@@ -272,7 +274,7 @@ def schema_problems(
             out.append(
                 Problem(
                     at + ("type",),
-                    f"field {name!r} mixes several types {_show(types)}",
+                    f"field {shown(name)} mixes several types {_show(types)}",
                     "a union may only add null to one type",
                 )
             )
@@ -285,14 +287,14 @@ def schema_problems(
                     Problem(
                         at + (attr,),
                         f'"{attr}" is only allowed on string fields',
-                        f'remove "{attr}" or make {name!r} a string',
+                        f'remove "{attr}" or make {shown(name)} a string',
                     )
                 )
         if f.get("categorical") is True and f.get("textual") is True:
             out.append(
                 Problem(
                     at,
-                    f"field {name!r} cannot be both categorical and textual",
+                    f"field {shown(name)} cannot be both categorical and textual",
                     "keep one of the two",
                 )
             )
@@ -305,7 +307,7 @@ def schema_problems(
             out.append(
                 Problem(
                     (),
-                    f"unknown dataset type {dataset_type!r}",
+                    f"unknown dataset type {shown(dataset_type)}",
                     "use one of " + ", ".join(DATASET_TYPES),
                 )
             )
@@ -328,7 +330,7 @@ def _type_problems(
             out.append(
                 Problem(
                     ("fields",),
-                    f"{a_or_an(dtype)} schema needs the field {name!r}"
+                    f"{a_or_an(dtype)} schema needs the field {shown(name)}"
                     + (
                         f" for the {domain} domain"
                         if domain and name not in _TYPE_RULES[dtype][0]
@@ -347,7 +349,7 @@ def _type_problems(
                 out.append(
                     Problem(
                         at + ("type",),
-                        f"reserved field {name!r} must have type {want}, not {_show(types)}",
+                        f"reserved field {shown(name)} must have type {want}, not {_show(types)}",
                         f'set "type": {_show(allowed[0])}',
                     )
                 )
@@ -355,7 +357,7 @@ def _type_problems(
                 out.append(
                     Problem(
                         at + ("categorical",),
-                        f"reserved field {name!r} must not be categorical",
+                        f"reserved field {shown(name)} must not be categorical",
                         'remove "categorical": true',
                     )
                 )
@@ -363,7 +365,7 @@ def _type_problems(
             out.append(
                 Problem(
                     at,
-                    f"{name!r} must be categorical in a {domain} schema",
+                    f"{shown(name)} must be categorical in a {domain} schema",
                     'add "categorical": true',
                 )
             )
@@ -444,14 +446,14 @@ def update_problem(old: dict, new: dict) -> str | None:
     new_fields = {f["name"]: f for f in new.get("fields", [])}
     for name, f in old_fields.items():
         if name not in new_fields:
-            return f"field {name!r} is removed"
+            return f"field {shown(name)} is removed"
         g = new_fields[name]
         if _type_set(f.get("type")) != _type_set(g.get("type")):
-            return f"field {name!r} changes type"
+            return f"field {shown(name)} changes type"
         for attr in ("categorical", "textual", "itemName"):
             if bool(f.get(attr)) != bool(g.get(attr)):
-                return f"field {name!r} changes {attr!r}"
+                return f"field {shown(name)} changes {attr!r}"
     for name, g in new_fields.items():
         if name not in old_fields and "null" not in (_type_set(g.get("type")) or ()):
-            return f"the new field {name!r} does not allow null"
+            return f"the new field {shown(name)} does not allow null"
     return None

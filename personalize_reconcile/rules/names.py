@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from personalize_reconcile.rules.problems import listed, shown
+
 NAME_MAX = 63
 _NAME_RE = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*")
 
@@ -25,11 +27,17 @@ def name_problem(name: object) -> str | None:
     if not name:
         return "a name must not be empty"
     if len(name) > NAME_MAX:
-        return f"name {name!r} is {len(name)} characters long; the limit is {NAME_MAX}"
+        return (
+            f"name {shown(name, length=False)} is {len(name)} characters long; "
+            f"the limit is {NAME_MAX}"
+        )
     if not _NAME_RE.fullmatch(name):
         bad = sorted({c for c in name if not (c.isascii() and (c.isalnum() or c in "-_"))})
         if bad:
-            shown = ", ".join(repr(c) for c in bad)
-            return f"name {name!r} contains {shown}; only letters, digits, '-' and '_' are allowed"
-        return f"name {name!r} must start with a letter or a digit"
+            chars = listed([repr(c) for c in bad])
+            return (
+                f"name {shown(name)} contains {chars}; only letters, digits, '-' and '_' "
+                "are allowed"
+            )
+        return f"name {shown(name)} must start with a letter or a digit"
     return None

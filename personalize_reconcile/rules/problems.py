@@ -45,3 +45,32 @@ def dotted(path: tuple[PathPart, ...]) -> str:
 def a_or_an(word: str) -> str:
     """Return ``word`` with its indefinite article: ``an Items``, ``a Users``."""
     return ("an " if word[:1].upper() in "AEIOU" else "a ") + word
+
+
+SHOWN_MAX = 80
+"""Quoted values in messages are cut to this many characters (see :func:`shown`)."""
+
+
+def shown(value: object, limit: int = SHOWN_MAX, *, length: bool = True) -> str:
+    """Return ``repr(value)`` for a message, cut to about ``limit`` characters.
+
+    A longer string keeps its first ``limit`` characters, then an ellipsis inside the
+    quotes and, unless ``length`` is false (for messages that state the length
+    themselves), its full length: ``'aaaa…' (300000 characters)``. Other values are cut
+    the same way on their ``repr``. So an error never prints megabytes of the input.
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        head = repr(value[:limit])
+        return f"{head[:-1]}…{head[-1]}" + (f" ({len(value)} characters)" if length else "")
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…" + (f" ({len(text)} characters)" if length else "")
+
+
+def listed(items: list[str], limit: int = 10) -> str:
+    """Join ``items`` with commas, at most ``limit`` of them, then ``and N more``."""
+    head = ", ".join(items[:limit])
+    return head + (f" and {len(items) - limit} more" if len(items) > limit else "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from personalize_reconcile.rules.problems import a_or_an
+from personalize_reconcile.rules.problems import a_or_an, shown
 
 RECIPE_ARN_PREFIX = "arn:aws:personalize:::recipe/"
 
@@ -187,7 +187,7 @@ def solution_recipe_problem(recipe: str) -> tuple[str, str | None] | None:
     """
     if recipe.startswith("arn:") and not recipe.startswith(RECIPE_ARN_PREFIX):
         return (
-            f"{recipe!r} is not a recipe ARN",
+            f"{shown(recipe)} is not a recipe ARN",
             f"use a short name such as aws-user-personalization-v2 or an ARN that "
             f"starts with {RECIPE_ARN_PREFIX}",
         )
@@ -200,15 +200,15 @@ def solution_recipe_problem(recipe: str) -> tuple[str, str | None] | None:
             if close
             else ("known recipes: " + ", ".join(ACTIVE_CUSTOM))
         )
-        return f"unknown recipe {name!r}", hint
+        return f"unknown recipe {shown(name)}", hint
     if entry.legacy_replacement:
         return (
-            f"recipe {name!r} is a legacy recipe that the service no longer offers",
+            f"recipe {shown(name)} is a legacy recipe that the service no longer offers",
             f"use {entry.legacy_replacement} instead",
         )
     if entry.domain:
         return (
-            f"recipe {name!r} is {a_or_an(entry.domain)} domain use case, which only a "
+            f"recipe {shown(name)} is {a_or_an(entry.domain)} domain use case, which only a "
             f"recommender can use",
             "pick a custom recipe such as aws-user-personalization-v2 for a solution",
         )

@@ -2,8 +2,10 @@
 
 botocore's client-side validator checks types, required members and minimums but skips
 ``pattern``, ``enum`` and ``max``; the service checks all of them. This module checks every
-constraint the model declares, so the manifest validator (pass-through blocks such as
-``solutionConfig``) and the local target (every request) reject what the service rejects.
+constraint the model declares, plus the range of its ``integer`` (32-bit) and ``long``
+(64-bit) types and that a ``float``/``double`` is finite (which the wire format implies),
+so the manifest validator (pass-through blocks such as ``solutionConfig``) and the local
+target (every request) reject what the service rejects.
 
 Constraint texts follow the service's own validation wording ("Member must have length less
 than or equal to 63"), so the local target can send them unchanged in an
@@ -18,13 +20,14 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import functools
+import math
 import re
 from typing import Any
 
 import botocore.session
 from botocore.model import ServiceModel, Shape
 
-from personalize_reconcile.rules.problems import Problem
+from personalize_reconcile.rules.problems import Problem, shown
 
 
 @functools.lru_cache(maxsize=8)
@@ -40,6 +43,16 @@ def shape(service: str, name: str) -> Shape:
         botocore.model.NoShapeFoundError: the model has no such shape.
     """
     return service_model(service).shape_for(name)
+
+
+def member(op: str, name: str, service: str = "personalize") -> Shape:
+    """Return the shape of input member ``name`` of operation ``op`` (``CreateSchema``,
+    ``schema``: the shape a manifest value is sent as).
+
+    Raises:
+        KeyError: the operation has no such member.
+    """
+    return service_model(service).operation_model(op).input_shape.members[name]
 
 
 # The model writes some patterns with Java's Unicode classes (TagKey and TagValue use
@@ -130,11 +143,11 @@ def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
             if key not in members:
                 close = difflib.get_close_matches(str(key), list(members), n=1, cutoff=0.6)
                 hint = (
-                    f"did you mean {close[0]!r}?"
+                    f"did you mean {shown(close[0])}?"
                     if close
                     else ("valid fields: " + ", ".join(members))
                 )
-                out.append(Problem(path + (key,), f"Unknown field {key!r}", hint))
+                out.append(Problem(path + (key,), f"Unknown field {shown(key)}", hint))
                 continue
             if item is None:
                 continue
@@ -166,18 +179,25 @@ def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
         if enum and value not in enum:
             out.append(Problem(path, f"Member must satisfy enum value set: [{', '.join(enum)}]"))
         pattern = meta.get("pattern")
-        if pattern and not _compiled(pattern).fullmatch(value):
+        # A string already over its length limit is not matched: the limit is reported,
+        # and patterns such as ``arn:aws.*:kms:.*`` cost more than linear time on it.
+        too_long = "max" in meta and len(value) > meta["max"]
+        if pattern and not too_long and not _compiled(pattern).fullmatch(value):
             out.append(Problem(path, f"Member must satisfy regular expression pattern: {pattern}"))
         return
     if t in ("integer", "long"):
         if isinstance(value, bool) or not isinstance(value, int):
             out.append(Problem(path, f"Member must be an integer, not {_type_name(value)}"))
             return
-        _range(meta, value, path, out)
+        low, high = INTEGER_RANGES[t]
+        _range({"min": low, "max": high, **meta}, value, path, out)
         return
     if t in ("float", "double"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             out.append(Problem(path, f"Member must be a number, not {_type_name(value)}"))
+            return
+        if isinstance(value, float) and not math.isfinite(value):
+            out.append(Problem(path, f"Member must be a finite number, not {value}"))
             return
         _range(meta, value, path, out)
         return
@@ -192,6 +212,11 @@ def _check(shape_: Shape, value: Any, path: tuple, out: list[Problem]) -> None:
     if t == "blob":
         if not isinstance(value, (bytes, bytearray, str)):
             out.append(Problem(path, f"Member must be binary data, not {_type_name(value)}"))
+
+
+INTEGER_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+"""The values the model's ``integer`` (32-bit) and ``long`` (64-bit) types can carry; a
+shape's own ``min``/``max`` narrows them."""
 
 
 def _length(meta: dict, n: int, path: tuple, out: list[Problem], what: str) -> None:

@@ -7,10 +7,7 @@ the manifest's folder. The expected text is the whole of stderr but the closing 
 from __future__ import annotations
 
 import pytest
-
-BASE = "version: 1\nname: shop\nvariables:\n  bucket: my-bucket\ndatasetGroup:\n  name: shop\nschemas:\n  shop-interactions:\n    file: interactions.avsc\ndatasets:\n  Interactions:\n    schema: shop-interactions\n    imports:\n      - name: shop-interactions\n        dataLocation: s3://${bucket}/interactions.csv\n        uploadFrom: interactions.csv\n        roleArn: arn:aws:iam::123456789012:role/PersonalizeRole\nsolutions:\n  shop-solution:\n    recipe: aws-user-personalization-v2\ncampaigns:\n  shop-campaign:\n    solution: shop-solution\n    minProvisionedTPS: 1\n"
-
-AVSC = '{\n  "type": "record",\n  "name": "Interactions",\n  "namespace": "com.amazonaws.personalize.schema",\n  "fields": [\n    {"name": "USER_ID", "type": "string"},\n    {"name": "ITEM_ID", "type": "string"},\n    {"name": "EVENT_TYPE", "type": "string"},\n    {"name": "TIMESTAMP", "type": "long"}\n  ],\n  "version": "1.0"\n}\n'
+from shop_files import write_shop
 
 # id: (manifest edits, schema-file edits, extra arguments, expected stderr)
 CASES = {
@@ -533,6 +530,12 @@ CASES = {
         [],
         "shop.yaml:4:11  variables.bucket: variable 'bucket' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\nshop.yaml:5:10  variables.other: variable 'other' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\n",
     ),
+    "variable-not-a-scalar": (
+        [("  bucket: my-bucket\n", "  bucket: {name: my-bucket}\n")],
+        [],
+        [],
+        "shop.yaml:4:11  variables.bucket: must be a string, a number or true/false, not a mapping\n",
+    ),
     "tag-bad-characters": (
         [("datasetGroup:\n  name: shop\n", 'datasetGroup:\n  name: shop\n  tags: {"te#am": ml}\n')],
         [],
@@ -582,21 +585,8 @@ CASES = {
 }
 
 
-def _write(tmp_path, manifest_edits, schema_edits):
-    manifest, schema = BASE, AVSC
-    for old, new in manifest_edits:
-        assert old in manifest
-        manifest = manifest.replace(old, new, 1)
-    for old, new in schema_edits:
-        assert old in schema
-        schema = schema.replace(old, new, 1)
-    (tmp_path / "shop.yaml").write_text(manifest)
-    (tmp_path / "interactions.avsc").write_text(schema)
-    (tmp_path / "interactions.csv").write_text("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")
-
-
 def test_base_manifest_is_valid(tmp_path, cli):
-    _write(tmp_path, [], [])
+    write_shop(tmp_path)
     result = cli("validate", "shop.yaml", cwd=tmp_path)
     assert (result.code, result.err) == (0, "")
     assert result.out == (
@@ -609,7 +599,7 @@ def test_base_manifest_is_valid(tmp_path, cli):
 def test_bad_manifest(case, tmp_path, cli, monkeypatch):
     manifest_edits, schema_edits, args, expected = CASES[case]
     monkeypatch.delenv("PRECONCILE_TEST_UNSET_BUCKET", raising=False)
-    _write(tmp_path, manifest_edits, schema_edits)
+    write_shop(tmp_path, manifest_edits, schema_edits)
     result = cli("validate", "shop.yaml", *args, cwd=tmp_path)
     assert result.code == 1
     assert result.out == ""
