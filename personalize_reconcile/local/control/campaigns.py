@@ -32,11 +32,11 @@ from personalize_reconcile.local.exceptions import (
 )
 from personalize_reconcile.local.statuses import ACTIVE, CREATE_FAILED, DELETING
 from personalize_reconcile.local.store import Resource
-from personalize_reconcile.rules import recipes
+from personalize_reconcile.rules import limits, recipes
 
 KIND = "campaign"
-CAMPAIGNS_PER_GROUP = 5
-"""Reference §9, the documented default quota."""
+CAMPAIGNS_PER_GROUP = limits.CAMPAIGNS_PER_GROUP.default
+"""Reference §9, the documented default quota (shared with ``validate``: ``rules/limits.py``)."""
 LATEST = "/$LATEST"
 """Suffix of a solution ARN that makes a campaign follow the newest ACTIVE version."""
 

@@ -22,12 +22,12 @@ from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import ACTIVE
 from personalize_reconcile.local.store import Resource
-from personalize_reconcile.rules import avro
+from personalize_reconcile.rules import avro, limits
 from personalize_reconcile.rules.problems import Problem, dotted
 
 KIND = "schema"
-SCHEMAS_PER_REGION = 500
-"""Reference §9, the documented default quota."""
+SCHEMAS_PER_REGION = limits.SCHEMAS_PER_REGION.default
+"""Reference §9, the documented default quota (shared with ``validate``: ``rules/limits.py``)."""
 
 # Describe (and List) answer the stored shape; see reads.py.
 register_reads(KIND, "DescribeSchema", "ListSchemas")

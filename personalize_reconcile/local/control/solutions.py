@@ -29,11 +29,11 @@ from personalize_reconcile.local.control.registry import describer, operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import CREATE_STOPPING, CREATING, DELETING
 from personalize_reconcile.local.store import Resource, Store
-from personalize_reconcile.rules import recipes
+from personalize_reconcile.rules import limits, recipes
 
 KIND = "solution"
-SOLUTIONS_PER_GROUP = 10
-"""Reference §9, the documented default quota."""
+SOLUTIONS_PER_GROUP = limits.SOLUTIONS_PER_GROUP.default
+"""Reference §9, the documented default quota (shared with ``validate``: ``rules/limits.py``)."""
 DEFAULT_AUTO_TRAINING = {"schedulingExpression": "rate(7 days)"}
 """``autoTrainingConfig`` when ``performAutoTraining`` is on and none is given."""
 
