@@ -1,0 +1,210 @@
+"""The project against the libraries underneath it, measured interleaved in one run.
+
+    .venv/bin/python benchmarks/bench_anchors.py [--rounds N] [--only NAME[,NAME...]]
+
+Each measure runs its project side and its anchor alternately (anchor, project, anchor,
+project, ...) ``--rounds`` times, so that load on a shared machine hits both alike, and
+prints ``measure | project median | anchor median | ratio | target``. Measures (names for
+``--only``):
+
+- ``help``: ``preconcile --help`` in a fresh process, against a fresh ``python -c`` that
+  creates a botocore Personalize client (the least any boto3-based CLI pays).
+- ``popularity``, ``sims``: training aws-popularity-count and aws-sims on 1,000,000
+  generated interactions (``bench_training.generated_columns``), against ``np.unique`` on
+  the string ids plus ``np.bincount``, and scipy ``X.T @ X`` with the same cut-offs plus
+  top-k per item.
+- ``user-personalization``: training aws-user-personalization-v2 on the same data, against
+  one raw ``implicit`` ALS fit with the same factors, iterations and regularization.
+
+The anchors' extra packages are in the ``bench`` extra (``pip install -e '.[bench]'``).
+Run from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ANCHOR_CLIENT = (
+    "import botocore.session; botocore.session.get_session().create_client("
+    "'personalize', region_name='us-east-1', aws_access_key_id='x', "
+    "aws_secret_access_key='y')"
+)
+
+
+def run_process(argv: list[str]) -> float:
+    """Seconds of wall time to run ``argv`` to completion (output discarded)."""
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - start
+
+
+def interleaved(
+    project: Callable[[], float], anchor: Callable[[], float], rounds: int
+) -> tuple[float, float]:
+    """Run ``anchor`` then ``project``, ``rounds`` times; return both medians (seconds)."""
+    project_s: list[float] = []
+    anchor_s: list[float] = []
+    for _ in range(rounds):
+        anchor_s.append(anchor())
+        project_s.append(project())
+    return statistics.median(project_s), statistics.median(anchor_s)
+
+
+def report(name: str, project_s: float, anchor_s: float, target: str) -> None:
+    """Print one row of the table."""
+    unit, scale = ("ms", 1000.0) if max(project_s, anchor_s) < 1 else ("s", 1.0)
+    print(
+        f"{name:34s} | {project_s * scale:9.3f} {unit:2s} | {anchor_s * scale:9.3f} {unit:2s} "
+        f"| {project_s / anchor_s:5.2f} | target <= {target}",
+        flush=True,
+    )
+
+
+def bench_help(rounds: int) -> None:
+    """``preconcile --help`` against creating a botocore Personalize client."""
+    python = sys.executable
+    project, anchor = interleaved(
+        lambda: run_process([python, "-m", "personalize_reconcile", "--help"]),
+        lambda: run_process([python, "-c", ANCHOR_CLIENT]),
+        rounds,
+    )
+    report("preconcile --help", project, anchor, "0.6")
+
+
+def _train(recipe: str, columns: dict[str, np.ndarray]) -> Callable[[], float]:
+    from bench_training import train_once
+
+    def run() -> float:
+        with tempfile.TemporaryDirectory() as tmp:
+            return train_once(recipe, columns, Path(tmp))
+
+    return run
+
+
+def _timed(fn: Callable[[], object]) -> Callable[[], float]:
+    def run() -> float:
+        start = time.perf_counter()
+        fn()
+        return time.perf_counter() - start
+
+    return run
+
+
+def anchor_popularity(columns: dict[str, np.ndarray]) -> None:
+    """``np.unique`` on the string ids, then distinct users per item with ``np.bincount``."""
+    _, users = np.unique(columns["USER_ID"].astype(str), return_inverse=True)
+    items_ids, items = np.unique(columns["ITEM_ID"].astype(str), return_inverse=True)
+    pairs = np.unique(users.astype(np.int64) * items_ids.shape[0] + items)
+    np.bincount(pairs % items_ids.shape[0], minlength=items_ids.shape[0])
+
+
+def _matrix(columns: dict[str, np.ndarray], percentiles: tuple[float, float] = (0.0, 1.0)):
+    from scipy import sparse
+
+    _, users = np.unique(columns["USER_ID"].astype(str), return_inverse=True)
+    _, items = np.unique(columns["ITEM_ID"].astype(str), return_inverse=True)
+    if percentiles != (0.0, 1.0):
+        lengths = np.bincount(users)
+        lo, hi = np.quantile(lengths, percentiles)
+        keep = ((lengths >= lo) & (lengths <= hi))[users]
+        users, items = users[keep], items[keep]
+    m = sparse.csr_matrix(
+        (np.ones(users.shape[0], dtype=np.float32), (users, items)),
+        shape=(int(users.max()) + 1, int(items.max()) + 1),
+    )
+    m.sum_duplicates()
+    return m
+
+
+def anchor_sims(columns: dict[str, np.ndarray]) -> None:
+    """Binary user-item matrix of the users within the default history percentiles
+    (0.5%-99.5%), ``X.T @ X`` with the default cut-off (at least 3 co-interactions),
+    popularity discount 0.5, and the 500 best per item by ``argpartition``."""
+    binary = _matrix(columns, (0.005, 0.995))
+    binary.data[:] = 1.0
+    counts = (binary.T @ binary).tocsr()
+    counts.setdiag(0)
+    counts.data[counts.data < 3] = 0
+    counts.eliminate_zeros()
+    pop = np.asarray(binary.sum(axis=0)).ravel()
+    from scipy import sparse
+
+    discount = np.power(np.maximum(pop, 1.0), -0.5).astype(np.float32)
+    scores = (counts @ sparse.diags(discount)).tocsr()
+    for r in range(scores.shape[0]):
+        vals = scores.data[scores.indptr[r] : scores.indptr[r + 1]]
+        if vals.shape[0] > 500:
+            np.argpartition(-vals, 500)[:500]
+
+
+def anchor_als(columns: dict[str, np.ndarray]) -> None:
+    """One ``implicit`` ALS fit with the recipe's default settings (factors 32, 15
+    iterations, regularization 0.01, alpha 2)."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    from personalize_reconcile.local.training.als import training_threads
+
+    matrix = _matrix(columns)
+    als = AlternatingLeastSquares(
+        factors=32,
+        regularization=0.01,
+        alpha=2.0,
+        iterations=15,
+        num_threads=training_threads(matrix.nnz),
+        random_state=42,
+    )
+    als.fit(matrix, show_progress=False)
+
+
+def bench_training(names: set[str], rounds: int) -> None:
+    """The training rows on 1,000,000 generated interactions."""
+    from bench_training import generated_columns
+
+    columns = generated_columns()
+    rows = [
+        ("popularity", "aws-popularity-count", anchor_popularity, "2"),
+        ("sims", "aws-sims", anchor_sims, "1.3"),
+        ("user-personalization", "aws-user-personalization-v2", anchor_als, "2.2"),
+    ]
+    for name, recipe, anchor, target in rows:
+        if name not in names:
+            continue
+        project, anchor_s = interleaved(
+            _train(recipe, columns), _timed(lambda a=anchor: a(columns)), rounds
+        )
+        report(f"train {name}, 1M", project, anchor_s, target)
+
+
+MEASURES = ("help", "popularity", "sims", "user-personalization")
+
+
+def main() -> None:
+    """Parse arguments and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", default=",".join(MEASURES))
+    args = parser.parse_args()
+    names = set(args.only.split(","))
+    unknown = names - set(MEASURES)
+    if unknown:
+        parser.error(f"unknown measure(s) {sorted(unknown)}; choose from {MEASURES}")
+    print(f"{'measure':34s} | {'project':>12s} | {'anchor':>12s} | ratio")
+    if "help" in names:
+        bench_help(max(args.rounds, 7))
+    bench_training(names, args.rounds)
+
+
+if __name__ == "__main__":
+    main()
