@@ -61,6 +61,31 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     return part[order].astype(np.int64)
 
 
+def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """:func:`top_indices` of every row of a 2-D ``scores``, as an ``(m, min(n, columns))``
+    ``int64`` array: one partition and one sort for the whole block; rows where values tied
+    at the cut leave the choice open go through :func:`top_indices`."""
+    m, width = scores.shape
+    n = min(n, width)
+    if n <= 0 or m == 0:
+        return np.zeros((m, max(n, 0)), dtype=np.int64)
+    if n < width:
+        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+    else:
+        part = np.broadcast_to(np.arange(width), (m, width))
+    values = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -values), axis=1)
+    out = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    if n < width:
+        cut = values.min(axis=1)
+        ambiguous = np.count_nonzero(scores == cut[:, None], axis=1) != np.count_nonzero(
+            values == cut[:, None], axis=1
+        )
+        for row in np.flatnonzero(ambiguous).tolist():
+            out[row] = top_indices(scores[row], n)
+    return out
+
+
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Softmax of a 1-D float array (sums to 1), computed stably in float64."""
     z = scores.astype(np.float64)
