@@ -15,6 +15,11 @@ prints ``measure | project median | anchor median | ratio | target``. Measures (
   top-k per item.
 - ``user-personalization``: training aws-user-personalization-v2 on the same data, against
   one raw ``implicit`` ALS fit with the same factors, iterations and regularization.
+- ``serving``: GetRecommendations p50 through the in-process transport (a botocore client
+  answered by the local target) on a campaign trained on the workshop data, against the
+  same botocore call answered at ``before-send`` with a fixed response of the same body:
+  request building, signing and response parsing are in both; the local target's work
+  is the difference. Blocks of 200 calls alternate.
 
 The anchors' extra packages are in the ``bench`` extra (``pip install -e '.[bench]'``).
 Run from the repository root.
@@ -187,7 +192,77 @@ def bench_training(names: set[str], rounds: int) -> None:
         report(f"train {name}, 1M", project, anchor_s, target)
 
 
-MEASURES = ("help", "popularity", "sims", "user-personalization")
+class _Body:
+    """The raw-response object botocore reads, over fixed bytes."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    def stream(self, **_: object):
+        yield self._data
+
+
+def _call_times(call: Callable[[int], object], start: int, count: int) -> list[float]:
+    out = []
+    for k in range(start, start + count):
+        t0 = time.perf_counter()
+        call(k)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def bench_serving(rounds: int) -> None:
+    """GetRecommendations in-process against a botocore call with a fixed response."""
+    import json
+
+    import botocore.session
+    from bench_training import WORKSHOP, campaign_for, workshop_columns
+    from botocore.awsrequest import AWSResponse
+
+    from personalize_reconcile.backends.local import local_client
+
+    users = sorted(set(workshop_columns()["USER_ID"].tolist()))
+    with tempfile.TemporaryDirectory() as tmp:
+        campaign = campaign_for(Path(tmp), WORKSHOP)
+        local = local_client("personalize-runtime", state_dir=Path(tmp))
+        answer = local.get_recommendations(campaignArn=campaign, userId=users[0])
+        answer.pop("ResponseMetadata", None)
+        body = json.dumps(answer).encode()
+        stub = botocore.session.get_session().create_client(
+            "personalize-runtime",
+            region_name="us-east-1",
+            aws_access_key_id="AKIALOCALPRECONCILE0",
+            aws_secret_access_key="local",
+        )
+        stub.meta.events.register(
+            "before-send",
+            lambda request, **_: AWSResponse(
+                request.url, 200, {"Content-Type": "application/json"}, _Body(body)
+            ),
+        )
+
+        def project(k: int) -> object:
+            return local.get_recommendations(campaignArn=campaign, userId=users[k % len(users)])
+
+        def anchor(k: int) -> object:
+            return stub.get_recommendations(campaignArn=campaign, userId=users[k % len(users)])
+
+        _call_times(anchor, 0, 100)
+        _call_times(project, 0, 100)
+        project_s: list[float] = []
+        anchor_s: list[float] = []
+        for r in range(rounds * 4):
+            anchor_s += _call_times(anchor, r * 200, 200)
+            project_s += _call_times(project, r * 200, 200)
+    report(
+        "GetRecommendations in-process p50",
+        statistics.median(project_s),
+        statistics.median(anchor_s),
+        "1.3",
+    )
+
+
+MEASURES = ("help", "serving", "popularity", "sims", "user-personalization")
 
 
 def main() -> None:
@@ -203,6 +278,8 @@ def main() -> None:
     print(f"{'measure':34s} | {'project':>12s} | {'anchor':>12s} | ratio")
     if "help" in names:
         bench_help(max(args.rounds, 7))
+    if "serving" in names:
+        bench_serving(args.rounds)
     bench_training(names, args.rounds)
 
 
