@@ -207,3 +207,15 @@ def test_top_indices_rows_matches_top_indices_row_by_row():
         rows = top_indices_rows(scores, n)
         for r in range(scores.shape[0]):
             assert rows[r].tolist() == top_indices(scores[r], n).tolist(), (n, r)
+
+
+def test_top_indices_is_the_same_for_short_and_long_score_arrays():
+    """Short arrays take one stable sort, long ones a partition: the same order."""
+    from personalize_reconcile.local.training import model
+
+    rng = np.random.default_rng(6)
+    for width in (30, 3000):
+        scores = rng.integers(0, 5, width).astype(np.float64)
+        expected = np.lexsort((np.arange(width), -scores))
+        for n in (1, 10, 25, width):
+            assert model.top_indices(scores, n).tolist() == expected[:n].tolist(), (width, n)

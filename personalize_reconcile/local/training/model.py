@@ -42,6 +42,10 @@ def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
     return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
+_SORT_WHOLE = 2048
+"""Up to this many scores one sort costs less than a partition and the calls around it."""
+
+
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     """Indices of the ``n`` largest entries of a 1-D ``scores``, best first.
 
@@ -50,6 +54,9 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     n = min(n, scores.shape[0])
     if n <= 0:
         return np.zeros(0, dtype=np.int64)
+    if scores.shape[0] <= _SORT_WHOLE:
+        # one stable sort: equal scores keep index order, as below
+        return np.argsort(-scores, kind="stable")[:n].astype(np.int64)
     if n < scores.shape[0]:
         cut = scores[np.argpartition(-scores, n - 1)[n - 1]]  # the n-th largest value
         above = np.flatnonzero(scores > cut)
