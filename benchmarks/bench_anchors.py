@@ -15,6 +15,10 @@ prints ``measure | project median | anchor median | ratio | target``. Measures (
   top-k per item.
 - ``user-personalization``: training aws-user-personalization-v2 on the same data, against
   one raw ``implicit`` ALS fit with the same factors, iterations and regularization.
+- ``import``: an import job's parse, validate and store (``csvimport.read_import`` then
+  ``DatasetStore.store_import``, FULL) of a 1,000,000-row interactions CSV
+  (``bench_import.generate``), and its parse and validate alone, against
+  ``pyarrow.csv.read_csv`` of the same file.
 - ``serving``: GetRecommendations p50 through the in-process transport (a botocore client
   answered by the local target) on a campaign trained on the workshop data, against the
   same botocore call answered at ``before-send`` with a fixed response of the same body:
@@ -108,11 +112,10 @@ def _timed(fn: Callable[[], object]) -> Callable[[], float]:
 
 
 def anchor_popularity(columns: dict[str, np.ndarray]) -> None:
-    """``np.unique`` on the string ids, then distinct users per item with ``np.bincount``."""
-    _, users = np.unique(columns["USER_ID"].astype(str), return_inverse=True)
-    items_ids, items = np.unique(columns["ITEM_ID"].astype(str), return_inverse=True)
-    pairs = np.unique(users.astype(np.int64) * items_ids.shape[0] + items)
-    np.bincount(pairs % items_ids.shape[0], minlength=items_ids.shape[0])
+    """``np.unique`` on the string ids, then ``np.bincount`` of the item codes."""
+    np.unique(columns["USER_ID"].astype(str), return_inverse=True)
+    ids, items = np.unique(columns["ITEM_ID"].astype(str), return_inverse=True)
+    np.bincount(items.reshape(-1), minlength=ids.shape[0])
 
 
 def _matrix(columns: dict[str, np.ndarray], percentiles: tuple[float, float] = (0.0, 1.0)):
@@ -262,7 +265,40 @@ def bench_serving(rounds: int) -> None:
     )
 
 
-MEASURES = ("help", "serving", "popularity", "sims", "user-personalization")
+def bench_import(rounds: int) -> None:
+    """Import of 1,000,000 rows against pyarrow's CSV reader."""
+    import json
+
+    from bench_import import ARN, SCHEMA, URI, generate
+    from pyarrow import csv as pacsv
+
+    from personalize_reconcile.local.csvimport import read_import
+    from personalize_reconcile.local.datastore import DatasetStore
+    from personalize_reconcile.local.objectstore import LocalObjectStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "interactions.csv"
+        generate(path, 1_000_000, 0)
+        objects = LocalObjectStore(Path(tmp) / "state")
+        objects.put(URI, path)
+        datasets = DatasetStore(Path(tmp) / "state")
+        schema = json.dumps(SCHEMA)
+
+        def parse() -> object:
+            return read_import(objects, URI, schema)
+
+        def anchor() -> object:
+            return pacsv.read_csv(path)
+
+        project, anchor_s = interleaved(
+            _timed(lambda: datasets.store_import(ARN, parse(), "FULL")), _timed(anchor), rounds
+        )
+        report("import parse+validate+store, 1M", project, anchor_s, "3")
+        project, anchor_s = interleaved(_timed(parse), _timed(anchor), rounds)
+        report("import parse+validate, 1M", project, anchor_s, "-")
+
+
+MEASURES = ("help", "import", "serving", "popularity", "sims", "user-personalization")
 
 
 def main() -> None:
@@ -278,6 +314,8 @@ def main() -> None:
     print(f"{'measure':34s} | {'project':>12s} | {'anchor':>12s} | ratio")
     if "help" in names:
         bench_help(max(args.rounds, 7))
+    if "import" in names:
+        bench_import(args.rounds)
     if "serving" in names:
         bench_serving(args.rounds)
     bench_training(names, args.rounds)
