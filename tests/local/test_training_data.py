@@ -203,6 +203,7 @@ def test_top_indices_rows_matches_top_indices_row_by_row():
     # few distinct values, so that ties at the cut are common
     scores = rng.integers(0, 4, (60, 30)).astype(np.float32)
     scores[7] = 1.0
+    scores[9, 3] = np.nan
     for n in (0, 1, 5, 29, 30, 40):
         rows = top_indices_rows(scores, n)
         for r in range(scores.shape[0]):

@@ -77,7 +77,8 @@ def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
     if n <= 0 or m == 0:
         return np.zeros((m, max(n, 0)), dtype=np.int64)
     if n < width:
-        part = np.argpartition(-scores, n - 1, axis=1)[:, :n]
+        # the n largest at the end: no negated copy of the block
+        part = np.argpartition(scores, width - n, axis=1)[:, width - n :]
     else:
         part = np.broadcast_to(np.arange(width), (m, width))
     values = np.take_along_axis(scores, part, axis=1)
@@ -88,6 +89,7 @@ def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
         ambiguous = np.count_nonzero(scores == cut[:, None], axis=1) != np.count_nonzero(
             values == cut[:, None], axis=1
         )
+        ambiguous |= np.isnan(values).any(axis=1)  # NaN partitions last, top_indices drops it
         for row in np.flatnonzero(ambiguous).tolist():
             out[row] = top_indices(scores[row], n)
     return out
