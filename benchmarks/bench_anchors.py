@@ -9,6 +9,8 @@ prints ``measure | project median | anchor median | ratio | target``. Measures (
 
 - ``help``: ``preconcile --help`` in a fresh process, against a fresh ``python -c`` that
   creates a botocore Personalize client (the least any boto3-based CLI pays).
+- ``plan``: a no-op ``preconcile plan examples/workshop.yaml`` on the local target after an
+  apply, in a fresh process, against the same botocore-client anchor.
 - ``popularity``, ``sims``: training aws-popularity-count and aws-sims on 1,000,000
   generated interactions (``bench_training.generated_columns``), against ``np.unique`` on
   the string ids plus ``np.bincount``, and scipy ``X.T @ X`` with the same cut-offs plus
@@ -92,6 +94,22 @@ def bench_help(rounds: int) -> None:
     report("preconcile --help", project, anchor, "0.6")
 
 
+def bench_plan(rounds: int) -> None:
+    """A no-op plan of the workshop (after an apply) against creating a botocore client."""
+    python = sys.executable
+    manifest = str(ROOT / "examples" / "workshop.yaml")
+    with tempfile.TemporaryDirectory() as tmp:
+        state = ["--state-dir", str(Path(tmp) / "state")]
+        cli = [python, "-m", "personalize_reconcile"]
+        run_process([*cli, "apply", manifest, "--auto-approve", *state])
+        project, anchor = interleaved(
+            lambda: run_process([*cli, "plan", manifest, *state]),
+            lambda: run_process([python, "-c", ANCHOR_CLIENT]),
+            rounds,
+        )
+    report("no-op plan of the workshop", project, anchor, "1.5")
+
+
 def _train(recipe: str, columns: dict[str, np.ndarray]) -> Callable[[], float]:
     from bench_training import train_once
 
@@ -159,21 +177,23 @@ def anchor_sims(columns: dict[str, np.ndarray]) -> None:
 
 def anchor_als(columns: dict[str, np.ndarray]) -> None:
     """One ``implicit`` ALS fit with the recipe's default settings (factors 32, 15
-    iterations, regularization 0.01, alpha 2)."""
+    iterations, regularization 0.01, alpha 2), BLAS on one thread as implicit advises."""
     from implicit.cpu.als import AlternatingLeastSquares
+    from threadpoolctl import threadpool_limits
 
     from personalize_reconcile.local.training.als import training_threads
 
     matrix = _matrix(columns)
-    als = AlternatingLeastSquares(
-        factors=32,
-        regularization=0.01,
-        alpha=2.0,
-        iterations=15,
-        num_threads=training_threads(matrix.nnz),
-        random_state=42,
-    )
-    als.fit(matrix, show_progress=False)
+    with threadpool_limits(1, "blas"):
+        als = AlternatingLeastSquares(
+            factors=32,
+            regularization=0.01,
+            alpha=2.0,
+            iterations=15,
+            num_threads=training_threads(matrix.nnz),
+            random_state=42,
+        )
+        als.fit(matrix, show_progress=False)
 
 
 def bench_training(names: set[str], rounds: int) -> None:
@@ -298,7 +318,7 @@ def bench_import(rounds: int) -> None:
         report("import parse+validate, 1M", project, anchor_s, "-")
 
 
-MEASURES = ("help", "import", "serving", "popularity", "sims", "user-personalization")
+MEASURES = ("help", "plan", "import", "serving", "popularity", "sims", "user-personalization")
 
 
 def main() -> None:
@@ -314,6 +334,8 @@ def main() -> None:
     print(f"{'measure':34s} | {'project':>12s} | {'anchor':>12s} | ratio")
     if "help" in names:
         bench_help(max(args.rounds, 7))
+    if "plan" in names:
+        bench_plan(max(args.rounds, 5))
     if "import" in names:
         bench_import(args.rounds)
     if "serving" in names:
