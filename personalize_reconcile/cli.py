@@ -14,20 +14,18 @@ import shlex
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from personalize_reconcile.cli_local import local_app
-from personalize_reconcile.manifest import (
-    LoadedManifest,
-    ManifestError,
-    json_schema,
-    load_manifest,
-    parse_var,
-)
+
+if TYPE_CHECKING:
+    # The manifest package brings pydantic, ruamel.yaml and botocore's service models:
+    # imported by the commands that read a manifest, not by `--help` or `local serve`.
+    from personalize_reconcile.manifest import LoadedManifest
 
 app = typer.Typer(
     name="preconcile",
@@ -99,6 +97,8 @@ def _root(
 
 
 def _vars(values: list[str] | None) -> dict[str, str]:
+    from personalize_reconcile.manifest import parse_var
+
     result = {}
     for v in values or []:
         try:
@@ -116,6 +116,8 @@ def validate(
     as_json: Annotated[bool, typer.Option("--json", help="Print diagnostics as JSON.")] = False,
 ) -> None:
     """Check a manifest without calling any API. Exit 0 when valid, 1 when not."""
+    from personalize_reconcile.manifest import ManifestError, load_manifest
+
     try:
         loaded = load_manifest(file, _vars(var))
     except ManifestError as e:
@@ -221,6 +223,8 @@ PollOpt = Annotated[
 
 
 def _load(file: Path, var: list[str] | None) -> LoadedManifest:
+    from personalize_reconcile.manifest import ManifestError, load_manifest
+
     try:
         return load_manifest(file, _vars(var))
     except ManifestError as e:
@@ -671,6 +675,8 @@ VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "
 @app.command()
 def schema() -> None:
     """Print the manifest's JSON Schema (for editors: see docs/editor.md)."""
+    from personalize_reconcile.manifest import json_schema
+
     out.print(json.dumps(json_schema(), indent=2), markup=False)
 
 

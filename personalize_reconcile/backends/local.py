@@ -17,25 +17,25 @@ import os
 import threading
 from typing import Any
 
-import boto3
 import botocore.config
+import botocore.session
 
 from personalize_reconcile.local.service import get_service
 from personalize_reconcile.local.transport import SERVICES, attach
 
 _SESSIONS: dict[str, Any] = {}
-_SESSIONS_LOCK = threading.Lock()  # boto3 sessions are not safe to share while creating
+_SESSIONS_LOCK = threading.Lock()  # botocore sessions are not safe to share while creating
 
 
 def _session(region: str) -> Any:
-    # A boto3 session per region: creating one costs ~10 ms; clients from it are cheap.
+    # A botocore session per region: creating one costs ~10 ms; clients from it are cheap.
+    # botocore rather than boto3: the clients are the same, and importing boto3 (with
+    # s3transfer) would add to every command's start-up.
     session = _SESSIONS.get(region)
     if session is None:
-        session = boto3.session.Session(
-            aws_access_key_id="AKIALOCALPRECONCILE0",
-            aws_secret_access_key="local",
-            region_name=region,
-        )
+        session = botocore.session.get_session()
+        session.set_credentials("AKIALOCALPRECONCILE0", "local")
+        session.set_config_variable("region", region)
         _SESSIONS[region] = session
     return session
 
@@ -80,6 +80,6 @@ def local_client(
     if config is not None:
         base = base.merge(config)
     with _SESSIONS_LOCK:
-        client = _session(region).client(service_name, config=base)
+        client = _session(region).create_client(service_name, region_name=region, config=base)
     attach(client, service, service.config.account_id)
     return client

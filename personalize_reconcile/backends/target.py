@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.config
 from botocore.exceptions import NoRegionError, ProfileNotFound
 
@@ -125,6 +124,8 @@ def open_target(
         raise TargetError(f"{region!r} is not a region name; write one such as us-east-1")
     if name == "local":
         return _open_local(region, state_dir)
+    import boto3  # the local target does without it (see backends.local)
+
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as e:

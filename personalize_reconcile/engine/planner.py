@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from personalize_reconcile.engine.plan import (
     CREATE,
     DELETE,
@@ -55,6 +53,9 @@ def field_changes(
             continue
         forces = rule is Policy.REPLACE
         if isinstance(after, dict) and isinstance(before, dict):
+            # deepdiff imports numpy: only plans with a nested difference pay for it
+            from deepdiff import DeepDiff
+
             tree = DeepDiff(before, after, view="tree")
             for level in sorted(
                 (lv for group in tree.values() for lv in group), key=lambda lv: lv.path()

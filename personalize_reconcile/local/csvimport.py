@@ -518,7 +518,12 @@ def _parse(
             raise CsvImportError(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
-    lines = _Lines(_Prepend(head, stream))
+    data = head + stream.read(_FAST_MAX_BYTES + 1 - len(head))
+    if len(data) <= _FAST_MAX_BYTES:
+        table = _fast_parse(data, fields, obj)
+        if table is not None:
+            return table
+    lines = _Lines(_Prepend(data, stream))
     reader = csv.reader(iter(lines), strict=False)
     try:
         header = next(reader, None)
@@ -605,6 +610,131 @@ def _parse(
         n: (np.concatenate(p) if p else np.zeros(0, dtype=bool)) for n, p in null_parts.items()
     }
     return CsvTable(fields, columns, nulls, total, [obj] if obj else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path: pyarrow parses, pyarrow.compute checks. It only ever says "all good, here
+# are the columns"; anything unusual, and any bad value, sends the file through the exact
+# path above, which finds and words the first problem (row, line and column).
+
+_FAST_MAX_BYTES = 256 << 20
+"""Files up to this size are read whole and tried on the fast path first."""
+_QUOTED_FIELD = re.compile(rb'(?:^|(?<=,))"[^"\r\n]*"(?=,|\r?\n|\Z)', re.MULTILINE)
+"""A quoted value whose quotes both sit at field boundaries and that holds no quote or
+line break: the only quoting on which Python's csv module and pyarrow surely agree."""
+_INT_PATTERN = "^-?[0-9]+$"
+_FLOAT_PATTERN = f"^(?:{_FLOAT_RE.pattern})$"
+_EMPTY_BETWEEN_SEPARATORS = r"^\||\|$|\|\|"
+
+
+def _plain_csv(data: bytes) -> bool:
+    """Whether ``data`` is CSV that pyarrow reads exactly as the exact path does: no NUL,
+    no lone carriage return, no blank line before the header, and quotes only around whole
+    values that hold no quote and no line break."""
+    if not data or data[:1] in (b"\n", b"\r") or b"\x00" in data:
+        return False
+    if data.count(b"\r") != data.count(b"\r\n"):
+        return False
+    quotes = data.count(b'"')
+    return quotes == 0 or quotes == 2 * len(_QUOTED_FIELD.findall(data))
+
+
+def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> CsvTable | None:
+    """The file's :class:`CsvTable` when it is plain (:func:`_plain_csv`), its header is
+    right and every value is valid; else ``None``."""
+    if not _plain_csv(data):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        from pyarrow import csv as pacsv
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        return None
+    names = [f.name for f in fields]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+                check_utf8=True,
+            ),
+        )
+        if table.column_names != names or table.num_rows == 0:
+            return None
+    except (pa.ArrowException, UnicodeError):
+        return None
+    columns: dict[str, np.ndarray] = {}
+    nulls: dict[str, np.ndarray] = {}
+    for f in fields:
+        col = table.column(f.name)
+        if pc.any(pc.match_substring_regex(col, '["\r\n]')).as_py():
+            return None
+        try:
+            out = _fast_column(f, col, pa, pc)
+        except (pa.ArrowException, UnicodeError, OverflowError, ValueError):
+            return None
+        if out is None:
+            return None
+        columns[f.name], mask = out
+        if f.nullable:
+            nulls[f.name] = mask
+    return CsvTable(fields, columns, nulls, table.num_rows, [obj] if obj else [])
+
+
+def _fast_column(f: Field, col: Any, pa: Any, pc: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """The typed column and null mask that :func:`_convert` gives, or ``None`` when a value
+    is bad (or pyarrow cannot tell)."""
+    empty = pc.equal(col, "")
+    mask = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool).reshape(-1)
+    has_empty = bool(mask.any())
+    if has_empty and not f.nullable:
+        return None
+    filled = pc.if_else(empty, "0", col) if has_empty else col
+    t = f.type
+    if t == "string":
+        if pc.max(pc.utf8_length(col)).as_py() > _length_limit(f):
+            return None
+        if (
+            _multi_value(f)
+            and pc.any(pc.match_substring_regex(col, _EMPTY_BETWEEN_SEPARATORS)).as_py()
+        ):
+            return None
+        arr = np.asarray(col.to_numpy(zero_copy_only=False), dtype=object).reshape(-1)
+        if has_empty:
+            arr[mask] = None
+        return arr, mask
+    if t in ("int", "long"):
+        if not pc.all(pc.match_substring_regex(filled, _INT_PATTERN)).as_py():
+            return None
+        arr = np.asarray(pc.cast(filled, pa.int64()).to_numpy(), dtype=np.int64).reshape(-1)
+        lo, hi = _INT_RANGES[t]
+        if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):
+            return None
+        if f.name in TIMESTAMP_FIELDS and (arr.max() >= 10**11 or arr.min() <= -(10**11)):
+            return None
+        return arr, mask
+    if t in ("float", "double"):
+        if not pc.all(pc.match_substring_regex(filled, _FLOAT_PATTERN)).as_py():
+            return None
+        arr = np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64).reshape(-1)
+        limit = _FLOAT32_MAX if t == "float" else np.inf
+        if not np.all(np.abs(arr) <= limit) or not np.all(np.isfinite(arr)):
+            return None
+        if has_empty:
+            arr = arr.copy()
+            arr[mask] = np.nan
+        return arr, mask
+    if t == "boolean":
+        allowed = ["true", "false", ""] if f.nullable else ["true", "false"]
+        if not pc.all(pc.is_in(col, value_set=pa.array(allowed))).as_py():
+            return None
+        return np.asarray(pc.equal(col, "true").to_numpy(zero_copy_only=False), dtype=bool), mask
+    return None
 
 
 def _concat(parts: list[np.ndarray], f: Field) -> np.ndarray:

@@ -29,6 +29,8 @@ Rules (reference §8 unless noted):
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -61,7 +63,46 @@ class _Serving:
         self.model = model
 
 
+_RESOLVED = threading.local()
+"""Per thread: ``cache``, (database path, campaign ARN) -> (connection, its generation
+when resolved, the resolution)."""
+_RESOLVED_SIZE = 64
+
+
+def _generation(conn: sqlite3.Connection) -> tuple[int, int]:
+    """A value of ``conn`` that changes whenever the database may have changed: SQLite's
+    ``data_version`` moves when another connection commits, ``total_changes`` when this
+    one writes."""
+    return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
+
+
 def _resolve_campaign(ctx: Any, params: dict) -> _Serving:
+    """The campaign's recipe and model, remembered until the database changes (an
+    UpdateCampaign, a new ACTIVE version for ``$LATEST``, a deletion...): a call then
+    costs one ``PRAGMA`` instead of reading and decoding the campaign, its version and
+    its solution. Entries are per thread and per connection, since ``data_version`` is
+    only comparable on the connection that read it."""
+    campaign_arn = params.get("campaignArn")
+    if not campaign_arn or params.get("recommenderArn"):
+        return _resolve_uncached(ctx, params)
+    store = ctx.service.store
+    conn = store.conn()
+    cache = getattr(_RESOLVED, "cache", None)
+    if cache is None:
+        cache = _RESOLVED.cache = {}
+    key = (str(store.path), str(campaign_arn))
+    generation = _generation(conn)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is conn and hit[1] == generation:
+        return hit[2]
+    serving = _resolve_uncached(ctx, params)
+    if len(cache) >= _RESOLVED_SIZE:
+        cache.clear()
+    cache[key] = (conn, generation, serving)
+    return serving
+
+
+def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
     campaign_arn = params.get("campaignArn")
     recommender_arn = params.get("recommenderArn")
     if campaign_arn and recommender_arn:

@@ -1115,3 +1115,49 @@ def test_a_quoted_newline_after_a_number_is_not_a_number(store, schema):
         'Input CSV s3://data/broken/interactions.csv, line 2, column TIMESTAMP: "1549847353\\n" '
         "is not a long (a whole number)"
     )
+
+
+# The pyarrow fast path must give exactly what the csv-module path gives, and decline
+# (leaving the file to the exact path) whenever it cannot be sure.
+
+FAST_CASES = [
+    ITEMS_HEADER + "\n" + ITEM_ROW + "\n",
+    ITEMS_HEADER + "\r\n" + ITEM_ROW + "\r\n\r\n" + ITEM_ROW.replace("i1", "i2") + "\r\n",
+    ITEMS_HEADER + "\n" + 'i1,false,,"Comedy|Drama","A film, with a comma",1,-3,,,\n',
+    ITEMS_HEADER + "\n" + "i1,true,1e3,,,0,2147483647,-.5,-9223372036854775808,true\n\n",
+    ITEMS_HEADER + "\n" + 'i1,true,1.,x,"",1,0,+2.5E-3,007,\n' + ITEM_ROW,
+    # quoting the fast path declines: a quote inside a value, an escaped quote
+    ITEMS_HEADER + "\n" + 'i"1,true,1,x,y,1,0,,,\n',
+    ITEMS_HEADER + "\n" + '"i""1",true,1,x,"a ""b""",1,0,,,\n',
+    ITEMS_HEADER + "\n" + '"i1"x,true,1,x,"a\nb",1,0,,,\n',
+    ITEMS_HEADER + "\n" + "i1,true,1,x,é ü 😀,1,0,,,\n",
+]
+
+
+def _both_paths(data: bytes, monkeypatch):
+    fast = parse_csv(io.BytesIO(data), URI, ITEMS_SCHEMA)
+    with monkeypatch.context() as m:
+        m.setattr(csvimport, "_fast_parse", lambda *a: None)
+        exact = parse_csv(io.BytesIO(data), URI, ITEMS_SCHEMA)
+    return fast, exact
+
+
+@pytest.mark.parametrize("text", FAST_CASES)
+def test_fast_path_gives_what_the_exact_path_gives(text, monkeypatch):
+    fast, exact = _both_paths(text.encode(), monkeypatch)
+    assert fast.num_rows == exact.num_rows
+    for name, col in exact.columns.items():
+        assert fast.columns[name].dtype == col.dtype, name
+        assert fast.columns[name].tolist() == col.tolist() or (
+            np.array_equal(fast.columns[name], col, equal_nan=True)
+        ), name
+    assert fast.nulls.keys() == exact.nulls.keys()
+    for name, mask in exact.nulls.items():
+        assert fast.nulls[name].tolist() == mask.tolist(), name
+
+
+def test_fast_path_is_taken_for_plain_csv(monkeypatch):
+    data = (ITEMS_HEADER + "\n" + ITEM_ROW + "\n").encode()
+    fields = parse_fields(ITEMS_SCHEMA)
+    assert csvimport._fast_parse(data, fields, None) is not None
+    assert csvimport._fast_parse(b'"' + data, fields, None) is None

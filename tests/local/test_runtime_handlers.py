@@ -5,6 +5,7 @@ through boto3 is in test_runtime_boto3.py."""
 
 from __future__ import annotations
 
+import threading
 import time
 from types import SimpleNamespace
 
@@ -280,6 +281,35 @@ def test_campaign_serves_the_version_it_points_to(world):
     world.store.set_body(camp("moving"), solutionVersionArn=f"{PFX}solution/up/v0000001")
     second = rec(world, campaignArn=camp("moving"), userId="u")
     assert len(second["itemList"]) == 25
+    assert all("score" in i for i in second["itemList"])
+
+
+def test_campaign_follows_a_change_committed_by_another_connection(world):
+    """The runtime remembers resolved campaigns; a change committed on another thread's
+    connection (a job finishing an UpdateCampaign) still switches the version served."""
+    world.store.add(
+        camp("moved-elsewhere"),
+        "campaign",
+        "ACTIVE",
+        {"solutionVersionArn": f"{PFX}solution/pop/v0000001"},
+    )
+    first = rec(world, campaignArn=camp("moved-elsewhere"), userId="u")
+    assert all("score" not in i for i in first["itemList"])
+    assert (
+        rec(world, campaignArn=camp("moved-elsewhere"), userId="u")["itemList"]
+        == (first["itemList"])
+    )
+
+    def move():
+        world.store.set_body(
+            camp("moved-elsewhere"), solutionVersionArn=f"{PFX}solution/up/v0000001"
+        )
+        world.store.store.release()
+
+    worker = threading.Thread(target=move)
+    worker.start()
+    worker.join()
+    second = rec(world, campaignArn=camp("moved-elsewhere"), userId="u")
     assert all("score" in i for i in second["itemList"])
 
 

@@ -147,3 +147,76 @@ def test_too_small_share_of_users_with_two_interactions_fails():
         "required); 30 users with 2 or more interactions (at least 25 required); 30 of "
         "3030 users (0.99%) have 2 or more interactions (at least 1% required)."
     )
+
+
+def _encode_by_unique(users, items, stamps, weights):
+    """The reference formulation of encode: np.unique of the string forms."""
+    uids, uinv = np.unique(np.asarray(users).astype(str), return_inverse=True)
+    iids, iinv = np.unique(np.asarray(items).astype(str), return_inverse=True)
+    return uids, uinv.reshape(-1), iids, iinv.reshape(-1)
+
+
+@pytest.mark.parametrize(
+    "users",
+    [
+        np.array(["b", "a", "b", "c", "a"], dtype=object),
+        np.array(["b", "a", "b", "c", "a"]),
+        # values that print alike are one id, as their string forms say
+        np.array([1, "1", 2, "2", 1], dtype=object),
+        np.array(["é", "e", "z", "É", "e"], dtype=object),
+    ],
+)
+def test_encode_matches_unique_of_the_string_forms(users):
+    items = np.array(["y", "x", "x", "z", "y"], dtype=object)
+    inter = encode(users, items, np.arange(5), np.ones(5))
+    uids, uinv, iids, iinv = _encode_by_unique(users, items, None, None)
+    assert inter.user_ids.tolist() == uids.tolist()
+    assert inter.user.tolist() == uinv.tolist()
+    assert inter.item_ids.tolist() == iids.tolist()
+    assert inter.item.tolist() == iinv.tolist()
+
+
+def test_subset_matches_encoding_the_kept_rows_afresh():
+    rng = np.random.default_rng(3)
+    users = np.array([f"u{k}" for k in rng.integers(0, 40, 500)], dtype=object)
+    items = np.array([f"i{k}" for k in rng.integers(0, 60, 500)], dtype=object)
+    inter = encode(users, items, np.arange(500), rng.random(500))
+    mask = rng.random(500) < 0.2
+    sub = inter.subset(mask)
+    fresh = encode(users[mask], items[mask], np.arange(500)[mask], inter.weight[mask])
+    for name in ("user", "item", "timestamp", "weight", "user_ids", "item_ids"):
+        assert getattr(sub, name).tolist() == getattr(fresh, name).tolist(), name
+
+
+def test_distinct_sorted_matches_unique():
+    from personalize_reconcile.local.training.data import distinct_sorted
+
+    rng = np.random.default_rng(4)
+    for keys in (np.zeros(0, np.int64), np.array([5]), rng.integers(-50, 50, 1000)):
+        assert distinct_sorted(keys).tolist() == np.unique(keys).tolist()
+
+
+def test_top_indices_rows_matches_top_indices_row_by_row():
+    from personalize_reconcile.local.training.model import top_indices, top_indices_rows
+
+    rng = np.random.default_rng(5)
+    # few distinct values, so that ties at the cut are common
+    scores = rng.integers(0, 4, (60, 30)).astype(np.float32)
+    scores[7] = 1.0
+    scores[9, 3] = np.nan
+    for n in (0, 1, 5, 29, 30, 40):
+        rows = top_indices_rows(scores, n)
+        for r in range(scores.shape[0]):
+            assert rows[r].tolist() == top_indices(scores[r], n).tolist(), (n, r)
+
+
+def test_top_indices_is_the_same_for_short_and_long_score_arrays():
+    """Short arrays take one stable sort, long ones a partition: the same order."""
+    from personalize_reconcile.local.training import model
+
+    rng = np.random.default_rng(6)
+    for width in (30, 3000):
+        scores = rng.integers(0, 5, width).astype(np.float64)
+        expected = np.lexsort((np.arange(width), -scores))
+        for n in (1, 10, 25, width):
+            assert model.top_indices(scores, n).tolist() == expected[:n].tolist(), (width, n)

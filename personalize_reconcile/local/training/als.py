@@ -19,7 +19,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from personalize_reconcile.local.training.data import Interactions, distinct_users_per_item
-from personalize_reconcile.local.training.model import Model, softmax, top_indices
+from personalize_reconcile.local.training.model import Model, softmax, top_indices_rows
 
 SMALL_MATRIX = 200_000
 """Below this many (user, item) entries ALS runs on one thread: thread start-up and
@@ -100,7 +100,7 @@ class AlsModel(Model):
             values["min_user_history_length_percentile"],
             values["max_user_history_length_percentile"],
         )
-        trained_users = np.unique(inter.user[keep])
+        trained_users = np.flatnonzero(np.bincount(inter.user[keep], minlength=inter.n_users))
         train_matrix = matrix
         if trained_users.shape[0] < inter.n_users:
             rows = np.zeros(inter.n_users, dtype=np.float32)
@@ -226,10 +226,10 @@ class AlsModel(Model):
         pop = self.popular()[:n]
         for start in range(0, factors.shape[0], 1024):
             block = factors[start : start + 1024] @ self.item_factors.T
-            for k, row in enumerate(block):
-                u = start + k
-                top = pop if empty[u] else top_indices(row, n)
-                out[u, : top.shape[0]] = top
+            top = top_indices_rows(block, n)
+            out[start : start + top.shape[0], : top.shape[1]] = top
+        out[empty] = -1
+        out[np.ix_(empty, np.arange(pop.shape[0]))] = pop
         return out
 
     # ------------------------------------------------------------------ storage

@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import sparse
 
-from personalize_reconcile.local.training.data import Interactions
+from personalize_reconcile.local.training.data import Interactions, distinct_sorted
 from personalize_reconcile.local.training.model import Model
 
 SPLIT_SEED = 20190522
@@ -93,7 +93,7 @@ def evaluate(
     is_input = evaluated & (position < sizes - truth_n)
     is_truth = evaluated & ~is_input
 
-    eval_users, local = np.unique(users[evaluated], return_inverse=True)
+    eval_users = np.flatnonzero(np.bincount(users[evaluated], minlength=inter.n_users))
     m = eval_users.shape[0]
     if m == 0:
         return dict.fromkeys(METRIC_NAMES, 0.0)
@@ -120,16 +120,18 @@ def evaluate(
     recs_full = np.where(recs >= 0, full_of_model[np.maximum(recs, 0)], -1)
 
     tru = order[is_truth]
-    truth_keys = np.unique(row_of[inter.user[tru]] * inter.n_items + inter.item[tru])
+    truth_keys = distinct_sorted(row_of[inter.user[tru]] * inter.n_items + inter.item[tru])
     truth_sizes = np.bincount(truth_keys // inter.n_items, minlength=m)
     rec_keys = np.arange(m)[:, None] * inter.n_items + recs_full
-    relevant = np.isin(rec_keys, truth_keys) & (recs_full >= 0)
+    # every evaluated user has at least one truth event, so truth_keys is not empty
+    at = np.minimum(np.searchsorted(truth_keys, rec_keys), truth_keys.shape[0] - 1)
+    relevant = (truth_keys[at] == rec_keys) & (recs_full >= 0)
 
     discounts = 1.0 / np.log2(np.arange(2, TOP + 2))
     out: dict[str, float] = {}
     shown = recs_full[recs_full >= 0]
     total = catalogue_size or inter.n_items
-    out["coverage"] = np.unique(shown).shape[0] / total if total else 0.0
+    out["coverage"] = distinct_sorted(shown).shape[0] / total if total else 0.0
     first = np.where(relevant.any(axis=1), relevant.argmax(axis=1) + 1, 0)
     out["mean_reciprocal_rank_at_25"] = float(
         np.where(first > 0, 1.0 / np.maximum(first, 1), 0.0).mean()

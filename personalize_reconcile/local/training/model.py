@@ -42,6 +42,10 @@ def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
     return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
+_SORT_WHOLE = 2048
+"""Up to this many scores one sort costs less than a partition and the calls around it."""
+
+
 def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     """Indices of the ``n`` largest entries of a 1-D ``scores``, best first.
 
@@ -50,6 +54,9 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
     n = min(n, scores.shape[0])
     if n <= 0:
         return np.zeros(0, dtype=np.int64)
+    if scores.shape[0] <= _SORT_WHOLE:
+        # one stable sort: equal scores keep index order, as below
+        return np.argsort(-scores, kind="stable")[:n].astype(np.int64)
     if n < scores.shape[0]:
         cut = scores[np.argpartition(-scores, n - 1)[n - 1]]  # the n-th largest value
         above = np.flatnonzero(scores > cut)
@@ -59,6 +66,33 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
         part = np.arange(scores.shape[0])
     order = np.lexsort((part, -scores[part]))
     return part[order].astype(np.int64)
+
+
+def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
+    """:func:`top_indices` of every row of a 2-D ``scores``, as an ``(m, min(n, columns))``
+    ``int64`` array: one partition and one sort for the whole block; rows where values tied
+    at the cut leave the choice open go through :func:`top_indices`."""
+    m, width = scores.shape
+    n = min(n, width)
+    if n <= 0 or m == 0:
+        return np.zeros((m, max(n, 0)), dtype=np.int64)
+    if n < width:
+        # the n largest at the end: no negated copy of the block
+        part = np.argpartition(scores, width - n, axis=1)[:, width - n :]
+    else:
+        part = np.broadcast_to(np.arange(width), (m, width))
+    values = np.take_along_axis(scores, part, axis=1)
+    order = np.lexsort((part, -values), axis=1)
+    out = np.take_along_axis(part, order, axis=1).astype(np.int64)
+    if n < width:
+        cut = values.min(axis=1)
+        ambiguous = np.count_nonzero(scores == cut[:, None], axis=1) != np.count_nonzero(
+            values == cut[:, None], axis=1
+        )
+        ambiguous |= np.isnan(values).any(axis=1)  # NaN partitions last, top_indices drops it
+        for row in np.flatnonzero(ambiguous).tolist():
+            out[row] = top_indices(scores[row], n)
+    return out
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
