@@ -147,11 +147,20 @@ def fast_forward(
     set with PRECONCILE_LOCAL_DURATIONS move on at once, as if their time had passed.
     Imports and training runs already under way still take the time their work takes.
     """
+    import re
     import time
 
     from personalize_reconcile.local.config import ConfigError
     from personalize_reconcile.local.service import get_service
 
+    for arn in arns or []:
+        if not re.fullmatch(r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:[a-z-]+/.+", arn):
+            typer.echo(
+                f"Error: {arn!r} is not the ARN of a Personalize resource; write one such as "
+                "arn:aws:personalize:us-east-1:000000000000:campaign/NAME",
+                err=True,
+            )
+            raise typer.Exit(1)
     try:
         service = get_service(state_dir, start=False)
         moved = service.fast_forward(arns or None, one_step=one_step)

@@ -169,9 +169,13 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         raise TargetError(f"the local target's settings are unusable: {e}") from None
     except OSError as e:
         where = e.filename or state_dir or ".preconcile"
+        why = (
+            "it is a file, not a folder"
+            if isinstance(e, (FileExistsError, NotADirectoryError)) and os.path.isfile(where)
+            else e.strerror or str(e)
+        )
         raise TargetError(
-            f"cannot use {where} as the local target's state dir: "
-            f"{e.strerror or e}; pick another --state-dir"
+            f"cannot use {where} as the local target's state dir: {why}; pick another --state-dir"
         ) from None
     # The same store the local target's import jobs read (the state dir's, or an S3
     # endpoint named by PRECONCILE_LOCAL_S3_ENDPOINT_URL), so uploads land where imports look.

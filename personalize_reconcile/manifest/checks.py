@@ -104,23 +104,23 @@ def _at(value: Any, path: tuple) -> Any:
 _BOUND = re.compile(r"Member must have (length|value) (less|greater) than or equal to (\S+)")
 
 
-def in_words(message: str, value: Any, what: str) -> str:
+def in_words(message: str, value: Any) -> str:
     """Say a model constraint text (``Member must have length less than or equal to 256``)
-    about ``value`` in words: ``roleArn has 300 characters; the limit is 256``,
-    ``minProvisionedTPS must be at most 2147483647, not 3000000000``. Other texts lose
-    their ``Member`` prefix."""
+    about ``value`` in words, for a diagnostic whose path already names the field:
+    ``the value has 300 characters; the limit is 256``, ``must be at most 2147483647, not
+    3000000000``. Other texts lose their ``Member`` prefix."""
     m = _BOUND.fullmatch(message)
     if m is None:
         return message.replace("Member must", "must", 1)
     kind, side, bound = m.groups()
     if kind == "value":
         word = "at most" if side == "less" else "at least"
-        return f"{what} must be {word} {bound}, not {shown(value)}"
+        return f"must be {word} {bound}, not {shown(value)}"
     unit = "characters" if isinstance(value, str) else "entries"
     size = len(value) if isinstance(value, (str, list, dict)) else 0
     if side == "less":
-        return f"{what} has {size:,} {unit}; the limit is {int(bound):,}"
-    return f"{what} must have at least {bound} {unit}"
+        return f"the value has {size:,} {unit}; the limit is {int(bound):,}"
+    return f"must have at least {bound} {unit}"
 
 
 class Checker:
@@ -182,10 +182,7 @@ class Checker:
         if value is None:
             return
         for p in shapes.validate(shapes.shape("personalize", shape_name), value):
-            last = p.path[-1] if p.path else path[-1]
-            msg = in_words(p.message, _at(value, p.path), str(last)).replace(
-                "Unknown field", "unknown key"
-            )
+            msg = in_words(p.message, _at(value, p.path)).replace("Unknown field", "unknown key")
             hint = p.hint
             if hint is None and "must be a string, not" in msg:
                 hint = "quote the value: the service takes these as strings"
@@ -197,7 +194,7 @@ class Checker:
         """Check ``value`` against the model member ``op``.``member`` it is sent as; report
         lengths and ranges in words, named by the manifest key."""
         for p in shapes.validate(shapes.member(op, member), value):
-            self.add(path, in_words(p.message, value, str(path[-1])), hint)
+            self.add(path, in_words(p.message, value), hint)
 
     def literal_reference(self, path: tuple, value: Any) -> bool:
         """Report a ``${`` left in a name, ARN or S3 location; return whether there was one.

@@ -323,15 +323,13 @@ def resolve_variables(
                 ready.append(user)
     stuck = [n for n, count in waiting.items() if count > 0]
     for name in stuck:  # what is left refers to itself, directly or in a loop
-        problems.append(
-            Unresolved(
-                (
-                    ("variables", name),
-                    f"variable {shown(name)} is part of a cycle: "
-                    f"{listed([str(n) for n in stuck])} refer to each other",
-                    "give one of them a plain value",
-                )
-            )
+        message = (
+            f"variable {shown(name)} refers to itself"
+            if stuck == [name]
+            else f"variable {shown(name)} is part of a cycle: "
+            f"{listed([str(n) for n in stuck])} refer to each other"
         )
+        fix = "give it a plain value" if stuck == [name] else "give one of them a plain value"
+        problems.append(Unresolved((("variables", name), message, fix)))
         merged[name] = _Unusable()
     return merged, problems

@@ -312,13 +312,20 @@ def schema_problems(
                 )
             )
         else:
-            out.extend(_type_problems(good, dtype, domain, textual))
+            out.extend(_type_problems(good, dtype, domain, textual, frozenset(seen)))
     return out
 
 
 def _type_problems(
-    good: list[tuple[int, dict, frozenset[str]]], dtype: str, domain: str | None, textual: int
+    good: list[tuple[int, dict, frozenset[str]]],
+    dtype: str,
+    domain: str | None,
+    textual: int,
+    named: frozenset[str] = frozenset(),
 ) -> list[Problem]:
+    """The dataset type's rules over the fields that passed the field checks (``good``).
+    A required field that is there (``named``) but failed those checks was reported
+    already, so it is not also called missing."""
     out: list[Problem] = []
     required, reserved, max_meta, needs_meta = _TYPE_RULES[dtype]
     required = dict(required)
@@ -326,7 +333,7 @@ def _type_problems(
         required.update(_DOMAIN_REQUIRED.get((domain, dtype), {}))
     by_name = {f["name"]: (i, f, types) for i, f, types in good}
     for name, allowed in required.items():
-        if name not in by_name:
+        if name not in by_name and name not in named:
             out.append(
                 Problem(
                     ("fields",),

@@ -85,8 +85,8 @@ def test_state_dir_that_is_a_file(tmp_path):
     result = run("plan", MANIFEST, "--state-dir", "f", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == (
-        f"Error: cannot use {tmp_path / 'f'} as the local target's state dir: File exists; "
-        "pick another --state-dir\n"
+        f"Error: cannot use {tmp_path / 'f'} as the local target's state dir: it is a file, "
+        "not a folder; pick another --state-dir\n"
     )
 
 

@@ -61,6 +61,15 @@ def test_fast_forward_drops_the_rest_of_the_duration(make_client, fast_forward):
     assert fast_forward(arn) == "0 step(s) brought forward.\n"
 
 
+def test_fast_forward_refuses_what_is_not_an_arn(state_dir, cli):
+    result = cli("local", "fast-forward", "--state-dir", str(state_dir), "not-an-arn")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "Error: 'not-an-arn' is not the ARN of a Personalize resource; write one such as "
+        "arn:aws:personalize:us-east-1:000000000000:campaign/NAME\n"
+    )
+
+
 def test_delete_is_asynchronous_and_visible(make_client, fast_forward):
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]

@@ -223,7 +223,7 @@ CASES = {
                 "arn:aws:iam::123456789012:role/" + "r" * 300,
             )
         ],
-        "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: roleArn has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n",
+        "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: the value has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n",
     ),
     "kms-key-arn-over-2048": Case(
         [
@@ -234,7 +234,7 @@ CASES = {
                 + "\n  roleArn: arn:aws:iam::123456789012:role/KmsRole\n",
             )
         ],
-        "shop.yaml:7:14  datasetGroup.kmsKeyArn: kmsKeyArn has 2,139 characters; the limit is 2,048\n",
+        "shop.yaml:7:14  datasetGroup.kmsKeyArn: the value has 2,139 characters; the limit is 2,048\n",
     ),
     "event-type-over-256": Case(
         [
@@ -243,11 +243,11 @@ CASES = {
                 "    recipe: aws-user-personalization-v2\n    eventType: " + "e" * 300 + "\n",
             )
         ],
-        "shop.yaml:21:16  solutions.shop-solution.eventType: eventType has 300 characters; the limit is 256\n",
+        "shop.yaml:21:16  solutions.shop-solution.eventType: the value has 300 characters; the limit is 256\n",
     ),
     "min-provisioned-tps-beyond-32-bits": Case(
         [("minProvisionedTPS: 1", "minProvisionedTPS: 2147483648")],
-        "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: minProvisionedTPS must be at most 2147483647, not 2147483648\n",
+        "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: must be at most 2147483647, not 2147483648\n",
     ),
     "integer-range-beyond-model": Case(
         [
@@ -256,7 +256,7 @@ CASES = {
                 "    recipe: aws-user-personalization-v2\n    solutionConfig:\n      hpoConfig:\n        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n            - {name: hidden_dimension, minValue: 32, maxValue: 9999999999}\n",
             )
         ],
-        "shop.yaml:25:64  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: maxValue must be at most 1000000, not 9999999999\n",
+        "shop.yaml:25:64  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: must be at most 1000000, not 9999999999\n",
     ),
     "weight-not-a-number": Case(
         [
@@ -326,9 +326,9 @@ CASES = {
         "interactions.avsc:1:1  the schema is 20,291 characters long as sent to the service (JSON); the limit is 20,000\n    hint: remove fields or attributes, or shorten names\n"
         "shop.yaml:15:23  datasets.Interactions.imports[0].dataLocation: dataLocation 's3://${bucket}/interactions.csv' contains '${' after variables are replaced\n"
         + LITERAL_HINT
-        + "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: roleArn has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n"
-        "shop.yaml:21:16  solutions.shop-solution.eventType: eventType has 300 characters; the limit is 256\n"
-        "shop.yaml:25:24  campaigns.shop-campaign.minProvisionedTPS: minProvisionedTPS must be at most 2147483647, not 2147483648\n",
+        + "shop.yaml:17:18  datasets.Interactions.imports[0].roleArn: the value has 331 characters; the limit is 256\n    hint: use arn:aws:iam::<12-digit account>:role/<name>\n"
+        "shop.yaml:21:16  solutions.shop-solution.eventType: the value has 300 characters; the limit is 256\n"
+        "shop.yaml:25:24  campaigns.shop-campaign.minProvisionedTPS: must be at most 2147483647, not 2147483648\n",
         schema=[('  "version": "1.0"\n', '  "version": "1.0",\n  "doc": "' + "d" * 20000 + '"\n')],
     ),
 }
@@ -502,7 +502,7 @@ def test_budget_for_all_references(tmp_path, cli):
     ]
     assert lines[19] == (
         "shop.yaml:43:14  solutions.shop-solution.solutionConfig.algorithmHyperParameters.t19: "
-        "t19 has 99,000 characters; the limit is 1,000"
+        "the value has 99,000 characters; the limit is 1,000"
     )
     assert len(result.err) < 5000
 

@@ -213,6 +213,12 @@ CASES = {
         [],
         "interactions.avsc:8:36  fields[2].type: field 'EVENT_TYPE' has type 'date', which Personalize does not accept\n    hint: use string, int, long, float, double or boolean (arrays, maps, records and enums are not allowed)\n",
     ),
+    "avro-required-field-with-a-typo-in-its-type": (
+        [],
+        [('{"name": "TIMESTAMP", "type": "long"}', '{"name": "TIMESTAMP", "type": "lnog"}')],
+        [],
+        "interactions.avsc:9:35  fields[3].type: field 'TIMESTAMP' has type 'lnog', which Personalize does not accept\n    hint: use string, int, long, float, double or boolean (arrays, maps, records and enums are not allowed)\n",
+    ),
     "avro-timestamp-int": (
         [],
         [('{"name": "TIMESTAMP", "type": "long"}', '{"name": "TIMESTAMP", "type": "int"}')],
@@ -529,6 +535,12 @@ CASES = {
         [],
         [],
         "shop.yaml:4:11  variables.bucket: variable 'bucket' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\nshop.yaml:5:10  variables.other: variable 'other' is part of a cycle: bucket, other refer to each other\n    hint: give one of them a plain value\n",
+    ),
+    "variable-refers-to-itself": (
+        [("  bucket: my-bucket\n", "  bucket: b-${bucket}\n")],
+        [],
+        [],
+        "shop.yaml:4:11  variables.bucket: variable 'bucket' refers to itself\n    hint: give it a plain value\n",
     ),
     "variable-not-a-scalar": (
         [("  bucket: my-bucket\n", "  bucket: {name: my-bucket}\n")],
