@@ -578,11 +578,13 @@ def _run(
     changes = {c.address: c for c in prepared.plan.changes}
     for address in result.succeeded:
         action = changes[address].action
-        if action in counts:
+        if action in counts and address not in result.found:
             counts[action] += 1
     done = ", ".join(
         f"{n} {VERBS_PAST[a]}" for a, n in counts.items() if verb == "Apply" or a == "delete"
     )
+    if result.found:
+        done += f"; {len(result.found)} found already made by another run"
     if result.ok:
         out.print(f"\n[green]{verb} complete:[/green] {done}.")
         return

@@ -29,7 +29,7 @@ from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, State
-from personalize_reconcile.resources.base import ResourceError, error_code
+from personalize_reconcile.resources.base import AlreadyMade, ResourceError, error_code
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,9 @@ class ApplyResult:
     because something they need failed; and whether any write call was made."""
 
     succeeded: list[str] = field(default_factory=list)
+    found: list[str] = field(default_factory=list)
+    """Of ``succeeded``, the creates that found the resource already made as the manifest
+    wants it (by an earlier, interrupted run or by another apply at the same time)."""
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     changed: bool = False
@@ -400,6 +403,10 @@ class Applier:
             arn = kind.create(self.ctx, d)
             self._wrote()
             return arn
+        except AlreadyMade as made:
+            with self._lock:
+                self.result.found.append(d.address)
+            return made.arn
         except ClientError as e:
             if error_code(e) != "ResourceAlreadyExistsException":
                 raise
@@ -408,15 +415,17 @@ class Applier:
         live = kind.find(self.ctx, d)
         if live is None:
             raise StepFailed(f"{kind.title} {d.name} already exists but cannot be read")
-        if kind.create_only:
-            return live.arn
-        diffs = field_changes(kind, self.ctx.known(d.fields), live.fields)
-        if diffs:
-            what = "; ".join(
-                f"{c.path} is {_show(c.before)}, the manifest wants {_show(c.after)}" for c in diffs
-            )
-            raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
-        self.ctx.live[d.address] = live
+        if not kind.create_only:
+            diffs = field_changes(kind, self.ctx.known(d.fields), live.fields)
+            if diffs:
+                what = "; ".join(
+                    f"{c.path} is {_show(c.before)}, the manifest wants {_show(c.after)}"
+                    for c in diffs
+                )
+                raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
+            self.ctx.live[d.address] = live
+        with self._lock:
+            self.result.found.append(d.address)
         return live.arn
 
 

@@ -28,6 +28,19 @@ class ResourceError(Exception):
     reports it as that resource's failure."""
 
 
+class AlreadyMade(Exception):
+    """A kind's ``create`` found what it was asked to create already made, as wanted (by
+    an earlier, interrupted run or by another apply at the same time), and made nothing.
+
+    Attributes:
+        arn: the existing resource's ARN.
+    """
+
+    def __init__(self, arn: str) -> None:
+        super().__init__(arn)
+        self.arn = arn
+
+
 class Policy(str, Enum):
     """What a change to a field means (declared per field by each resource module)."""
 

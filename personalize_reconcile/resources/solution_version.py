@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from personalize_reconcile.resources.base import (
     UNKNOWN,
+    AlreadyMade,
     Context,
     Desired,
     Kind,
@@ -105,6 +106,7 @@ class SolutionVersionKind(Kind):
         is no longer the latest never blocks a retry.
 
         Raises:
+            AlreadyMade: such a version exists already (its ARN is on the exception).
             botocore.exceptions.ClientError: the service refused the request.
         """
         try:
@@ -115,7 +117,7 @@ class SolutionVersionKind(Kind):
         alike = self._alike(ctx, desired)
         usable = [r for r in alike if not r.get("status", "").endswith(("FAILED", "STOPPED"))]
         if usable:
-            return usable[0]["solutionVersionArn"]
+            raise AlreadyMade(usable[0]["solutionVersionArn"])
         attempt = max((version_attempt(r["name"]) for r in alike), default=1) + 1
         desired.name = version_name(*parse_version_name(desired.name), attempt)
         return self._create(ctx, desired)

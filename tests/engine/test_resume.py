@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -218,6 +219,9 @@ def test_concurrent_applies_on_one_state_dir_converge_without_duplicates(worksho
     ]
     results = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0], results
+    # each resource was created by exactly one of them; the others say they found it
+    created = [int(re.search(r"Apply complete: (\d+) created", out).group(1)) for out, _ in results]
+    assert sum(created) == 7, [out for out, _ in results]
     client = local_client("personalize", state_dir=state)
     assert len(client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]) == 1
     assert len(client.list_dataset_import_jobs(datasetArn=DATASET)["datasetImportJobs"]) == 1
