@@ -371,6 +371,11 @@ def parse_source(text: str, shown_as: str) -> Source:
         elif isinstance(e, MaxDepthExceededError):
             problem = f"nesting is deeper than {MAX_DEPTH} levels"
             hint = "a manifest needs about 10 levels; flatten this value"
+        elif kind == "JSON":
+            hint = (
+                "check the brackets, commas, colons and double quotes around this place (a "
+                "missing or extra comma, or an unclosed { or [)"
+            )
         else:
             hint = "check indentation, colons and quoting around this place"
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)

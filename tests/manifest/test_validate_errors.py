@@ -188,7 +188,7 @@ CASES = {
         [],
         [('"version": "1.0"\n', '"version": "1.0",,\n')],
         [],
-        "interactions.avsc:11:20  invalid JSON: expected the node content, but found ','\n    hint: check indentation, colons and quoting around this place\n",
+        "interactions.avsc:11:20  invalid JSON: expected the node content, but found ','\n    hint: check the brackets, commas, colons and double quotes around this place (a missing or extra comma, or an unclosed { or [)\n",
     ),
     "avro-not-record": (
         [],
