@@ -69,6 +69,8 @@ def _parse(body: bytes | str | None) -> dict:
         params = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise SerializationException("The request body is not valid JSON.") from None
+    except RecursionError:
+        raise SerializationException("The request body is nested too deeply.") from None
     if not isinstance(params, dict):
         raise SerializationException("The request body must be a JSON object.")
     return params

@@ -10,6 +10,7 @@ local serve``) and tests.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -26,6 +27,13 @@ _SCOPE_RE = re.compile(r"Credential=[^/,\s]+/\d{8}/([a-z0-9-]+)/([a-z0-9-]+)/aws
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The largest request body served (8 MiB). Personalize's requests are far smaller: a
+schema is at most 20,000 characters and a PutEvents call 10 events (reference §8)."""
+READ_TIMEOUT_SECONDS = 30.0
+"""A client that sends nothing for this long is disconnected, freeing its thread."""
+
+
 def is_loopback(host: str) -> bool:
     """Whether ``host`` only accepts connections from this machine."""
     return host in LOOPBACK or host.startswith("127.")
@@ -40,16 +48,23 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
         # Headers and body leave in separate writes; without TCP_NODELAY, Nagle's
         # algorithm and the client's delayed ACK add ~40 ms to every keep-alive request.
         disable_nagle_algorithm = True
+        timeout = READ_TIMEOUT_SECONDS  # per blocking read: a stalled client is dropped
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
 
-        def _body(self) -> bytes | None:
-            """The request body, or ``None`` when Content-Length is not a number."""
+        def _body(self) -> bytes | str:
+            """The request body, or the reason it is refused (``str``): a Content-Length
+            that is not a number, or one over :data:`MAX_BODY_BYTES` (not read at all)."""
             raw = self.headers.get("Content-Length") or "0"
             if not raw.strip().isdigit():
-                return None
+                return "The Content-Length header is not a number."
             length = int(raw)
+            if length > MAX_BODY_BYTES:
+                return (
+                    f"The request body is {length:,} bytes; the local target accepts at most "
+                    f"{MAX_BODY_BYTES:,}."
+                )
             return self.rfile.read(length) if length > 0 else b""
 
         def _region(self) -> str:
@@ -67,13 +82,14 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
 
         def _handle(self) -> None:
             body = self._body()
-            if body is None:
-                self.close_connection = True
+            if isinstance(body, str):
+                self.close_connection = True  # the unread body must not be taken for a request
                 self._send(
-                    400,
+                    413 if body.startswith("The request body is") else 400,
                     {"Content-Type": "application/json"},
-                    b'{"__type":"SerializationException",'
-                    b'"message":"The Content-Length header is not a number."}',
+                    json.dumps(
+                        {"__type": "SerializationException", "message": body}, separators=(",", ":")
+                    ).encode(),
                 )
                 return
             ctx = RequestContext(account=account, region=self._region(), service=service)

@@ -281,21 +281,58 @@ def test_server_threads_do_not_leak_database_connections(tmp_path):
         close_service(svc)
 
 
-def test_bad_content_length_is_a_clear_error(http_url):
+def _raw(http_url: str, request: bytes) -> str:
+    """Send ``request`` on a new connection; return the whole reply (the server closes
+    these connections after answering)."""
     host, port = http_url.removeprefix("http://").split(":")
-    with socket.create_connection((host, int(port)), timeout=5) as s:
-        s.sendall(
-            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas"
-            b"\r\nContent-Length: many\r\n\r\n"
-        )
+    with socket.create_connection((host, int(port)), timeout=60) as s:
+        s.sendall(request)
         chunks = []
-        while chunk := s.recv(4096):  # the server closes this connection after answering
+        while chunk := s.recv(65536):
             chunks.append(chunk)
-        reply = b"".join(chunks).decode()
+    return b"".join(chunks).decode()
+
+
+LIST_SCHEMAS = b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize.ListSchemas\r\n"
+
+
+def test_bad_content_length_is_a_clear_error(http_url):
+    reply = _raw(http_url, LIST_SCHEMAS + b"Content-Length: many\r\n\r\n")
     assert reply.startswith("HTTP/1.1 400 ")
     assert reply.endswith(
         '{"__type":"SerializationException","message":"The Content-Length header is not a number."}'
     )
+
+
+def test_an_absurd_content_length_is_refused_unread(http_url):
+    reply = _raw(http_url, LIST_SCHEMAS + b"Content-Length: 1000000000000000\r\n\r\n")
+    assert reply.startswith("HTTP/1.1 413 ")
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The request body is '
+        '1,000,000,000,000,000 bytes; the local target accepts at most 8,388,608."}'
+    )
+
+
+def test_deeply_nested_json_is_a_serialization_error(http_url):
+    body = b"[" * 100_000 + b"]" * 100_000
+    reply = _raw(
+        http_url,
+        LIST_SCHEMAS + b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(body) + body,
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "__type": "SerializationException",
+        "message": "The request body is nested too deeply.",
+    }
+
+
+def test_a_stalled_client_does_not_hold_up_others(http_url):
+    host, port = http_url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as stalled:
+        stalled.sendall(LIST_SCHEMAS + b"Content-Length: 100\r\n\r\n{")  # then nothing
+        reply = _raw(http_url, LIST_SCHEMAS + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}")
+    assert reply.startswith("HTTP/1.1 200 ")
+    assert reply.endswith('{"schemas":[]}')
 
 
 def test_bad_account_id_is_a_clear_error(tmp_path):
