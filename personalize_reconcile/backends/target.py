@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -176,6 +177,12 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         )
         raise TargetError(
             f"cannot use {where} as the local target's state dir: {why}; pick another --state-dir"
+        ) from None
+    except sqlite3.DatabaseError as e:
+        db = Path(load_config(state_dir).db_path)
+        raise TargetError(
+            f"the local target's state {db} cannot be read ({e}); if it is damaged, move it "
+            f"aside (or delete {db.parent} to start over), or use another --state-dir"
         ) from None
     # The same store the local target's import jobs read (the state dir's, or an S3
     # endpoint named by PRECONCILE_LOCAL_S3_ENDPOINT_URL), so uploads land where imports look.

@@ -201,3 +201,16 @@ def test_aws_target_honours_the_configured_max_attempts(monkeypatch, configured,
     target = open_target("aws", region="eu-west-1")
     retries = target.personalize.meta.config.retries
     assert (retries["mode"], retries["total_max_attempts"]) == ("adaptive", expected)
+
+
+def test_a_damaged_state_store_is_named_with_what_to_do(tmp_path):
+    state = tmp_path / "st"
+    state.mkdir()
+    (state / "state.db").write_text("garbage, not a database\n")
+    result = run("plan", MANIFEST, "--state-dir", "st", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Error: the local target's state {state / 'state.db'} cannot be read (file is not a "
+        f"database); if it is damaged, move it aside (or delete {state} to start over), or use "
+        "another --state-dir\n"
+    )
