@@ -63,6 +63,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -89,6 +90,21 @@ __all__ = [
 ]
 
 _CHUNK = 1 << 20
+
+
+def _file_kind(mode: int) -> str:
+    """What a non-regular file is, in words (``a FIFO (named pipe)``, ``a socket``...)."""
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    return "not a regular file"
+
+
 _MAX_SEGMENT_BYTES = 255  # file-name limit of common file systems (local store only)
 
 
@@ -311,10 +327,43 @@ class LocalObjectStore:
                 "(through a symbolic link)"
             )
 
+    def _only_files(self, loc: S3Location, path: Path) -> None:
+        """Refuse a key whose path in the store is, or passes through, a symbolic link, or
+        ends at something other than a regular file (a FIFO would block a read for ever).
+
+        Raises:
+            ObjectStoreError: naming the URI, the path and what it is.
+        """
+        root = self.root
+        try:
+            rel = path.relative_to(root)
+        except ValueError:
+            return
+        here, st = root, None
+        for part in rel.parts:
+            here = here / part
+            try:
+                st = os.lstat(here)
+            except FileNotFoundError:
+                return  # nothing there: the caller says so
+            except NotADirectoryError:
+                return
+            if stat.S_ISLNK(st.st_mode):
+                raise ObjectStoreError(
+                    f"{loc.uri}: {here} in the local object store is a symbolic link, which "
+                    "the store never follows; replace it with the file itself"
+                )
+        if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+            raise ObjectStoreError(
+                f"{loc.uri}: {here} in the local object store is {_file_kind(st.st_mode)}, "
+                "not a file; remove it"
+            )
+
     def _object(self, uri: str) -> tuple[S3Location, Path]:
         loc = parse_s3_uri(uri, allow_prefix=False)
         path = self._path(loc)
         self._inside(loc, path)
+        self._only_files(loc, path)
         if not path.is_file():
             if not (self.root / loc.bucket).is_dir():
                 raise NoSuchBucketError(f"Bucket {loc.bucket} does not exist ({loc.uri})")
@@ -477,6 +526,7 @@ class LocalObjectStore:
         out = []
         for key, path in self._walk(bucket_dir, start):
             if key.startswith(loc.key):
+                self._only_files(loc.child(key), path)
                 out.append(self._info(loc.child(key), path))
         out.sort(key=lambda o: o.key)
         return out

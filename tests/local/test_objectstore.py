@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -416,6 +417,57 @@ def test_a_symbolic_link_out_of_the_store_is_refused(local, tmp_path):
     )
     assert not (tmp_path / "planted.txt").exists()
     assert outside.read_text() == "secret"
+
+
+def test_a_symbolic_link_inside_the_store_is_not_followed(local, tmp_path):
+    local.put("s3://data/real.csv", b"a,b\n")
+    bucket = tmp_path / "state" / "s3" / "data"
+    (bucket / "link.csv").symlink_to(bucket / "real.csv")
+    message = (
+        f"s3://data/link.csv: {bucket / 'link.csv'} in the local object store is a symbolic "
+        "link, which the store never follows; replace it with the file itself"
+    )
+    for call in (
+        lambda: local.head("s3://data/link.csv"),
+        lambda: local.get("s3://data/link.csv"),
+        lambda: local.list("s3://data/"),
+    ):
+        with pytest.raises(ObjectStoreError) as e:
+            call()
+        assert str(e.value) == message
+
+
+def _raised(call, outcome: list) -> None:
+    """Append to ``outcome`` the exception ``call()`` raised, or ``None``."""
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001
+        outcome.append(exc)
+        return
+    outcome.append(None)
+
+
+def test_a_fifo_under_a_prefix_is_refused_not_read(local, tmp_path):
+    import os
+
+    local.put("s3://data/in/part-1.csv", b"a,b\n")
+    fifo = tmp_path / "state" / "s3" / "data" / "in" / "part-2.csv"
+    os.mkfifo(fifo)
+    message = (
+        f"s3://data/in/part-2.csv: {fifo} in the local object store is a FIFO (named pipe), "
+        "not a file; remove it"
+    )
+    for call in (
+        lambda: local.locate("s3://data/in/"),
+        lambda: local.head("s3://data/in/part-2.csv"),
+    ):
+        # on a daemon thread, bounded: reading a FIFO would wait for a writer for ever
+        outcome: list = []
+        worker = threading.Thread(target=_raised, args=(call, outcome), daemon=True)
+        worker.start()
+        worker.join(60)
+        assert outcome, "the store blocked on the FIFO"
+        assert isinstance(outcome[0], ObjectStoreError) and str(outcome[0]) == message
 
 
 def test_s3_listing_follows_continuation_tokens(monkeypatch):
