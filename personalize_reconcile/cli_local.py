@@ -40,6 +40,14 @@ def serve(
         help="The 12-digit account that ARNs carry (default 000000000000).",
     ),
     debug: bool = typer.Option(False, "--debug", help="Log every request."),
+    faults: str = typer.Option(
+        None,
+        "--faults",
+        envvar="PRECONCILE_LOCAL_FAULTS",
+        metavar="SPEC",
+        help="Inject faults to rehearse retries: throttle=P,error=P,drop=P,seed=N "
+        "(probabilities per request).",
+    ),
     s3_endpoint_url: str = typer.Option(
         None,
         "--s3-endpoint-url",
@@ -76,6 +84,18 @@ def serve(
             )
             raise typer.Exit(1)
         os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
+    injected = None
+    if faults:
+        from personalize_reconcile.local.faults import FaultsError, parse_faults
+
+        try:
+            injected = parse_faults(faults)
+        except FaultsError as exc:
+            typer.echo(
+                f"Error: --faults: {exc}; write e.g. throttle=0.3,error=0.05,drop=0.05,seed=1",
+                err=True,
+            )
+            raise typer.Exit(1) from None
     try:
         service = get_service(state_dir, account_id=account_id)
     except (ConfigError, OSError, sqlite3.Error) as exc:
@@ -92,7 +112,7 @@ def serve(
             bold=True,
         )
     try:
-        server = LocalServer(service, host, port)
+        server = LocalServer(service, host, port, injected)
     except OSError as exc:
         import errno
 
@@ -105,6 +125,12 @@ def serve(
         raise typer.Exit(1) from None
     if s3_endpoint_url:
         typer.echo(f"import jobs read s3:// data through {s3_endpoint_url}", err=True)
+    if injected is not None:
+        typer.echo(
+            f"injecting faults: throttle {injected.throttle}, error {injected.error}, "
+            f"drop {injected.drop} per request (seed {injected.seed})",
+            err=True,
+        )
     typer.echo(
         f"preconcile local target listening on {server.url} "
         f"(state dir {service.config.state_dir}, account "

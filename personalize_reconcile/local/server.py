@@ -19,6 +19,7 @@ from typing import Any
 
 from personalize_reconcile.local import responses
 from personalize_reconcile.local.control.context import RequestContext
+from personalize_reconcile.local.faults import Faults
 from personalize_reconcile.local.service import LocalService
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,9 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK or host.startswith("127.")
 
 
-def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
+def _make_handler(
+    service: LocalService, faults: Faults | None = None
+) -> type[BaseHTTPRequestHandler]:
     account = service.config.account_id
 
     class Handler(BaseHTTPRequestHandler):
@@ -92,12 +95,27 @@ def _make_handler(service: LocalService) -> type[BaseHTTPRequestHandler]:
                     ).encode(),
                 )
                 return
+            fault = faults.decide() if faults is not None else None
+            if fault in ("throttle", "error"):
+                code = "ThrottlingException" if fault == "throttle" else "InternalFailure"
+                message = "Rate exceeded" if fault == "throttle" else "Internal failure"
+                self._send(
+                    400 if fault == "throttle" else 500,
+                    {"Content-Type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code},
+                    json.dumps(
+                        {"__type": code, "message": f"{message} (a fault injected by --faults)"}
+                    ).encode(),
+                )
+                return
             ctx = RequestContext(account=account, region=self._region(), service=service)
             target = self.headers.get("X-Amz-Target")
             if target is not None:
                 answer = responses.handle_control(service, ctx, target, body)
             else:
                 answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
+            if fault == "drop":  # carried out, but the answer is lost on the way
+                self.close_connection = True
+                return
             self._send(*answer)
 
         def finish(self) -> None:
@@ -135,9 +153,15 @@ class LocalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, service: LocalService, host: str = "127.0.0.1", port: int = 4566):
+    def __init__(
+        self,
+        service: LocalService,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        faults: Faults | None = None,
+    ):
         self.service = service
-        super().__init__((host, port), _make_handler(service))
+        super().__init__((host, port), _make_handler(service, faults))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken connection or a bug in one request: log it, keep serving (no

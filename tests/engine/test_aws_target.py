@@ -16,6 +16,7 @@ import boto3
 import pytest
 from serving import start_serve
 
+from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
 
 BUCKET = "personalize-data-000000000000"
@@ -145,10 +146,9 @@ def test_saved_plan_on_the_aws_target(aws_env, workshop, tmp_path):
     )
 
 
-def _serve(tmp_path, env, s3_url=None):
-    served = start_serve(
-        tmp_path / "served", *(["--s3-endpoint-url", s3_url] if s3_url else []), env=env
-    )
+def _serve(tmp_path, env, s3_url=None, *extra):
+    args = [*(["--s3-endpoint-url", s3_url] if s3_url else []), *extra]
+    served = start_serve(tmp_path / "served", *args, env=env)
     return served, served.url
 
 
@@ -224,3 +224,33 @@ def test_local_target_with_an_s3_endpoint_uploads_where_it_imports(aws_env, work
         aws_secret_access_key="testing",
     )
     assert s3.head_object(Bucket=BUCKET, Key="transformed/interactions.csv")["ContentLength"] > 0
+
+
+@pytest.mark.slow
+def test_apply_through_injected_faults_converges_without_duplicates(aws_env, workshop, tmp_path):
+    env, _, s3_url = aws_env
+    served, url = _serve(
+        tmp_path / "faulty", env, s3_url, "--faults", "throttle=0.2,error=0.05,drop=0.05,seed=7"
+    )
+    try:
+        run_env = dict(
+            env, AWS_ENDPOINT_URL_PERSONALIZE=url, AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=url
+        )
+        runs = []
+        for _ in range(3):  # a run may end on a fault its retries could not absorb; run again
+            runs.append(_run(run_env, tmp_path, "apply", str(workshop), "--auto-approve"))
+            if runs[-1].returncode == 0:
+                break
+        assert runs[-1].returncode == 0, [r.stdout + r.stderr for r in runs]
+        plan = _run(run_env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
+        assert plan.returncode == 0, plan.stdout + plan.stderr
+    finally:
+        err = served.stop(signal.SIGTERM)
+    assert "injecting faults: throttle 0.2, error 0.05, drop 0.05 per request (seed 7)" in err
+    state = tmp_path / "faulty" / "served"
+    client = local_client("personalize", state_dir=state)
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    dataset = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/INTERACTIONS"
+    assert len(client.list_solution_versions(solutionArn=solution)["solutionVersions"]) == 1
+    assert len(client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]) == 1
+    assert len(client.list_campaigns(solutionArn=solution)["campaigns"]) == 1

@@ -345,3 +345,32 @@ def test_bad_account_id_is_a_clear_error(tmp_path):
     err = proc.stderr
     assert proc.returncode == 1
     assert err == "Error: cannot open the local state: account id '42' must be 12 digits\n"
+
+
+@pytest.mark.parametrize(
+    "spec,message",
+    [
+        (
+            "throttle",
+            "fault setting 'throttle' is not name=value with a name among throttle, error, drop, seed",
+        ),
+        (
+            "lag=0.1",
+            "fault setting 'lag=0.1' is not name=value with a name among throttle, error, drop, seed",
+        ),
+        ("error=lots", "fault error='lots' is not a number"),
+        ("drop=1.5", "fault drop=1.5 must be a probability between 0 and 1"),
+        ("throttle=0.6,error=0.6", "the fault rates add up to more than 1"),
+    ],
+)
+def test_bad_fault_settings_are_clear_errors(tmp_path, spec, message):
+    proc = subprocess.run(
+        serve_command(tmp_path / "state", "--port", "0", "--faults", spec),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    assert proc.stderr == (
+        f"Error: --faults: {message}; write e.g. throttle=0.3,error=0.05,drop=0.05,seed=1\n"
+    )
