@@ -27,6 +27,7 @@ from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import split_config
 from personalize_reconcile.rules.avro import (
     UPDATABLE_TYPES,
+    api_domain,
     canonical_dataset_type,
     parse_fields,
     schema_change_problems,
@@ -49,6 +50,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
     m = loaded.manifest
     out: dict[str, Desired] = {}
     group = m.dataset_group
+    domain = api_domain(group.domain)
     g_addr = f"dataset_group.{group.name}"
     out[g_addr] = Desired(
         g_addr,
@@ -56,7 +58,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
         group.name,
         canonical(
             {
-                "domain": group.domain,
+                "domain": domain,
                 "kmsKeyArn": group.kms_key_arn,
                 "roleArn": group.role_arn,
             }
@@ -70,7 +72,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             addr,
             "schema",
             name,
-            canonical({"schema": doc, "domain": group.domain}),
+            canonical({"schema": doc, "domain": domain}),
             extra={"document": doc, "used_by": []},
         )
     imports: list[str] = []

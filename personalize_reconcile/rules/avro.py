@@ -28,6 +28,10 @@ PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 DATASET_TYPES = ("Interactions", "Items", "Users", "Actions", "Action_Interactions")
 """Dataset types as the API spells them (CreateDataset ``datasetType``, case-insensitive)."""
 
+CUSTOM_DOMAIN = "CUSTOM"
+"""``datasetGroup.domain`` for a custom dataset group, the console's word for it; the API
+has no such value: a custom group is one created without a domain (reference §2)."""
+
 _AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -123,6 +127,14 @@ _DOMAIN_CATEGORICAL = {
     "GENRE_L2",
     "GENRE_L3",
 }
+
+
+def api_domain(domain: str | None) -> str | None:
+    """The ``domain`` CreateDatasetGroup and CreateSchema take for a manifest's
+    ``datasetGroup.domain``: ``None`` (no domain) for a custom group, whether written
+    ``CUSTOM`` or left out; ``ECOMMERCE`` and ``VIDEO_ON_DEMAND`` unchanged (reference §2,
+    §4)."""
+    return None if domain == CUSTOM_DOMAIN else domain
 
 
 def canonical_dataset_type(dataset_type: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from edits import replaced
-from engine_helpers import actions, apply_then_drop_a_campaign, plan_json
+from engine_helpers import actions, apply_then_drop_a_campaign, four_runs, plan_json
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
@@ -63,6 +63,27 @@ def test_four_runs(pc, state, monkeypatch):
     assert campaign["status"] == "ACTIVE"
     tags = client.list_tags_for_resource(resourceArn=campaign["campaignArn"])["tags"]
     assert {"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"} in tags
+
+
+CUSTOM = "datasetGroup:\n  name: segment-workshop\n  domain: CUSTOM\n"
+
+
+def test_custom_domain_is_a_group_without_domain_four_runs(pc, cli, workshop, state):
+    plain = workshop.read_text()
+    workshop.write_text(replaced(plain, "datasetGroup:\n  name: segment-workshop\n", CUSTOM))
+    assert cli("validate", str(workshop)).code == 0
+    four_runs(pc, 7)
+    client = local_client("personalize", state_dir=state)
+    group = client.describe_dataset_group(
+        datasetGroupArn="arn:aws:personalize:us-east-1:000000000000:dataset-group/segment-workshop"
+    )["datasetGroup"]
+    assert "domain" not in group
+    schema = client.describe_schema(
+        schemaArn="arn:aws:personalize:us-east-1:000000000000:schema/segment-workshop-interactions"
+    )["schema"]
+    assert "domain" not in schema
+    workshop.write_text(plain)  # no domain at all: the same group, so no change either way
+    assert pc("plan", "--detailed-exitcode").code == 0
 
 
 def test_detailed_exitcode_reports_changes(pc):
