@@ -136,6 +136,29 @@ def test_any_interactions_schema_change_is_refused(pc, workshop, state):
         state,
         _error(f"schema segment-workshop-interactions: field DEVICE: added; {INTERACTIONS_RULE}"),
     )
+    destroyed = pc("destroy", "--auto-approve")  # what the hint offers: start over
+    assert destroyed.code == 0, destroyed.err
+    planned = pc("plan", "--detailed-exitcode")
+    assert planned.code == 2, planned.err
+    assert "Plan: 7 to create, 0 to update, 0 to replace, 0 to delete." in planned.out
+
+
+def test_compatible_change_refused_when_the_new_schema_name_would_be_too_long(pc, workshop, state):
+    name = "items-" + "x" * 50
+    text = _with_items(workshop.read_text(), _items_schema(name, FIELDS), dataset_schema=name)
+    workshop.write_text(text)
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        replaced(text, FIELDS, FIELDS + "        - {name: SIZE, type: ['null', string]}\n")
+    )
+    _refused(
+        pc,
+        state,
+        _error(
+            f"schema {name}: the new schema would be named {name}-<8 hex>, longer than 63 "
+            "characters; use a schema name of at most 54 characters"
+        ),
+    )
 
 
 def test_a_renamed_dataset_starts_over_with_the_new_schema(pc, workshop, state):
