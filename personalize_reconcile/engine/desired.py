@@ -4,7 +4,9 @@ One job: map manifest fields to API fields (normalised), name every resource, an
 declare what each depends on and what forces it to be replaced with another. Names that
 depend on live data — import jobs (the dataset's incarnation) and solution versions (the
 import job names) — are completed by :func:`name_import` and :func:`name_version` during
-refresh or apply. Called by :mod:`personalize_reconcile.engine.refresh`.
+refresh or apply. Called by :mod:`personalize_reconcile.engine.refresh`; its
+:func:`refused_schema_changes` by :func:`personalize_reconcile.engine.prepare`, which
+refuses a plan that would give an existing dataset a schema the service does not allow.
 """
 
 from __future__ import annotations
