@@ -255,12 +255,12 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
 
 
 def _prepare(loaded: LoadedManifest, tgt, file: Path):
-    from personalize_reconcile.engine import NameConflict, prepare
+    from personalize_reconcile.engine import NameConflict, SchemaChangeRefused, prepare
 
     try:
         with _service_errors(tgt.name):
             return prepare(loaded, tgt, str(file))
-    except NameConflict as e:
+    except (NameConflict, SchemaChangeRefused) as e:
         raise UserError(str(e)) from None
 
 

@@ -49,6 +49,9 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
         personalize_reconcile.backends.target.ObjectStoreError: an import's data is
             missing (no object at ``dataLocation`` and no ``uploadFrom``).
+        NameConflict: a name the manifest uses is taken outside its dataset group.
+        SchemaChangeRefused: a dataset that exists would get a schema the service does
+            not let it change to (reference §4); nothing is planned, so nothing is written.
     """
     desired = _desired.build(loaded)
     all_kinds = kinds()
@@ -72,6 +75,9 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         manifest=manifest_path,
         manifest_name=loaded.manifest.name,
     )
+    refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
+    if refused:
+        raise SchemaChangeRefused(refused)
     _check_ownership(ctx, result, all_kinds)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
@@ -84,6 +90,32 @@ class NameConflict(Exception):
     """Names the manifest uses are taken by resources outside its dataset group (names are
     unique per account, region and type; reference §1). ``str()`` lists each one and how
     to resolve it."""
+
+
+class SchemaChangeRefused(Exception):
+    """Datasets that exist would get schemas the service refuses for them (reference §4:
+    only Items and Users datasets take a new schema, and it may only add nullable fields).
+
+    Attributes:
+        problems: one sentence per problem, ``schema <name>: <problem>; <rule>``.
+
+    ``str()`` says that nothing was changed, lists the problems one a line and says how to
+    start a dataset over instead.
+    """
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        lines = "".join(f"\n  {p}" for p in self.problems)
+        return (
+            "the manifest changes the schema of a dataset that exists in a way the service "
+            f"does not allow; nothing was changed:{lines}\n"
+            "Keep the schema compatible, or, to start the dataset over with the new schema "
+            "and lose its imported data, give the dataset a new name and apply with "
+            "--allow-replace (or destroy it first)."
+        )
 
 
 def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> None:
@@ -139,6 +171,7 @@ def _check_ownership(ctx: Context, result: Plan, all_kinds: dict[str, Kind]) -> 
 
 __all__ = [
     "NameConflict",
+    "SchemaChangeRefused",
     "Applier",
     "ApplyRefused",
     "ApplyResult",

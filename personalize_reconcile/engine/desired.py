@@ -4,16 +4,18 @@ One job: map manifest fields to API fields (normalised), name every resource, an
 declare what each depends on and what forces it to be replaced with another. Names that
 depend on live data — import jobs (the dataset's incarnation) and solution versions (the
 import job names) — are completed by :func:`name_import` and :func:`name_version` during
-refresh or apply. Called by :mod:`personalize_reconcile.engine.refresh`.
+refresh or apply. Called by :mod:`personalize_reconcile.engine.refresh`; its
+:func:`refused_schema_changes` by :func:`personalize_reconcile.engine.prepare`, which
+refuses a plan that would give an existing dataset a schema the service does not allow.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from personalize_reconcile.engine.plan import Change
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import UNKNOWN, Context, Desired, Live, Ref
-from personalize_reconcile.resources.dataset import UPDATABLE_TYPES
 from personalize_reconcile.resources.fingerprint import (
     file_etag,
     parse_version_name,
@@ -22,9 +24,17 @@ from personalize_reconcile.resources.fingerprint import (
     version_name,
 )
 from personalize_reconcile.resources.import_job import job_name
-from personalize_reconcile.resources.normalize import canonical
+from personalize_reconcile.resources.normalize import canonical, parse_json
+from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import split_config
-from personalize_reconcile.rules.avro import canonical_dataset_type, update_problem
+from personalize_reconcile.rules.avro import (
+    UPDATABLE_TYPES,
+    api_domain,
+    canonical_dataset_type,
+    parse_fields,
+    schema_change_problems,
+    schema_change_rule,
+)
 from personalize_reconcile.rules.recipes import recipe_arn
 
 NOT_MODEL_FIELDS = ("performAutoTraining", "autoTrainingConfig", "performIncrementalUpdate")
@@ -42,6 +52,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
     m = loaded.manifest
     out: dict[str, Desired] = {}
     group = m.dataset_group
+    domain = api_domain(group.domain)
     g_addr = f"dataset_group.{group.name}"
     out[g_addr] = Desired(
         g_addr,
@@ -49,7 +60,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
         group.name,
         canonical(
             {
-                "domain": group.domain,
+                "domain": domain,
                 "kmsKeyArn": group.kms_key_arn,
                 "roleArn": group.role_arn,
             }
@@ -63,7 +74,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             addr,
             "schema",
             name,
-            canonical({"schema": doc, "domain": group.domain}),
+            canonical({"schema": doc, "domain": domain}),
             extra={"document": doc, "used_by": []},
         )
     imports: list[str] = []
@@ -203,8 +214,12 @@ def evolve_schema(ctx: Context, d: Desired, live_doc: dict) -> bool:
         for u in live_users
     ):
         return False
-    if update_problem(live_doc, d.extra["document"]) is not None:
-        return False
+    new_fields = parse_fields(d.extra["document"])
+    old_fields = parse_fields(live_doc)
+    for u in live_users:
+        dtype = canonical_dataset_type(u.raw["datasetType"]) or ""
+        if schema_change_problems(old_fields, new_fields, dtype):
+            return False
     base = d.address.split(".", 1)[1]
     name = f"{base}-{short(d.fields)}"
     if len(name) > 63:
@@ -215,6 +230,67 @@ def evolve_schema(ctx: Context, d: Desired, live_doc: dict) -> bool:
         "and the datasets that use it switch to it (UpdateDataset)"
     )
     return True
+
+
+def refused_schema_changes(
+    ctx: Context, desired: dict[str, Desired], changes: dict[str, Change]
+) -> list[str]:
+    """The schema changes the service would refuse, for every dataset that exists.
+
+    A dataset keeps its data only while its schema follows the UpdateDataset rules
+    (reference §4: Items and Users datasets may only gain nullable fields, every existing
+    field unchanged; other datasets' schemas cannot change at all). This compares the
+    schema each live dataset has with the one the manifest gives it, and returns one
+    sentence per problem, ``schema <name>: <problem>; <rule>`` (see
+    :func:`personalize_reconcile.rules.avro.schema_change_problems`). A dataset replaced
+    for another reason (its name, its dataset group, a failed creation) is not checked:
+    its data goes anyway, behind ``--allow-replace``.
+
+    Args:
+        ctx: the refreshed context (``ctx.live``); a dataset's schema that refresh did not
+            read is read with DescribeSchema.
+        desired: address -> :class:`Desired`, after :func:`evolve_schema`.
+        changes: address -> the planned :class:`Change`.
+
+    Raises:
+        botocore.exceptions.ClientError / BotoCoreError: a read failed.
+    """
+    out: list[str] = []
+    for address, d in desired.items():
+        live, change = ctx.live.get(address), changes.get(address)
+        if d.kind != "dataset" or live is None or change is None or live.raw.get("foreign"):
+            continue
+        if change.action == "replace" and any(
+            p != "schemaArn" and not p.startswith("schema.") for p in change.replace_paths
+        ):
+            continue
+        schema = desired[d.fields["schemaArn"].address]
+        old_doc = _schema_document(ctx, live.raw.get("schemaArn") or "")
+        if old_doc is None or canonical(old_doc) == schema.fields.get("schema"):
+            continue
+        dtype, base = d.extra["dataset_type"], schema.address.split(".", 1)[1]
+        problems = schema_change_problems(
+            parse_fields(old_doc), parse_fields(schema.extra["document"]), dtype
+        )
+        if not problems and dtype not in UPDATABLE_TYPES:
+            problems = [
+                "the record's name, namespace or other keys changed; " + schema_change_rule(dtype)
+            ]
+        elif not problems and change.action == "replace":
+            problems = [
+                f"the new schema would be named {base}-<8 hex>, longer than 63 characters; "
+                "use a schema name of at most 54 characters"
+            ]
+        out.extend(f"schema {base}: {p}" for p in problems)
+    return out
+
+
+def _schema_document(ctx: Context, arn: str) -> dict | None:
+    for live in ctx.live.values():
+        if live is not None and live.arn == arn and "schema" in live.raw:
+            return parse_json(live.raw["schema"])
+    raw = SchemaKind().describe(ctx, arn) if arn else None
+    return None if raw is None else parse_json(raw.get("schema"))
 
 
 def data_fingerprint(ctx: Context, desired: Desired) -> str:

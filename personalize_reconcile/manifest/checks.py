@@ -378,7 +378,9 @@ class Checker:
     def check_datasets(self) -> dict[str, str]:
         """Check datasets; return {dataset type: schema name} for those that are sound."""
         group = self.section("datasetGroup")
-        domain = group.get("domain") if isinstance(group.get("domain"), str) else None
+        domain = (
+            avro.api_domain(group.get("domain")) if isinstance(group.get("domain"), str) else None
+        )
         group_name = group.get("name") if isinstance(group.get("name"), str) else None
         schema_names = list(self.section("schemas"))
         types: dict[str, str] = {}

@@ -58,8 +58,12 @@ class DatasetGroup(_Model):
     """The dataset group that holds everything in the manifest (CreateDatasetGroup)."""
 
     name: str = Field(description="Dataset group name: 1-63 letters, digits, '-' or '_'.")
-    domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND"] | None = Field(
-        None, description="Domain of a domain dataset group; leave out for a custom group."
+    domain: Literal["ECOMMERCE", "VIDEO_ON_DEMAND", "CUSTOM"] | None = Field(
+        None,
+        description=(
+            "Domain of a domain dataset group; `CUSTOM` (the console's word) or left out for "
+            "a custom group, which is created without a domain."
+        ),
     )
     kms_key_arn: str | None = Field(None, description="KMS key that encrypts the group's data.")
     role_arn: str | None = Field(

@@ -3,7 +3,9 @@
 Its ARN is derived from the dataset group's name and the upper-case type (reference §1).
 The name forces replacement. The schema changes in place (UpdateDataset) on Items and
 Users datasets, the only types the service allows it for (reference §4); on the others a
-new schema forces replacement, which loses the dataset's data.
+new schema forces replacement, which loses the dataset's data. A schema the service would
+not let an existing dataset change to is refused before planning
+(:func:`personalize_reconcile.engine.desired.refused_schema_changes`).
 
 Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 """
@@ -12,9 +14,7 @@ from __future__ import annotations
 
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
 from personalize_reconcile.resources.normalize import canonical
-
-UPDATABLE_TYPES = ("Items", "Users")
-"""Dataset types whose schema UpdateDataset can swap (reference §4)."""
+from personalize_reconcile.rules.avro import UPDATABLE_TYPES
 
 
 class DatasetKind(Kind):

@@ -2,8 +2,10 @@
 
 Schemas have no status, no tags and never change: a different body or domain forces
 replacement, which in turn replaces the datasets that use it (they must go first:
-reference §3). Read with DescribeSchema on the ARN derived from the name, or with
-ListSchemas while the account id is not yet known.
+reference §3) when those are replaced anyway; a change that would cost an existing
+dataset its data is refused before planning (``engine/desired.py``). Read with
+DescribeSchema on the ARN derived from the name, or with ListSchemas while the account id
+is not yet known.
 
 Callers: the engine, through ``resources.kinds()``.
 """

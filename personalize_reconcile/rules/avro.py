@@ -1,6 +1,6 @@
 """Avro schema rules for Personalize datasets (reference §4).
 
-Two entry points:
+Three entry points:
 
 * :func:`schema_problems` checks a parsed Avro schema (the JSON document, as ``dict``)
   generally (what CreateSchema checks) and, given a dataset type, against that type's
@@ -8,6 +8,8 @@ Two entry points:
   checks), plus a domain's extra fields when a domain is given.
 * :func:`parse_fields` turns a valid schema into :class:`Field` values, used by the CSV
   import of the local target.
+* :func:`schema_change_problems` says why a dataset cannot switch from one schema's fields
+  to another's (UpdateDataset), used by the planner.
 
 Problem paths point into the schema document (``("fields", 2, "type")``).
 """
@@ -25,6 +27,10 @@ PRIMITIVES = ("string", "int", "long", "float", "double", "boolean")
 
 DATASET_TYPES = ("Interactions", "Items", "Users", "Actions", "Action_Interactions")
 """Dataset types as the API spells them (CreateDataset ``datasetType``, case-insensitive)."""
+
+CUSTOM_DOMAIN = "CUSTOM"
+"""``datasetGroup.domain`` for a custom dataset group, the console's word for it; the API
+has no such value: a custom group is one created without a domain (reference §2)."""
 
 _AVRO_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -121,6 +127,14 @@ _DOMAIN_CATEGORICAL = {
     "GENRE_L2",
     "GENRE_L3",
 }
+
+
+def api_domain(domain: str | None) -> str | None:
+    """The ``domain`` CreateDatasetGroup and CreateSchema take for a manifest's
+    ``datasetGroup.domain``: ``None`` (no domain) for a custom group, whether written
+    ``CUSTOM`` or left out; ``ECOMMERCE`` and ``VIDEO_ON_DEMAND`` unchanged (reference §2,
+    §4)."""
+    return None if domain == CUSTOM_DOMAIN else domain
 
 
 def canonical_dataset_type(dataset_type: str) -> str | None:
@@ -445,22 +459,80 @@ def parse_fields(schema: dict) -> list[Field]:
     return out
 
 
-def update_problem(old: dict, new: dict) -> str | None:
-    """Why ``new`` cannot replace ``old`` on an Items or Users dataset through
-    UpdateDataset, or ``None`` when it can (reference §4: every existing field kept with
-    the same type and attributes; fields only added, each allowing null)."""
-    old_fields = {f["name"]: f for f in old.get("fields", [])}
-    new_fields = {f["name"]: f for f in new.get("fields", [])}
-    for name, f in old_fields.items():
-        if name not in new_fields:
-            return f"field {shown(name)} is removed"
-        g = new_fields[name]
-        if _type_set(f.get("type")) != _type_set(g.get("type")):
-            return f"field {shown(name)} changes type"
-        for attr in ("categorical", "textual", "itemName"):
-            if bool(f.get(attr)) != bool(g.get(attr)):
-                return f"field {shown(name)} changes {attr!r}"
-    for name, g in new_fields.items():
-        if name not in old_fields and "null" not in (_type_set(g.get("type")) or ()):
-            return f"the new field {shown(name)} does not allow null"
-    return None
+UPDATABLE_TYPES = ("Items", "Users")
+"""Dataset types whose schema UpdateDataset can swap for another (reference §4)."""
+
+_ATTRIBUTES = (("categorical", "categorical"), ("textual", "textual"), ("item_name", "itemName"))
+
+
+def _avro_type(f: Field) -> str:
+    return f'["null", "{f.type}"]' if f.nullable and f.type != "null" else f'"{f.type}"'
+
+
+def schema_change_rule(dataset_type: str) -> str:
+    """The rule a dataset's new schema must follow, as the end of a problem sentence:
+    ``an Items schema may only gain nullable fields, every existing field unchanged`` for
+    Items and Users, ``an Interactions schema cannot change once its dataset exists`` for
+    the other types (reference §4, UpdateDataset). ``dataset_type`` is in API spelling."""
+    if dataset_type in UPDATABLE_TYPES:
+        return (
+            f"{a_or_an(dataset_type)} schema may only gain nullable fields, "
+            "every existing field unchanged"
+        )
+    return f"{a_or_an(dataset_type)} schema cannot change once its dataset exists"
+
+
+def schema_change_problems(
+    old_fields: list[Field], new_fields: list[Field], dataset_type: str
+) -> list[str]:
+    """Why a dataset whose schema has ``old_fields`` cannot switch to ``new_fields``.
+
+    Reference §4 (UpdateDataset): only Items and Users datasets take a new schema, which
+    must keep every existing field with the same type and attributes and may only add
+    fields that allow null. For the other dataset types every difference in the fields
+    (order included) is a problem.
+
+    Args:
+        old_fields: the fields of the schema the dataset has (from :func:`parse_fields`).
+        new_fields: the fields of the schema it should have.
+        dataset_type: ``Interactions``, ``Items``, ``Users``, ``Actions`` or
+            ``Action_Interactions`` (API spelling, see :func:`canonical_dataset_type`).
+
+    Returns:
+        One sentence per problem, each naming the field, what changed and the rule (see
+        :func:`schema_change_rule`), for example ``field CATEGORY: categorical changed from
+        true to false; an Items schema may only gain nullable fields, every existing field
+        unchanged``; empty when the change is allowed. Changes outside the fields (the
+        record's name or namespace) are not seen here.
+    """
+    rule = schema_change_rule(dataset_type)
+    updatable = dataset_type in UPDATABLE_TYPES
+    old = {f.name: f for f in old_fields}
+    new = {f.name: f for f in new_fields}
+    out: list[str] = []
+    for name, f in old.items():
+        g = new.get(name)
+        if g is None:
+            out.append(f"field {name}: removed; {rule}")
+            continue
+        if (f.type, f.nullable) != (g.type, g.nullable):
+            out.append(
+                f"field {name}: type changed from {_avro_type(f)} to {_avro_type(g)}; {rule}"
+            )
+        for attr, key in _ATTRIBUTES:
+            before, after = getattr(f, attr), getattr(g, attr)
+            if before != after:
+                out.append(
+                    f"field {name}: {key} changed from {str(before).lower()} to "
+                    f"{str(after).lower()}; {rule}"
+                )
+    for name, g in new.items():
+        if name in old:
+            continue
+        if not updatable:
+            out.append(f"field {name}: added; {rule}")
+        elif not g.nullable:
+            out.append(f"field {name}: added with type {_avro_type(g)}, without null; {rule}")
+    if not out and not updatable and [f.name for f in old_fields] != [f.name for f in new_fields]:
+        out.append(f"the fields changed order; {rule}")
+    return out

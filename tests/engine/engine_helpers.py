@@ -23,6 +23,24 @@ def actions(doc: dict) -> dict[str, str]:
     return out
 
 
+def four_runs(pc, created: int, manifest=None, *args: str) -> dict:
+    """Plan shows ``created`` creates, apply makes them, plan is empty, apply is a no-op;
+    returns the first plan's document."""
+    doc = plan_json(pc, *args, manifest=manifest)
+    assert doc["summary"]["create"] == created, actions(doc)
+    applied = pc("apply", "--auto-approve", *args, manifest=manifest)
+    assert applied.code == 0, applied.out + applied.err
+    assert f"Apply complete: {created} created, 0 updated, 0 replaced, 0 deleted." in applied.out
+    again = pc("plan", "--detailed-exitcode", *args, manifest=manifest)
+    assert again.code == 0, again.out + again.err
+    assert again.out.startswith("No changes.")
+    noop = pc("apply", "--auto-approve", *args, manifest=manifest)
+    assert noop.code == 0, noop.err
+    assert noop.out.startswith("No changes.")
+    assert "Apply complete" not in noop.out
+    return doc
+
+
 def apply_then_drop_a_campaign(pc, workshop) -> None:
     """Apply the workshop with a second campaign, ``second-campaign``, then take it out of
     the manifest again: the next plan deletes it."""

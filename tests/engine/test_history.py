@@ -9,7 +9,7 @@ each solution's version is found and waited for under that solution.
 from __future__ import annotations
 
 from edits import replaced
-from engine_helpers import actions, plan_json, stage_manifest
+from engine_helpers import actions, four_runs, plan_json, stage_manifest
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
@@ -35,29 +35,11 @@ def _versions(client, solution: str) -> list[dict]:
     ]
 
 
-def _four_runs(pc, created: int, manifest=None, *args: str) -> dict:
-    """Plan shows ``created`` creates, apply makes them, plan is empty, apply is a no-op;
-    returns the first plan's document."""
-    doc = plan_json(pc, *args, manifest=manifest)
-    assert doc["summary"]["create"] == created, actions(doc)
-    applied = pc("apply", "--auto-approve", *args, manifest=manifest)
-    assert applied.code == 0, applied.out + applied.err
-    assert f"Apply complete: {created} created, 0 updated, 0 replaced, 0 deleted." in applied.out
-    again = pc("plan", "--detailed-exitcode", *args, manifest=manifest)
-    assert again.code == 0, again.out + again.err
-    assert again.out.startswith("No changes.")
-    noop = pc("apply", "--auto-approve", *args, manifest=manifest)
-    assert noop.code == 0, noop.err
-    assert noop.out.startswith("No changes.")
-    assert "Apply complete" not in noop.out
-    return doc
-
-
 def test_two_solutions_alike_each_train_and_serve_their_own_version(pc, workshop, state):
     text = workshop.read_text()
     text = replaced(text, "\ncampaigns:\n", "\n" + TWIN + "\ncampaigns:\n")
     workshop.write_text(text + TWIN_CAMPAIGN)
-    doc = _four_runs(pc, 10)
+    doc = four_runs(pc, 10)
     versions = {
         c["address"]: c["reason"]
         for c in doc["resource_changes"]
@@ -81,8 +63,8 @@ def test_two_solutions_alike_each_train_and_serve_their_own_version(pc, workshop
 
 def test_one_manifest_for_two_dataset_groups_in_one_account(pc, workshop, state):
     dev, prod = stage_manifest(workshop, "dev"), stage_manifest(workshop, "prod")
-    _four_runs(pc, 7, dev, "--var", "stage=dev")
-    doc = _four_runs(pc, 6, prod, "--var", "stage=prod")
+    four_runs(pc, 7, dev, "--var", "stage=dev")
+    doc = four_runs(pc, 6, prod, "--var", "stage=prod")
     assert actions(doc)["schema.segment-workshop-interactions"] == "no-op"  # shared
     assert pc("plan", "--detailed-exitcode", "--var", "stage=dev", manifest=dev).code == 0
     client = local_client("personalize", state_dir=state)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from edits import replaced
-from engine_helpers import actions, apply_then_drop_a_campaign, plan_json
+from engine_helpers import actions, apply_then_drop_a_campaign, four_runs, plan_json
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
@@ -63,6 +63,27 @@ def test_four_runs(pc, state, monkeypatch):
     assert campaign["status"] == "ACTIVE"
     tags = client.list_tags_for_resource(resourceArn=campaign["campaignArn"])["tags"]
     assert {"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"} in tags
+
+
+CUSTOM = "datasetGroup:\n  name: segment-workshop\n  domain: CUSTOM\n"
+
+
+def test_custom_domain_is_a_group_without_domain_four_runs(pc, cli, workshop, state):
+    plain = workshop.read_text()
+    workshop.write_text(replaced(plain, "datasetGroup:\n  name: segment-workshop\n", CUSTOM))
+    assert cli("validate", str(workshop)).code == 0
+    four_runs(pc, 7)
+    client = local_client("personalize", state_dir=state)
+    group = client.describe_dataset_group(
+        datasetGroupArn="arn:aws:personalize:us-east-1:000000000000:dataset-group/segment-workshop"
+    )["datasetGroup"]
+    assert "domain" not in group
+    schema = client.describe_schema(
+        schemaArn="arn:aws:personalize:us-east-1:000000000000:schema/segment-workshop-interactions"
+    )["schema"]
+    assert "domain" not in schema
+    workshop.write_text(plain)  # no domain at all: the same group, so no change either way
+    assert pc("plan", "--detailed-exitcode").code == 0
 
 
 def test_detailed_exitcode_reports_changes(pc):
@@ -297,6 +318,7 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
     assert applied.code == 0, applied.err
     assert "Apply complete: 1 created, 1 updated, 0 replaced, 0 deleted." in applied.out
     assert pc("plan", "--detailed-exitcode").code == 0
+    assert pc("apply", "--auto-approve").out.startswith("No changes.")
     client = local_client("personalize", state_dir=state)
     items = "arn:aws:personalize:us-east-1:000000000000:dataset/segment-workshop/ITEMS"
     assert client.describe_dataset(datasetArn=items)["dataset"]["schemaArn"].endswith(
@@ -323,13 +345,12 @@ def test_compatible_items_schema_change_is_update_dataset(pc, workshop, state):
         "        - {name: GENRE, type: string, categorical: true}\n",
     )
     workshop.write_text(shrunk)
-    doc = plan_json(pc)
-    assert _changes(doc) == {
-        "schema.segment-workshop-items": "replace",
-        "dataset.Items": "replace",
-        "solution_version.segment-workshop-solution": "create",
-        "campaign.segment-workshop-campaign": "replace",
-    }
+    refused = pc("plan")
+    assert refused.code == 1
+    assert (
+        "  schema segment-workshop-items: field CATEGORY: removed; an Items schema may only "
+        "gain nullable fields, every existing field unchanged\n"
+    ) in refused.err
 
 
 def test_auto_training_is_update_solution(pc, workshop):

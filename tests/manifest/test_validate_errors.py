@@ -588,6 +588,18 @@ CASES = {
         [],
         'interactions.avsc:5:13  fields: an Actions schema needs the field \'ACTION_ID\' (used by datasets.Actions)\n    hint: add {"name": "ACTION_ID", "type": "string"}\nshop.yaml:12:3  datasets.Actions: an ECOMMERCE domain dataset group cannot have an Actions dataset\n    hint: remove it, or use a custom dataset group (no domain)\n',
     ),
+    "actions-in-custom-group": (
+        [
+            ("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: shop\n  domain: CUSTOM\n"),
+            (
+                "  Interactions:\n    schema: shop-interactions\n",
+                "  Actions:\n    schema: shop-interactions\n  Interactions:\n    schema: shop-interactions\n",
+            ),
+        ],
+        [],
+        [],
+        'interactions.avsc:5:13  fields: an Actions schema needs the field \'ACTION_ID\' (used by datasets.Actions)\n    hint: add {"name": "ACTION_ID", "type": "string"}\n',
+    ),
     "bad-var-option": (
         [],
         [],
