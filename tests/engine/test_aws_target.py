@@ -230,7 +230,7 @@ def test_local_target_with_an_s3_endpoint_uploads_where_it_imports(aws_env, work
 def test_apply_through_injected_faults_converges_without_duplicates(aws_env, workshop, tmp_path):
     env, _, s3_url = aws_env
     served, url = _serve(
-        tmp_path / "faulty", env, s3_url, "--faults", "throttle=0.2,error=0.05,drop=0.05,seed=7"
+        tmp_path / "faulty", env, s3_url, "--faults", "throttle=0.05,error=0.03,drop=0.03,seed=7"
     )
     try:
         run_env = dict(
@@ -246,7 +246,7 @@ def test_apply_through_injected_faults_converges_without_duplicates(aws_env, wor
         assert plan.returncode == 0, plan.stdout + plan.stderr
     finally:
         err = served.stop(signal.SIGTERM)
-    assert "injecting faults: throttle 0.2, error 0.05, drop 0.05 per request (seed 7)" in err
+    assert "injecting faults: throttle 0.05, error 0.03, drop 0.03 per request (seed 7)" in err
     state = tmp_path / "faulty" / "served"
     client = local_client("personalize", state_dir=state)
     solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
