@@ -49,6 +49,8 @@ def change_lines(c: Change) -> list[str]:
             return []
         return [f"  [dim]  …[/dim] [bold]{escape(c.address)}[/bold] {escape(c.reason)}"]
     mark, colour = MARKS[action]
+    if c.create_first:
+        mark = "+/-"
     name = (
         ""
         if c.name is UNKNOWN or c.name in (None, c.address.split(".", 1)[1])
