@@ -1,7 +1,8 @@
 """The human view of a plan, rendered from the same data as the JSON plan.
 
 One job: turn a :class:`~personalize_reconcile.engine.plan.Plan` into Terraform-like text
-with rich markup (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete), fields as
+with rich markup (``+`` create, ``~`` update, ``-/+`` replace, ``+/-`` replace with the new
+one made first, ``-`` delete), fields as
 ``before -> after``, "forces replacement" markers and a summary line. Called by the CLI,
 which decides whether colour is shown.
 """
