@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from itertools import pairwise
 
 import pytest
 from edits import replaced
@@ -19,6 +20,9 @@ from personalize_reconcile.local import metering
 
 WRITES = ("Create", "Update", "Delete", "Tag", "Untag", "Stop")
 RECOMMEND = "personalize-runtime.GetRecommendations"
+STEPS = ("CreateSolution", "CreateSolutionVersion", "UpdateCampaign", "DeleteSolution")
+"""The apply's writes, in order: the new solution and its version, the campaign moved to
+it, the old solution deleted."""
 
 
 def _writes(calls: list[str]) -> list[str]:
@@ -40,7 +44,8 @@ def test_recipe_change_keeps_the_campaign_serving(pc, workshop, state, tmp_path,
     env = dict(
         os.environ,
         PYTHONUNBUFFERED="1",
-        PRECONCILE_LOCAL_DURATIONS=f"solution-version={HOLD}",
+        # every step of the apply is held until the test has asked the campaign
+        PRECONCILE_LOCAL_DURATIONS=f"solution={HOLD},solution-version={HOLD},campaign={HOLD}",
         PRECONCILE_POLL_INTERVAL="0.05",
     )
     runtime = local_client("personalize-runtime", state_dir=state)
@@ -58,20 +63,29 @@ def test_recipe_change_keeps_the_campaign_serving(pc, workshop, state, tmp_path,
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path
     )
     try:
+        for step in STEPS:
 
-        def training() -> list[str]:
-            recommend()
-            return [c for c in metering.read(log) if c.endswith(".CreateSolutionVersion")]
+            def started(step=step) -> bool:
+                recommend()
+                return f"personalize.{step}" in metering.read(log)
 
-        _poll(training, "training the new solution's version")
-        solutions = control.list_solutions()["solutions"]
-        new = next(s for s in solutions if s["name"] != "segment-workshop-solution")
-        version = control.list_solution_versions(solutionArn=new["solutionArn"])[
-            "solutionVersions"
-        ][0]
-        assert version["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
-        recommend()  # the old model serves while the new one trains
-        _fast_forward(state, env, tmp_path, version["solutionVersionArn"])
+            _poll(started, f"apply's {step}")
+            recommend()  # the campaign answers while this step is held
+            if step == "CreateSolutionVersion":
+                new = next(
+                    s
+                    for s in control.list_solutions()["solutions"]
+                    if s["name"] != "segment-workshop-solution"
+                )
+                version = control.list_solution_versions(solutionArn=new["solutionArn"])[
+                    "solutionVersions"
+                ][0]
+                assert version["status"] in ("CREATE PENDING", "CREATE IN_PROGRESS")
+            if step == "UpdateCampaign":  # the old version serves until the update is ACTIVE
+                campaign = control.describe_campaign(campaignArn=CAMPAIGN)["campaign"]
+                assert campaign["latestCampaignUpdate"]["status"] != "ACTIVE"
+                assert campaign["solutionVersionArn"] != version["solutionVersionArn"]
+            _fast_forward(state, env, tmp_path)
 
         def finished() -> bool:
             recommend()
@@ -88,18 +102,13 @@ def test_recipe_change_keeps_the_campaign_serving(pc, workshop, state, tmp_path,
 
     calls = metering.read(log)
     writes = _writes(calls)
-    assert writes == [
-        "personalize.CreateSolution",
-        "personalize.CreateSolutionVersion",
-        "personalize.UpdateCampaign",
-        "personalize.DeleteSolution",
-    ]
+    assert writes == [f"personalize.{step}" for step in STEPS]
     # every step of the apply had the campaign answering after it, and none failed
     # (a failed GetRecommendations would have raised in recommend())
     for write in writes:
         assert RECOMMEND in calls[calls.index(write) + 1 :], write
-    trained, moved = calls.index(writes[1]), calls.index(writes[2])
-    assert RECOMMEND in calls[trained:moved]  # served while the new model trained
+    for before, after in pairwise(writes):  # served between every two steps
+        assert RECOMMEND in calls[calls.index(before) : calls.index(after)], (before, after)
     assert all(n > 0 for n in answers)
     campaign = control.describe_campaign(campaignArn=CAMPAIGN)["campaign"]
     assert campaign["solutionVersionArn"] == version["solutionVersionArn"]
