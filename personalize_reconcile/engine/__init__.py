@@ -130,7 +130,8 @@ def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> N
         elif d.kind == "campaign":
             version = found.raw.get("solutionVersionArn") or ""
             solution = version.split(":solution/", 1)[-1].split("/", 1)[0]
-            if version and f"solution.{solution}" not in desired:
+            ours = {x.name for x in desired.values() if x.kind == "solution"}
+            if version and f"solution.{solution}" not in desired and solution not in ours:
                 tags = ctx.read_tags(found.arn)
                 if tags.get(OWNERSHIP_TAG) != ctx.manifest_name:
                     other = f"of solution {solution}"

@@ -141,7 +141,9 @@ def _ancestors(desired: dict[str, Desired]) -> dict[str, set[str]]:
 def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str], set]:
     """The step graph: node ``("delete", address)`` or ``("apply", address)`` -> the nodes
     that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
-    before it is created again; dependents are deleted before what they depend on."""
+    before it is created again, except a new-one-first replacement, whose old resource is
+    deleted after the new one and after every apply that depends on it (a campaign moved
+    to the new solution's version); dependents are deleted before what they depend on."""
     nodes: dict[tuple[str, str], set] = {}
     changes = {c.address: c for c in plan.changes}
     for c in plan.changes:
@@ -155,12 +157,17 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
             for dep in ancestors.get(address, ()):
                 if ("apply", dep) in nodes:
                     before.add(("apply", dep))
-            if ("delete", address) in nodes:
+            if ("delete", address) in nodes and not changes[address].create_first:
                 before.add(("delete", address))
         else:
             for other in changes:
                 if ("delete", other) in nodes and address in ancestors.get(other, ()):
                     before.add(("delete", other))
+                if changes[address].create_first and (
+                    other == address or address in ancestors.get(other, ())
+                ):
+                    if ("apply", other) in nodes:
+                        before.add(("apply", other))
     return nodes
 
 

@@ -26,7 +26,7 @@ from personalize_reconcile.resources.fingerprint import (
 from personalize_reconcile.resources.import_job import job_name
 from personalize_reconcile.resources.normalize import canonical, parse_json
 from personalize_reconcile.resources.schema import SchemaKind
-from personalize_reconcile.resources.solution import split_config
+from personalize_reconcile.resources.solution import replacement_name, split_config
 from personalize_reconcile.rules.avro import (
     UPDATABLE_TYPES,
     api_domain,
@@ -153,7 +153,11 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(sol.tags),
             depends_on=[g_addr],
             replace_with=[g_addr],
-            extra={"group_address": g_addr, "config_keys": list(config)},
+            extra={
+                "group_address": g_addr,
+                "config_keys": list(config),
+                "replacement": replacement_name(name, fields),
+            },
         )
         v_addr = f"solution_version.{name}"
         out[v_addr] = Desired(

@@ -14,10 +14,14 @@ Called by :func:`personalize_reconcile.engine.refresh.refresh` and
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Kind, Live, kinds
+from personalize_reconcile.resources.solution import PREFIX_MAX
 from personalize_reconcile.rules.avro import canonical_dataset_type
+
+_EARLIER = re.compile("-[0-9a-f]{8}")
 
 
 def _pages(ctx: Context, operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
@@ -102,7 +106,7 @@ def discover(
         dataset_addresses.append(address)
         keep(address, "dataset", ds["name"], ds["datasetArn"], ds, [group_address])
     for sol in solutions:
-        s_address = f"solution.{sol['name']}"
+        s_address = _solution_address(ctx, desired, sol)
         keep(s_address, "solution", sol["name"], sol["solutionArn"], sol, [group_address])
         for camp in _pages(ctx, "list_campaigns", "campaigns", solutionArn=sol["solutionArn"]):
             keep(
@@ -124,6 +128,26 @@ def discover(
             blocks=kind,
         )
     return found
+
+
+def _solution_address(ctx: Context, desired: dict[str, Desired], sol: dict[str, Any]) -> str:
+    """``solution.<entry>`` for the live solution of a declared entry, whatever its
+    physical name; ``solution.<entry>#<name>`` for an earlier one of that entry that a
+    new-one-first replacement left (an interrupted apply); else ``solution.<name>`` (also
+    for ``destroy``, which reads no solution first)."""
+    name = sol["name"]
+    for address, d in desired.items():
+        live_arn = ctx.arns.get(address)
+        if d.kind != "solution" or live_arn is None:
+            continue
+        if live_arn == sol["solutionArn"]:
+            return address
+        prefix = address.split(".", 1)[1][:PREFIX_MAX]
+        if name == address.split(".", 1)[1] or (
+            name.startswith(prefix) and _EARLIER.fullmatch(name[len(prefix) :])
+        ):
+            return f"{address}#{name}"
+    return f"solution.{name}"
 
 
 def group_members(ctx: Context, group_arn: str) -> list[tuple[Kind, dict[str, Any]]]:

@@ -19,6 +19,9 @@ FORMAT_VERSION = "1.0"
 
 CREATE, UPDATE, DELETE, NOOP = "create", "update", "delete", "no-op"
 REPLACE = (DELETE, CREATE)
+CREATE_FIRST = (CREATE, DELETE)
+"""A replacement made new-one-first: the new resource (under another name) is created, its
+dependents move to it, then the old one is deleted."""
 
 
 @dataclass
@@ -41,6 +44,7 @@ class Change:
         type: the resource kind.
         name: the name in the service (generated names may be :data:`UNKNOWN`).
         actions: ``["create"]``, ``["update"]``, ``["delete", "create"]`` (replace),
+            ``["create", "delete"]`` (replace, the new one first: :data:`CREATE_FIRST`),
             ``["delete"]`` or ``["no-op"]``.
         reason: a short human reason; apply never branches on it.
         changes: the changed fields.
@@ -66,7 +70,12 @@ class Change:
     @property
     def action(self) -> str:
         """``create``, ``update``, ``replace``, ``delete`` or ``no-op``."""
-        return "replace" if tuple(self.actions) == REPLACE else self.actions[0]
+        return "replace" if tuple(self.actions) in (REPLACE, CREATE_FIRST) else self.actions[0]
+
+    @property
+    def create_first(self) -> bool:
+        """Whether this is a replacement that creates the new resource first."""
+        return tuple(self.actions) == CREATE_FIRST
 
     def to_json(self) -> dict[str, Any]:
         """The change as JSON-ready data (see :meth:`Plan.to_json`)."""

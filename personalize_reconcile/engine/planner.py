@@ -12,6 +12,7 @@ from typing import Any
 
 from personalize_reconcile.engine.plan import (
     CREATE,
+    CREATE_FIRST,
     DELETE,
     NOOP,
     REPLACE,
@@ -147,11 +148,17 @@ def classify(
         changes += tag_changes(desired.tags, live.tags)
     replace = [c.path for c in changes if c.forces_replacement]
     if replace:
+        reason = f"{_fields(replace)} cannot change in place"
+        if kind.create_before_delete:
+            reason += (
+                f"; the new {kind.title} is created first, and {live.raw.get('name')} "
+                "is deleted once everything using it has moved to the new one"
+            )
         return Change(
-            actions=list(REPLACE),
+            actions=list(CREATE_FIRST if kind.create_before_delete else REPLACE),
             changes=changes,
             replace_paths=replace,
-            reason=f"{_fields(replace)} cannot change in place",
+            reason=reason,
             **base,
         )
     if changes:
@@ -191,7 +198,9 @@ def plan(
 
     After classifying each resource on its own, replacements propagate: a resource whose
     ``replace_with`` lists a replaced resource is replaced too (create-only kinds are
-    created anew), with the reason naming the cause.
+    created anew), with the reason naming the cause; a resource whose only replaced causes
+    are made new-one-first (a solution) is updated to point at the new one instead, and a
+    new-one-first replacement with a replaced cause of its own is made delete-first.
     """
     result = Plan(target=target, region=region, manifest=manifest, manifest_name=manifest_name)
     by_address: dict[str, Change] = {}
@@ -200,9 +209,16 @@ def plan(
         causes = [
             a for a in d.replace_with if a in by_address and by_address[a].action == "replace"
         ]
-        if causes and change.action in (NOOP, UPDATE):
+        moved = [a for a in causes if by_address[a].create_first]
+        if causes and (change.action in (NOOP, UPDATE) or change.create_first):
             if kinds[d.kind].create_only:
                 change.actions, change.reason = [CREATE], f"{causes[0]} is replaced"
+            elif moved == causes and not change.create_first:
+                change.actions = [UPDATE]
+                change.reason = (
+                    f"moves to the new {causes[0]} once its version is trained; "
+                    "it keeps serving the old one until then"
+                )
             else:
                 change.actions = list(REPLACE)
                 change.reason = f"replaced with {causes[0]}"
@@ -214,12 +230,16 @@ def plan(
 
 
 def delete_change(stand_in: Desired, live: Live) -> Change:
-    """The change for a resource this manifest owns (by its tag) but no longer declares."""
+    """The change for a resource this manifest owns (by its tag) but no longer declares, or
+    for an earlier solution of a declared entry (``solution.<entry>#<name>``) that an
+    interrupted new-one-first replacement left."""
     return Change(
         address=stand_in.address,
         type=stand_in.kind,
         name=stand_in.name,
         actions=[DELETE],
-        reason="no longer in the manifest",
+        reason=f"left by an earlier replacement of {stand_in.address.split('#')[0]}"
+        if "#" in stand_in.address
+        else "no longer in the manifest",
         arn=live.arn,
     )

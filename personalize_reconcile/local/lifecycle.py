@@ -128,6 +128,8 @@ class Lifecycle:
                 body.pop("solutionConfig", None)
         elif res.kind == "campaign":
             body["solutionVersionArn"] = latest["solutionVersionArn"]
+            # a version of another solution moves the campaign to that solution
+            res.parent = latest["solutionVersionArn"].rsplit("/", 1)[0]
             body["minProvisionedTPS"] = latest["minProvisionedTPS"]
             if "campaignConfig" in latest:
                 body["campaignConfig"] = latest["campaignConfig"]

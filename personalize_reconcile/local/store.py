@@ -258,12 +258,20 @@ class Store:
         return res
 
     def save(self, conn: sqlite3.Connection, res: Resource, *, touch: bool = True) -> None:
-        """Write back status, body and extra (and ``updated`` = now when ``touch``)."""
+        """Write back parent, status, body and extra (and ``updated`` = now when
+        ``touch``); a campaign's parent moves when it is updated to another solution."""
         if touch:
             res.updated = time.time()
         conn.execute(
-            "UPDATE resources SET status=?, updated=?, body=?, extra=? WHERE arn=?",
-            (res.status, res.updated, json.dumps(res.body), json.dumps(res.extra), res.arn),
+            "UPDATE resources SET parent=?, status=?, updated=?, body=?, extra=? WHERE arn=?",
+            (
+                res.parent,
+                res.status,
+                res.updated,
+                json.dumps(res.body),
+                json.dumps(res.extra),
+                res.arn,
+            ),
         )
 
     def remove(self, conn: sqlite3.Connection, arn: str) -> None:

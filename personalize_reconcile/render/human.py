@@ -1,7 +1,8 @@
 """The human view of a plan, rendered from the same data as the JSON plan.
 
 One job: turn a :class:`~personalize_reconcile.engine.plan.Plan` into Terraform-like text
-with rich markup (``+`` create, ``~`` update, ``-/+`` replace, ``-`` delete), fields as
+with rich markup (``+`` create, ``~`` update, ``-/+`` replace, ``+/-`` replace with the new
+one made first, ``-`` delete), fields as
 ``before -> after``, "forces replacement" markers and a summary line. Called by the CLI,
 which decides whether colour is shown.
 """
@@ -49,6 +50,8 @@ def change_lines(c: Change) -> list[str]:
             return []
         return [f"  [dim]  …[/dim] [bold]{escape(c.address)}[/bold] {escape(c.reason)}"]
     mark, colour = MARKS[action]
+    if c.create_first:
+        mark = "+/-"
     name = (
         ""
         if c.name is UNKNOWN or c.name in (None, c.address.split(".", 1)[1])

@@ -264,6 +264,9 @@ class Kind:
         blocks_dataset_types: for such a kind, the dataset types (``Interactions``...)
             the service refuses to delete while one exists in the group; ``None`` for
             every type (reference §3).
+        create_before_delete: a replacement forced by its own fields is created under
+            another name first and the old one deleted once its dependents moved to the
+            new one (solutions: the campaigns keep serving).
     """
 
     kind = ""
@@ -276,6 +279,7 @@ class Kind:
     arn_key = ""
     group_list: tuple[str, str] | None = None
     blocks_dataset_types: tuple[str, ...] | None = None
+    create_before_delete = False
 
     def live(
         self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False

@@ -2,8 +2,10 @@
 
 Per-field policy: UpdateSolution changes performAutoTraining, performIncrementalUpdate and
 ``solutionUpdateConfig`` (autoTrainingConfig, eventsConfig) in place; everything else —
-recipe, performHPO, eventType, the rest of solutionConfig — forces replacement, which also
-replaces the campaigns that serve its versions (they must be deleted first, reference §3).
+recipe, performHPO, eventType, the rest of solutionConfig — forces replacement, made
+new-one-first: the new solution is created under :func:`replacement_name` and trained, the
+campaigns move to its version with UpdateCampaign, then the old solution is deleted
+(docs/gitops.md, "Model changes without downtime").
 For comparison, autoTrainingConfig and eventsConfig are lifted out of solutionConfig, and
 the live solutionConfig is limited to the keys the manifest sets.
 
@@ -12,13 +14,33 @@ Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from personalize_reconcile.resources.base import Context, Desired, Kind, Live, Policy
+from personalize_reconcile.resources.base import (
+    OWNERSHIP_TAG,
+    Context,
+    Desired,
+    Kind,
+    Live,
+    Policy,
+)
+from personalize_reconcile.resources.fingerprint import short
 from personalize_reconcile.resources.normalize import canonical
 
 UPDATABLE_CONFIG = ("autoTrainingConfig", "eventsConfig")
 DEFAULT_SCHEDULE = {"schedulingExpression": "rate(7 days)"}  # reference §6
+IMMUTABLE = ("recipeArn", "performHPO", "eventType", "solutionConfig")
+"""The fields only a new solution can change (reference §6)."""
+PREFIX_MAX = 54
+"""Characters of the manifest's name kept in a replacement's name (63 less ``-<8 hex>``)."""
+
+
+def replacement_name(name: str, fields: dict[str, Any]) -> str:
+    """The physical name of a solution that replaces another for the manifest entry
+    ``name``: ``<name>-<8 hex fingerprint of the immutable fields>`` (the name cut to
+    :data:`PREFIX_MAX` characters), so the old and the new solution can coexist."""
+    return f"{name[:PREFIX_MAX]}-{short(canonical({k: fields.get(k) for k in IMMUTABLE}))}"
 
 
 def split_config(performs_auto_training: bool, config: dict[str, Any] | None) -> dict[str, Any]:
@@ -43,6 +65,7 @@ class SolutionKind(Kind):
     result_key = "solution"
     arn_key = "solutionArn"
     holds_data = True
+    create_before_delete = True
     policy = {
         "recipeArn": Policy.REPLACE,
         "performHPO": Policy.REPLACE,
@@ -55,12 +78,11 @@ class SolutionKind(Kind):
     }
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
-        arn = ctx.arn(f"solution/{desired.name}")
-        if arn is None:
-            return None
-        # Read even when the group does not exist yet: solution names are unique per
-        # account and region, so one in another group blocks this one (reference §1).
-        raw = self.describe(ctx, arn)
+        """The live solution of the manifest entry, under its own name, its replacement
+        name (:func:`replacement_name`) or, after several replacements, an earlier
+        replacement's name; ``desired.name`` becomes the name a create would use: the
+        live one's when it has the wanted immutable fields, else the replacement name."""
+        raw = self._find(ctx, desired)
         if raw is None:
             return None
         if raw.get("datasetGroupArn") != ctx.arns.get(desired.extra["group_address"]):
@@ -92,7 +114,44 @@ class SolutionKind(Kind):
                     if fields["performAutoTraining"] or k != "autoTrainingConfig"
                     else None
                 )
-        return self.live(raw, fields, pending)
+        live = self.live(raw, fields, pending)
+        if replacement_name(self._entry(desired), live.fields) == desired.extra["replacement"]:
+            desired.name = raw["name"]
+        else:
+            desired.name = desired.extra["replacement"]
+        return live
+
+    @staticmethod
+    def _entry(desired: Desired) -> str:
+        return desired.address.split(".", 1)[1]
+
+    def _find(self, ctx: Context, desired: Desired) -> dict[str, Any] | None:
+        entry = self._entry(desired)
+        for name in (desired.extra["replacement"], entry):
+            arn = ctx.arn(f"solution/{name}")
+            if arn is None:
+                return None
+            # Read even when the group does not exist yet: solution names are unique per
+            # account and region, so one in another group blocks this one (reference §1).
+            raw = self.describe(ctx, arn)
+            if raw is not None:
+                return raw
+        group = ctx.arns.get(desired.extra["group_address"])
+        if group is None:
+            return None
+        earlier = re.compile(re.escape(entry[:PREFIX_MAX]) + "-[0-9a-f]{8}")
+        found = [
+            s
+            for page in ctx.personalize.get_paginator("list_solutions").paginate(
+                datasetGroupArn=group
+            )
+            for s in page.get("solutions", [])
+            if earlier.fullmatch(s["name"]) and not s.get("status", "").startswith("DELETE")
+        ]
+        for summary in sorted(found, key=lambda s: s.get("creationDateTime", 0), reverse=True):
+            if ctx.read_tags(summary["solutionArn"]).get(OWNERSHIP_TAG) == ctx.manifest_name:
+                return self.describe(ctx, summary["solutionArn"])
+        return None
 
     def latest_update(self, raw):
         return raw.get("latestSolutionUpdate")

@@ -19,7 +19,7 @@ def actions(doc: dict) -> dict[str, str]:
     out = {}
     for c in doc["resource_changes"]:
         a = c["actions"]
-        out[c["address"]] = "replace" if a == ["delete", "create"] else a[0]
+        out[c["address"]] = "replace" if sorted(a) == ["create", "delete"] else a[0]
     return out
 
 

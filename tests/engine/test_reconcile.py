@@ -108,7 +108,7 @@ def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
     assert pc("plan", "--detailed-exitcode").code == 0
 
 
-def test_recipe_change_replaces_solution_and_campaign_and_retrains(pc, workshop):
+def test_recipe_change_makes_the_new_solution_first_and_moves_the_campaign(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     workshop.write_text(
         replaced(workshop.read_text(), "recipe: aws-user-personalization-v2", "recipe: aws-sims")
@@ -117,27 +117,43 @@ def test_recipe_change_replaces_solution_and_campaign_and_retrains(pc, workshop)
     assert _changes(doc) == {
         "solution.segment-workshop-solution": "replace",
         "solution_version.segment-workshop-solution": "create",
-        "campaign.segment-workshop-campaign": "replace",
+        "campaign.segment-workshop-campaign": "update",
     }
     solution = next(c for c in doc["resource_changes"] if c["type"] == "solution")
+    assert solution["actions"] == ["create", "delete"]
     assert solution["replace_paths"] == ["recipeArn"]
+    assert solution["name"] == "segment-workshop-solution-" + solution["name"][-8:]
     campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
-    assert campaign["reason"] == "replaced with solution.segment-workshop-solution"
-    assert campaign["replace_paths"] == ["solution.segment-workshop-solution"]
+    assert campaign["reason"] == (
+        "moves to the new solution.segment-workshop-solution once its version is trained; "
+        "it keeps serving the old one until then"
+    )
 
     refused = pc("apply", "--auto-approve")
     assert refused.code == 1
     assert (
         "Error: refusing to apply: solution.segment-workshop-solution would be replaced "
-        "(recipeArn cannot change in place); its data or model would be lost. Run again with "
-        "--allow-replace to allow this.\n"
+        "(recipeArn cannot change in place; the new solution is created first, and "
+        "segment-workshop-solution is deleted once everything using it has moved to the "
+        "new one); its data or model would be lost. Run again with --allow-replace to allow "
+        "this.\n"
     ) in refused.err
     assert _changes(plan_json(pc)) == _changes(doc)  # nothing was touched
 
     applied = pc("apply", "--auto-approve", "--allow-replace")
     assert applied.code == 0, applied.err
-    assert "Apply complete: 1 created, 0 updated, 2 replaced, 0 deleted." in applied.out
+    assert "Apply complete: 1 created, 1 updated, 1 replaced, 0 deleted." in applied.out
+    done = [line.split()[:3] for line in applied.out.splitlines() if " done " in line]
+    assert done == [  # the new solution first, the old one last
+        ["replace", "done", "solution.segment-workshop-solution"],
+        ["create", "done", "solution_version.segment-workshop-solution"],
+        ["update", "done", "campaign.segment-workshop-campaign"],
+        ["delete", "done", "solution.segment-workshop-solution"],
+    ]
     assert pc("plan", "--detailed-exitcode").code == 0
+    noop = pc("apply", "--auto-approve")
+    assert noop.code == 0, noop.err
+    assert "No changes." in noop.out
 
 
 def test_new_data_is_one_import_one_version_one_campaign_update(pc, workshop, state):
@@ -464,7 +480,7 @@ def test_removing_settings_from_the_manifest_is_a_change(pc, workshop):
     assert _changes(doc) == {
         "solution.segment-workshop-solution": "replace",
         "solution_version.segment-workshop-solution": "create",
-        "campaign.segment-workshop-campaign": "replace",
+        "campaign.segment-workshop-campaign": "update",
     }
     solution = next(c for c in doc["resource_changes"] if c["type"] == "solution")
     assert solution["changes"] == [

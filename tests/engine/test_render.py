@@ -26,22 +26,26 @@ def test_human_plan_of_a_replace_and_an_update(pc, workshop):
         r"segment-workshop-solution/[0-9a-f]{8}", "segment-workshop-solution/<id>", result.out
     )
     text = re.sub(r"\(d[0-9a-f]{8}-c[0-9a-f]{8}\)", "(<version name>)", text)
+    text = re.sub(r"solution-[0-9a-f]{8}\)", "solution-<hex>)", text)
     assert text == (
         "preconcile will make these changes on the local target (us-east-1):\n"
         "\n"
-        "  -/+ solution.segment-workshop-solution will be replaced: recipeArn cannot change in "
-        "place\n"
+        "  +/- solution.segment-workshop-solution (segment-workshop-solution-<hex>) will be "
+        "replaced: recipeArn cannot change in place; the new solution is created first, and "
+        "segment-workshop-solution is deleted once everything using it has moved to the new "
+        "one\n"
         '      ~ recipeArn: "arn:aws:personalize:::recipe/aws-user-personalization-v2" -> '
         '"arn:aws:personalize:::recipe/aws-sims" # forces replacement\n'
         "    + solution_version.segment-workshop-solution (<version name>) will be created: "
         "the solution's configuration changed since the latest version\n"
-        "  -/+ campaign.segment-workshop-campaign will be replaced: replaced with "
-        "solution.segment-workshop-solution\n"
+        "    ~ campaign.segment-workshop-campaign will be updated in place: moves to the new "
+        "solution.segment-workshop-solution once its version is trained; it keeps serving "
+        "the old one until then\n"
         "      ~ minProvisionedTPS: 1 -> 2\n"
         '      ~ solutionVersionArn: "arn:aws:personalize:us-east-1:000000000000:solution/'
         'segment-workshop-solution/<id>" -> (known after apply)\n'
         "\n"
-        "Plan: 1 to create, 0 to update, 2 to replace, 0 to delete.\n"
+        "Plan: 1 to create, 1 to update, 1 to replace, 0 to delete.\n"
     )
 
 

@@ -734,19 +734,27 @@ def test_campaign_errors(personalize, group, solution, version, expect_error, ma
         seams.register_trainer(None)
     expect_error(
         lambda: personalize.update_campaign(
-            campaignArn=P + "campaign/c", solutionVersionArn=foreign
-        ),
-        "InvalidInputException",
-        f"Solution version {foreign} does not belong to the campaign's solution {solution}.",
-    )
-    expect_error(
-        lambda: personalize.update_campaign(
             campaignArn=P + "campaign/c",
             campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": "0"}},
         ),
         "InvalidInputException",
         "itemExplorationConfig.explorationItemAgeCutOff must be at least 1.",
     )
+    # a version of another solution in the group (a recipe change): the campaign moves to
+    # that solution, so the old one can then be deleted
+    personalize.update_campaign(campaignArn=P + "campaign/c", solutionVersionArn=foreign)
+    while (
+        personalize.describe_campaign(campaignArn=P + "campaign/c")["campaign"][
+            "latestCampaignUpdate"
+        ]["status"]
+        != "ACTIVE"
+    ):
+        pass
+    moved = personalize.list_campaigns(solutionArn=other)["campaigns"]
+    assert [c["campaignArn"] for c in moved] == [P + "campaign/c"]
+    assert P + "campaign/c" not in [
+        c["campaignArn"] for c in personalize.list_campaigns(solutionArn=solution)["campaigns"]
+    ]
     expect_error(
         lambda: personalize.update_campaign(campaignArn=P + "campaign/none"),
         "ResourceNotFoundException",

@@ -5,7 +5,8 @@ One job: the rules of a campaign's version and configuration: an ACTIVE solution
 or ``<solution arn>/$LATEST`` with ``syncWithLatestSolutionVersion``,
 ``itemExplorationConfig`` only for aws-user-personalization and within its bounds,
 ``minProvisionedTPS`` defaulting to 1, at most :data:`CAMPAIGNS_PER_GROUP`; and updates,
-which keep serving the old configuration until ``latestCampaignUpdate`` is ACTIVE.
+which keep serving the old configuration until ``latestCampaignUpdate`` is ACTIVE and may
+move a campaign to a version of another solution in its dataset group.
 Callers: ``control.call``.
 
 Not modeled: the service's 2-hourly automatic updates of ``$LATEST`` campaigns (the
@@ -143,7 +144,10 @@ def create_campaign(ctx: RequestContext, conn: sqlite3.Connection, params: dict)
 def update_campaign(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """UpdateCampaign: campaign ACTIVE or CREATE FAILED, no update running; the old
     configuration serves until ``latestCampaignUpdate`` is ACTIVE (reference §7). The
-    update holds the complete new configuration (unsent fields keep their value)."""
+    update holds the complete new configuration (unsent fields keep their value). The new
+    version may belong to another solution of the same dataset group (a recipe change):
+    reference §2 and §7 restrict only the campaign's status, and the campaign moves to
+    that solution when the update turns ACTIVE."""
     camp = records.load(ctx, conn, params["campaignArn"], KIND)
     if camp.status not in (ACTIVE, CREATE_FAILED):
         raise ResourceInUseException(
@@ -156,10 +160,9 @@ def update_campaign(ctx: RequestContext, conn: sqlite3.Connection, params: dict)
         config = camp.body.get("campaignConfig", {})
     version_arn = params.get("solutionVersionArn") or camp.body["solutionVersionArn"]
     version = _campaign_version(ctx, conn, version_arn, config)
-    if version.parent != camp.parent:
+    if version.grp != camp.grp:
         raise InvalidInputException(
-            f"Solution version {version_arn} does not belong to the campaign's solution "
-            f"{camp.parent}."
+            f"Solution version {version_arn} is not in the campaign's dataset group {camp.grp}."
         )
     _check_campaign_config(version, config)
     update: dict[str, Any] = {
