@@ -179,7 +179,7 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
             f"cannot use {where} as the local target's state dir: {why}; pick another --state-dir"
         ) from None
     except sqlite3.DatabaseError as e:
-        db = Path(load_config(state_dir).db_path)
+        db = Path(config.db_path)
         raise TargetError(
             f"the local target's state {db} cannot be read ({e}); if it is damaged, move it "
             f"aside (or delete {db.parent} to start over), or use another --state-dir"
