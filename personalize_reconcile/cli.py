@@ -90,6 +90,16 @@ def _root(
     # The embedded target logs its housekeeping (jobs resumed after a crash, ...); users
     # see it with --debug (and in `local serve`'s log), not mixed into command output.
     logging.getLogger("personalize_reconcile").addHandler(logging.NullHandler())
+    # Waits a user should know about (a lock another process holds on the local state):
+    # printed on standard error as they happen.
+    waits = logging.getLogger("personalize_reconcile.wait")
+    for old in list(waits.handlers):
+        waits.removeHandler(old)
+    notice = logging.StreamHandler(sys.stderr)
+    notice.setFormatter(logging.Formatter("%(message)s"))
+    waits.addHandler(notice)
+    waits.setLevel(logging.WARNING)
+    waits.propagate = False
     if debug:
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
         for noisy in ("botocore", "boto3", "urllib3"):

@@ -160,6 +160,7 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
     from personalize_reconcile.local.config import ConfigError, load_config
     from personalize_reconcile.local.objectstore import open_object_store
     from personalize_reconcile.local.seams import S3_ENDPOINT_ENV
+    from personalize_reconcile.local.store import StateUnavailable
 
     region = region or LOCAL_DEFAULT_REGION
     try:
@@ -178,6 +179,8 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         raise TargetError(
             f"cannot use {where} as the local target's state dir: {why}; pick another --state-dir"
         ) from None
+    except StateUnavailable as e:  # locked by another process, or read-only
+        raise TargetError(str(e)) from None
     except sqlite3.DatabaseError as e:
         db = Path(config.db_path)
         raise TargetError(

@@ -27,6 +27,7 @@ from personalize_reconcile.local.exceptions import (
     validation_error,
 )
 from personalize_reconcile.local.service import LocalService
+from personalize_reconcile.local.store import StateUnavailable
 from personalize_reconcile.rules.shapes import service_model, validate
 
 log = logging.getLogger(__name__)
@@ -154,6 +155,8 @@ def handle_control(
         return _ok(out, "application/x-amz-json-1.1")
     except ServiceError as exc:
         return _error(exc, runtime=False)
+    except StateUnavailable as exc:  # locked or read-only: the message says what to do
+        return _error(InternalFailure(str(exc)), runtime=False)
     except Exception:  # noqa: BLE001 - a bug: log it, answer like AWS does
         log.exception("internal error answering %s", target)
         return _error(
@@ -178,6 +181,8 @@ def handle_runtime(
         return _ok(dispatch(ctx, op, params), "application/json")
     except ServiceError as exc:
         return _error(exc, runtime=True)
+    except StateUnavailable as exc:
+        return _error(InternalFailure(str(exc)), runtime=True)
     except Exception:  # noqa: BLE001
         log.exception("internal error answering %s %s", method, path)
         return _error(

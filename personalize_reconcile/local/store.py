@@ -7,12 +7,18 @@ not service rules. Callers: ``control`` (rules), ``jobs`` (job runner), ``lifecy
 
 Concurrency: every thread has its own connection; every write runs in ``BEGIN IMMEDIATE``
 so that two processes on one state dir serialise their writes (SQLite's file lock) and
-a reader never sees half a change. Times are epoch seconds (float).
+a reader never sees half a change. A lock another process holds longer than
+:data:`LOCK_NOTICE_SECONDS` is reported once on the ``personalize_reconcile.wait`` logger
+(the CLI prints it) and waited for up to the lock timeout (``PRECONCILE_LOCK_TIMEOUT``,
+default 30 s), then :class:`StateLocked` says so; a state dir that cannot be written gives
+:class:`StateReadOnly`. Times are epoch seconds (float).
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -22,6 +28,75 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+
+LOCK_TIMEOUT_ENV = "PRECONCILE_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 30.0
+"""Seconds a command waits for a lock another process holds on the state (default)."""
+LOCK_NOTICE_SECONDS = 2.0
+"""Seconds of waiting for a lock before the wait is reported."""
+
+wait_log = logging.getLogger("personalize_reconcile.wait")
+"""Notices of waits a user should know about (the CLI prints them on standard error)."""
+
+
+class StateUnavailable(sqlite3.OperationalError):
+    """The state database exists and is sound but cannot be used now; ``str()`` names the
+    file, the reason and what to do."""
+
+
+class StateLocked(StateUnavailable):
+    """Another process held a lock on the state database for the whole lock timeout.
+
+    Attributes:
+        path: the database file.
+        waited: the lock timeout, in seconds (the wait was at least this long).
+    """
+
+    def __init__(self, path: Path, waited: float) -> None:
+        self.path, self.waited = path, waited
+        super().__init__(
+            f"the local target's state {path} is still locked by another process after "
+            f"{waited:g} s: let that process finish (another preconcile command on this "
+            f"state dir, a sqlite3 shell, a backup), or stop it, then run again; set "
+            f"{LOCK_TIMEOUT_ENV}=<seconds> to wait longer"
+        )
+
+
+class StateReadOnly(StateUnavailable):
+    """The state database (or its folder) cannot be written, and a command needs to.
+
+    Attributes:
+        path: the database file.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"the local target's state {path} cannot be written (read-only file or folder), "
+            f"and this command needs to record its progress there: make {path.parent} and "
+            "the files in it writable, or use another --state-dir"
+        )
+
+
+def lock_timeout() -> float:
+    """The lock timeout in seconds: ``PRECONCILE_LOCK_TIMEOUT`` when it is a number >= 0,
+    else :data:`DEFAULT_LOCK_TIMEOUT`."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "")
+    try:
+        value = float(raw)
+    except ValueError:
+        return DEFAULT_LOCK_TIMEOUT
+    return value if 0 <= value < float("inf") else DEFAULT_LOCK_TIMEOUT
+
+
+def _is_locked(e: sqlite3.OperationalError) -> bool:
+    return "locked" in str(e) or "busy" in str(e)
+
+
+def _is_read_only(e: sqlite3.OperationalError) -> bool:
+    text = str(e)
+    return "readonly" in text or "read-only" in text or "unable to open database" in text
+
 
 _DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -137,24 +212,24 @@ class Store:
     Args:
         db_path: the database file; its directory is created when missing.
 
+        timeout: seconds to wait for a lock another process holds (default:
+            :func:`lock_timeout`).
+
     Raises:
         sqlite3.DatabaseError: the file exists but is not a database, or holds another
             format version of the local state.
+        StateLocked: another process held a lock for the whole timeout.
+        StateReadOnly: a new database cannot be created, or a write is refused.
     """
 
-    def __init__(self, db_path: Path) -> None:
+    def __init__(self, db_path: Path, timeout: float | None = None) -> None:
         self.path = Path(db_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.timeout = lock_timeout() if timeout is None else timeout
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        conn = self.conn()
-        conn.executescript(_DDL)
-        conn.execute(
-            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
-        found = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+        found = self._locked_retry(self._initialise)
         if found != str(SCHEMA_VERSION):
             raise sqlite3.DatabaseError(
                 f"{self.path} holds local state of format {found}; this version of "
@@ -162,33 +237,100 @@ class Store:
                 "remove this one."
             )
 
+    def _initialise(self) -> str:
+        """Create the tables of a new database (a sound one is only read) and return
+        its format version."""
+        conn = self.conn()
+        known = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        row = known and conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row:
+            return row[0]
+        conn.executescript(_DDL)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        return conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0]
+
+    def _locked_retry(self, step):
+        """Run ``step()``, waiting out a lock another process holds: reported once after
+        :data:`LOCK_NOTICE_SECONDS`, given up after :attr:`timeout` seconds.
+
+        Raises:
+            StateLocked: still locked after the timeout.
+            StateReadOnly: the database or its folder cannot be written.
+        """
+        start = time.monotonic()
+        told = False
+        while True:
+            try:
+                return step()
+            except StateUnavailable:
+                raise
+            except sqlite3.OperationalError as e:
+                if _is_read_only(e):
+                    raise StateReadOnly(self.path) from None
+                if not _is_locked(e):
+                    raise
+                if time.monotonic() - start >= self.timeout:
+                    raise StateLocked(self.path, self.timeout) from None
+                if not told:
+                    told = True
+                    wait_log.warning(
+                        "Waiting for the lock on %s, held by another process (up to %g s)...",
+                        self.path,
+                        self.timeout,
+                    )
+
     def conn(self) -> sqlite3.Connection:
-        """This thread's connection (autocommit mode; use :meth:`write` for changes)."""
+        """This thread's connection (autocommit mode; use :meth:`write` for changes).
+        A statement waits at most :data:`LOCK_NOTICE_SECONDS` for a lock; longer waits go
+        through :meth:`_locked_retry`."""
         c = getattr(self._local, "conn", None)
         if c is None:
             c = sqlite3.connect(
-                self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+                self.path,
+                timeout=LOCK_NOTICE_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
             )
-            c.execute("PRAGMA journal_mode=WAL")
-            c.execute("PRAGMA synchronous=NORMAL")
-            c.execute("PRAGMA busy_timeout=30000")
+            try:
+                c.execute("PRAGMA journal_mode=WAL")
+                c.execute("PRAGMA synchronous=NORMAL")
+            except BaseException:
+                c.close()
+                raise
             self._local.conn = c
             with self._lock:
                 self._all.append(c)
         return c
 
+    def _begin(self) -> sqlite3.Connection:
+        c = self.conn()
+        c.execute("BEGIN IMMEDIATE")
+        return c
+
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A write transaction (``BEGIN IMMEDIATE``): committed on success, rolled back
-        on any exception. Not re-entrant."""
-        c = self.conn()
-        c.execute("BEGIN IMMEDIATE")
+        on any exception. Not re-entrant.
+
+        Raises:
+            StateLocked: another process held the write lock for the whole lock timeout.
+            StateReadOnly: the database cannot be written.
+        """
+        c = self._locked_retry(self._begin)
         try:
             yield c
-        except BaseException:
-            c.execute("ROLLBACK")
+            c.execute("COMMIT")
+        except BaseException as e:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            if isinstance(e, sqlite3.OperationalError) and _is_read_only(e):
+                raise StateReadOnly(self.path) from None
             raise
-        c.execute("COMMIT")
 
     def release(self) -> None:
         """Close this thread's connection (a thread that is about to end calls this, so a
