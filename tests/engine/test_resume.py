@@ -130,14 +130,15 @@ def test_apply_killed_during_training_converges_without_duplicates(workshop, sta
 
 
 @pytest.mark.slow
-def test_ctrl_c_during_apply_says_so_and_the_next_apply_finishes(workshop, state, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_during_apply_says_so_and_the_next_apply_finishes(workshop, state, tmp_path, sig):
     env = dict(
         os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS=f"solution-version={HOLD}"
     )
     cmd = _cmd("apply", workshop, state, "--auto-approve")
     client = local_client("personalize", state_dir=state)
     code, _, err = _signal_when(
-        cmd, env, tmp_path, "started  solution_version.", signal.SIGINT, _versions(client)
+        cmd, env, tmp_path, "started  solution_version.", sig, _versions(client)
     )
     assert code == 1
     assert err.endswith(
