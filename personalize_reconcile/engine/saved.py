@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,8 @@ MARKER = "preconcile_plan"
 """The plan file's first key; its value is the format version."""
 
 _PLAN_START = re.compile(rb'\s*\{\s*"' + MARKER.encode() + rb'"\s*:')
+MAX_PLAN_BYTES = 64 * 1024 * 1024
+"""The largest plan file read, in bytes (a plan of hundreds of resources takes a few KiB)."""
 _ENV_REF = re.compile(r"\$\$\{|\$\{\s*env:([^}]*)\}")
 _MOST_MOVES = 8
 """How many moved resources a stale-plan message names before it says "and N more"."""
@@ -194,13 +197,23 @@ def read(path: Path) -> SavedPlan | None:
             format version; or it is a ``plan --json`` document; or it is not UTF-8 text
             at all (neither a manifest nor a plan).
     """
+    if not _is_regular(path):
+        return None  # a FIFO, a device, a folder: the manifest loader names it
     try:
-        data = path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_PLAN_BYTES + 1)
     except OSError:
         return None
     if not _PLAN_START.match(data[:200]):
-        _not_a_plan(path, data)
+        if len(data) <= MAX_PLAN_BYTES:
+            _not_a_plan(path, data)
         return None
+    if len(data) > MAX_PLAN_BYTES:
+        raise SavedPlanError(
+            f"{path} starts like a saved plan but is larger than {MAX_PLAN_BYTES:,} bytes, "
+            "which no saved plan is; save the plan again with "
+            "`preconcile plan MANIFEST --out PLAN`."
+        )
     try:
         doc = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -254,10 +267,21 @@ def read(path: Path) -> SavedPlan | None:
 def is_plan_file(path: Path) -> bool:
     """Whether ``path`` starts like a plan file (for commands other than apply, which
     take only manifests, to say so). ``False`` when it cannot be read."""
+    if not _is_regular(path):
+        return False
     try:
         with path.open("rb") as f:
             return bool(_PLAN_START.match(f.read(200)))
     except OSError:
+        return False
+
+
+def _is_regular(path: Path) -> bool:
+    """Whether ``path`` is a regular file (checked without opening it, so a FIFO or a
+    device never blocks or streams)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
         return False
 
 

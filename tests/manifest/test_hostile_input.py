@@ -11,6 +11,7 @@ one edit; the expected text is the whole of stderr.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from typing import NamedTuple
 
@@ -514,3 +515,28 @@ def test_diagnostic_text_is_capped():
     assert d.path == "p" * 1000 + "… (1,200 characters)"
     assert d.hint == "h" * 1000 + "… (1,001 characters)"
     assert Diagnostic("f", 0, 0, "", "short").render() == "f  short"
+
+
+@posix_only
+@pytest.mark.parametrize("command", ["plan", "apply", "destroy"])
+@pytest.mark.parametrize("kind", ["fifo", "device"])
+def test_every_command_refuses_a_special_file_without_opening_it(tmp_path, command, kind):
+    """apply and the others first look whether the file is a saved plan: that look must not
+    open a FIFO (it would block) or read a device (it would never end)."""
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "pipe.yaml")
+        file, what = "pipe.yaml", "is a FIFO (named pipe)"
+    else:
+        file, what = "/dev/zero", "is a character device"
+    result = subprocess.run(
+        [sys.executable, "-m", "personalize_reconcile", command, file, "--state-dir", "st"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"{file}  {what}, not a regular file\n{NOT_REGULAR_HINT}\n"
+        f"1 problem found in {file}; nothing was changed.\n"
+    )
