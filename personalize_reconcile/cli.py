@@ -366,6 +366,11 @@ def plan(
     loaded = _load(file, var)
     if out_file is not None and out_file.resolve() == file.resolve():
         raise UserError(f"--out {out_file} is the manifest itself; save the plan to another file")
+    if out_file is not None and out_file.is_dir():
+        raise UserError(
+            f"--out {out_file} is a folder; give the plan a file name, such as "
+            f"{out_file / 'workshop.plan'}"
+        )
     tgt = _open(target, region, profile, state_dir)
     prepared = _prepare(loaded, tgt, file)
     if as_json:

@@ -218,3 +218,16 @@ def test_only_apply_takes_a_saved_plan(cli, saved):
             f"Error: {path} is a saved plan, not a manifest; only apply takes a saved plan: "
             f"preconcile apply {path}\n"
         )
+
+
+def test_plan_out_to_a_folder_or_the_manifest_is_refused_before_planning(pc, workshop, tmp_path):
+    folder = pc("plan", "--out", str(tmp_path))
+    assert (folder.code, folder.out) == (1, "")
+    assert folder.err == (
+        f"Error: --out {tmp_path} is a folder; give the plan a file name, such as "
+        f"{tmp_path / 'workshop.plan'}\n"
+    )
+    itself = pc("plan", "--out", str(workshop))
+    assert itself.err == (
+        f"Error: --out {workshop} is the manifest itself; save the plan to another file\n"
+    )
