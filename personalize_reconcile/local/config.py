@@ -34,6 +34,7 @@ KINDS = (
     "dataset-import-job",
     "event-tracker",
     "filter",
+    "metric-attribution",
     "solution",
     "solution-version",
     "campaign",

@@ -15,8 +15,8 @@ Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared r
 ``registry``, ``descriptions`` (Describe shapes), ``pagination``, ``reads`` (the Describe
 and List operations every kind answers alike), ``records`` (find, create, delete, update
 a stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
-``import_jobs``, ``event_trackers``, ``filters``, ``solutions``, ``solution_versions``,
-``campaigns``, ``recipes`` (and ``tags`` for the tag operations).
+``import_jobs``, ``event_trackers``, ``filters``, ``metric_attributions``, ``solutions``,
+``solution_versions``, ``campaigns``, ``recipes`` (and ``tags`` for the tag operations).
 
 Sources: reference §1 (ARNs, names, uniqueness), §2 (fields, statuses, ``latest*Update``,
 List vs Describe), §3 (prerequisites, delete preconditions, error codes), §4 (schemas,
@@ -25,8 +25,7 @@ UpdateDataset), §5 (imports), §6 (recipes, solution flags, training modes), §
 
 Not modeled (said here rather than faked): automatic training, HPO and AutoML runs (see
 ``solutions``), the 2-hourly campaign auto-updates, KMS, IAM and S3 permission checks,
-recommenders, batch jobs, metric attributions, exports and data-deletion jobs
-(UnknownOperationException).
+recommenders, batch jobs, exports and data-deletion jobs (UnknownOperationException).
 
 Error messages (the service's exact wording is unconfirmed, reference §10): see
 ``errors``.
@@ -43,6 +42,7 @@ from personalize_reconcile.local.control import (
     event_trackers,
     filters,
     import_jobs,
+    metric_attributions,
     recipes,
     registry,
     schemas,
@@ -61,6 +61,7 @@ KINDS = (
     import_jobs,
     event_trackers,
     filters,
+    metric_attributions,
     solutions,
     solution_versions,
     campaigns,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from personalize_reconcile.local.control import records
+from personalize_reconcile.local.control import metric_attributions, records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.control.reads import register_reads
@@ -120,13 +120,15 @@ def _check_compatible(old: Resource, new: Resource) -> None:
 
 @operation("DeleteDataset")
 def delete_dataset(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DeleteDataset (reference §3): no filters in the group, no event tracker (for
-    Interactions), no import or training running, no campaign creating or ACTIVE."""
+    """DeleteDataset (reference §3): no filters in the group, no metric attribution that
+    sums over it, no event tracker (for Interactions), no import or training running, no
+    campaign creating or ACTIVE."""
     ds = records.load(ctx, conn, params["datasetArn"], KIND)
     records.check_deletable(ds)
     grp = ds.grp
     store = ctx.store
     records.refuse_if_used(ds, store.select(conn, "kind='filter' AND grp=?", (grp,), 1))
+    records.refuse_if_used(ds, metric_attributions.sums_over(store, conn, ds))
     if ds.body["datasetType"] == "INTERACTIONS":
         records.refuse_if_used(ds, store.select(conn, "kind='event-tracker' AND grp=?", (grp,), 1))
     records.refuse_if_used(
