@@ -1,8 +1,9 @@
 """Load a manifest file into a validated :class:`LoadedManifest`, or report every problem.
 
 One job: run the loading pipeline — parse (with positions), resolve variables, interpolate,
-check structure with the pydantic models, run the cross-checks — and turn every failure
-into a :class:`Diagnostic` with ``file:line:col``. Called by the CLI and the engine.
+check structure with the pydantic models, run the cross-checks, then check a sound
+manifest's event filters against the data it uploads (``datachecks``) — and turn every
+failure into a :class:`Diagnostic` with ``file:line:col``. Called by the CLI and the engine.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from personalize_reconcile.manifest.checks import Checker
+from personalize_reconcile.manifest.datachecks import event_type_problems
 from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError
 from personalize_reconcile.manifest.interpolate import Budget, interpolate, resolve_variables
 from personalize_reconcile.manifest.models import Manifest, json_schema
@@ -134,6 +136,9 @@ def load_manifest(
     checker = Checker(src, data, base_dir)
     unresolved = {d.path for d in diags} | quiet
     diags.extend(d for d in checker.run() if d.path not in unresolved)
+    if not diags and model is not None:
+        # only a manifest sound in itself is checked against the data it uploads
+        diags.extend(event_type_problems(model, src, base_dir))
     if diags or model is None:
         raise ManifestError(_unique(diags))
     return LoadedManifest(

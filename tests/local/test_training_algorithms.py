@@ -280,17 +280,18 @@ def test_model_dir_rejects_arns_that_are_not_versions(tmp_path):
     )
 
 
-def test_training_too_little_data_after_event_type_filter(tmp_path, columns):
+def test_an_event_type_absent_from_the_data_is_named_with_the_types_present(tmp_path, columns):
     with pytest.raises(TrainingFailed) as err:
         train_version(
             state_dir=tmp_path,
             solution_version_arn=ARN.format("f1"),
             recipe_arn="aws-sims",
             interactions=columns,
-            event_type="nothing",
+            event_type="Purchase",
         )
-    assert err.value.reason.startswith(
-        "Insufficient data to train after filtering: 0 interactions (at least 1000 required)"
+    assert err.value.reason == (
+        "eventType 'Purchase' matches no event in the Interactions data; its event types are "
+        "'click' and 'purchase'; did you mean 'purchase'?"
     )
     assert not model_dir(tmp_path, ARN.format("f1")).exists()
 

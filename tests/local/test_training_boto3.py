@@ -133,6 +133,44 @@ def test_999_interactions_after_event_type_filter_fail_training(
     assert group.version("few-all", "aws-popularity-count")["status"] == "ACTIVE"
 
 
+def test_exact_duplicates_do_not_count_towards_the_minimum(personalize, wait, state_dir, tmp_path):
+    """1010 rows of which 10 repeat an earlier row exactly: 1000 imported records, 1000
+    distinct interactions would train, but 990 distinct purchases do not."""
+    path = tmp_path / "dups.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"])
+        rows = [[f"p{u}", f"item{(u + k) % 40}", "purchase", 1_600_000_000 + u * 10 + k]
+                for u in range(330) for k in range(3)]  # fmt: skip
+        rows += rows[:10] + [[f"v{u}", "item1", "view", 1_600_000_000 + u] for u in range(10)]
+        w.writerows(rows)
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    group = Group(personalize, wait, state_dir, path, schema, name="dups")
+    version = group.version("dups-purchases", "aws-user-personalization-v2", eventType="purchase")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "Insufficient data to train after filtering: 990 interactions (at least 1000 "
+        "required; 10 exact duplicate rows not counted); 330 users with 2 or more "
+        "interactions (at least 25 required); 330 of 330 users (100.00%) have 2 or more "
+        "interactions (at least 1% required)."
+    )
+
+
+def test_an_event_type_absent_from_the_data_fails_training_naming_the_types(
+    personalize, wait, state_dir, tmp_path
+):
+    schema = (WORKSHOP / "interactions.avsc").read_text()
+    group = Group(
+        personalize, wait, state_dir, _shortfall_csv(tmp_path / "few.csv"), schema, name="typo"
+    )
+    version = group.version("typo", "aws-user-personalization-v2", eventType="Purchase")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "eventType 'Purchase' matches no event in the Interactions data; its event types are "
+        "'purchase' and 'view'; did you mean 'purchase'?"
+    )
+
+
 def test_event_value_threshold_shortfall_through_events_config(
     personalize, wait, state_dir, tmp_path
 ):

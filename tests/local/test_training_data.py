@@ -220,3 +220,87 @@ def test_top_indices_is_the_same_for_short_and_long_score_arrays():
         expected = np.lexsort((np.arange(width), -scores))
         for n in (1, 10, 25, width):
             assert model.top_indices(scores, n).tolist() == expected[:n].tolist(), (width, n)
+
+
+def _doubled(cols: dict, rows: list[int]) -> dict:
+    """``cols`` with copies of ``rows`` appended (exact duplicates)."""
+    return {k: np.concatenate([v, v[rows]]) for k, v in cols.items()}
+
+
+def test_exact_duplicate_rows_are_left_out_and_noted():
+    cols = _doubled(_columns(10, 3), [4, 4, 7])
+    out = prepare(cols)
+    assert (out.total_rows, out.duplicates, out.interactions.n) == (33, 3, 30)
+    assert out.notes == (
+        "left out 3 exact duplicate rows (the same in every column as an earlier row; the "
+        "first is record 31)",
+    )
+
+
+def test_rows_that_differ_in_any_column_are_not_duplicates():
+    cols = _doubled(_columns(10, 3, values=[1.0]), [0, 1])
+    cols["EVENT_VALUE"][-2:] = [5.0, np.nan]
+    out = prepare(cols)
+    assert (out.duplicates, out.interactions.n, out.notes) == (0, 32, ())
+
+
+def test_duplicates_left_out_after_the_event_filter_are_only_kept_rows():
+    cols = _doubled(_columns(10, 4, types=("click", "buy")), [0, 1])  # row 0 click, 1 buy
+    out = prepare(cols, event_type="buy")
+    assert (out.duplicates, out.interactions.n) == (1, 20)
+
+
+def test_the_minimum_counts_distinct_rows_and_says_how_many_were_left_out():
+    cols = _doubled(_columns(333, 3), list(range(10)))
+    out = prepare(cols)
+    with pytest.raises(TrainingFailed) as err:
+        check_minimum(out.interactions, out.duplicates)
+    assert err.value.reason == (
+        "Insufficient data to train after filtering: 999 interactions (at least 1000 "
+        "required; 10 exact duplicate rows not counted); 333 users with 2 or more "
+        "interactions (at least 25 required); 333 of 333 users (100.00%) have 2 or more "
+        "interactions (at least 1% required)."
+    )
+
+
+def test_data_a_year_older_than_the_training_gets_a_note():
+    cols = _columns(10, 3)
+    newest = int(cols["TIMESTAMP"].max())  # 2020-09-13
+    assert prepare(cols, now=newest + 364 * 86400).notes == ()
+    assert prepare(cols, now=newest + 400 * 86400).notes == (
+        "the newest interaction in the Interactions data is from 2020-09-13, 400 days before "
+        "now; a model trained on it recommends what was popular then",
+    )
+
+
+def test_an_events_config_type_absent_from_the_data():
+    cols = _columns(10, 4, types=("click", "buy"))
+    listed = {"eventsConfig": {"eventParametersList": [{"eventType": "BUY", "weight": 1}]}}
+    with pytest.raises(TrainingFailed) as err:
+        prepare(cols, solution_config=listed)
+    assert err.value.reason == (
+        "eventsConfig.eventParametersList eventType 'BUY' matches no event in the Interactions "
+        "data; its event types are 'buy' and 'click'; did you mean 'buy'?"
+    )
+    some = {
+        "eventsConfig": {
+            "eventParametersList": [{"eventType": "buy"}, {"eventType": "view", "weight": 0.5}]
+        }
+    }
+    out = prepare(cols, solution_config=some)
+    assert out.interactions.n == 20
+    assert out.notes[0] == (
+        "eventsConfig.eventParametersList eventType 'view' matches no event in the "
+        "Interactions data; its event types are 'buy' and 'click'"
+    )
+
+
+def test_an_event_type_with_no_event_types_in_the_data():
+    cols = _columns(10, 3)
+    del cols["EVENT_TYPE"]
+    with pytest.raises(TrainingFailed) as err:
+        prepare(cols, event_type="click")
+    assert err.value.reason == (
+        "eventType 'click' matches no event in the Interactions data; the data has no "
+        "EVENT_TYPE values: leave the event type out."
+    )

@@ -56,6 +56,8 @@ def test_literal_dollar_brace(repo_root, tmp_path):
             "    performAutoTraining: false\n    eventType: '$${x}'\n",
         )
     )
+    data = tmp_path / "ex" / "data" / "interactions.csv"  # an event of that literal type
+    data.write_text(data.read_text() + "6876409312,green-cotton-shirt,${x},1549843918\n")
     solution = load_manifest(path).manifest.solutions["segment-workshop-solution"]
     assert solution.event_type == "${x}"
 

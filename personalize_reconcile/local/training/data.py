@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.rules.events import missing_event_type, old_data_note
 
 MIN_INTERACTIONS = 1000
 """Reference §5: at least 1000 item interactions, counted after filtering."""
@@ -172,14 +173,77 @@ class FilterOutcome:
     """The result of :func:`prepare`.
 
     Attributes:
-        interactions: the kept, weighted, encoded events.
+        interactions: the kept, weighted, encoded events, exact duplicates left out.
         total_rows: rows before filtering.
         notes: one sentence per filter applied, for the version's notes.
+        duplicates: kept rows left out because they repeat an earlier row in every column.
     """
 
     interactions: Interactions
     total_rows: int
     notes: tuple[str, ...]
+    duplicates: int = 0
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith("?") else text + "."
+
+
+def _row_codes(columns: Mapping[str, np.ndarray], rows: np.ndarray) -> list[np.ndarray]:
+    """One ``uint64`` array per column for the rows ``rows`` (int indices): equal values
+    give equal codes within a column."""
+    out = []
+    for key in sorted(columns):
+        col = np.asarray(columns[key])[rows]
+        if col.dtype.kind in "iub":
+            out.append(col.astype(np.int64).view(np.uint64))
+        elif col.dtype.kind == "f":
+            out.append(col.astype(np.float64).view(np.uint64))
+        else:
+            values = np.where(np.equal(col, None), "", col) if col.dtype.kind == "O" else col
+            out.append(_factorize(values)[1].astype(np.uint64))
+    return out
+
+
+def duplicate_rows(codes: list[np.ndarray]) -> np.ndarray:
+    """Which rows repeat an earlier row in every column: a bool array, true for the second
+    and later copies of a row (the first copy is kept).
+
+    Args:
+        codes: one ``uint64`` code array per column, all of one length (:func:`_row_codes`).
+
+    Rows are hashed together first; only rows whose hashes collide are compared column by
+    column, so the answer is exact and costs one sort of the hashes.
+    """
+    n = int(codes[0].shape[0]) if codes else 0
+    dup = np.zeros(n, dtype=bool)
+    if n < 2:
+        return dup
+    h = np.zeros(n, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for c in codes:
+            h ^= c * _MIX + (h << np.uint64(6)) + (h >> np.uint64(2))
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    same = hs[1:] == hs[:-1]
+    if not same.any():
+        return dup
+    grouped = np.zeros(n, dtype=bool)
+    grouped[1:] |= same
+    grouped[:-1] |= same
+    candidates = np.sort(order[grouped])  # original row order: the first copy comes first
+    keys = [c[candidates] for c in codes]
+    exact = np.lexsort([candidates, *reversed(keys)])
+    ranked = candidates[exact]
+    equal = np.ones(ranked.shape[0] - 1, dtype=bool)
+    for k in keys:
+        sorted_k = k[exact]
+        equal &= sorted_k[1:] == sorted_k[:-1]
+    dup[ranked[1:][equal]] = True
+    return dup
 
 
 def prepare(
@@ -187,8 +251,10 @@ def prepare(
     *,
     event_type: str | None = None,
     solution_config: Mapping[str, Any] | None = None,
+    now: float | None = None,
 ) -> FilterOutcome:
-    """Filter and weight the Interactions rows, then encode them.
+    """Filter and weight the Interactions rows, leave out exact duplicate rows, then
+    encode them.
 
     Args:
         columns: column name (schema field name, any case) -> array of one value per row.
@@ -200,9 +266,17 @@ def prepare(
             ``eventsConfig.eventParametersList`` keeps only the listed event types, each
             with its own ``eventValueThreshold``, and weights them by ``weight`` (0-1,
             default 1). Reference §6 "solutionConfig".
+        now: the training time (epoch seconds); data whose newest interaction is a year
+            or more before it gets a note (``rules.events.old_data_note``).
+
+    Rows equal in every column to an earlier row are one event recorded twice: they are
+    counted (:attr:`FilterOutcome.duplicates`, and a note) and left out, so they count
+    towards neither training nor the minimum-data rules.
 
     Raises:
-        TrainingFailed: a required column is missing, or a threshold is not a number.
+        TrainingFailed: a required column is missing, a threshold is not a number, or
+            ``event_type`` (or every event type ``eventsConfig`` lists) matches no event in
+            the data (the message lists the types present and the closest one).
     """
     config = dict(solution_config or {})
     users = _column(columns, "USER_ID")
@@ -232,7 +306,10 @@ def prepare(
         return values
 
     if event_type:
-        keep &= get_types() == event_type
+        of_type = get_types() == event_type
+        if not of_type.any():
+            raise TrainingFailed(_sentence(missing_event_type(event_type, np.unique(get_types()))))
+        keep &= of_type
         notes.append(f"trained on events of type {event_type!r} only (solution eventType)")
 
     threshold = config.get("eventValueThreshold")
@@ -258,6 +335,14 @@ def prepare(
             w = entry.get("weight")
             weight[match] = 1.0 if w is None else float(w)
             listed |= match
+        wanted = [e.get("eventType", "") for e in params]
+        absent = [t for t in wanted if not (get_types() == t).any()]
+        if absent:
+            present = np.unique(get_types())
+            what = "eventsConfig.eventParametersList eventType"
+            if len(absent) == len(wanted):
+                raise TrainingFailed(_sentence(missing_event_type(absent[0], present, what)))
+            notes.extend(missing_event_type(t, present, what) for t in absent)
         keep &= listed
         notes.append(
             "kept event types "
@@ -265,15 +350,31 @@ def prepare(
             + " with their weights (eventsConfig)"
         )
 
+    kept = np.flatnonzero(keep)
+    inter = encode(users[kept], items[kept], stamps[kept], weight[kept])
+    others = {k: v for k, v in columns.items() if k.upper() not in ("USER_ID", "ITEM_ID")}
+    codes = [inter.user.astype(np.uint64), inter.item.astype(np.uint64)]
+    dup = duplicate_rows(codes + _row_codes(others, kept))
+    duplicates = int(np.count_nonzero(dup))
+    if duplicates:
+        first = int(kept[np.flatnonzero(dup)[0]])
+        notes.append(
+            f"left out {duplicates} exact duplicate row{'s' if duplicates != 1 else ''} (the "
+            f"same in every column as an earlier row; the first is record {first + 1})"
+        )
+        inter = inter.subset(~dup)
+    if now is not None and inter.n:
+        note = old_data_note(float(inter.timestamp.max()), now)
+        if note:
+            notes.append(note)
     return FilterOutcome(
-        interactions=encode(users[keep], items[keep], stamps[keep], weight[keep]),
-        total_rows=n,
-        notes=tuple(notes),
+        interactions=inter, total_rows=n, notes=tuple(notes), duplicates=duplicates
     )
 
 
-def check_minimum(inter: Interactions) -> None:
-    """Apply the minimum-data rules of reference §5 to already filtered events.
+def check_minimum(inter: Interactions, duplicates: int = 0) -> None:
+    """Apply the minimum-data rules of reference §5 to already filtered events
+    (``duplicates``: exact duplicate rows left out, named in the message).
 
     Raises:
         TrainingFailed: with a reason that gives every count and every rule that failed,
@@ -290,9 +391,14 @@ def check_minimum(inter: Interactions) -> None:
     if not failed:
         return
     pct = f"{100 * share:.2f}%"
+    left_out = (
+        f"; {duplicates} exact duplicate row{'s' if duplicates != 1 else ''} not counted"
+        if duplicates
+        else ""
+    )
     raise TrainingFailed(
         "Insufficient data to train after filtering: "
-        f"{inter.n} interactions (at least {MIN_INTERACTIONS} required); "
+        f"{inter.n} interactions (at least {MIN_INTERACTIONS} required{left_out}); "
         f"{with_two} users with 2 or more interactions (at least {MIN_USERS_WITH_TWO} "
         f"required); {with_two} of {inter.n_users} users ({pct}) have 2 or more "
         f"interactions (at least {math.floor(MIN_SHARE_WITH_TWO * 100)}% required)."

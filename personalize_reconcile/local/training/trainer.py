@@ -113,15 +113,18 @@ def train_version(
 
     Raises:
         TrainingFailed: the recipe cannot be trained locally, UPDATE is not allowed or has
-            no base, a hyperparameter is malformed, or the data is below the minimum
-            (the reason names every count). The job runner turns it into CREATE FAILED.
+            no base, a hyperparameter is malformed, the event type matches no event, or
+            the data is below the minimum (the reason names every count, exact duplicate
+            rows left out). The job runner turns it into CREATE FAILED.
     """
     started = time.perf_counter()
     recipe = recipe_name(recipe_arn)
     settings = hyperparams.resolve(recipe, solution_config)
-    filtered = prepare(interactions, event_type=event_type, solution_config=solution_config)
+    filtered = prepare(
+        interactions, event_type=event_type, solution_config=solution_config, now=time.time()
+    )
     inter = filtered.interactions
-    check_minimum(inter)
+    check_minimum(inter, filtered.duplicates)
     stop = should_stop or (lambda: False)
     notes = list(filtered.notes)
     if settings.ignored:
