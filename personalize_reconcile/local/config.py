@@ -38,6 +38,8 @@ KINDS = (
     "solution",
     "solution-version",
     "campaign",
+    "batch-inference-job",
+    "batch-segment-job",
 )
 """Resource kinds, spelt as in their ARNs (reference §1)."""
 

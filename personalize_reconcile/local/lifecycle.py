@@ -189,6 +189,13 @@ class Lifecycle:
             return self._import(res)
         if res.kind == "solution-version":
             return self._train(res, job)
+        if res.kind in ("batch-inference-job", "batch-segment-job"):
+            try:
+                return seams.run_batch(
+                    Path(self.config.state_dir), res.kind, res.body, res.extra.get("recipe", "")
+                )
+            except seams.BatchFailed as exc:
+                return exc
         return None
 
     def _import(self, res: Resource) -> Any:
@@ -273,7 +280,7 @@ class Lifecycle:
             res.status = M.CREATE_STOPPED
         elif res.status != M.CREATE_IN_PROGRESS:
             return None
-        elif isinstance(result, (seams.ImportFailed, seams.TrainingFailed)):
+        elif isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
             res.status = M.CREATE_FAILED
             res.body["failureReason"] = str(result)
         elif isinstance(result, BaseException):

@@ -40,6 +40,13 @@ returns the number of records read, or raises :class:`ImportFailed` whose messag
 failureReason. The import job enforces the 1000-record minimum and the rule that
 INCREMENTAL needs an earlier import (reference §5) around it.
 
+Seam 2b: batch jobs
+-------------------
+:func:`run_batch` runs a batch inference job over the version's served model
+(``batch.run_batch_inference``): JSON Lines in from ``jobInput``, the service's output
+format out to ``jobOutput``. It returns the number of lines answered, or raises
+:class:`BatchFailed` whose message is the failureReason.
+
 Seam 3: personalize-runtime
 ---------------------------
 ``personalize_reconcile.local.runtime.dispatch(ctx: RequestContext, operation: str,
@@ -65,6 +72,7 @@ from personalize_reconcile.local.training.errors import TrainingFailed
 from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 
 __all__ = [
+    "BatchFailed",
     "ImportFailed",
     "TrainingFailed",
     "TrainingJob",
@@ -72,6 +80,7 @@ __all__ = [
     "drop_dataset",
     "has_import",
     "register_trainer",
+    "run_batch",
     "run_import",
     "runtime_dispatch",
     "trainer",
@@ -86,6 +95,10 @@ usual boto3 credentials) instead of the state dir's object store."""
 
 class ImportFailed(Exception):
     """Raised by :func:`run_import`: ``str(e)`` becomes the import job's failureReason."""
+
+
+class BatchFailed(Exception):
+    """Raised by :func:`run_batch`: ``str(e)`` becomes the batch job's failureReason."""
 
 
 Trainer = Callable[[TrainingJob], "TrainingOutcome | None"]
@@ -191,3 +204,47 @@ def drop_dataset(state_dir: Path, dataset_arn: str) -> None:
 MIN_IMPORT_RECORDS = 1000
 """At least 1000 interaction records per import job into an Interactions dataset (reference
 §5: "at least 1000 interaction records"); Items and Users imports have no minimum."""
+
+
+def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
+    """Run a batch job (seam 2b).
+
+    Args:
+        state_dir: the local target's state dir (object store and models live in it).
+        kind: ``batch-inference-job`` or ``batch-segment-job``.
+        job: the job's Describe shape (solutionVersionArn, numResults, jobInput, jobOutput).
+        recipe_name: the short name of the version's recipe.
+
+    Returns:
+        The number of output lines written.
+
+    Raises:
+        BatchFailed: the job cannot run; the message is the failureReason.
+    """
+    from personalize_reconcile.local import batch, objectstore
+    from personalize_reconcile.local.training.serving import load_version_model
+    from personalize_reconcile.rules import recipes
+
+    recipe = recipes.lookup(recipe_name)
+    if kind != "batch-inference-job" or recipe is None:
+        raise BatchFailed(
+            f"The local target cannot compute user segments: {recipe_name} is not trained locally."
+        )
+    try:
+        model = load_version_model(state_dir, job["solutionVersionArn"])
+    except (FileNotFoundError, ValueError):
+        raise BatchFailed(
+            f"Solution version {job['solutionVersionArn']} has no trained model."
+        ) from None
+    store = objectstore.open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
+    try:
+        return batch.run_batch_inference(
+            store,
+            model,
+            recipe,
+            job["jobInput"]["s3DataSource"]["path"],
+            job["jobOutput"]["s3DataDestination"]["path"],
+            int(job.get("numResults") or 25),
+        )
+    except batch.BatchFailed as exc:
+        raise BatchFailed(str(exc)) from None

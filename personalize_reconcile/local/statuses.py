@@ -25,7 +25,12 @@ CREATING = (CREATE_PENDING, CREATE_IN_PROGRESS)
 DELETING = (DELETE_PENDING, DELETE_IN_PROGRESS)
 """A delete that has not finished."""
 
-HEAVY_KINDS = ("dataset-import-job", "solution-version")
+HEAVY_KINDS = (
+    "dataset-import-job",
+    "solution-version",
+    "batch-inference-job",
+    "batch-segment-job",
+)
 """Kinds whose CREATE IN_PROGRESS phase does real work in a worker thread."""
 
 LATEST_KEY = {

@@ -181,10 +181,11 @@ def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
         ("campaign=soon", "duration for 'campaign' is 'soon', not a number of seconds"),
         ("campaign=-1", "duration for 'campaign' must be 0 or more seconds, not '-1'"),
         (
-            "recommender=1",
-            "unknown resource kind 'recommender' in durations; known kinds: "
-            "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, solution, "
-            "solution-version, campaign or *",
+            "widget=1",
+            "unknown resource kind 'widget' in durations; known kinds: "
+            "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, "
+            "metric-attribution, solution, solution-version, campaign, batch-inference-job, "
+            "batch-segment-job or *",
         ),
     ],
 )

@@ -16,7 +16,8 @@ Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared r
 and List operations every kind answers alike), ``records`` (find, create, delete, update
 a stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
 ``import_jobs``, ``event_trackers``, ``filters``, ``metric_attributions``, ``solutions``,
-``solution_versions``, ``campaigns``, ``recipes`` (and ``tags`` for the tag operations).
+``solution_versions``, ``campaigns``, ``batch_jobs``, ``recipes`` (and ``tags`` for the tag
+operations).
 
 Sources: reference §1 (ARNs, names, uniqueness), §2 (fields, statuses, ``latest*Update``,
 List vs Describe), §3 (prerequisites, delete preconditions, error codes), §4 (schemas,
@@ -25,7 +26,7 @@ UpdateDataset), §5 (imports), §6 (recipes, solution flags, training modes), §
 
 Not modeled (said here rather than faked): automatic training, HPO and AutoML runs (see
 ``solutions``), the 2-hourly campaign auto-updates, KMS, IAM and S3 permission checks,
-recommenders, batch jobs, exports and data-deletion jobs (UnknownOperationException).
+recommenders, exports and data-deletion jobs (UnknownOperationException).
 
 Error messages (the service's exact wording is unconfirmed, reference §10): see
 ``errors``.
@@ -36,6 +37,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from personalize_reconcile.local.control import (
+    batch_jobs,
     campaigns,
     dataset_groups,
     datasets,
@@ -65,6 +67,7 @@ KINDS = (
     solutions,
     solution_versions,
     campaigns,
+    batch_jobs,
     recipes,
     tags,
 )

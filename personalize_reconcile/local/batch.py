@@ -1,0 +1,144 @@
+"""Batch inference: JSON Lines in from ``s3://``, the service's output format out.
+
+One job: run one batch inference job over a trained model: read every input object the
+job's ``jobInput`` path names (one object, or every object under a folder path ending in
+``/``), answer each line the way GetRecommendations (or GetPersonalizedRanking) would, and
+write ``<output path>/<input file name>.out`` with one line per input line:
+``{"input": {...}, "output": {"recommendedItems": [...], "scores": [...]}, "error": null}``
+(``scores`` only where the recipe scores). A line that is not a JSON object, or lacks the
+id the recipe needs, gets ``"output": null`` and an ``"error"`` naming the line and the
+problem, and the job goes on. Caller: ``seams.run_batch``.
+
+Input per recipe type (developer guide, "Preparing input data for batch
+recommendations"): ``{"userId": "..."}`` for USER_PERSONALIZATION (and Popularity-Count);
+``{"itemId": "..."}`` for RELATED_ITEMS; ``{"userId": "...", "itemList": [...]}`` for
+PERSONALIZED_RANKING. Unknown users and items get popular items, as at run time.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from personalize_reconcile.local.objectstore import ObjectStore, ObjectStoreError, parse_s3_uri
+from personalize_reconcile.local.training.serving import ServedModel
+from personalize_reconcile.rules import recipes
+
+MAX_INPUT_BYTES = 1024 * 1024 * 1024
+"""The largest input object read, in bytes (the service documents 1 GB per input file)."""
+
+
+class BatchFailed(Exception):
+    """The job cannot run at all (no input, unreadable input, output not writable);
+    ``str()`` is its failureReason."""
+
+
+def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> dict:
+    """The ``output`` object for one input line.
+
+    Raises:
+        ValueError: the line lacks what the recipe needs; the message says what.
+    """
+    kind = recipe.recipe_type
+    if kind == recipes.PERSONALIZED_RANKING:
+        user, items = line.get("userId"), line.get("itemList")
+        if not isinstance(user, str) or not isinstance(items, list):
+            raise ValueError('a PERSONALIZED_RANKING line needs "userId" and "itemList"')
+        if not all(isinstance(i, str) for i in items):
+            raise ValueError('"itemList" must be a list of item ids (strings)')
+        ranked = model.rank(user, items)
+        out: dict[str, Any] = {"recommendedItems": [i for i, _ in ranked]}
+        if any(s is not None for _, s in ranked):
+            out["scores"] = [s for _, s in ranked]
+        return out
+    if kind == recipes.RELATED_ITEMS:
+        item = line.get("itemId")
+        if not isinstance(item, str):
+            raise ValueError(f'a line for {recipe.name} needs "itemId" (a string)')
+        return {"recommendedItems": model.item_ids[model.related(item, n)].tolist()}
+    user = line.get("userId")
+    if not isinstance(user, str):
+        raise ValueError(f'a line for {recipe.name} needs "userId" (a string)')
+    ranked_idx, scores = model.recommend_user(user, n)
+    out = {"recommendedItems": model.item_ids[ranked_idx].tolist()}
+    if scores is not None:
+        out["scores"] = [round(float(s), 7) for s in scores.tolist()]
+    return out
+
+
+def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> list[str]:
+    out = []
+    for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        if not text.strip():
+            continue
+        try:
+            line = json.loads(text)
+        except ValueError:
+            out.append(_error_line(text, f"line {number}: not valid JSON"))
+            continue
+        if not isinstance(line, dict):
+            out.append(_error_line(line, f"line {number}: not a JSON object"))
+            continue
+        try:
+            answer = _answer(model, recipe, line, n)
+        except ValueError as e:
+            out.append(_error_line(line, f"line {number}: {e}"))
+            continue
+        out.append(json.dumps({"input": line, "output": answer, "error": None}))
+    return out
+
+
+def _error_line(given: Any, message: str) -> str:
+    return json.dumps({"input": given, "output": None, "error": message})
+
+
+def run_batch_inference(
+    store: ObjectStore,
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    input_path: str,
+    output_path: str,
+    num_results: int,
+) -> int:
+    """Run one batch inference job (see the module docstring).
+
+    Args:
+        store: the object store the job reads and writes.
+        model: the solution version's served model.
+        recipe: the version's recipe.
+        input_path: ``s3://bucket/key.json`` or ``s3://bucket/folder/``.
+        output_path: ``s3://bucket/folder/`` (a missing trailing ``/`` is added).
+        num_results: recommendations per line (1-500).
+
+    Returns:
+        The number of output lines written.
+
+    Raises:
+        BatchFailed: no input object, an input over :data:`MAX_INPUT_BYTES`, or a read or
+            write the object store refuses; the message names the location.
+    """
+    try:
+        found = store.locate(input_path)
+    except ObjectStoreError as e:
+        raise BatchFailed(f"Input data at {input_path} cannot be read: {e}") from None
+    folder = output_path if output_path.endswith("/") else output_path + "/"
+    parse_s3_uri(folder)
+    written = 0
+    for obj in found:
+        if obj.size > MAX_INPUT_BYTES:
+            raise BatchFailed(
+                f"Input file {obj.uri} is {obj.size:,} bytes, over the 1 GB limit of a batch "
+                "input file; split it into several files under one folder."
+            )
+        try:
+            raw = store.get(obj.uri)
+        except ObjectStoreError as e:
+            raise BatchFailed(f"Input file {obj.uri} cannot be read: {e}") from None
+        lines = _lines(raw, model, recipe, num_results)
+        name = obj.key.rsplit("/", 1)[-1]
+        try:
+            store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())
+        except ObjectStoreError as e:
+            raise BatchFailed(f"Output to {folder}{name}.out cannot be written: {e}") from None
+        written += len(lines)
+    return written
