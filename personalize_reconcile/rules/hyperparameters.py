@@ -532,7 +532,7 @@ def _range_problems(
                     HyperparameterProblem(
                         (*path, "name"),
                         f"{param.name} cannot be tuned by HPO on {recipe}",
-                        f"set it under {ALGORITHM} instead",
+                        "give it one fixed value instead, or leave it out",
                     )
                 )
                 continue

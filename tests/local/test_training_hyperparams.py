@@ -140,3 +140,11 @@ def test_recipe_not_trainable_locally():
         "aws-similar-items, aws-sims, aws-trending-now, aws-user-personalization, "
         "aws-user-personalization-v2."
     )
+
+
+def test_sims_reads_the_short_spelling_of_the_history_percentiles():
+    s = resolve(
+        "aws-sims",
+        {"featureTransformationParameters": {"max_hist_length_percentile": "0.9"}},
+    )
+    assert (s.values["max_user_history_length_percentile"], s.ignored) == (0.9, ())

@@ -135,7 +135,8 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
     """Resolve the settings for training ``recipe`` (short name) with ``solution_config``.
 
     Both ``algorithmHyperParameters`` and ``featureTransformationParameters`` are read;
-    their names share one namespace here.
+    their names share one namespace here, and a key the recipe's table spells another way
+    (``rules/hyperparameters.py``) is read under its canonical name.
 
     Raises:
         TrainingFailed: the recipe is not trainable locally, or a used value is malformed
@@ -146,6 +147,10 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
     given: dict[str, Any] = {}
     given.update(config.get("featureTransformationParameters") or {})
     given.update(config.get("algorithmHyperParameters") or {})
+    table = TABLES.get(recipe)
+    if table is not None:  # the service's other spellings of a key, e.g. SIMS's
+        known = table.by_name()
+        given = {(known[k].name if k in known else k): v for k, v in given.items()}
     specs = _SPECS[kind]
     values = {name: spec[1] for name, spec in specs.items()}
     ignored = []
