@@ -131,10 +131,13 @@ class Checker:
         src: the manifest's parsed source (for positions).
         data: the interpolated document.
         base_dir: the manifest's folder; relative file paths resolve against it.
+        target: ``local`` or ``aws``; on ``aws`` the local target's own hyperparameters
+            are problems.
     """
 
-    def __init__(self, src: Source, data: dict, base_dir: Path):
+    def __init__(self, src: Source, data: dict, base_dir: Path, target: str = "local"):
         self.src = src
+        self.target = target
         self.data = data
         self.base_dir = base_dir
         self.out: list[Diagnostic] = []
@@ -636,7 +639,8 @@ class Checker:
         """The solutionConfig's hyperparameters against the recipe's table
         (:mod:`personalize_reconcile.rules.hyperparameters`, reference §6)."""
         reported = {d.path for d in self.out}  # a model bound already said (one report each)
-        for p in hyperparameters.config_problems(recipe, perform_hpo, config):
+        local = self.target != "aws"
+        for p in hyperparameters.config_problems(recipe, perform_hpo, config, local=local):
             d = self.src.diagnostic(
                 path + ("solutionConfig",) + p.path, p.message, p.hint, key=p.on_key
             )

@@ -128,10 +128,15 @@ class Hyperparameter:
     def span(self) -> str:
         """The documented range in words: ``between 32 and 256``, ``at least 0``."""
         if self.low is not None and self.high is not None:
-            return f"between {self.low:g} and {self.high:g}"
+            return f"between {_written(self.low)} and {_written(self.high)}"
         if self.low is not None:
-            return f"at least {self.low:g}"
-        return f"at most {self.high:g}"
+            return f"at least {_written(self.low)}"
+        return f"at most {_written(self.high)}"
+
+
+def _written(number: float) -> str:
+    """A bound as people write it: ``2147483647``, ``0.5``, ``1000000``."""
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 @dataclass(frozen=True)
@@ -417,13 +422,15 @@ def _unknown(
 
 
 def config_problems(
-    recipe: str, perform_hpo: bool, config: Mapping[str, Any] | None
+    recipe: str, perform_hpo: bool, config: Mapping[str, Any] | None, *, local: bool = True
 ) -> list[HyperparameterProblem]:
     """Check the hyperparameters of a solutionConfig for ``recipe`` (short name).
 
     Args:
         recipe: the recipe's short name; a recipe without a table is not checked.
         perform_hpo: the solution's ``performHPO``.
+        local: whether the local target's own hyperparameters are accepted (for the
+            local target; ``False`` for AWS, which does not document them).
         config: the solutionConfig (wrong types inside are skipped: the shape check
             reports them).
 
@@ -460,6 +467,17 @@ def config_problems(
             param = params.get(name)
             if param is None:
                 out.append(_unknown(table, path, name))
+                continue
+            if param.local and not local:
+                out.append(
+                    HyperparameterProblem(
+                        path,
+                        f"{name} is read by the local target only; Amazon Personalize does "
+                        f"not document it for {recipe}",
+                        "remove it from a manifest for --target aws",
+                        on_key=True,
+                    )
+                )
                 continue
             if not isinstance(value, str):
                 continue
@@ -563,7 +581,8 @@ def _bounds_problems(
             return [
                 HyperparameterProblem(
                     (*path, "minValue"),
-                    f"the range of {param.name} has minValue {low:g} above maxValue {high:g}",
+                    f"the range of {param.name} has minValue {_written(low)} above maxValue "
+                    f"{_written(high)}",
                     "swap minValue and maxValue",
                 )
             ]
@@ -574,7 +593,7 @@ def _bounds_problems(
                 return [
                     HyperparameterProblem(
                         (*path, bound),
-                        f"{bound} of {param.name} must be {param.span()}, not {value:g}",
+                        f"{bound} of {param.name} must be {param.span()}, not {_written(value)}",
                         _range_hint(recipe, param),
                     )
                 ]

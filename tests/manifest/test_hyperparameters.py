@@ -142,3 +142,27 @@ def test_aliases_number_spellings_defaults_and_local_knobs_are_valid(tmp_path, c
     )
     result = cli("validate", "shop.yaml", cwd=tmp_path)
     assert (result.code, result.err) == (0, "")
+
+
+def test_local_knobs_are_refused_for_the_aws_target(tmp_path, cli):
+    write_shop(
+        tmp_path,
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n"
+                "    solutionConfig:\n"
+                "      algorithmHyperParameters: {apply_recency_bias: 'false', iterations: '5'}\n",
+            )
+        ],
+    )
+    assert cli("validate", "shop.yaml", cwd=tmp_path).code == 0
+    result = cli("plan", "shop.yaml", "--target", "aws", cwd=tmp_path)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "shop.yaml:22:63  solutions.shop-solution.solutionConfig.algorithmHyperParameters."
+        "iterations: iterations is read by the local target only; Amazon Personalize does not "
+        "document it for aws-user-personalization-v2\n"
+        "    hint: remove it from a manifest for --target aws\n"
+        "\n1 problem found in shop.yaml; nothing was changed.\n"
+    )
