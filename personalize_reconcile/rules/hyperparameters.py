@@ -453,6 +453,8 @@ def config_problems(
         if not isinstance(given, Mapping):
             continue
         for name, value in given.items():
+            if not isinstance(name, str):
+                continue  # the shape check reports a key that is not a string
             path = (section, name)
             if name in table.deprecated:
                 out.append(
