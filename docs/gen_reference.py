@@ -6,7 +6,8 @@ The reference is generated, never edited by hand: ``render()`` turns
 ``personalize_reconcile.manifest.json_schema()`` (what ``preconcile schema`` prints) into
 Markdown, one section per object with every field's type, default, whether it is required
 and its description, then the limits validate applies
-(``personalize_reconcile.manifest.limits``). ``tests/docs/test_docs_current.py`` fails
+(``personalize_reconcile.manifest.limits``) and each recipe's hyperparameters
+(``personalize_reconcile.rules.hyperparameters``). ``tests/docs/test_docs_current.py`` fails
 when the committed file differs from what ``render()`` returns.
 """
 
@@ -30,7 +31,8 @@ Every section and field of a preconcile manifest, generated from the JSON Schema
 Field names are the Personalize API's own. Unknown keys are errors. The schema covers
 structure only; `preconcile validate FILE` also checks names, references, Avro schemas,
 recipes and the pass-through blocks (`solutionConfig`, `campaignConfig`), and applies the
-[limits](#limits) listed at the end.
+[limits](#limits) and the [hyperparameters of each recipe](#hyperparameters) listed at the
+end.
 """
 
 
@@ -127,6 +129,55 @@ def _limits() -> list[str]:
     ]
 
 
+def _hyperparameters() -> list[str]:
+    """The Hyperparameters section: every recipe's table, from the code."""
+    from personalize_reconcile.rules import hyperparameters as hp
+
+    lines = [
+        "## Hyperparameters",
+        "",
+        "What `solutionConfig` may set for each recipe, under `algorithmHyperParameters` or "
+        "`featureTransformationParameters` (values are strings) and, with `performHPO: true`, "
+        "as ranges under `hpoConfig.algorithmHyperParameterRanges` (Boolean ones as "
+        "categorical ranges). `validate` and the local target's CreateSolution refuse an "
+        "unknown or deprecated key, a value of the wrong type or outside its range, ranges "
+        "with `minValue` above `maxValue`, ranges while `performHPO` is false and ranges for "
+        "keys HPO cannot tune. Plans compare hyperparameters in one form: other spellings of "
+        "a key or value take the canonical one, numbers compare as numbers (`'10'`, "
+        "`'10.0'` and `'1e1'` are equal) and a value equal to the default counts as absent, "
+        "so none of these ever replaces a solution. *local*: read by the local target only "
+        "(see [local-target.md](local-target.md)); Amazon Personalize does not document it, "
+        "and `plan` and `apply` with `--target aws` refuse it.",
+        "",
+        "| recipe | hyperparameter | type | range or values | default | HPO | other spellings |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for table in hp.TABLES.values():
+        recipe = f"[`{table.recipe}`]({table.source})"
+        if not table.params and not table.deprecated:
+            lines.append(f"| {recipe} | none | | | | | |")
+        for p in table.params:
+            if p.kind in (hp.INTEGER, hp.CONTINUOUS):
+                span = p.span()
+            elif p.kind == hp.BOOLEAN:
+                span = "`true`, `false`"
+            else:
+                span = ", ".join(f"`{v}`" for v in p.values)
+            other = [f"`{a}`" for a in p.aliases] + [
+                f"`{a}` for `{v}`" for a, v in p.value_aliases.items()
+            ]
+            lines.append(
+                f"| {recipe} | `{p.name}` | {p.kind} | {span} | "
+                f"{'`' + p.default + '`' if p.default is not None else ''} | "
+                f"{'yes' if p.tunable and table.hpo else 'no'}"
+                f"{' (HPO only)' if p.hpo_only else ''} | "
+                f"{'*local*' if p.local else ', '.join(other)} |"
+            )
+        for key, instead in table.deprecated.items():
+            lines.append(f"| {recipe} | `{key}` | deprecated | {instead} | | | |")
+    return lines
+
+
 def render(schema: dict[str, Any] | None = None) -> str:
     """The Markdown reference for ``schema`` (default: the manifest's JSON Schema)."""
     if schema is None:
@@ -140,6 +191,7 @@ def render(schema: dict[str, Any] | None = None) -> str:
     for name in order:
         lines += _section(name, defs[name])
     lines += _limits()
+    lines += _hyperparameters()
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).rstrip() + "\n"
 
 

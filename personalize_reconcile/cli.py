@@ -232,11 +232,11 @@ PollOpt = Annotated[
 ]
 
 
-def _load(file: Path, var: list[str] | None) -> LoadedManifest:
+def _load(file: Path, var: list[str] | None, target: str = "local") -> LoadedManifest:
     from personalize_reconcile.manifest import ManifestError, load_manifest
 
     try:
-        return load_manifest(file, _vars(var))
+        return load_manifest(file, _vars(var), target=target)
     except ManifestError as e:
         from personalize_reconcile.engine.saved import is_plan_file
 
@@ -363,7 +363,7 @@ def plan(
     """Show what apply would change, and why. Makes no changes."""
     from personalize_reconcile.render.human import render_plan
 
-    loaded = _load(file, var)
+    loaded = _load(file, var, target)
     if out_file is not None and out_file.resolve() == file.resolve():
         raise UserError(f"--out {out_file} is the manifest itself; save the plan to another file")
     if out_file is not None and out_file.is_dir():
@@ -453,7 +453,7 @@ def apply(
         tgt, prepared = _prepare_saved(ctx, saved, var, profile, target, region, state_dir)
         auto_approve = True  # the plan was reviewed when it was made, as in Terraform
     else:
-        loaded = _load(file, var)
+        loaded = _load(file, var, target)
         tgt = _open(target, region, profile, state_dir)
         prepared = _prepare(loaded, tgt, file)
     the_plan = prepared.plan
@@ -500,7 +500,7 @@ def _prepare_saved(ctx: typer.Context, saved, var, profile, target, region, stat
         saved_plans.check_options(saved, given)
         saved_plans.check_inputs(saved)
         manifest = Path(saved.manifest_path)
-        loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()])
+        loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()], saved.target)
         state = Path(saved.state_dir) if saved.state_dir else None
         tgt = _open(saved.target, saved.region, profile, state)
         prepared = _prepare(loaded, tgt, manifest)

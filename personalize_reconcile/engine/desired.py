@@ -141,7 +141,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             "performAutoTraining": sol.perform_auto_training,
             "performIncrementalUpdate": sol.perform_incremental_update,
         }
-        fields.update(split_config(sol.perform_auto_training, config))
+        fields.update(split_config(sol.perform_auto_training, config, fields["recipeArn"]))
         fields = canonical(fields)
         fields.setdefault("performHPO", False)
         fields.setdefault("performAutoTraining", False)

@@ -2,7 +2,8 @@
 
 One job: after the structural model check, find every remaining problem in a manifest —
 names, uniqueness, references, schema files and their Avro rules, recipes, pass-through
-blocks against botocore's shapes, tags — and what the API would refuse later: every value
+blocks against botocore's shapes, each solution's hyperparameters against its recipe's
+table, tags — and what the API would refuse later: every value
 against the length and range of the model member it is sent as (a schema's JSON is at most
 20,000 characters, ARNs 256, ``minProvisionedTPS`` a 32-bit integer), a ``${`` left in a
 name, ARN or S3 location, the service quotas of :mod:`personalize_reconcile.rules.limits`
@@ -30,7 +31,7 @@ from personalize_reconcile.manifest.source import (
     file_problem,
     read_source,
 )
-from personalize_reconcile.rules import avro, limits, recipes, shapes
+from personalize_reconcile.rules import avro, hyperparameters, limits, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
 from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
@@ -130,10 +131,13 @@ class Checker:
         src: the manifest's parsed source (for positions).
         data: the interpolated document.
         base_dir: the manifest's folder; relative file paths resolve against it.
+        target: ``local`` or ``aws``; on ``aws`` the local target's own hyperparameters
+            are problems.
     """
 
-    def __init__(self, src: Source, data: dict, base_dir: Path):
+    def __init__(self, src: Source, data: dict, base_dir: Path, target: str = "local"):
         self.src = src
+        self.target = target
         self.data = data
         self.base_dir = base_dir
         self.out: list[Diagnostic] = []
@@ -570,6 +574,8 @@ class Checker:
             config = sol.get("solutionConfig")
             self.shape(path + ("solutionConfig",), "SolutionConfig", config)
             self.check_numbers_in_strings(path, sol)
+            if entry is not None and isinstance(config, dict):
+                self.check_hyperparameters(path, entry.name, sol.get("performHPO") is True, config)
             if sol.get("autoTrainingConfig") is not None:
                 self.shape(
                     path + ("autoTrainingConfig",), "AutoTrainingConfig", sol["autoTrainingConfig"]
@@ -626,6 +632,20 @@ class Checker:
                     "set performHPO: false",
                 )
             self.tags(path + ("tags",), sol.get("tags"))
+
+    def check_hyperparameters(
+        self, path: tuple, recipe: str, perform_hpo: bool, config: dict
+    ) -> None:
+        """The solutionConfig's hyperparameters against the recipe's table
+        (:mod:`personalize_reconcile.rules.hyperparameters`, reference §6)."""
+        reported = {d.path for d in self.out}  # a model bound already said (one report each)
+        local = self.target != "aws"
+        for p in hyperparameters.config_problems(recipe, perform_hpo, config, local=local):
+            d = self.src.diagnostic(
+                path + ("solutionConfig",) + p.path, p.message, p.hint, key=p.on_key
+            )
+            if d.path not in reported:
+                self.out.append(d)
 
     def check_numbers_in_strings(self, path: tuple, sol: dict) -> None:
         """Ranges the model does not declare (reference §6): HPO job counts and the days of

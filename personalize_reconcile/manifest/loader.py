@@ -65,6 +65,7 @@ def load_manifest(
     path: str | Path,
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    target: str = "local",
 ) -> LoadedManifest:
     """Load, interpolate and validate the manifest at ``path``.
 
@@ -72,6 +73,8 @@ def load_manifest(
         path: the manifest file (YAML).
         variables: ``--var`` overrides, name -> value.
         environ: the environment for ``${env:NAME}`` (default ``os.environ``).
+        target: ``local`` or ``aws``, the target the manifest is for; on ``aws`` the
+            local target's own hyperparameters are refused (they are not AWS's).
 
     Raises:
         ManifestError: with every problem found, each located ``file:line:col``.
@@ -133,7 +136,7 @@ def load_manifest(
         explained = {d.path for d in diags} | quiet  # already explained by a reference
         diags.extend(d for d in _model_diagnostics(e, src, data) if d.path not in explained)
     base_dir = path.resolve().parent
-    checker = Checker(src, data, base_dir)
+    checker = Checker(src, data, base_dir, target=target)
     unresolved = {d.path for d in diags} | quiet
     diags.extend(d for d in checker.run() if d.path not in unresolved)
     if not diags and model is not None:

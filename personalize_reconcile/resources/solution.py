@@ -7,7 +7,8 @@ new-one-first: the new solution is created under :func:`replacement_name` and tr
 campaigns move to its version with UpdateCampaign, then the old solution is deleted
 (docs/gitops.md, "Model changes without downtime").
 For comparison, autoTrainingConfig and eventsConfig are lifted out of solutionConfig, and
-the live solutionConfig is limited to the keys the manifest sets.
+the hyperparameters of both sides are folded into one form (``rules/hyperparameters.py``:
+aliases, number spellings, the service's defaults), so only a real change replaces.
 
 Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 """
@@ -27,6 +28,7 @@ from personalize_reconcile.resources.base import (
 )
 from personalize_reconcile.resources.fingerprint import short
 from personalize_reconcile.resources.normalize import canonical
+from personalize_reconcile.rules.hyperparameters import canonical_config
 
 UPDATABLE_CONFIG = ("autoTrainingConfig", "eventsConfig")
 DEFAULT_SCHEDULE = {"schedulingExpression": "rate(7 days)"}  # reference §6
@@ -43,17 +45,23 @@ def replacement_name(name: str, fields: dict[str, Any]) -> str:
     return f"{name[:PREFIX_MAX]}-{short(canonical({k: fields.get(k) for k in IMMUTABLE}))}"
 
 
-def split_config(performs_auto_training: bool, config: dict[str, Any] | None) -> dict[str, Any]:
+def split_config(
+    performs_auto_training: bool, config: dict[str, Any] | None, recipe: str | None = None
+) -> dict[str, Any]:
     """Split a solutionConfig into the compared fields ``solutionConfig`` (immutable part),
     ``autoTrainingConfig`` and ``eventsConfig`` (updatable), canonical. autoTrainingConfig
-    counts only with auto-training on, and then defaults to ``rate(7 days)``."""
+    counts only with auto-training on, and then defaults to ``rate(7 days)``. With
+    ``recipe`` (short name or ARN), the hyperparameters are folded by
+    :func:`~personalize_reconcile.rules.hyperparameters.canonical_config` (aliases,
+    number spellings, the service's defaults), on the manifest's side and the live side
+    alike, so those never plan a replacement."""
     config = dict(config or {})
     out = {k: config.pop(k, None) for k in UPDATABLE_CONFIG}
     if performs_auto_training:
         out["autoTrainingConfig"] = out["autoTrainingConfig"] or DEFAULT_SCHEDULE
     else:
         out["autoTrainingConfig"] = None
-    out["solutionConfig"] = config
+    out["solutionConfig"] = canonical_config(recipe, config)
     return canonical(out)
 
 
@@ -102,7 +110,7 @@ class SolutionKind(Kind):
             if "performIncrementalUpdate" in desired.fields
             else None,
         }
-        fields.update(split_config(fields["performAutoTraining"], immutable))
+        fields.update(split_config(fields["performAutoTraining"], immutable, fields["recipeArn"]))
         update = raw.get("latestSolutionUpdate")
         pending = bool(update) and update.get("status") not in ("ACTIVE", "CREATE FAILED")
         if pending:  # compare with what is being applied, so it is not sent twice

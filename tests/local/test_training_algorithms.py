@@ -143,7 +143,8 @@ def test_trending_ranks_growth_between_the_last_two_intervals():
     items = np.array([r[0] for r in rows])
     stamps = np.array([int(1_600_000_000 + r[1]) for r in rows])
     inter = encode(np.array([f"u{i}" for i in range(len(rows))]), items, stamps, np.ones(len(rows)))
-    m = _fit("aws-trending-now", inter)
+    daily = {"featureTransformationParameters": {"trend_discovery_frequency": "1 day"}}
+    m = _fit("aws-trending-now", inter, daily)
     top, scores = m.recommend_user(None, 3)
     assert m.item_ids[top].tolist() == ["new", "steady", "old"]
     growth = dict(zip(m.item_ids.tolist(), m.growth.tolist(), strict=True))

@@ -63,7 +63,18 @@ def test_trending_interval():
         {"featureTransformationParameters": {"trend_discovery_frequency": "1 hour"}},
     )
     assert s.values["interval_seconds"] == 3600
-    assert resolve("aws-trending-now", None).values["interval_seconds"] == 86400
+    # the service's default (the Trending-Now page): 2 hours
+    assert resolve("aws-trending-now", None).values["interval_seconds"] == 7200
+
+
+def test_trending_interval_short_spellings_of_the_earlier_guide():
+    for spelling, seconds in (("30 min", 1800), ("1h", 3600), ("3h", 10800)):
+        config = {"featureTransformationParameters": {"trend_discovery_frequency": spelling}}
+        s = resolve("aws-trending-now", config)
+        assert (s.values["trend_discovery_frequency"], s.values["interval_seconds"]) == (
+            {"30 min": "30 minutes", "1h": "1 hour", "3h": "3 hours"}[spelling],
+            seconds,
+        )
 
 
 def test_bad_trending_interval():
@@ -74,7 +85,7 @@ def test_bad_trending_interval():
         )
     assert err.value.reason == (
         "Hyperparameter trend_discovery_frequency must be one of "
-        "30 minutes, 1 hour, 3 hours, 1 day, got '2 days'."
+        "30 minutes, 1 hour, 2 hours, 3 hours, 1 day, got '2 days'."
     )
 
 
@@ -129,3 +140,11 @@ def test_recipe_not_trainable_locally():
         "aws-similar-items, aws-sims, aws-trending-now, aws-user-personalization, "
         "aws-user-personalization-v2."
     )
+
+
+def test_sims_reads_the_short_spelling_of_the_history_percentiles():
+    s = resolve(
+        "aws-sims",
+        {"featureTransformationParameters": {"max_hist_length_percentile": "0.9"}},
+    )
+    assert (s.values["max_user_history_length_percentile"], s.ignored) == (0.9, ())

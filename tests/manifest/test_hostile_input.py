@@ -254,10 +254,10 @@ CASES = {
         [
             (
                 "    recipe: aws-user-personalization-v2\n",
-                "    recipe: aws-user-personalization-v2\n    solutionConfig:\n      hpoConfig:\n        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n            - {name: hidden_dimension, minValue: 32, maxValue: 9999999999}\n",
+                "    recipe: aws-user-personalization\n    performHPO: true\n    solutionConfig:\n      hpoConfig:\n        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n            - {name: hidden_dimension, minValue: 32, maxValue: 9999999999}\n",
             )
         ],
-        "shop.yaml:25:64  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: must be at most 1000000, not 9999999999\n",
+        "shop.yaml:26:64  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: must be at most 1000000, not 9999999999\n",
     ),
     "weight-not-a-number": Case(
         [

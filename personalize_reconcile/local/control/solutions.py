@@ -2,7 +2,8 @@
 DeleteSolution.
 
 One job: the rules of a solution's recipe and flags: ``recipeArn`` xor ``performAutoML``,
-legacy HRNN and domain recipes refused, ``performIncrementalUpdate`` only for
+legacy HRNN and domain recipes refused, the recipe's hyperparameters
+(``rules/hyperparameters.py``, as ``validate`` checks them), ``performIncrementalUpdate`` only for
 aws-semantic-similarity, ``autoTrainingConfig`` defaults, at most
 :data:`SOLUTIONS_PER_GROUP`; what UpdateSolution may change (``latestSolutionUpdate``);
 and the Describe shape's ``latestSolutionVersion``. Callers: ``control.call``.
@@ -29,7 +30,8 @@ from personalize_reconcile.local.control.registry import describer, operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import CREATE_STOPPING, CREATING, DELETING
 from personalize_reconcile.local.store import Resource, Store
-from personalize_reconcile.rules import limits, recipes
+from personalize_reconcile.rules import hyperparameters, limits, recipes
+from personalize_reconcile.rules.problems import dotted
 
 KIND = "solution"
 SOLUTIONS_PER_GROUP = limits.SOLUTIONS_PER_GROUP.default
@@ -91,6 +93,16 @@ def _check_solution_config(config: dict) -> None:
         raise InvalidInputException("hpoObjective is not supported.")
 
 
+def _check_hyperparameters(recipe: str, perform_hpo: bool, config: dict) -> None:
+    """The recipe's hyperparameter table (``rules/hyperparameters.py``, reference §6), the
+    same rules ``validate`` applies; the first problem is the refusal."""
+    problems = hyperparameters.config_problems(recipes.recipe_name(recipe), perform_hpo, config)
+    if problems:
+        p = problems[0]
+        text = f"Invalid solutionConfig.{dotted(p.path)}: {p.message}."
+        raise InvalidInputException(text + (" " + _sentence(p.hint) if p.hint else ""))
+
+
 def _check_recipe(recipe: str) -> None:
     problem = recipes.solution_recipe_problem(recipe)
     if problem is not None:
@@ -113,7 +125,9 @@ def _check_incremental(incremental: Any, recipe: str) -> None:
 @operation("CreateSolution")
 def create_solution(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """CreateSolution (reference §6): recipeArn xor performAutoML; legacy HRNN and
-    domain recipes refused; performIncrementalUpdate only for aws-semantic-similarity;
+    domain recipes refused; hyperparameters checked against the recipe's table
+    (InvalidInputException naming the first problem); performIncrementalUpdate only for
+    aws-semantic-similarity;
     at most 10 solutions per group."""
     group = records.load_parent(ctx, conn, params["datasetGroupArn"], "dataset-group")
     recipe = params.get("recipeArn")
@@ -141,6 +155,8 @@ def create_solution(ctx: RequestContext, conn: sqlite3.Connection, params: dict)
     auto_training = True if auto_training is None else bool(auto_training)
     config = json.loads(json.dumps(params.get("solutionConfig") or {}))
     _check_solution_config(config)
+    if recipe:
+        _check_hyperparameters(recipe, bool(params.get("performHPO", False)), config)
     if auto_training:
         config.setdefault("autoTrainingConfig", dict(DEFAULT_AUTO_TRAINING))
     body: dict[str, Any] = {

@@ -17,8 +17,9 @@ Names with a meaning here:
 - SIMS and Similar-Items: ``popularity_discount_factor`` (0-1, default 0.5),
   ``min_cointeraction_count`` (default 3), and the two user-history percentiles
   (defaults 0.005 and 0.995); these are the SIMS recipe's documented names and defaults.
-- Trending-Now: ``trend_discovery_frequency`` (``30 minutes``, ``1 hour``, ``3 hours``,
-  ``1 day``; default ``1 day``).
+- Trending-Now: ``trend_discovery_frequency`` (``30 minutes``, ``1 hour``, ``2 hours``,
+  ``3 hours``, ``1 day``, and the earlier guide's ``30 min``, ``1h``, ``3h``; default
+  ``2 hours``), the service's values from ``rules/hyperparameters.py``.
 - Popularity-Count: none.
 """
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.rules.hyperparameters import TABLES, canonical_value
 
 ALS_RECIPES = frozenset(
     {
@@ -44,8 +46,15 @@ TRENDING_RECIPES = frozenset({"aws-trending-now"})
 TRAINABLE_RECIPES = ALS_RECIPES | SIMS_RECIPES | POPULARITY_RECIPES | TRENDING_RECIPES
 """Recipes the local target trains; others fail training with a clear reason."""
 
-TREND_INTERVALS = {"30 minutes": 1800, "1 hour": 3600, "3 hours": 10800, "1 day": 86400}
-"""Trending-Now's discovery frequencies, in seconds."""
+TREND_INTERVALS = {
+    "30 minutes": 1800,
+    "1 hour": 3600,
+    "2 hours": 7200,
+    "3 hours": 10800,
+    "1 day": 86400,
+}
+"""Trending-Now's discovery frequencies, in seconds (reference §6, the recipe's page)."""
+_TREND = TABLES["aws-trending-now"].by_name()["trend_discovery_frequency"]
 
 _SPECS: dict[str, dict[str, tuple[type, Any, float | None, float | None]]] = {
     # name: (type, default, min, max)
@@ -126,7 +135,8 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
     """Resolve the settings for training ``recipe`` (short name) with ``solution_config``.
 
     Both ``algorithmHyperParameters`` and ``featureTransformationParameters`` are read;
-    their names share one namespace here.
+    their names share one namespace here, and a key the recipe's table spells another way
+    (``rules/hyperparameters.py``) is read under its canonical name.
 
     Raises:
         TrainingFailed: the recipe is not trainable locally, or a used value is malformed
@@ -137,6 +147,10 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
     given: dict[str, Any] = {}
     given.update(config.get("featureTransformationParameters") or {})
     given.update(config.get("algorithmHyperParameters") or {})
+    table = TABLES.get(recipe)
+    if table is not None:  # the service's other spellings of a key, e.g. SIMS's
+        known = table.by_name()
+        given = {(known[k].name if k in known else k): v for k, v in given.items()}
     specs = _SPECS[kind]
     values = {name: spec[1] for name, spec in specs.items()}
     ignored = []
@@ -148,7 +162,8 @@ def resolve(recipe: str, solution_config: Mapping[str, Any] | None) -> Settings:
         else:
             ignored.append(name)
     if kind == "trending":
-        raw = given.get("trend_discovery_frequency", "1 day")
+        raw = given.get("trend_discovery_frequency", _TREND.default)
+        raw = canonical_value(_TREND, raw)
         if raw not in TREND_INTERVALS:
             raise TrainingFailed(
                 f"Hyperparameter trend_discovery_frequency must be one of "
