@@ -1,10 +1,21 @@
-"""Recipes: DescribeRecipe and ListRecipes, from the service catalogue.
+"""Recipes and what they are made of: DescribeRecipe, ListRecipes, DescribeAlgorithm and
+DescribeFeatureTransformation, from the service catalogue.
 
-One job: answer the recipe operations from ``personalize_reconcile.rules.recipes`` (the
-catalogue the manifest checks use too): custom recipes and domain use cases, without the
-retired HRNN recipes, all ACTIVE since :data:`RECIPE_EPOCH`. Callers: ``control.call``.
+One job: answer the catalogue operations from ``personalize_reconcile.rules.recipes`` and
+``rules.hyperparameters`` (the tables the manifest checks use too): custom recipes and
+domain use cases, without the retired HRNN recipes, all ACTIVE since :data:`RECIPE_EPOCH`.
+A recipe's algorithm (``arn:aws:personalize:::algorithm/<recipe>``) answers the recipe's
+documented hyperparameters with their defaults and HPO ranges; its feature transformation
+(``arn:aws:personalize:::feature-transformation/<recipe>``, for recipes with featurization
+parameters) answers those. Local extensions (``local=True`` in the tables) are left out:
+they are not the service's. Callers: ``control.call``.
 
-Sources: reference §6 (recipes, domains); the botocore model for the shapes.
+Which parameters are featurization: the history and interaction-count percentiles and
+Trending-Now's ``trend_discovery_frequency`` (the recipe pages list them under
+featureTransformationParameters); every other one is an algorithm hyperparameter.
+
+Sources: reference §6 (recipes, domains); the recipe pages of the developer guide (through
+``rules.hyperparameters``); the botocore model for the shapes.
 """
 
 from __future__ import annotations
@@ -22,10 +33,27 @@ from personalize_reconcile.local.control.pagination import (
 )
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.statuses import ACTIVE
+from personalize_reconcile.rules import hyperparameters as hp
 from personalize_reconcile.rules import recipes
 
 RECIPE_EPOCH = 1546300800.0
 """creationDateTime of the service recipes (2019-01-01T00:00:00Z)."""
+
+
+FEATURE_TRANSFORMATION_PREFIX = "arn:aws:personalize:::feature-transformation/"
+ALGORITHM_PREFIX = "arn:aws:personalize:::algorithm/"
+
+
+def _params(name: str, featurization: bool) -> list[hp.Hyperparameter]:
+    """The service's documented parameters of recipe ``name`` of one kind."""
+    table = hp.TABLES.get(name)
+    if table is None:
+        return []
+    return [p for p in table.params if not p.local and _is_featurization(p) == featurization]
+
+
+def _is_featurization(param: hp.Hyperparameter) -> bool:
+    return "percentile" in param.name or param.name == "trend_discovery_frequency"
 
 
 def _recipe(entry: recipes.Recipe) -> dict:
@@ -41,7 +69,96 @@ def _recipe(entry: recipes.Recipe) -> dict:
     }
     if entry.domain:
         out["domain"] = entry.domain
+    if _params(entry.name, featurization=True):
+        out["featureTransformationArn"] = FEATURE_TRANSFORMATION_PREFIX + entry.name
     return out
+
+
+def _catalogued(arn: str, prefix: str) -> recipes.Recipe:
+    """The active recipe an algorithm or feature-transformation ARN names.
+
+    Raises:
+        ResourceNotFoundException: no such ARN in the catalogue.
+    """
+    entry = recipes.lookup(arn[len(prefix) :]) if arn.startswith(prefix) else None
+    if entry is None or entry.legacy_replacement:
+        raise not_found(arn)
+    return entry
+
+
+def _ranges(params: list[hp.Hyperparameter]) -> dict:
+    out: dict[str, list] = {
+        "integerHyperParameterRanges": [],
+        "continuousHyperParameterRanges": [],
+        "categoricalHyperParameterRanges": [],
+    }
+    for p in params:
+        if p.hpo_only or p.kind in (hp.INTEGER, hp.CONTINUOUS):
+            if p.low is None or p.high is None:
+                continue
+            key = "integer" if p.kind == hp.INTEGER else "continuous"
+            number = int if p.kind == hp.INTEGER else float
+            out[key + "HyperParameterRanges"].append(
+                {
+                    "name": p.name,
+                    "minValue": number(p.low),
+                    "maxValue": number(p.high),
+                    "isTunable": p.tunable,
+                }
+            )
+        else:
+            values = list(p.values) or ["true", "false"]
+            out["categoricalHyperParameterRanges"].append(
+                {"name": p.name, "values": values, "isTunable": p.tunable}
+            )
+    return out
+
+
+@operation("DescribeAlgorithm", read_only=True)
+def describe_algorithm(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
+    """DescribeAlgorithm: the algorithm of a catalogue recipe, with the recipe's documented
+    hyperparameters' defaults and ranges (ResourceNotFoundException: not in the catalogue)."""
+    entry = _catalogued(params["algorithmArn"], ALGORITHM_PREFIX)
+    algo = _params(entry.name, featurization=False)
+    return {
+        "algorithm": {
+            "name": entry.name,
+            "algorithmArn": entry.algorithm_arn,
+            "algorithmImage": {"name": entry.name, "dockerURI": f"local/{entry.name}"},
+            "defaultHyperParameters": {p.name: p.default for p in algo if p.default is not None},
+            "defaultHyperParameterRanges": _ranges(algo),
+            "defaultResourceConfig": {},
+            "trainingInputMode": "File",
+            "creationDateTime": RECIPE_EPOCH,
+            "lastUpdatedDateTime": RECIPE_EPOCH,
+        }
+    }
+
+
+@operation("DescribeFeatureTransformation", read_only=True)
+def describe_feature_transformation(
+    ctx: RequestContext, conn: sqlite3.Connection, params: dict
+) -> dict:
+    """DescribeFeatureTransformation: a catalogue recipe's featurization parameters and
+    their defaults (ResourceNotFoundException: not in the catalogue, or a recipe without
+    featurization parameters)."""
+    arn = params["featureTransformationArn"]
+    entry = _catalogued(arn, FEATURE_TRANSFORMATION_PREFIX)
+    featurization = _params(entry.name, featurization=True)
+    if not featurization:
+        raise not_found(arn)
+    return {
+        "featureTransformation": {
+            "name": entry.name,
+            "featureTransformationArn": arn,
+            "defaultParameters": {
+                p.name: p.default for p in featurization if p.default is not None
+            },
+            "creationDateTime": RECIPE_EPOCH,
+            "lastUpdatedDateTime": RECIPE_EPOCH,
+            "status": ACTIVE,
+        }
+    }
 
 
 @operation("DescribeRecipe", read_only=True)
