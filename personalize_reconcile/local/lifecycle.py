@@ -5,7 +5,8 @@ One job: the state machine behind the statuses (reference §2): Std creation
 ``latest*Update`` (same words; copied to the top level when ACTIVE), solution-version
 stopping, and deletes ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups
 show only DELETE PENDING). A solution's ``autotrain`` jobs (its automatic-training
-schedule) run through the hooks ``service`` hands in (``autotraining``). Heavy steps call the seams (``seams.run_import``, the trainer).
+schedule) run through the hooks ``service`` hands in (``autotraining``). Heavy steps
+call the seams (``seams.run_import``, the trainer).
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
