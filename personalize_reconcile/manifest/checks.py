@@ -686,18 +686,30 @@ class Checker:
             self.shape(path + ("campaignConfig",), "CampaignConfig", config)
             if isinstance(config, dict):
                 self.check_campaign_config(path + ("campaignConfig",), config, entry)
+                self.check_sync(path + ("campaignConfig",), config, sol_name, solutions)
             self.tags(path + ("tags",), camp.get("tags"))
+
+    def check_sync(self, path: tuple, config: dict, sol_name: Any, solutions: dict) -> None:
+        """``syncWithLatestSolutionVersion: true`` deploys ``<solution>/$LATEST``, which only
+        moves when the service trains new versions itself: the solution must have
+        ``performAutoTraining: true`` (reference §6, §7)."""
+        if config.get("syncWithLatestSolutionVersion") is not True:
+            return
+        sol = solutions.get(sol_name) if isinstance(sol_name, str) else None
+        if not isinstance(sol, dict) or sol.get("performAutoTraining") is True:
+            return
+        self.add(
+            path + ("syncWithLatestSolutionVersion",),
+            f"syncWithLatestSolutionVersion follows the versions solution {shown(sol_name)} "
+            "trains on its own, and it does not train automatically",
+            f"set performAutoTraining: true on solution {sol_name}, or remove "
+            "syncWithLatestSolutionVersion to have apply move the campaign to each version "
+            "it trains",
+        )
 
     def check_campaign_config(
         self, path: tuple, config: dict, entry: recipes.Recipe | None
     ) -> None:
-        if config.get("syncWithLatestSolutionVersion"):
-            self.add(
-                path + ("syncWithLatestSolutionVersion",),
-                "syncWithLatestSolutionVersion "
-                "is not supported: preconcile moves the campaign to each new version itself",
-                "remove it; apply updates the campaign after training",
-            )
         explore = config.get("itemExplorationConfig")
         if isinstance(explore, dict):
             if entry is not None and entry.name != "aws-user-personalization":

@@ -470,7 +470,7 @@ CASES = {
         ],
         [],
         [],
-        "shop.yaml:25:53  campaigns.shop-campaign.campaignConfig.syncWithLatestSolutionVersion: syncWithLatestSolutionVersion is not supported: preconcile moves the campaign to each new version itself\n    hint: remove it; apply updates the campaign after training\n",
+        "shop.yaml:25:53  campaigns.shop-campaign.campaignConfig.syncWithLatestSolutionVersion: syncWithLatestSolutionVersion follows the versions solution 'shop-solution' trains on its own, and it does not train automatically\n    hint: set performAutoTraining: true on solution shop-solution, or remove syncWithLatestSolutionVersion to have apply move the campaign to each version it trains\n",
     ),
     "bad-role-arn": (
         [
