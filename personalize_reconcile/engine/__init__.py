@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import desired as _desired
-from personalize_reconcile.engine import planner
+from personalize_reconcile.engine import planner, rollout
 from personalize_reconcile.engine.apply import (
     Applier,
     ApplyRefused,
@@ -42,8 +42,12 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
-def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:
-    """Build the desired state, refresh it against ``target`` and plan.
+def prepare(
+    loaded: LoadedManifest, target: Target, manifest_path: str, skip_rollout_gates: bool = False
+) -> Prepared:
+    """Build the desired state, refresh it against ``target`` and plan. A campaign move
+    that a rollout gate holds back says so in its reason (``engine/rollout.py``;
+    ``skip_rollout_gates``: that apply deploys it anyway).
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -79,6 +83,7 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
     if refused:
         raise SchemaChangeRefused(refused)
     _check_ownership(ctx, result, all_kinds)
+    rollout.annotate(ctx, result, desired, skip_rollout_gates)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in

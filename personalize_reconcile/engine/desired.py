@@ -204,7 +204,19 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(camp.tags),
             depends_on=[v_addr],
             replace_with=[s_addr, g_addr] + datasets,
-            extra={"config_keys": list(config), "campaign_config": config},
+            extra={
+                "config_keys": list(config),
+                "campaign_config": config,
+                "solution_address": s_addr,
+                "version_address": v_addr,
+                "sync": sync,
+                "rollout": None
+                if camp.rollout is None
+                else {
+                    "minimums": dict(camp.rollout.minimums),
+                    "maxRegression": dict(camp.rollout.max_regression),
+                },
+            },
         )
     return out
 
