@@ -362,10 +362,18 @@ def plan(
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+    _rollout_warnings(prepared)
     if out_file is not None:
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
+
+
+def _rollout_warnings(prepared) -> None:
+    """Print, on stderr, the campaigns that follow $LATEST and serve a version missing
+    their rollout gate."""
+    for warning in prepared.rollout_warnings:
+        err.print(f"Warning: {warning}.", markup=False)
 
 
 def _save_plan(path: Path, prepared, loaded, file: Path, variables, tgt, as_json: bool) -> None:
@@ -457,7 +465,9 @@ def apply(
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
+    _rollout_warnings(prepared)
     if not the_plan.has_changes and not waits:
+        _fail_on_rollout_warnings(prepared, skip_rollout_gates)
         return
     try:
         check_allowed(
@@ -472,6 +482,22 @@ def apply(
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
     _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
+    _fail_on_rollout_warnings(prepared, skip_rollout_gates)
+
+
+def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
+    """Exit 1 when a campaign that follows $LATEST serves a version missing its rollout
+    gate (already printed), unless --skip-rollout-gates: the same exit as a campaign held
+    back, so that a pipeline notices."""
+    if prepared.rollout_warnings and not skip_rollout_gates:
+        err.print(
+            "Error: a campaign serves a version that misses its rollout gate (see the warning "
+            "above), and apply cannot hold back a campaign that follows $LATEST. To deploy "
+            "only versions that pass, remove syncWithLatestSolutionVersion from it; to accept "
+            "the version, pass --skip-rollout-gates.",
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 def _prepare_saved(

@@ -40,6 +40,9 @@ class Prepared:
     desired: dict[str, Desired]
     kinds: dict[str, Kind]
     notes: list[str] = field(default_factory=list)
+    rollout_warnings: list[str] = field(default_factory=list)
+    """Campaigns with syncWithLatestSolutionVersion that serve a version missing their
+    rollout gate (``engine/rollout.py``: ``sync_warnings``)."""
 
 
 def prepare(
@@ -88,7 +91,8 @@ def prepare(
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
         ctx.live[address] = found
-    return Prepared(result, ctx, desired, all_kinds)
+    warnings = rollout.sync_warnings(ctx, desired)
+    return Prepared(result, ctx, desired, all_kinds, rollout_warnings=warnings)
 
 
 class NameConflict(Exception):

@@ -46,11 +46,12 @@ def misses(
     rollout: dict[str, dict[str, float]],
     new: dict[str, float],
     serving: dict[str, float] | None,
+    baseline: str = "serving version",
 ) -> list[str]:
     """The gates ``new`` (metric name -> value) misses: each ``minimums`` entry it is below,
     each ``maxRegression`` entry it drops by more than allowed from ``serving`` (skipped when
-    nothing serves yet, or the serving version reports no such metric). A metric the new
-    version does not report misses its gate."""
+    nothing serves yet, or the serving version reports no such metric; ``baseline`` names
+    it in the words). A metric the new version does not report misses its gate."""
     out = []
     for metric, minimum in sorted(rollout.get("minimums", {}).items()):
         value = new.get(metric)
@@ -67,18 +68,22 @@ def misses(
             out.append(f"{metric} is not among its metrics")
         elif old - value > allowed + EPSILON:
             out.append(
-                f"{metric} {value:.3f} is {old - value:.3f} below the serving version's "
+                f"{metric} {value:.3f} is {old - value:.3f} below the {baseline}'s "
                 f"{old:.3f} (allowed {allowed:g})"
             )
     return out
 
 
 def verdict(
-    ctx: Context, rollout: dict[str, dict[str, float]], new_arn: Any, serving_arn: Any
+    ctx: Context,
+    rollout: dict[str, dict[str, float]],
+    new_arn: Any,
+    serving_arn: Any,
+    baseline: str = "serving version",
 ) -> Verdict:
     """The gate's verdict on moving a campaign from ``serving_arn`` (``None`` for a new
-    campaign; a ``$LATEST`` alias has no metrics to compare with) to ``new_arn`` (unknown
-    until the version is trained).
+    campaign; a ``$LATEST`` alias has no metrics to compare with; ``baseline`` names it in
+    the words) to ``new_arn`` (unknown until the version is trained).
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a GetSolutionMetrics call failed
@@ -92,7 +97,7 @@ def verdict(
     serving = None
     if isinstance(serving_arn, str) and serving_arn and not serving_arn.endswith(LATEST):
         serving = solution_metrics(ctx, serving_arn)
-    found = misses(rollout, new, serving)
+    found = misses(rollout, new, serving, baseline)
     text = f"{new_arn} misses its rollout gate: " + "; ".join(found) if found else ""
     return Verdict(True, found, text)
 
@@ -131,3 +136,52 @@ def annotate(ctx: Context, plan: Plan, desired: dict[str, Desired], skip: bool) 
             c.reason += "; the new version passes its rollout gate"
         else:
             c.reason += "; deployed only if the new version passes its rollout gate"
+
+
+def sync_warnings(ctx: Context, desired: dict[str, Desired]) -> list[str]:
+    """For each existing campaign with ``syncWithLatestSolutionVersion`` and rollout gates:
+    a sentence when the version it serves — its solution's newest ACTIVE version, often one
+    the service's auto-training made — misses the gate (``maxRegression`` against the
+    ACTIVE version before it, "the previous version"). The service moves such campaigns
+    itself (reference §7), so the gate can only report: ``<address>: serves <version ARN>
+    (trained by ...), which misses its rollout gate: ...; ...``.
+
+    Raises:
+        botocore.exceptions.ClientError / BotoCoreError: a read failed.
+    """
+    out = []
+    for address, d in desired.items():
+        rollout = d.extra.get("rollout")
+        if d.kind != "campaign" or not rollout or not d.extra.get("sync"):
+            continue
+        solution = ctx.arns.get(d.extra["solution_address"])
+        if ctx.live.get(address) is None or solution is None:
+            continue
+        active = sorted(
+            (
+                v
+                for page in ctx.personalize.get_paginator("list_solution_versions").paginate(
+                    solutionArn=solution
+                )
+                for v in page.get("solutionVersions", [])
+                if v.get("status") == "ACTIVE"
+            ),
+            key=lambda v: v.get("creationDateTime") or 0,
+        )
+        if not active:
+            continue
+        newest = active[-1]
+        before = active[-2]["solutionVersionArn"] if len(active) > 1 else None
+        v = verdict(ctx, rollout, newest["solutionVersionArn"], before, "previous version")
+        if v.misses:
+            trained = (
+                "trained by the service's auto-training"
+                if newest.get("trainingType") == "AUTOMATIC"
+                else "trained by apply"
+            )
+            out.append(
+                f"{address}: serves {v.text.replace(' misses', f' ({trained}), which misses', 1)}"
+                "; with syncWithLatestSolutionVersion the service deploys every new version "
+                "itself, so the gate can only report this"
+            )
+    return out

@@ -5,6 +5,7 @@ expected, not drift (issue 11, 8b)."""
 from __future__ import annotations
 
 import csv
+import random
 import time
 
 from edits import replaced
@@ -59,19 +60,23 @@ def _settled(client, arn: str) -> dict:
         time.sleep(0.05)
 
 
-def _new_items_imported(client, state, workshop, tmp_path) -> None:
+def _new_items_imported(client, state, workshop, tmp_path, shuffle: bool = False) -> None:
     """A FULL import, outside the manifest, of the workshop data with every item renamed
-    ``v2-...``: only a model trained after it knows those items."""
+    ``v2-...``: only a model trained after it knows those items. With ``shuffle`` the items
+    are also shuffled across the rows (seeded): a model trained on it ranks worse."""
     source = workshop.parent / "data" / "interactions.csv"
     renamed = tmp_path / "v2.csv"
-    with source.open(newline="") as src, renamed.open("w", newline="") as dst:
-        reader, writer = csv.reader(src), csv.writer(dst)
-        header = next(reader)
-        writer.writerow(header)
-        item = header.index("ITEM_ID")
-        for row in reader:
-            row[item] = "v2-" + row[item]
-            writer.writerow(row)
+    with source.open(newline="") as src:
+        rows = list(csv.reader(src))
+    header, body = rows[0], rows[1:]
+    item = header.index("ITEM_ID")
+    items = ["v2-" + row[item] for row in body]
+    if shuffle:
+        random.Random(7).shuffle(items)
+    for row, value in zip(body, items, strict=True):
+        row[item] = value
+    with renamed.open("w", newline="") as dst:
+        csv.writer(dst).writerows([header, *body])
     location = "s3://personalize-data-000000000000/outside/v2.csv"
     LocalObjectStore(state).put(location, renamed)
     job = client.create_dataset_import_job(
@@ -160,3 +165,59 @@ def test_changing_a_campaign_to_sync_updates_it_in_place(pc, workshop):
     assert applied.code == 0, applied.out + applied.err
     assert "Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted." in applied.out
     assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_a_sync_campaign_reports_an_automatic_version_that_misses_its_gate(
+    pc, cli, workshop, state, tmp_path
+):
+    sync_manifest(workshop)
+    workshop.write_text(
+        replaced(
+            workshop.read_text(),
+            "      syncWithLatestSolutionVersion: true\n",
+            "      syncWithLatestSolutionVersion: true\n    rollout:\n"
+            "      maxRegression: {normalized_discounted_cumulative_gain_at_10: 0.02}\n",
+        )
+    )
+    four_runs(pc, 7)  # one version: nothing to compare it with yet
+    client = local_client("personalize", state_dir=state)
+    [manual] = client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]
+    _new_items_imported(client, state, workshop, tmp_path, shuffle=True)
+    for _ in ("first", "scheduled"):
+        assert cli("local", "fast-forward", "--state-dir", str(state), SOLUTION).code == 0
+    [automatic] = [
+        v
+        for v in client.list_solution_versions(solutionArn=SOLUTION)["solutionVersions"]
+        if v["trainingType"] == "AUTOMATIC"
+    ]
+    arn = automatic["solutionVersionArn"]
+    assert _settled(client, arn)["status"] == "ACTIVE"
+
+    ndcg = "normalized_discounted_cumulative_gain_at_10"
+    old = client.get_solution_metrics(solutionVersionArn=manual["solutionVersionArn"])
+    new = client.get_solution_metrics(solutionVersionArn=arn)
+    before, after = old["metrics"][ndcg], new["metrics"][ndcg]
+    assert before - after > 0.02
+    warning = (
+        f"Warning: campaign.segment-workshop-campaign: serves {arn} (trained by the "
+        f"service's auto-training), which misses its rollout gate: {ndcg} {after:.3f} is "
+        f"{before - after:.3f} below the previous version's {before:.3f} (allowed 0.02); "
+        "with syncWithLatestSolutionVersion the service deploys every new version itself, "
+        "so the gate can only report this.\n"
+    )
+    plan = pc("plan", "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
+    assert plan.out.startswith("No changes.")
+    assert plan.err == warning
+
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 1
+    assert applied.out.startswith("No changes.")
+    assert applied.err == warning + (
+        "Error: a campaign serves a version that misses its rollout gate (see the warning "
+        "above), and apply cannot hold back a campaign that follows $LATEST. To deploy only "
+        "versions that pass, remove syncWithLatestSolutionVersion from it; to accept the "
+        "version, pass --skip-rollout-gates.\n"
+    )
+    accepted = pc("apply", "--auto-approve", "--skip-rollout-gates")
+    assert (accepted.code, accepted.err) == (0, warning)
