@@ -650,7 +650,8 @@ def _run(
         raise typer.Exit(1)
     err.print(
         f"\n[red]{verb} failed:[/red] {done}; {len(result.failed)} failed, "
-        f"{len(result.skipped)} not started."
+        f"{len(result.skipped)} not started"
+        + (f", {len(result.held)} not deployed by its rollout gate." if result.held else ".")
     )
     for address, reason in {**result.failed, **result.held}.items():
         err.print(f"  {escape(address)}: {escape(reason)}")

@@ -86,11 +86,11 @@ def prepare(
     if refused:
         raise SchemaChangeRefused(refused)
     _check_ownership(ctx, result, all_kinds)
-    rollout.annotate(ctx, result, desired, skip_rollout_gates)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
         ctx.live[address] = found
+    rollout.annotate(ctx, result, desired, skip_rollout_gates)
     warnings = rollout.sync_warnings(ctx, desired)
     return Prepared(result, ctx, desired, all_kinds, rollout_warnings=warnings)
 

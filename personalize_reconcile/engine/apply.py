@@ -152,7 +152,8 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
     that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
     before it is created again, except a new-one-first replacement, whose old resource is
     deleted after the new one and after every apply that depends on it (a campaign moved
-    to the new solution's version); dependents are deleted before what they depend on."""
+    to the new solution's version), as is a solution such a replacement left behind (after
+    every campaign's apply); dependents are deleted before what they depend on."""
     nodes: dict[tuple[str, str], set] = {}
     changes = {c.address: c for c in plan.changes}
     for c in plan.changes:
@@ -177,6 +178,13 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
                 ):
                     if ("apply", other) in nodes:
                         before.add(("apply", other))
+                if (
+                    "#" in address
+                    and changes[other].type == "campaign"
+                    and ("apply", other) in nodes
+                ):
+                    # a solution an interrupted replacement left: its campaigns move first
+                    before.add(("apply", other))
     return nodes
 
 

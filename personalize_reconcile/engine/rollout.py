@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from personalize_reconcile.engine.plan import CREATE, UPDATE, Plan
+from personalize_reconcile.engine.plan import CREATE, DELETE, NOOP, UPDATE, Plan
 from personalize_reconcile.resources import UNKNOWN, Context, Desired
 from personalize_reconcile.resources.solution_metrics import solution_metrics
 
@@ -119,7 +119,10 @@ def gated_move(ctx: Context, d: Desired, new_arn: Any) -> tuple[dict, Any] | Non
 def annotate(ctx: Context, plan: Plan, desired: dict[str, Desired], skip: bool) -> None:
     """Add to each gated campaign change's reason what its gate says: the misses (and that
     apply will not deploy it, or deploys it anyway with ``skip``), that it passes, or that
-    the new version is deployed only if it passes once trained."""
+    the new version is deployed only if it passes once trained. A solution left by an
+    earlier replacement that a held-back campaign still serves is kept (its delete becomes
+    a no-op saying why), since the service refuses to delete it (reference §3)."""
+    held: dict[str, str] = {}
     for c in plan.changes:
         if c.type != "campaign" or c.actions not in ([CREATE], [UPDATE]):
             continue
@@ -132,10 +135,22 @@ def annotate(ctx: Context, plan: Plan, desired: dict[str, Desired], skip: bool) 
         if v.misses:
             then = "deployed anyway (--skip-rollout-gates)" if skip else SKIP_HINT
             c.reason += f"; not deployed: {v.text}; {then}"
+            if not skip and isinstance(gate[1], str):
+                held[gate[1]] = c.address
         elif v.known:
             c.reason += "; the new version passes its rollout gate"
         else:
             c.reason += "; deployed only if the new version passes its rollout gate"
+    for c in plan.changes:
+        if c.type != "solution" or c.actions != [DELETE] or not c.arn:
+            continue
+        users = [a for serving, a in held.items() if serving.startswith(c.arn + "/")]
+        if users:
+            c.actions = [NOOP]
+            c.reason = (
+                f"kept: {users[0]} still serves it, since its move to the new solution is "
+                "held back by its rollout gate"
+            )
 
 
 def sync_warnings(ctx: Context, desired: dict[str, Desired]) -> list[str]:

@@ -170,3 +170,66 @@ def test_a_minimum_holds_back_a_new_campaign(pc, workshop, state):
     assert _reason(pc) == (
         f"does not exist; not deployed: {gate}; apply --skip-rollout-gates deploys it anyway"
     )
+
+
+def test_a_gated_recipe_change_keeps_the_old_solution_serving(pc, workshop, state):
+    """A new-one-first solution replacement: the new solution is trained, but its version
+    misses the gate, so the campaign stays on the old solution and that is not deleted."""
+    assert pc("apply", "--auto-approve").code == 0
+    client = _client(state)
+    old = _serving(client)
+    with_rollout(workshop, "      minimums: {precision_at_25: 0.9}\n")
+    workshop.write_text(
+        replaced(
+            workshop.read_text(),
+            "recipe: aws-user-personalization-v2",
+            "recipe: aws-user-personalization",
+        )
+    )
+    applied = pc("apply", "--auto-approve", "--allow-replace")
+    assert applied.code == 1
+    [new_solution] = [
+        s["solutionArn"]
+        for s in client.list_solutions()["solutions"]
+        if s["solutionArn"] != SOLUTION
+    ]
+    new = client.describe_solution(solutionArn=new_solution)["solution"]["latestSolutionVersion"][
+        "solutionVersionArn"
+    ]
+    value = _metrics(client, new)["precision_at_25"]
+    gate = f"{new} misses its rollout gate: precision_at_25 {value:.3f} is below the minimum 0.9"
+    assert applied.err == (
+        "\nApply failed: 1 created, 0 updated, 1 replaced, 0 deleted; 0 failed, 1 not "
+        "started, 1 not deployed by its rollout gate.\n"
+        f"  {ADDRESS}: not deployed: {gate}\n"
+        "Fix the cause and run the same command again; it continues where it stopped.\n"
+    )
+    assert _serving(client) == old
+    assert client.describe_solution(solutionArn=SOLUTION)["solution"]["status"] == "ACTIVE"
+
+    # the next plan keeps the old solution while the campaign serves it
+    doc = plan_json(pc)
+    kept = next(
+        c
+        for c in doc["resource_changes"]
+        if c["address"] == "solution.segment-workshop-solution#segment-workshop-solution"
+    )
+    assert (kept["actions"], kept["reason"]) == (
+        ["no-op"],
+        f"kept: {ADDRESS} still serves it, since its move to the new solution is held back "
+        "by its rollout gate",
+    )
+    again = pc("apply", "--auto-approve")
+    assert again.code == 1
+    assert f"  {ADDRESS}: not deployed: {gate}\n" in again.err
+    assert again.err.startswith(
+        "\nApply incomplete: 0 created, 0 updated, 0 replaced, 0 deleted; 1 not deployed by "
+        "its rollout gate.\n"
+    )
+    assert _serving(client) == old
+
+    forced = pc("apply", "--auto-approve", "--skip-rollout-gates", "--allow-delete")
+    assert forced.code == 0, forced.out + forced.err
+    assert "Apply complete: 0 created, 1 updated, 0 replaced, 1 deleted." in forced.out
+    assert _serving(client) == new
+    assert [s["solutionArn"] for s in client.list_solutions()["solutions"]] == [new_solution]
