@@ -135,3 +135,21 @@ def test_a_latest_campaign_serves_the_newest_automatic_version(
     assert described["status"] == "ACTIVE"
     assert first["solutionVersionArn"] != automatic[0]["solutionVersionArn"]
     assert all(i.startswith("v2-") for i in served())
+
+
+def test_a_new_rate_counts_from_the_last_run(workshop, personalize, fast_forward, wait):
+    solution = _auto_solution(workshop)
+    fast_forward(solution)  # the first run: no version by hand, so it trains
+    personalize.update_solution(
+        solutionArn=solution,
+        performAutoTraining=True,
+        solutionUpdateConfig={"autoTrainingConfig": {"schedulingExpression": "rate(3 days)"}},
+    )
+    got = wait(
+        lambda: personalize.describe_solution(solutionArn=solution)["solution"],
+        "latestSolutionUpdate",
+    )
+    assert got["status"] == "ACTIVE"
+    out = fast_forward(solution, one_step=True)
+    # due three days after the first run (259,200 s less the seconds since), not one
+    assert out.startswith(f"autotrain scheduled of {solution}: due now (was in 25"), out
