@@ -6,7 +6,7 @@ campaign serves now — and say, in words, which metric missed by how much. Appl
 before it creates a campaign or moves one to another version (:func:`verdict`); ``prepare``
 puts the same words in the plan's reason (:func:`annotate`), so a plan never promises a
 deployment that apply would hold back. Campaigns with ``syncWithLatestSolutionVersion``
-are moved by the service itself; for them the gate can only report (:func:`sync_notes`).
+are moved by the service itself; for them the gate can only report (:func:`sync_warnings`).
 
 Callers: ``engine/__init__.py`` (prepare), ``engine/apply.py``.
 """

@@ -153,3 +153,23 @@ def test_a_new_rate_counts_from_the_last_run(workshop, personalize, fast_forward
     out = fast_forward(solution, one_step=True)
     # due three days after the first run (259,200 s less the seconds since), not one
     assert out.startswith(f"autotrain scheduled of {solution}: due now (was in 25"), out
+
+
+def test_update_campaign_refuses_latest_without_sync(workshop, personalize, expect_error):
+    version = workshop.version("pinned", "aws-popularity-count")
+    campaign = workshop.campaign("pinned-campaign", version["solutionVersionArn"])
+    expect_error(
+        lambda: personalize.update_campaign(
+            campaignArn=campaign, solutionVersionArn=version["solutionArn"] + "/$LATEST"
+        ),
+        "InvalidInputException",
+        "A solutionVersionArn ending in $LATEST needs campaignConfig."
+        "syncWithLatestSolutionVersion set to true.",
+    )
+    expect_error(
+        lambda: personalize.update_campaign(
+            campaignArn=campaign, campaignConfig={"syncWithLatestSolutionVersion": True}
+        ),
+        "InvalidInputException",
+        "syncWithLatestSolutionVersion needs solutionVersionArn to be <solutionArn>/$LATEST.",
+    )
