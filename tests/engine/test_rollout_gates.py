@@ -171,6 +171,16 @@ def test_a_minimum_holds_back_a_new_campaign(pc, workshop, state):
         f"does not exist; not deployed: {gate}; apply --skip-rollout-gates deploys it anyway"
     )
 
+    # a gate the trained version passes lets the next apply create the campaign
+    workshop.write_text(
+        replaced(workshop.read_text(), "{precision_at_25: 0.9}", "{precision_at_25: 0.01}")
+    )
+    assert _reason(pc) == "does not exist; the new version passes its rollout gate"
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 1 created, 0 updated, 0 replaced, 0 deleted." in applied.out
+    assert _serving(client) == new
+
 
 def test_a_gated_recipe_change_keeps_the_old_solution_serving(pc, workshop, state):
     """A new-one-first solution replacement: the new solution is trained, but its version
