@@ -264,12 +264,12 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
         raise UserError(str(e)) from None
 
 
-def _prepare(loaded: LoadedManifest, tgt, file: Path):
+def _prepare(loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False):
     from personalize_reconcile.engine import NameConflict, SchemaChangeRefused, prepare
 
     try:
         with _service_errors(tgt.name):
-            return prepare(loaded, tgt, str(file))
+            return prepare(loaded, tgt, str(file), skip_rollout_gates)
     except (NameConflict, SchemaChangeRefused) as e:
         raise UserError(str(e)) from None
 
@@ -377,10 +377,18 @@ def plan(
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+    _rollout_warnings(prepared)
     if out_file is not None:
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
+
+
+def _rollout_warnings(prepared) -> None:
+    """Print, on stderr, the campaigns that follow $LATEST and serve a version missing
+    their rollout gate."""
+    for warning in prepared.rollout_warnings:
+        err.print(f"Warning: {warning}.", markup=False)
 
 
 def _save_plan(path: Path, prepared, loaded, file: Path, variables, tgt, as_json: bool) -> None:
@@ -429,6 +437,14 @@ def apply(
             "did not create (they get its ownership tag).",
         ),
     ] = False,
+    skip_rollout_gates: Annotated[
+        bool,
+        typer.Option(
+            "--skip-rollout-gates",
+            help="Deploy new versions to campaigns even when they miss the campaign's "
+            "rollout gate.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -437,6 +453,9 @@ def apply(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Make the target match the manifest: create, update or replace what differs.
+
+    A campaign whose new version misses its rollout gate is not deployed: the version stays
+    trained, apply says which metric missed by how much and exits 1.
 
     Given a plan file saved by `plan --out`, apply exactly that plan, without asking; it is
     refused when the manifest, what it reads or the live state changed since.
@@ -450,16 +469,20 @@ def apply(
     except saved_plans.SavedPlanError as e:
         raise UserError(str(e)) from None
     if saved is not None:
-        tgt, prepared = _prepare_saved(ctx, saved, var, profile, target, region, state_dir)
+        tgt, prepared = _prepare_saved(
+            ctx, saved, var, profile, target, region, state_dir, skip_rollout_gates
+        )
         auto_approve = True  # the plan was reviewed when it was made, as in Terraform
     else:
         loaded = _load(file, var, target)
         tgt = _open(target, region, profile, state_dir)
-        prepared = _prepare(loaded, tgt, file)
+        prepared = _prepare(loaded, tgt, file, skip_rollout_gates)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
+    _rollout_warnings(prepared)
     if not the_plan.has_changes and not waits:
+        _fail_on_rollout_warnings(prepared, skip_rollout_gates)
         return
     try:
         check_allowed(
@@ -473,10 +496,28 @@ def apply(
         raise UserError(f"refusing to apply: {e}") from None
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
-    _run(prepared, tgt, timeout, poll_interval)
+    _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
+    _fail_on_rollout_warnings(prepared, skip_rollout_gates)
 
 
-def _prepare_saved(ctx: typer.Context, saved, var, profile, target, region, state_dir):
+def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
+    """Exit 1 when a campaign that follows $LATEST serves a version missing its rollout
+    gate (already printed), unless --skip-rollout-gates: the same exit as a campaign held
+    back, so that a pipeline notices."""
+    if prepared.rollout_warnings and not skip_rollout_gates:
+        err.print(
+            "Error: a campaign serves a version that misses its rollout gate (see the warning "
+            "above), and apply cannot hold back a campaign that follows $LATEST. To deploy "
+            "only versions that pass, remove syncWithLatestSolutionVersion from it; to accept "
+            "the version, pass --skip-rollout-gates.",
+            markup=False,
+        )
+        raise typer.Exit(1)
+
+
+def _prepare_saved(
+    ctx: typer.Context, saved, var, profile, target, region, state_dir, skip_rollout_gates=False
+):
     """Plan again exactly as the saved plan was made; refuse it when anything moved."""
     from personalize_reconcile.engine import saved as saved_plans
 
@@ -503,7 +544,7 @@ def _prepare_saved(ctx: typer.Context, saved, var, profile, target, region, stat
         loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()], saved.target)
         state = Path(saved.state_dir) if saved.state_dir else None
         tgt = _open(saved.target, saved.region, profile, state)
-        prepared = _prepare(loaded, tgt, manifest)
+        prepared = _prepare(loaded, tgt, manifest, skip_rollout_gates)
         saved_plans.check_live(saved, prepared)
     except saved_plans.SavedPlanError as e:
         raise UserError(str(e)) from None
@@ -565,7 +606,12 @@ def _confirm(auto_approve: bool, question: str) -> None:
 
 
 def _run(
-    prepared, tgt, timeout: float | None, poll_interval: float | None, verb: str = "Apply"
+    prepared,
+    tgt,
+    timeout: float | None,
+    poll_interval: float | None,
+    verb: str = "Apply",
+    skip_rollout_gates: bool = False,
 ) -> None:
     from personalize_reconcile.engine import Applier, WaitPolicy
     from personalize_reconcile.render.progress import Progress
@@ -581,6 +627,7 @@ def _run(
                 prepared.kinds,
                 policy,
                 on_event=progress,
+                skip_rollout_gates=skip_rollout_gates,
             ).run()
     except KeyboardInterrupt:
         err.print(
@@ -603,11 +650,25 @@ def _run(
     if result.ok:
         out.print(f"\n[green]{verb} complete:[/green] {done}.")
         return
+    if not result.failed and not result.skipped:
+        # only rollout gates held something back: everything else was done
+        err.print(
+            f"\n[yellow]{verb} incomplete:[/yellow] {done}; {len(result.held)} "
+            "not deployed by its rollout gate."
+        )
+        for address, reason in result.held.items():
+            err.print(f"  {escape(address)}: {escape(reason)}")
+        err.print(
+            "The new versions stay trained and the campaigns serve what they served. "
+            "To deploy them anyway: apply --skip-rollout-gates."
+        )
+        raise typer.Exit(1)
     err.print(
         f"\n[red]{verb} failed:[/red] {done}; {len(result.failed)} failed, "
-        f"{len(result.skipped)} not started."
+        f"{len(result.skipped)} not started"
+        + (f", {len(result.held)} not deployed by its rollout gate." if result.held else ".")
     )
-    for address, reason in result.failed.items():
+    for address, reason in {**result.failed, **result.held}.items():
         err.print(f"  {escape(address)}: {escape(reason)}")
     err.print("Fix the cause and run the same command again; it continues where it stopped.")
     raise typer.Exit(1)

@@ -172,6 +172,7 @@ def fast_forward(
     Resources held in CREATE PENDING, CREATE IN_PROGRESS or DELETE PENDING by the durations
     set with PRECONCILE_LOCAL_DURATIONS move on at once, as if their time had passed.
     Imports and training runs already under way still take the time their work takes.
+    A solution with performAutoTraining runs its next scheduled training now.
     """
     import re
     import time

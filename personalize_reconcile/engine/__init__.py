@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import desired as _desired
-from personalize_reconcile.engine import planner
+from personalize_reconcile.engine import planner, rollout
 from personalize_reconcile.engine.apply import (
     Applier,
     ApplyRefused,
@@ -40,10 +40,17 @@ class Prepared:
     desired: dict[str, Desired]
     kinds: dict[str, Kind]
     notes: list[str] = field(default_factory=list)
+    rollout_warnings: list[str] = field(default_factory=list)
+    """Campaigns with syncWithLatestSolutionVersion that serve a version missing their
+    rollout gate (``engine/rollout.py``: ``sync_warnings``)."""
 
 
-def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:
-    """Build the desired state, refresh it against ``target`` and plan.
+def prepare(
+    loaded: LoadedManifest, target: Target, manifest_path: str, skip_rollout_gates: bool = False
+) -> Prepared:
+    """Build the desired state, refresh it against ``target`` and plan. A campaign move
+    that a rollout gate holds back says so in its reason (``engine/rollout.py``;
+    ``skip_rollout_gates``: that apply deploys it anyway).
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -83,7 +90,9 @@ def prepare(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepa
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
         ctx.live[address] = found
-    return Prepared(result, ctx, desired, all_kinds)
+    rollout.annotate(ctx, result, desired, skip_rollout_gates)
+    warnings = rollout.sync_warnings(ctx, desired)
+    return Prepared(result, ctx, desired, all_kinds, rollout_warnings=warnings)
 
 
 class NameConflict(Exception):

@@ -27,6 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from personalize_reconcile.engine.desired import name_import, name_version
 from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
+from personalize_reconcile.engine.rollout import gated_move, verdict
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, State
 from personalize_reconcile.resources.base import AlreadyMade, ResourceError, error_code
@@ -66,12 +67,15 @@ class ApplyResult:
     wants it (by an earlier, interrupted run or by another apply at the same time)."""
     failed: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    held: dict[str, str] = field(default_factory=dict)
+    """Campaigns not created or moved because the new version misses its rollout gate:
+    address -> ``not deployed: <version ARN> misses its rollout gate: ...``."""
     changed: bool = False
 
     @property
     def ok(self) -> bool:
-        """No step failed or was skipped."""
-        return not self.failed and not self.skipped
+        """No step failed, was skipped or was held back by a rollout gate."""
+        return not self.failed and not self.skipped and not self.held
 
 
 class ApplyRefused(Exception):
@@ -85,6 +89,11 @@ _WAKE_SECONDS = 0.2
 
 class StepFailed(Exception):
     """One step failed; ``str()`` is the reason (the service's failureReason if any)."""
+
+
+class HeldBack(Exception):
+    """A campaign's new version misses its rollout gate; ``str()`` says which metric
+    missed by how much (``engine/rollout.py``). The campaign is left as it is."""
 
 
 def check_allowed(
@@ -143,7 +152,8 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
     that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
     before it is created again, except a new-one-first replacement, whose old resource is
     deleted after the new one and after every apply that depends on it (a campaign moved
-    to the new solution's version); dependents are deleted before what they depend on."""
+    to the new solution's version), as is a solution such a replacement left behind (after
+    every campaign's apply); dependents are deleted before what they depend on."""
     nodes: dict[tuple[str, str], set] = {}
     changes = {c.address: c for c in plan.changes}
     for c in plan.changes:
@@ -168,6 +178,13 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
                 ):
                     if ("apply", other) in nodes:
                         before.add(("apply", other))
+                if (
+                    "#" in address
+                    and changes[other].type == "campaign"
+                    and ("apply", other) in nodes
+                ):
+                    # a solution an interrupted replacement left: its campaigns move first
+                    before.add(("apply", other))
     return nodes
 
 
@@ -183,6 +200,8 @@ class Applier:
         policy: polling and the overall timeout per step.
         on_event: progress callback (called from worker threads).
         workers: parallel steps at most.
+        skip_rollout_gates: create and move campaigns even when the new version misses
+            its rollout gate.
     """
 
     def __init__(
@@ -194,8 +213,10 @@ class Applier:
         policy: WaitPolicy,
         on_event: Callable[[Event], None] = lambda e: None,
         workers: int = 8,
+        skip_rollout_gates: bool = False,
     ):
         self.ctx, self.plan, self.desired, self.kinds = ctx, plan, desired, kinds
+        self.skip_rollout_gates = skip_rollout_gates
         self.policy, self.on_event, self.workers = policy, on_event, workers
         self.changes = {c.address: c for c in plan.changes}
         self.cancel = threading.Event()
@@ -281,6 +302,12 @@ class Applier:
                 self._apply(change, label, started)
         except Cancelled:
             return False
+        except HeldBack as e:
+            message = f"not deployed: {e}"
+            with self._lock:
+                self.result.held[address] = message
+            self._emit(address, label, "skipped", started, message=message)
+            return False
         except Exception as e:  # noqa: BLE001 - any failure ends this step, not the apply
             if not isinstance(
                 e, (StepFailed, WaitTimeout, ClientError, BotoCoreError, ResourceError)
@@ -350,6 +377,8 @@ class Applier:
     def _apply(self, change: Change, label: str, started: float) -> None:
         d = self.desired[change.address]
         kind = self.kinds[change.type]
+        if change.action in ("create", "update"):
+            self._check_gate(d)
         if change.action == NOOP:
             arn = change.arn
         elif change.action == "update":
@@ -370,6 +399,22 @@ class Applier:
             arn = self._create(kind, d)
         self.ctx.set_arn(change.address, arn)
         self._wait(kind, arn, State.READY, change.address, label, started)
+
+    def _check_gate(self, d: Desired) -> None:
+        """Before a campaign is created or moved to another version: its rollout gate.
+
+        Raises:
+            HeldBack: the new version misses it (and ``--skip-rollout-gates`` was not given).
+        """
+        if d.kind != "campaign" or self.skip_rollout_gates or not d.extra.get("rollout"):
+            return
+        new_arn = self.ctx.known(d.fields.get("solutionVersionArn"))
+        gate = gated_move(self.ctx, d, new_arn)
+        if gate is None:
+            return
+        found = verdict(self.ctx, gate[0], new_arn, gate[1])
+        if found.misses:
+            raise HeldBack(found.text)
 
     def _update_tags(self, change: Change, arn: str) -> None:
         """TagResource / UntagResource for ``tags.<key>`` changes (and the ownership tag

@@ -37,6 +37,9 @@ from personalize_reconcile.rules.avro import (
 )
 from personalize_reconcile.rules.recipes import recipe_arn
 
+LATEST = "/$LATEST"
+"""Suffix of a solution ARN that a campaign with syncWithLatestSolutionVersion deploys."""
+
 NOT_MODEL_FIELDS = ("performAutoTraining", "autoTrainingConfig", "performIncrementalUpdate")
 """Solution fields that do not change what a version learns: changing them updates the
 solution without training a new version."""
@@ -184,13 +187,16 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
         s_addr = f"solution.{camp.solution}"
         v_addr = f"solution_version.{camp.solution}"
         config = camp.campaign_config or {}
+        # syncWithLatestSolutionVersion: the campaign follows <solution arn>/$LATEST, the
+        # versions the service trains included (reference §1, §7)
+        sync = bool(config.get("syncWithLatestSolutionVersion"))
         out[addr] = Desired(
             addr,
             "campaign",
             name,
             canonical(
                 {
-                    "solutionVersionArn": Ref(v_addr),
+                    "solutionVersionArn": Ref(s_addr, LATEST) if sync else Ref(v_addr),
                     "minProvisionedTPS": camp.min_provisioned_tps,
                     "campaignConfig": config,
                 }
@@ -198,7 +204,19 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(camp.tags),
             depends_on=[v_addr],
             replace_with=[s_addr, g_addr] + datasets,
-            extra={"config_keys": list(config), "campaign_config": config},
+            extra={
+                "config_keys": list(config),
+                "campaign_config": config,
+                "solution_address": s_addr,
+                "version_address": v_addr,
+                "sync": sync,
+                "rollout": None
+                if camp.rollout is None
+                else {
+                    "minimums": dict(camp.rollout.minimums),
+                    "maxRegression": dict(camp.rollout.max_regression),
+                },
+            },
         )
     return out
 

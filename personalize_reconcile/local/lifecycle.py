@@ -4,7 +4,9 @@ One job: the state machine behind the statuses (reference §2): Std creation
 ``CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED``, updates in
 ``latest*Update`` (same words; copied to the top level when ACTIVE), solution-version
 stopping, and deletes ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups
-show only DELETE PENDING). Heavy steps call the seams (``seams.run_import``, the trainer).
+show only DELETE PENDING). A solution's ``autotrain`` jobs (its automatic-training
+schedule) run through the hooks ``service`` hands in (``autotraining``). Heavy steps
+call the seams (``seams.run_import``, the trainer).
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
@@ -19,7 +21,7 @@ import math
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from personalize_reconcile.local import seams
 from personalize_reconcile.local import statuses as M  # noqa: N812 - status names
@@ -38,6 +40,21 @@ Describe = Callable[[Resource, "sqlite3.Connection | None", "Store | None"], dic
 plane's ``control.describe``, handed in by ``LocalService``)."""
 
 
+class AutoTrainingHooks(Protocol):
+    """A solution's automatic-training schedule (``autotraining.AutoTraining``, handed in
+    by ``LocalService``)."""
+
+    def solution_settled(self, conn: sqlite3.Connection, sol: Resource, now: float) -> None:
+        """A solution's creation or update turned ACTIVE: start, keep or drop its schedule."""
+
+    def step(self, conn: sqlite3.Connection, job: Job, now: float) -> Next | None:
+        """Run a due job of the schedule's action; return its next run or ``None``."""
+
+
+AUTOTRAIN_ACTION = "autotrain"
+"""The job action of a solution's automatic-training schedule."""
+
+
 class Lifecycle:
     """Implements :class:`personalize_reconcile.local.jobs.Steps` for Personalize.
 
@@ -46,10 +63,17 @@ class Lifecycle:
     control plane but the status words (``statuses``).
     """
 
-    def __init__(self, store: Store, config: LocalConfig, describe: Describe) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: LocalConfig,
+        describe: Describe,
+        auto_training: AutoTrainingHooks | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.describe = describe
+        self.auto_training = auto_training
 
     # -- light steps -------------------------------------------------------------------
 
@@ -67,6 +91,8 @@ class Lifecycle:
             return self._update_step(conn, res, job, now, d)
         if job.action == "delete":
             return self._delete_step(conn, res, job, now, d)
+        if job.action == AUTOTRAIN_ACTION and self.auto_training is not None:
+            return self.auto_training.step(conn, job, now)
         log.error("unknown job action %r for %s", job.action, job.arn)
         return None
 
@@ -87,7 +113,12 @@ class Lifecycle:
         else:
             return None
         self.store.save(conn, res)
+        self._settled(conn, res, now)
         return None
+
+    def _settled(self, conn: sqlite3.Connection, res: Resource, now: float) -> None:
+        if res.kind == "solution" and self.auto_training is not None:
+            self.auto_training.solution_settled(conn, res, now)
 
     def _update_step(
         self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
@@ -105,6 +136,7 @@ class Lifecycle:
         latest["lastUpdatedDateTime"] = now
         self._apply_update(res, latest)
         self.store.save(conn, res)
+        self._settled(conn, res, now)
         return None
 
     @staticmethod

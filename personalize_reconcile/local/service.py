@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from personalize_reconcile.local import control
+from personalize_reconcile.local.autotraining import AutoTraining
 from personalize_reconcile.local.config import LocalConfig, load_config
 from personalize_reconcile.local.jobs import Forwarded, JobRunner, fast_forward
 from personalize_reconcile.local.lifecycle import Lifecycle
@@ -31,8 +32,9 @@ class LocalService:
     Attributes:
         config: resolved settings (state dir, account, durations).
         store: the SQLite state.
+        auto_training: the solutions' automatic-training schedules (``autotraining``).
         lifecycle: the status machine the runner's jobs run (it builds the trainer's
-            input with the control plane's ``describe``).
+            input with the control plane's ``describe`` and runs the schedules).
         runner: the job runner (workers start with :meth:`start`).
     """
 
@@ -40,7 +42,8 @@ class LocalService:
         self.config = config
         self.store = Store(config.db_path)
         # The whole package: its kind modules register the Describe shapes' computed fields.
-        self.lifecycle = Lifecycle(self.store, config, control.describe)
+        self.auto_training = AutoTraining(self)
+        self.lifecycle = Lifecycle(self.store, config, control.describe, self.auto_training)
         self.runner = JobRunner(self.store, self.lifecycle)
         self._swept = False
 

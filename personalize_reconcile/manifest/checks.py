@@ -31,7 +31,7 @@ from personalize_reconcile.manifest.source import (
     file_problem,
     read_source,
 )
-from personalize_reconcile.rules import avro, hyperparameters, limits, recipes, shapes
+from personalize_reconcile.rules import avro, hyperparameters, limits, metrics, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
 from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
@@ -706,18 +706,58 @@ class Checker:
             self.shape(path + ("campaignConfig",), "CampaignConfig", config)
             if isinstance(config, dict):
                 self.check_campaign_config(path + ("campaignConfig",), config, entry)
+                self.check_sync(path + ("campaignConfig",), config, sol_name, solutions)
+            self.check_rollout(path + ("rollout",), camp.get("rollout"))
             self.tags(path + ("tags",), camp.get("tags"))
+
+    def check_rollout(self, path: tuple, rollout: Any) -> None:
+        """Rollout gates name metrics GetSolutionMetrics reports (reference §6), each a
+        number: a minimum from 0 to 1, an allowed regression of at least 0."""
+        if not isinstance(rollout, dict):
+            return
+        for key, low, high in (("minimums", 0.0, 1.0), ("maxRegression", 0.0, None)):
+            gates = rollout.get(key)
+            if not isinstance(gates, dict):
+                continue
+            for metric, value in gates.items():
+                at = path + (key, metric)
+                if metric not in metrics.SOLUTION_METRICS:
+                    self.add(
+                        at,
+                        f"unknown metric {shown(metric)}: GetSolutionMetrics reports no such "
+                        "metric",
+                        _did_you_mean(str(metric), list(metrics.SOLUTION_METRICS))
+                        or "use one of " + listed(list(metrics.SOLUTION_METRICS)),
+                        key=True,
+                    )
+                    continue
+                if isinstance(value, bool) or not isinstance(value, (int, float)):
+                    continue  # the model check reports it
+                if value < low or (high is not None and value > high):
+                    span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
+                    self.add(at, f"{metric} must be {span}, not {value:g}")
+
+    def check_sync(self, path: tuple, config: dict, sol_name: Any, solutions: dict) -> None:
+        """``syncWithLatestSolutionVersion: true`` deploys ``<solution>/$LATEST``, which only
+        moves when the service trains new versions itself: the solution must have
+        ``performAutoTraining: true`` (reference §6, §7)."""
+        if config.get("syncWithLatestSolutionVersion") is not True:
+            return
+        sol = solutions.get(sol_name) if isinstance(sol_name, str) else None
+        if not isinstance(sol, dict) or sol.get("performAutoTraining") is True:
+            return
+        self.add(
+            path + ("syncWithLatestSolutionVersion",),
+            f"syncWithLatestSolutionVersion follows the versions solution {shown(sol_name)} "
+            "trains on its own, and it does not train automatically",
+            f"set performAutoTraining: true on solution {sol_name}, or remove "
+            "syncWithLatestSolutionVersion to have apply move the campaign to each version "
+            "it trains",
+        )
 
     def check_campaign_config(
         self, path: tuple, config: dict, entry: recipes.Recipe | None
     ) -> None:
-        if config.get("syncWithLatestSolutionVersion"):
-            self.add(
-                path + ("syncWithLatestSolutionVersion",),
-                "syncWithLatestSolutionVersion "
-                "is not supported: preconcile moves the campaign to each new version itself",
-                "remove it; apply updates the campaign after training",
-            )
         explore = config.get("itemExplorationConfig")
         if isinstance(explore, dict):
             if entry is not None and entry.name != "aws-user-personalization":

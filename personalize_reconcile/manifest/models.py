@@ -223,6 +223,28 @@ class Solution(_Model):
     tags: Tags = _TAGS
 
 
+class Rollout(_Model):
+    """Rollout gates: the metrics (GetSolutionMetrics) a new solution version must reach
+    before apply moves the campaign to it. A version that misses stays trained and is not
+    deployed; `apply --skip-rollout-gates` deploys it anyway."""
+
+    minimums: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Metric name -> the lowest value the new version may have, e.g. "
+            "{normalized_discounted_cumulative_gain_at_10: 0.2}."
+        ),
+    )
+    max_regression: dict[str, float] = Field(
+        default_factory=dict,
+        description=(
+            "Metric name -> how far below the version the campaign serves now the new "
+            "version may be, e.g. {precision_at_25: 0.02}. Not checked when the campaign is "
+            "created (nothing serves yet)."
+        ),
+    )
+
+
 class Campaign(_Model):
     """A campaign serving a solution's active version (CreateCampaign)."""
 
@@ -234,7 +256,15 @@ class Campaign(_Model):
         description=("Minimum provisioned transactions per second (TPS), at least 1."),
     )
     campaign_config: dict[str, Any] | None = Field(
-        None, description=("Passed through as campaignConfig; checked against the service model.")
+        None,
+        description=(
+            "Passed through as campaignConfig; checked against the service model. "
+            "syncWithLatestSolutionVersion: true deploys <solution>/$LATEST and needs a "
+            "solution with performAutoTraining: true."
+        ),
+    )
+    rollout: Rollout | None = Field(
+        None, description="Rollout gates a new version must pass before the campaign moves."
     )
     tags: Tags = _TAGS
 

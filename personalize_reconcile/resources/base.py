@@ -68,9 +68,12 @@ UNKNOWN = Unknown()
 
 @dataclass(frozen=True)
 class Ref:
-    """The ARN of another resource of the manifest, by address (``solution.s1``)."""
+    """The ARN of another resource of the manifest, by address (``solution.s1``), with
+    ``suffix`` appended (``/$LATEST``: a campaign that follows its solution's newest
+    version, reference §1)."""
 
     address: str
+    suffix: str = ""
 
 
 @dataclass
@@ -215,7 +218,7 @@ class Context:
             KeyError: a referenced resource has no ARN yet (an ordering bug).
         """
         if isinstance(value, Ref):
-            return self.arns[value.address]
+            return self.arns[value.address] + value.suffix
         if isinstance(value, dict):
             return {k: self.resolve(v) for k, v in value.items()}
         if isinstance(value, list):
@@ -225,7 +228,8 @@ class Context:
     def known(self, value: Any) -> Any:
         """Like :meth:`resolve`, but an unresolvable :class:`Ref` becomes :data:`UNKNOWN`."""
         if isinstance(value, Ref):
-            return self.arns.get(value.address, UNKNOWN)
+            arn = self.arns.get(value.address)
+            return UNKNOWN if arn is None else arn + value.suffix
         if isinstance(value, dict):
             return {k: self.known(v) for k, v in value.items()}
         if isinstance(value, list):

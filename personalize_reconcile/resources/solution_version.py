@@ -7,7 +7,10 @@ the data or the configuration changed since the solution's latest version, and r
 apply never trains the same thing twice; a retry after a failed or stopped training gets
 ``-<attempt>`` appended, since names are unique within the solution (reference §1). Read
 with one DescribeSolutionVersion of the solution's ``latestSolutionVersion``; everything
-about a version is looked up under its own solution.
+about a version is looked up under its own solution. Versions the service trains on its
+own (``trainingType`` AUTOMATIC, a solution with ``performAutoTraining``) are not the
+manifest's: they are expected, not drift, and the manifest's version is the solution's
+newest version trained by hand.
 """
 
 from __future__ import annotations
@@ -29,6 +32,9 @@ from personalize_reconcile.resources.fingerprint import (
     version_name,
 )
 
+AUTOMATIC = "AUTOMATIC"
+"""``trainingType`` of a version the service's auto-training made (reference §6)."""
+
 
 class SolutionVersionKind(Kind):
     """The ``solution_version`` resource kind."""
@@ -48,10 +54,32 @@ class SolutionVersionKind(Kind):
         latest = solution.raw.get("latestSolutionVersion")
         if not latest:
             return None
-        raw = self.describe(ctx, latest["solutionVersionArn"])
+        arn = latest["solutionVersionArn"]
+        if latest.get("trainingType") == AUTOMATIC:
+            arn = self._latest_manual(ctx, solution.arn)
+            if arn is None:
+                return None
+        raw = self.describe(ctx, arn)
         if raw is None:
             return None
         return self.live(raw, {"name": raw.get("name")})
+
+    @staticmethod
+    def _latest_manual(ctx: Context, solution_arn: str) -> str | None:
+        """The ARN of the solution's newest version not trained by the service's
+        auto-training (ListSolutionVersions' ``trainingType``, reference §2, §6)."""
+        summaries = [
+            s
+            for page in ctx.personalize.get_paginator("list_solution_versions").paginate(
+                solutionArn=solution_arn
+            )
+            for s in page.get("solutionVersions", [])
+            if s.get("trainingType") != AUTOMATIC
+        ]
+        if not summaries:
+            return None
+        newest = max(summaries, key=lambda s: s.get("creationDateTime") or 0)
+        return newest["solutionVersionArn"]
 
     def _alike(self, ctx: Context, desired: Desired) -> list[dict]:
         """Describe objects of the solution's versions trained on the same data and

@@ -470,7 +470,33 @@ CASES = {
         ],
         [],
         [],
-        "shop.yaml:25:53  campaigns.shop-campaign.campaignConfig.syncWithLatestSolutionVersion: syncWithLatestSolutionVersion is not supported: preconcile moves the campaign to each new version itself\n    hint: remove it; apply updates the campaign after training\n",
+        "shop.yaml:25:53  campaigns.shop-campaign.campaignConfig.syncWithLatestSolutionVersion: syncWithLatestSolutionVersion follows the versions solution 'shop-solution' trains on its own, and it does not train automatically\n    hint: set performAutoTraining: true on solution shop-solution, or remove syncWithLatestSolutionVersion to have apply move the campaign to each version it trains\n",
+    ),
+    "rollout-unknown-metric": (
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    rollout:\n      minimums: {precision_at_20: 0.1}\n"
+                "      maxRegression: {ndcg_at_10: 0.02}\n",
+            )
+        ],
+        [],
+        [],
+        "shop.yaml:26:18  campaigns.shop-campaign.rollout.minimums.precision_at_20: unknown metric 'precision_at_20': GetSolutionMetrics reports no such metric\n    hint: did you mean 'precision_at_25'?\n"
+        "shop.yaml:27:23  campaigns.shop-campaign.rollout.maxRegression.ndcg_at_10: unknown metric 'ndcg_at_10': GetSolutionMetrics reports no such metric\n    hint: use one of coverage, mean_reciprocal_rank_at_25, normalized_discounted_cumulative_gain_at_5, normalized_discounted_cumulative_gain_at_10, normalized_discounted_cumulative_gain_at_25, precision_at_5, precision_at_10, precision_at_25\n",
+    ),
+    "rollout-out-of-range": (
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    rollout:\n      minimums: {coverage: 1.5}\n"
+                "      maxRegression: {precision_at_25: -0.1}\n",
+            )
+        ],
+        [],
+        [],
+        "shop.yaml:26:28  campaigns.shop-campaign.rollout.minimums.coverage: coverage must be from 0 to 1, not 1.5\n"
+        "shop.yaml:27:40  campaigns.shop-campaign.rollout.maxRegression.precision_at_25: precision_at_25 must be 0 or more, not -0.1\n",
     ),
     "bad-role-arn": (
         [
@@ -617,6 +643,26 @@ def test_base_manifest_is_valid(tmp_path, cli):
         "shop.yaml is valid: dataset group shop, 1 schema, 1 dataset, 1 import, "
         "1 solution, 1 campaign.\n"
     )
+
+
+def test_sync_and_rollout_with_an_auto_training_solution_are_valid(tmp_path, cli):
+    write_shop(
+        tmp_path,
+        [
+            (
+                "    recipe: aws-user-personalization-v2\n",
+                "    recipe: aws-user-personalization-v2\n    performAutoTraining: true\n",
+            ),
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    campaignConfig: {syncWithLatestSolutionVersion: true}\n"
+                "    rollout:\n      minimums: {normalized_discounted_cumulative_gain_at_10: 0.2}\n"
+                "      maxRegression: {precision_at_25: 0.02}\n",
+            ),
+        ],
+    )
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -24,9 +24,10 @@ List vs Describe), §3 (prerequisites, delete preconditions, error codes), §4 (
 UpdateDataset), §5 (imports), §6 (recipes, solution flags, training modes), §7 (campaigns),
 §9 (quotas); the botocore model for shapes.
 
-Not modeled (said here rather than faked): automatic training, HPO and AutoML runs (see
-``solutions``), the 2-hourly campaign auto-updates, KMS, IAM and S3 permission checks,
-recommenders, exports and data-deletion jobs (UnknownOperationException).
+Automatic training is scheduled outside the control plane (``local/autotraining.py``).
+Not modeled (said here rather than faked): HPO and AutoML runs (see ``solutions``), the
+2-hourly campaign auto-updates, KMS, IAM and S3 permission checks, recommenders, exports
+and data-deletion jobs (UnknownOperationException).
 
 Error messages (the service's exact wording is unconfirmed, reference §10): see
 ``errors``.

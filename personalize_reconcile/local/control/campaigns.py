@@ -9,8 +9,10 @@ which keep serving the old configuration until ``latestCampaignUpdate`` is ACTIV
 move a campaign to a version of another solution in its dataset group.
 Callers: ``control.call``.
 
-Not modeled: the service's 2-hourly automatic updates of ``$LATEST`` campaigns (the
-runtime resolves ``$LATEST`` to the newest ACTIVE version at each request instead).
+A ``$LATEST`` campaign keeps the ``$LATEST`` ARN in its Describe shape; the runtime
+resolves it to the solution's newest ACTIVE version (automatic ones included, see
+``local/autotraining.py``) at each request, instead of modelling the service's own
+campaign updates.
 
 Sources: reference §1 (ARN), §2 (``latestCampaignUpdate``), §3 (prerequisites), §7
 (campaigns), §9 (quota).

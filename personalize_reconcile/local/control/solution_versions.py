@@ -105,9 +105,6 @@ def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, param
             f"You have reached the limit of {SOLUTION_VERSIONS_IN_PROGRESS_PER_REGION} "
             "solution versions pending or in progress in this region."
         )
-    version_id = uuid.uuid4().hex[:8]
-    arn = f"{sol.arn}/{version_id}"
-    body: dict[str, Any] = {"solutionVersionArn": arn, "solutionArn": sol.arn}
     name = params.get("name")
     if name:
         taken = [
@@ -117,13 +114,33 @@ def create_solution_version(ctx: RequestContext, conn: sqlite3.Connection, param
         ]
         if taken:
             raise already_exists(taken[0].arn)
-        body["name"] = name
+    version = new_version(ctx, conn, sol, mode, "MANUAL", params)
+    return {"solutionVersionArn": version.arn}
+
+
+def new_version(
+    ctx: RequestContext,
+    conn: sqlite3.Connection,
+    sol: Resource,
+    mode: str,
+    training_type: str,
+    params: dict | None = None,
+) -> Resource:
+    """Store a new version of ``sol`` (CREATE PENDING, its training scheduled) with the
+    solution's configuration copied, ``trainingMode`` ``mode`` and ``trainingType``
+    ``training_type`` (``MANUAL`` for CreateSolutionVersion, ``AUTOMATIC`` for a version
+    the solution's auto-training starts, reference §6); ``params`` are the request's
+    ``name`` and ``tags``. Checks nothing: the callers do. Returns the stored version."""
+    params = params or {}
+    arn = f"{sol.arn}/{uuid.uuid4().hex[:8]}"
+    body: dict[str, Any] = {"solutionVersionArn": arn, "solutionArn": sol.arn}
+    if params.get("name"):
+        body["name"] = params["name"]
     for key in COPIED_FROM_SOLUTION:
         if key in sol.body:
             body[key] = sol.body[key]
-    body.update(trainingMode=mode, trainingType="MANUAL")
-    records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=False)
-    return {"solutionVersionArn": arn}
+    body.update(trainingMode=mode, trainingType=training_type)
+    return records.create_under(ctx, conn, sol, KIND, arn, body, params, unique_name=False)
 
 
 @operation("ListSolutionVersions", read_only=True)

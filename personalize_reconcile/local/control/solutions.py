@@ -8,8 +8,9 @@ aws-semantic-similarity, ``autoTrainingConfig`` defaults, at most
 :data:`SOLUTIONS_PER_GROUP`; what UpdateSolution may change (``latestSolutionUpdate``);
 and the Describe shape's ``latestSolutionVersion``. Callers: ``control.call``.
 
-Not modeled (stored and shown, never acted on): automatic training (no AUTOMATIC version
-is ever created), HPO and AutoML runs (``autoMLResult`` names the first listed recipe).
+Automatic training (``performAutoTraining``) is run by ``local/autotraining.py`` once the
+solution is ACTIVE. Not modeled (stored and shown, never acted on): HPO and AutoML runs
+(``autoMLResult`` names the first listed recipe).
 
 Sources: reference §1 (ARN), §2 (fields, ``latestSolutionUpdate``), §3 (delete
 preconditions), §6 (recipes, solution flags), §9 (quota).
