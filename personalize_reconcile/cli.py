@@ -747,6 +747,52 @@ def recommend(
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 
 
+@app.command()
+def output(
+    file: ManifestArg,
+    var: VarOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the versioned JSON document instead.")
+    ] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Print the ARNs (and tracking ids) of what the manifest made, for the next step of a
+    pipeline. Makes no changes."""
+    from personalize_reconcile.engine.outputs import outputs
+
+    loaded = _load(file, var)
+    tgt = _open(target, region, profile, state_dir)
+    doc = outputs(_prepare(loaded, tgt, file))
+    if not doc["resources"]:
+        raise UserError(
+            f"nothing that {file} declares exists on the {tgt.name} target ({tgt.region}) yet; "
+            f"run preconcile apply {shlex.quote(str(file))} first"
+        )
+    if as_json:
+        out.print(json.dumps(doc, indent=2), markup=False)
+    else:
+        # one line per resource, never wrapped, so ARNs can be cut out with awk
+        rows = [(a, e["status"], e["arn"]) for a, e in doc["resources"].items()]
+        rows += [
+            (f"{a}.trackingId", "", e["trackingId"])
+            for a, e in doc["resources"].items()
+            if "trackingId" in e
+        ]
+        width = max(len(r[0]) for r in rows)
+        state_width = max(len(r[1]) for r in rows)
+        for address, status, value in rows:
+            print(f"{address:<{width}}  {status:<{state_width}}  {value}")
+    if doc["missing"]:
+        err.print(
+            f"{len(doc['missing'])} of the resources {file} declares do not exist yet: "
+            f"{', '.join(doc['missing'])}; run preconcile apply {shlex.quote(str(file))}",
+            markup=False,
+        )
+
+
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
