@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from personalize_reconcile.engine.desired import name_import, name_version
+from personalize_reconcile.engine.ownership import refuse_foreign
 from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
@@ -97,11 +98,15 @@ def check_allowed(
 ) -> None:
     """Refuse destructive changes that were not allowed (design §4): replacing what holds
     data or a model needs ``--allow-replace``, deleting needs ``--allow-delete``, changing a
-    resource this manifest did not create needs ``--adopt``.
+    resource this manifest did not create needs ``--adopt``, and replacing one needs
+    ``--adopt`` and ``--allow-replace`` (issue 11).
 
     Raises:
-        ApplyRefused: naming every resource concerned and the flags that allow it.
+        ForeignRefused: a resource that is not this manifest's would be changed without
+            the flags (checked first, with the message ``plan`` gives).
+        ApplyRefused: naming every other resource concerned and the flags that allow it.
     """
+    refuse_foreign(plan, adopt=adopt, allow_replace=allow_replace)
     problems: list[tuple[str, str]] = []
     for c in plan.changes:
         if c.action == "replace" and kinds[c.type].holds_data and not allow_replace:
