@@ -537,6 +537,15 @@ def destroy(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
     ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Also delete what has no ownership tag but is in the way: the filters and "
+            "event trackers of a dataset group this manifest owns, and the manifest's "
+            "schemas that no dataset of it uses.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -544,14 +553,17 @@ def destroy(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Delete everything the manifest manages (resources carrying its ownership tag)."""
+    """Delete everything the manifest manages (resources carrying its ownership tag).
+
+    What is not the manifest's is kept, with a note, unless --adopt is given.
+    """
     from personalize_reconcile.engine.destroy import prepare_destroy
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var)
     tgt = _open(target, region, profile, state_dir)
     with _service_errors(tgt.name):
-        prepared = prepare_destroy(loaded, tgt, str(file))
+        prepared = prepare_destroy(loaded, tgt, str(file), adopt=adopt)
     if prepared.plan.changes:
         out.print(render_plan(prepared.plan))
     else:
