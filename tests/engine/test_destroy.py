@@ -51,9 +51,7 @@ def _filters_and_tracker_made_elsewhere(client) -> None:
     client.create_event_tracker(name="site-events", datasetGroupArn=GROUP)
 
 
-def test_destroy_keeps_untagged_filters_and_event_trackers_and_what_they_block(
-    pc, workshop, state
-):
+def test_destroy_keeps_untagged_filters_and_event_trackers_and_what_they_block(pc, workshop, state):
     assert pc("apply", "--auto-approve").code == 0
     client = local_client("personalize", state_dir=state)
     _filters_and_tracker_made_elsewhere(client)
