@@ -6,7 +6,8 @@ One job: execution. The order comes from :mod:`graphlib` over the desired resour
 settled (not in lock-step batches), on a thread pool. Every step reports progress through
 a callback; nothing here prints. Re-running after a crash converges: refresh sees what
 exists, names carry fingerprints, and a create answered with ResourceAlreadyExistsException
-is accepted when the live resource equals the desired one.
+is accepted when the live resource equals the desired one (and adopted: it gets the
+ownership tag, unless it carries another manifest's, which fails the step).
 
 Callers: ``engine.Applier`` users: ``cli.py`` through ``engine/__init__.py``.
 """
@@ -436,9 +437,28 @@ class Applier:
                 )
                 raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
             self.ctx.live[d.address] = live
+            if kind.taggable:
+                self._adopt_found(kind, d, live.arn)
         with self._lock:
             self.result.found.append(d.address)
         return live.arn
+
+    def _adopt_found(self, kind: Kind, d: Desired, arn: str) -> None:
+        """Tag an equal resource a create found already made, as the plan would have
+        adopted it (``engine/ownership.py``); refuse one that carries another manifest's
+        ownership tag."""
+        owner = self.ctx.read_tags(arn).get(OWNERSHIP_TAG)
+        if owner == self.ctx.manifest_name:
+            return
+        if owner is not None:
+            raise StepFailed(
+                f"{kind.title} {d.name} already exists and carries the tag "
+                f"{OWNERSHIP_TAG}={owner} of another manifest"
+            )
+        self.ctx.personalize.tag_resource(
+            resourceArn=arn, tags=[{"tagKey": OWNERSHIP_TAG, "tagValue": self.ctx.manifest_name}]
+        )
+        self._wrote()
 
 
 def _show(value: Any) -> str:

@@ -98,8 +98,7 @@ def prepare_destroy(
             targets[key] = (Desired(key, "schema", name, {}), all_kinds["schema"].live(summary, {}))
     notes = [] if owned and adopt else _keep_blocked_datasets(ctx, targets, group, owned)
     notes += _keep_used_schemas(ctx, targets, all_kinds["dataset"])
-    if not adopt:
-        notes += _keep_foreign_schemas(ctx, targets, declared)
+    notes += _foreign_schemas(ctx, targets, declared, adopt)
     plan = Plan(
         target=target.name,
         region=target.region,
@@ -173,12 +172,16 @@ def _keep_blocked_datasets(
     return notes
 
 
-def _keep_foreign_schemas(
-    ctx: Context, targets: dict[str, tuple[Desired, Live]], declared: dict[str, Desired]
+def _foreign_schemas(
+    ctx: Context,
+    targets: dict[str, tuple[Desired, Live]],
+    declared: dict[str, Desired],
+    adopt: bool,
 ) -> list[str]:
     """Take out of ``targets`` every schema that no dataset tagged by this manifest uses:
     schemas carry no tags (reference §2), so nothing shows it is this manifest's (see
-    :mod:`personalize_reconcile.engine.ownership`).
+    :mod:`personalize_reconcile.engine.ownership`). With ``adopt``, keep them in
+    ``targets`` and say why in their reason instead.
 
     Returns:
         one note per kept schema: ``Kept schema <name>: no dataset tagged
@@ -189,6 +192,12 @@ def _keep_foreign_schemas(
     notes = []
     for address, (stand_in, live) in list(targets.items()):
         if stand_in.kind != "schema" or live.arn in owned:
+            continue
+        if adopt:
+            stand_in.note = (
+                f"no dataset tagged {OWNERSHIP_TAG}={ctx.manifest_name} uses it; deleted "
+                "because of --adopt"
+            )
             continue
         del targets[address]
         notes.append(
