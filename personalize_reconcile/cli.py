@@ -434,7 +434,9 @@ def apply(
     allow_replace: Annotated[
         bool,
         typer.Option(
-            "--allow-replace", help="Allow replacing resources that hold data or a model."
+            "--allow-replace",
+            help="Allow replacing resources that hold data or a model (with --adopt, also "
+            "resources this manifest does not own).",
         ),
     ] = False,
     allow_delete: Annotated[
