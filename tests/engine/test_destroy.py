@@ -221,6 +221,7 @@ def test_destroy_waits_out_the_filter_delete_before_the_dataset(pc, workshop, st
         name="no-purchased",
         datasetGroupArn=GROUP,
         filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
+        tags=OWNED,
     )["filterArn"]
     # the filter's delete is held for HOLD seconds, then ended with local fast-forward
     env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS=f"filter={HOLD}")
