@@ -26,7 +26,7 @@ from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import Prepared
 from personalize_reconcile.engine import desired as _desired
 from personalize_reconcile.engine.discover import discover, group_members
-from personalize_reconcile.engine.ownership import owned_schema_arns
+from personalize_reconcile.engine.ownership import earlier_schema_arns, owned_schema_arns
 from personalize_reconcile.engine.plan import Plan
 from personalize_reconcile.engine.planner import delete_change
 from personalize_reconcile.engine.refresh import refresh
@@ -178,8 +178,9 @@ def _foreign_schemas(
     declared: dict[str, Desired],
     adopt: bool,
 ) -> list[str]:
-    """Take out of ``targets`` every schema that no dataset tagged by this manifest uses:
-    schemas carry no tags (reference §2), so nothing shows it is this manifest's (see
+    """Take out of ``targets`` every schema that no dataset tagged by this manifest uses,
+    and that is not one such a dataset used before a compatible change: schemas carry no
+    tags (reference §2), so nothing shows it is this manifest's (see
     :mod:`personalize_reconcile.engine.ownership`). With ``adopt``, keep them in
     ``targets`` and say why in their reason instead.
 
@@ -189,6 +190,8 @@ def _foreign_schemas(
         manifest's. If it is, delete it (<ARN>), or run destroy with --adopt.``
     """
     owned = owned_schema_arns(ctx, declared)
+    schemas = [live for d, live in targets.values() if d.kind == "schema"]
+    owned |= earlier_schema_arns(ctx, declared, [s for s in schemas if s.arn not in owned])
     notes = []
     for address, (stand_in, live) in list(targets.items()):
         if stand_in.kind != "schema" or live.arn in owned:

@@ -16,19 +16,28 @@ manifest uses is foreign:
 A resource that carries another manifest's ownership tag is never adopted silently: taking
 it over changes that tag, so it counts as different.
 
+For ``destroy``, a schema the manifest used before a compatible change moved its dataset
+to ``<name>-<8 hex>`` is the manifest's too (:func:`earlier_schema_arns`).
+
 Callers: :func:`personalize_reconcile.engine.prepare` (:func:`mark`), ``cli.py`` (``plan``
-and ``apply``, through the engine) and :func:`personalize_reconcile.engine.apply.
-check_allowed` (:func:`refuse_foreign`).
+and ``apply``, through the engine), :func:`personalize_reconcile.engine.apply.
+check_allowed` (:func:`refuse_foreign`) and ``engine/destroy.py`` (the schema rules).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from personalize_reconcile.engine.plan import NOOP, UPDATE, Change, FieldChange, Plan
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, Live
+from personalize_reconcile.resources.fingerprint import short
+from personalize_reconcile.resources.normalize import canonical, parse_json
+from personalize_reconcile.resources.schema import SchemaKind
+
+_EVOLVED = re.compile("-[0-9a-f]{8}")
 
 
 class ForeignRefused(Exception):
@@ -140,6 +149,58 @@ def owned_schema_arns(ctx: Context, desired: dict[str, Desired]) -> set[str]:
         pending = live.raw.get("latestDatasetUpdate") or {}
         out |= {a for a in (live.raw.get("schemaArn"), pending.get("schemaArn")) if a}
     return out
+
+
+def earlier_schema_arns(ctx: Context, desired: dict[str, Desired], schemas: list[Live]) -> set[str]:
+    """The ARNs, among ``schemas`` (ListSchemas summaries as :class:`Live`), of the
+    manifest's earlier schemas for a dataset that has since moved on by a compatible
+    change (``engine/desired.py``, ``evolve_schema``). For a declared dataset that exists,
+    carries this manifest's tag and now uses ``<name>-<8 hex>`` where ``<name>`` is its
+    declared schema, these are this manifest's:
+
+    - the schema ``<name>`` created no later than the dataset: the dataset was created
+      with it (a dataset is always created with the schema under its declared name), so
+      it is the one the dataset used before it moved;
+    - a schema ``<name>-<8 hex>`` created after the dataset whose hex is the fingerprint
+      of its own body and domain: made by a compatible change while the dataset existed.
+
+    Call :func:`owned_schema_arns` first (it reads the datasets' tags). Reads
+    DescribeSchema for each ``<name>-<8 hex>`` candidate.
+    """
+    out: set[str] = set()
+    for address, d in desired.items():
+        live = ctx.live.get(address)
+        if d.kind != "dataset" or live is None or live.raw.get("foreign"):
+            continue
+        if (live.tags or {}).get(OWNERSHIP_TAG) != ctx.manifest_name:
+            continue
+        base = d.fields["schemaArn"].address.split(".", 1)[1]
+        used = (live.raw.get("schemaArn") or "").rsplit("/", 1)[-1]
+        created = live.raw.get("creationDateTime")
+        if not _EVOLVED.fullmatch(used[len(base) :]) or not used.startswith(base) or not created:
+            continue
+        for schema in schemas:
+            name, when = schema.raw.get("name", ""), schema.raw.get("creationDateTime")
+            if when is None:
+                continue
+            if name == base and when <= created:
+                out.add(schema.arn)
+            elif (
+                name.startswith(base)
+                and _EVOLVED.fullmatch(name[len(base) :])
+                and when >= created
+                and _fingerprinted(ctx, schema.arn, name[-8:])
+            ):
+                out.add(schema.arn)
+    return out
+
+
+def _fingerprinted(ctx: Context, arn: str, hex8: str) -> bool:
+    raw = SchemaKind().describe(ctx, arn)
+    if raw is None:
+        return False
+    fields = canonical({"schema": parse_json(raw.get("schema")), "domain": raw.get("domain")})
+    return short(fields) == hex8
 
 
 def refuse_foreign(plan: Plan, *, adopt: bool, allow_replace: bool) -> None:
