@@ -125,6 +125,8 @@ def mark(
             c.changes = [FieldChange(f"tags.{OWNERSHIP_TAG}", owner, ctx.manifest_name)]
             c.reason = f"{OWNERSHIP_TAG} changed"
         c.adopt = True
+        if not kind.taggable and c.action == "replace":
+            c.in_use = _schema_users(ctx, live.arn, plan)
         c.reason += (
             f"; {c.foreign}, so replacing it needs --adopt and --allow-replace"
             if c.action == "replace"
@@ -206,7 +208,9 @@ def _fingerprinted(ctx: Context, arn: str, hex8: str) -> bool:
 def refuse_foreign(plan: Plan, *, adopt: bool, allow_replace: bool) -> None:
     """Refuse the changes to resources that are not this manifest's and differ from it,
     unless the flags allow them: changing one in place needs ``adopt``, replacing one
-    (deleting it) needs ``adopt`` and ``allow_replace`` (issue 11). ``plan`` and ``apply``
+    (deleting it) needs ``adopt`` and ``allow_replace`` (issue 11). A schema that datasets
+    staying in the account use is refused whatever the flags (``Change.in_use``; the
+    service deletes no schema a dataset uses, reference §3). ``plan`` and ``apply``
     both call this, so a plan never shows what apply would refuse for this reason.
 
     Raises:
@@ -219,7 +223,7 @@ def refuse_foreign(plan: Plan, *, adopt: bool, allow_replace: bool) -> None:
         if not c.adopt:
             continue
         replace = c.action == "replace"
-        if adopt and (allow_replace or not replace):
+        if adopt and (allow_replace or not replace) and not c.in_use:
             continue
         fields = [f"    {f.path}: {_shown(f.before)} -> {_shown(f.after)}" for f in c.changes]
         if not fields:
@@ -229,13 +233,43 @@ def refuse_foreign(plan: Plan, *, adopt: bool, allow_replace: bool) -> None:
             if replace
             else "run apply with --adopt to change it in place and tag it"
         )
+        if c.in_use:
+            which = "dataset groups" if len(c.in_use) > 1 else "dataset group"
+            verb = "use" if len(c.in_use) > 1 else "uses"
+            end = (
+                f"To go on, rename it in the manifest: {which} {', '.join(c.in_use)} {verb} "
+                "it, and the service deletes no schema a dataset uses."
+            )
+        else:
+            end = f"To go on, {todo}, or rename it in the manifest."
         problems.append(
             f"  {c.address} ({c.arn}): {c.foreign}; it differs from the manifest:\n"
             + "\n".join(fields)
-            + f"\n  To go on, {todo}, or rename it in the manifest."
+            + f"\n  {end}"
         )
     if problems:
         raise ForeignRefused(problems)
+
+
+def _schema_users(ctx: Context, arn: str, plan: Plan) -> list[str]:
+    """The dataset groups (names, sorted) of the datasets in the account that use the
+    schema ``arn`` (as their schema, or in an update not yet ACTIVE) and that ``plan``
+    does not delete. One ListDatasets walk and one DescribeDataset per dataset."""
+    leaving = {c.arn for c in plan.changes if c.arn and c.action in ("replace", "delete")}
+    groups: set[str] = set()
+    for page in ctx.personalize.get_paginator("list_datasets").paginate():
+        for summary in page.get("datasets", []):
+            if summary["datasetArn"] in leaving:
+                continue
+            resp = ctx.personalize.describe_dataset(datasetArn=summary["datasetArn"])
+            raw = resp["dataset"]
+            pending = raw.get("latestDatasetUpdate") or {}
+            used = {raw.get("schemaArn")}
+            if pending.get("status") != "ACTIVE":
+                used.add(pending.get("schemaArn"))
+            if arn in used:
+                groups.add((raw.get("datasetGroupArn") or "").rsplit("/", 1)[-1])
+    return sorted(groups)
 
 
 def _existing(ctx: Context, c: Change, kinds: dict[str, Kind]) -> bool:

@@ -60,6 +60,9 @@ class Change:
             apply adopts it (tags it, or, for a schema, which takes no tags, uses it).
         foreign: why the resource is not this manifest's (``exists without the tag
             preconcile:manifest=<name>``...); empty when it is, or when it does not exist.
+        in_use: for a schema that is not this manifest's and would be replaced, the
+            dataset groups whose datasets use it and stay: the service deletes no schema a
+            dataset uses (reference §3), so no flag lets apply replace it.
     """
 
     address: str
@@ -74,6 +77,7 @@ class Change:
     adopt: bool = False
     adopting: bool = False
     foreign: str = ""
+    in_use: list[str] = field(default_factory=list)
 
     @property
     def action(self) -> str:

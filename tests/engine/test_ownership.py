@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import time
 
-from engine_helpers import actions, apply_then_drop_a_campaign, plan_json
+from edits import replaced
+from engine_helpers import actions, apply_then_drop_a_campaign, plan_json, stage_manifest
 
 from personalize_reconcile.backends.local import local_client
 
@@ -290,3 +291,32 @@ def test_destroy_keeps_a_declared_schema_no_dataset_of_the_manifest_uses(pc, wor
     ) in adopted.out
     assert "Destroy complete: 1 deleted." in adopted.out
     assert client.list_schemas()["schemas"] == []
+
+
+def test_a_schema_another_group_uses_is_never_replaced(pc, workshop, state):
+    dev, prod = stage_manifest(workshop, "dev"), stage_manifest(workshop, "prod")
+    assert pc("apply", "--auto-approve", "--var", "stage=dev", manifest=dev).code == 0
+    other = _document(workshop)
+    other["fields"] = [f for f in other["fields"] if f["name"] != "EVENT_TYPE"]
+    (workshop.parent / "schemas" / "prod.avsc").write_text(json.dumps(other))
+    prod.write_text(replaced(prod.read_text(), "schemas/interactions.avsc", "schemas/prod.avsc"))
+    client = _client(state)
+    before = _account(client)
+    message = (
+        REFUSED + f"  schema.segment-workshop-interactions ({SCHEMA}): it exists, but no "
+        "dataset tagged preconcile:manifest=segment-workshop-prod uses it (schemas carry no "
+        "tags); it differs from the manifest:\n"
+        '    schema.fields.2.name: "EVENT_TYPE" -> "TIMESTAMP"\n'
+        '    schema.fields.2.type: "string" -> "long"\n'
+        '    schema.fields.3: {"name": "TIMESTAMP", "type": "long"} -> null\n'
+        "  To go on, rename it in the manifest: dataset group shop-dev uses it, and the "
+        "service deletes no schema a dataset uses.\n"
+    )
+    for args in (
+        ("plan",),
+        ("plan", "--adopt", "--allow-replace"),
+        ("apply", "--auto-approve", "--adopt", "--allow-replace"),
+    ):
+        refused = pc(*args, "--var", "stage=prod", manifest=prod)
+        assert (refused.code, refused.out, refused.err) == (1, "", message), args
+    assert _account(client) == before
