@@ -33,6 +33,7 @@ from typing import Any
 
 from personalize_reconcile.engine.plan import NOOP, UPDATE, Change, FieldChange, Plan
 from personalize_reconcile.resources import OWNERSHIP_TAG, UNKNOWN, Context, Desired, Kind, Live
+from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.fingerprint import short
 from personalize_reconcile.resources.normalize import canonical, parse_json
 from personalize_reconcile.resources.schema import SchemaKind
@@ -261,8 +262,9 @@ def _schema_users(ctx: Context, arn: str, plan: Plan) -> list[str]:
         for summary in page.get("datasets", []):
             if summary["datasetArn"] in leaving:
                 continue
-            resp = ctx.personalize.describe_dataset(datasetArn=summary["datasetArn"])
-            raw = resp["dataset"]
+            raw = DatasetKind().describe(ctx, summary["datasetArn"])
+            if raw is None:  # deleted since it was listed
+                continue
             pending = raw.get("latestDatasetUpdate") or {}
             used = {raw.get("schemaArn")}
             if pending.get("status") != "ACTIVE":
