@@ -274,6 +274,18 @@ def _prepare(loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool =
         raise UserError(str(e)) from None
 
 
+def _refuse_foreign(prepared, adopt: bool, allow_replace: bool) -> None:
+    """Refuse, before anything is shown or written, a plan that changes resources this
+    manifest does not own without the flags that allow it (the same message for plan and
+    apply)."""
+    from personalize_reconcile.engine import ForeignRefused, refuse_foreign
+
+    try:
+        refuse_foreign(prepared.plan, adopt=adopt, allow_replace=allow_replace)
+    except ForeignRefused as e:
+        raise UserError(str(e)) from None
+
+
 class _service_errors:  # noqa: N801 - used as a context manager
     """Turn errors from AWS, the network or the object store into one clear paragraph."""
 
@@ -355,12 +367,33 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Show the changes to existing resources that this manifest does not own "
+            "and that differ from it (apply needs --adopt too).",
+        ),
+    ] = False,
+    allow_replace: Annotated[
+        bool,
+        typer.Option(
+            "--allow-replace",
+            help="With --adopt: show the replacement of such resources (apply needs both "
+            "flags too).",
+        ),
+    ] = False,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Show what apply would change, and why. Makes no changes."""
+    """Show what apply would change, and why. Makes no changes.
+
+    A resource that exists under a name the manifest uses, is not this manifest's and
+    differs from it is refused (exit 1) unless --adopt (and, to replace it, --allow-replace)
+    is given.
+    """
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var, target)
@@ -373,6 +406,7 @@ def plan(
         )
     tgt = _open(target, region, profile, state_dir)
     prepared = _prepare(loaded, tgt, file)
+    _refuse_foreign(prepared, adopt, allow_replace)
     if as_json:
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
@@ -423,7 +457,9 @@ def apply(
     allow_replace: Annotated[
         bool,
         typer.Option(
-            "--allow-replace", help="Allow replacing resources that hold data or a model."
+            "--allow-replace",
+            help="Allow replacing resources that hold data or a model (with --adopt, also "
+            "resources this manifest does not own).",
         ),
     ] = False,
     allow_delete: Annotated[
@@ -434,7 +470,7 @@ def apply(
         typer.Option(
             "--adopt",
             help="Allow changing existing resources that this manifest "
-            "did not create (they get its ownership tag).",
+            "did not create (they get its ownership tag); with --allow-replace, replacing them.",
         ),
     ] = False,
     skip_rollout_gates: Annotated[
@@ -477,6 +513,7 @@ def apply(
         loaded = _load(file, var, target)
         tgt = _open(target, region, profile, state_dir)
         prepared = _prepare(loaded, tgt, file, skip_rollout_gates)
+    _refuse_foreign(prepared, adopt, allow_replace)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
@@ -558,6 +595,15 @@ def destroy(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
     ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Also delete what has no ownership tag but is in the way: the filters and "
+            "event trackers of a dataset group this manifest owns, and the manifest's "
+            "schemas that no dataset of it uses.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -565,14 +611,17 @@ def destroy(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Delete everything the manifest manages (resources carrying its ownership tag)."""
+    """Delete everything the manifest manages (resources carrying its ownership tag).
+
+    What is not the manifest's is kept, with a note, unless --adopt is given.
+    """
     from personalize_reconcile.engine.destroy import prepare_destroy
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var)
     tgt = _open(target, region, profile, state_dir)
     with _service_errors(tgt.name):
-        prepared = prepare_destroy(loaded, tgt, str(file))
+        prepared = prepare_destroy(loaded, tgt, str(file), adopt=adopt)
     if prepared.plan.changes:
         out.print(render_plan(prepared.plan))
     else:
@@ -645,6 +694,13 @@ def _run(
     done = ", ".join(
         f"{n} {VERBS_PAST[a]}" for a, n in counts.items() if verb == "Apply" or a == "delete"
     )
+    adopted = sum(  # an adopted schema is a no-op: it is simply used
+        1
+        for c in prepared.plan.changes
+        if c.adopting and (c.address in result.succeeded or c.action == "no-op")
+    )
+    if adopted:
+        done += f", {adopted} adopted"
     if result.found:
         done += f"; {len(result.found)} found already made by another run"
     if result.ok:

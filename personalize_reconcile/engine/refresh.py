@@ -34,8 +34,10 @@ def refresh(
 ) -> dict[str, Live | None]:
     """Read every resource in ``desired``; return address -> :class:`Live` or ``None``.
 
-    Tags are read (ListTagsForResource) only for existing resources whose manifest entry
-    declares tags, so a no-op plan costs about one read per resource.
+    Tags are read (ListTagsForResource) here only for existing resources whose manifest
+    entry declares tags; :func:`personalize_reconcile.engine.ownership.mark` reads the
+    others' after planning, to tell whose they are (so a no-op plan costs about two reads
+    per resource).
 
     Also fills ``ctx.arns`` for resources that exist (and, for solution versions, only
     when the latest version is the one the manifest wants) and ``ctx.live``.
