@@ -38,6 +38,7 @@ KINDS = (
     "solution",
     "solution-version",
     "campaign",
+    "recommender",
 )
 """Resource kinds, spelt as in their ARNs (reference §1)."""
 
