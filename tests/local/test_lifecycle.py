@@ -181,10 +181,10 @@ def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
         ("campaign=soon", "duration for 'campaign' is 'soon', not a number of seconds"),
         ("campaign=-1", "duration for 'campaign' must be 0 or more seconds, not '-1'"),
         (
-            "recommender=1",
-            "unknown resource kind 'recommender' in durations; known kinds: "
-            "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, solution, "
-            "solution-version, campaign or *",
+            "batch-inference-job=1",
+            "unknown resource kind 'batch-inference-job' in durations; known kinds: "
+            "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, "
+            "metric-attribution, solution, solution-version, campaign, recommender or *",
         ),
     ],
 )
