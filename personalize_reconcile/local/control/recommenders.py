@@ -46,8 +46,7 @@ from personalize_reconcile.local.statuses import (
     CREATING,
     DELETING,
     INACTIVE,
-    START_PENDING,
-    STOP_PENDING,
+    TOGGLES,
     TOGGLING,
 )
 from personalize_reconcile.local.store import Resource, Store
@@ -229,6 +228,21 @@ def update_recommender(ctx: RequestContext, conn: sqlite3.Connection, params: di
     return {"recommenderArn": rec.arn}
 
 
+def _toggle(
+    ctx: RequestContext, conn: sqlite3.Connection, params: dict, action: str, needed: str
+) -> dict:
+    """Start ``action`` (``stop`` or ``start``) of a recommender that is in ``needed``."""
+    rec = records.load(ctx, conn, params["recommenderArn"], KIND)
+    if rec.status != needed:
+        article = "an" if needed[0] in "AEIOU" else "a"
+        raise ResourceInUseException(
+            f"Resource Arn {rec.arn} is in {rec.status} state; only {article} {needed} "
+            f"recommender can be {action}{'ped' if action == 'stop' else 'ed'}."
+        )
+    records.start_transition(ctx, conn, rec, action, TOGGLES[action][0])
+    return {"recommenderArn": rec.arn}
+
+
 @operation("StopRecommender")
 def stop_recommender(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """StopRecommender: ACTIVE -> STOP PENDING -> STOP IN_PROGRESS -> INACTIVE
@@ -238,14 +252,7 @@ def stop_recommender(ctx: RequestContext, conn: sqlite3.Connection, params: dict
         ResourceInUseException: ``Resource Arn <arn> is in <status> state; only an ACTIVE
             recommender can be stopped.``
     """
-    rec = records.load(ctx, conn, params["recommenderArn"], KIND)
-    if rec.status != ACTIVE:
-        raise ResourceInUseException(
-            f"Resource Arn {rec.arn} is in {rec.status} state; only an ACTIVE recommender "
-            "can be stopped."
-        )
-    records.start_transition(ctx, conn, rec, "stop", STOP_PENDING)
-    return {"recommenderArn": rec.arn}
+    return _toggle(ctx, conn, params, "stop", ACTIVE)
 
 
 @operation("StartRecommender")
@@ -257,14 +264,7 @@ def start_recommender(ctx: RequestContext, conn: sqlite3.Connection, params: dic
         ResourceInUseException: ``Resource Arn <arn> is in <status> state; only an
             INACTIVE recommender can be started.``
     """
-    rec = records.load(ctx, conn, params["recommenderArn"], KIND)
-    if rec.status != INACTIVE:
-        raise ResourceInUseException(
-            f"Resource Arn {rec.arn} is in {rec.status} state; only an INACTIVE recommender "
-            "can be started."
-        )
-    records.start_transition(ctx, conn, rec, "start", START_PENDING)
-    return {"recommenderArn": rec.arn}
+    return _toggle(ctx, conn, params, "start", INACTIVE)
 
 
 @operation("DeleteRecommender")
