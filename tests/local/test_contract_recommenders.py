@@ -5,6 +5,8 @@ patterns (``domain_data``)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from domain_data import (
     INTERACTIONS_FIELDS,
@@ -512,3 +514,18 @@ def test_get_recommendations_asks_for_the_ids_the_use_case_needs(shop, runtime, 
     answer = runtime.get_recommendations(recommenderArn=bought, itemId="kettle", numResults=3)
     assert len(answer["itemList"]) == 3
     assert answer["recommendationId"].startswith("RID-")
+
+
+def test_a_stop_or_start_left_without_a_job_finishes_at_start(shop, state_dir, make_client):
+    stopping = shop.recommender("stopping", "aws-ecomm-popular-items-by-views")
+    starting = shop.recommender("starting", "aws-ecomm-popular-items-by-purchases")
+    shop.settled(stopping)
+    shop.settled(starting)
+    # a hand-edited database: a stop and a start under way with no job row
+    db = sqlite3.connect(state_dir / "state.db")
+    db.execute("UPDATE resources SET status='STOP IN_PROGRESS' WHERE arn=?", (stopping,))
+    db.execute("UPDATE resources SET status='START PENDING' WHERE arn=?", (starting,))
+    db.commit()
+    db.close()
+    fresh = make_client(durations={"recommender": 1})  # a new service sweeps at its start
+    assert [status_of(fresh, a) for a in (stopping, starting)] == ["INACTIVE", "ACTIVE"]
