@@ -529,3 +529,15 @@ def test_a_stop_or_start_left_without_a_job_finishes_at_start(shop, state_dir, m
     db.close()
     fresh = make_client(durations={"recommender": 1})  # a new service sweeps at its start
     assert [status_of(fresh, a) for a in (stopping, starting)] == ["INACTIVE", "ACTIVE"]
+
+
+def test_the_group_must_be_active(make_client, expect_error):
+    slow = make_client(durations={"dataset-group": 600})
+    group = slow.create_dataset_group(name="later", domain="ECOMMERCE")["datasetGroupArn"]
+    expect_error(
+        lambda: slow.create_recommender(
+            name="r", datasetGroupArn=group, recipeArn=R + "aws-ecomm-recommended-for-you"
+        ),
+        "ResourceInUseException",
+        f"Resource Arn {group} is in CREATE PENDING state; it must be ACTIVE.",
+    )
