@@ -3,10 +3,12 @@
 One job: the state machine behind the statuses (reference §2): Std creation
 ``CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED``, updates in
 ``latest*Update`` (same words; copied to the top level when ACTIVE), solution-version
-stopping, and deletes ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups
-show only DELETE PENDING). A solution's ``autotrain`` jobs (its automatic-training
-schedule) run through the hooks ``service`` hands in (``autotraining``). Heavy steps
-call the seams (``seams.run_import``, the trainer).
+stopping, a recommender's stop and start (``STOP PENDING -> STOP IN_PROGRESS ->
+INACTIVE``, ``START PENDING -> START IN_PROGRESS -> ACTIVE``), and deletes
+``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups show only DELETE
+PENDING). A solution's ``autotrain`` jobs (its automatic-training schedule) run through
+the hooks ``service`` hands in (``autotraining``). Heavy steps call the seams
+(``seams.run_import``, ``seams.run_batch``, the solution-version and recommender trainers).
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import math
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -93,6 +96,8 @@ class Lifecycle:
             return self._delete_step(conn, res, job, now, d)
         if job.action == AUTOTRAIN_ACTION and self.auto_training is not None:
             return self.auto_training.step(conn, job, now)
+        if job.action in M.TOGGLES:
+            return self._toggle_step(conn, res, job, now, d)
         log.error("unknown job action %r for %s", job.action, job.arn)
         return None
 
@@ -119,6 +124,24 @@ class Lifecycle:
     def _settled(self, conn: sqlite3.Connection, res: Resource, now: float) -> None:
         if res.kind == "solution" and self.auto_training is not None:
             self.auto_training.solution_settled(conn, res, now)
+
+    def _toggle_step(
+        self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
+    ) -> Next | None:
+        """A recommender's stop or start: PENDING -> IN_PROGRESS at 0.2 D, then the
+        settled status (INACTIVE or ACTIVE) at D after the request."""
+        pending, running, settled = M.TOGGLES[job.action]
+        if job.step == "start":
+            if res.status != pending:
+                return None
+            res.status = running
+            self.store.save(conn, res)
+            return Next("finish", job.payload.get("requested", now) + d)
+        if res.status != running:
+            return None
+        res.status = settled
+        self.store.save(conn, res)
+        return None
 
     def _update_step(
         self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
@@ -170,6 +193,8 @@ class Lifecycle:
             if res.status == M.CREATE_FAILED:
                 res.status = M.ACTIVE
                 body.pop("failureReason", None)
+        elif res.kind == "recommender":
+            body["recommenderConfig"] = latest["recommenderConfig"]
 
     def _delete_step(
         self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
@@ -206,6 +231,11 @@ class Lifecycle:
             for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
                 self.store.spend_name(conn, j)  # job names are spent for good (§1)
                 self.store.remove(conn, j.arn)
+        elif res.kind == "recommender" and res.extra.get("modelId"):
+            model = seams.recommender_model_dir(
+                Path(self.config.state_dir), res.arn, res.extra["modelId"]
+            )
+            shutil.rmtree(model, ignore_errors=True)
         self.store.remove(conn, res.arn)
 
     # -- heavy steps -------------------------------------------------------------------
@@ -228,6 +258,8 @@ class Lifecycle:
                 )
             except seams.BatchFailed as exc:
                 return exc
+        if res.kind == "recommender":
+            return self._train_recommender(res)
         return None
 
     def _import(self, res: Resource) -> Any:
@@ -303,6 +335,26 @@ class Lifecycle:
         except seams.TrainingFailed as exc:
             return exc
 
+    def _train_recommender(self, res: Resource) -> Any:
+        datasets = {
+            ds.body["datasetType"]: self.describe(ds, None, self.store)
+            for ds in self.store.select(
+                None, "kind='dataset' AND grp=? AND status=?", (res.grp, M.ACTIVE)
+            )
+        }
+        state_dir = Path(self.config.state_dir)
+        job = seams.RecommenderJob(
+            state_dir=state_dir,
+            recommender_arn=res.arn,
+            recipe_arn=res.body["recipeArn"],
+            datasets=datasets,
+            artefact_dir=seams.recommender_model_dir(state_dir, res.arn, res.extra["modelId"]),
+        )
+        try:
+            return seams.recommender_trainer()(job)
+        except seams.TrainingFailed as exc:
+            return exc
+
     def commit(self, conn: sqlite3.Connection, job: Job, result: Any, now: float) -> Next | None:
         """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED."""
         res = self.store.get(job.arn, conn)
@@ -329,6 +381,7 @@ class Lifecycle:
                 res.extra["metrics"] = {
                     k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))
                 }
+            if isinstance(result, seams.TrainingOutcome) and res.kind == "solution-version":
                 hours = float(result.training_hours)
                 res.body["trainingHours"] = max(0.0, hours) if math.isfinite(hours) else 0.0
                 if result.tuned_hyperparameters is not None:
@@ -365,6 +418,7 @@ class Lifecycle:
         busy = {
             "create": (M.CREATE_PENDING, M.CREATE_IN_PROGRESS, M.CREATE_STOPPING),
             "delete": (M.DELETE_PENDING, M.DELETE_IN_PROGRESS),
+            **{action: toggle[:2] for action, toggle in M.TOGGLES.items()},
         }
         reason = (
             "The local target lost track of this operation (no job was left for it); "
@@ -384,6 +438,11 @@ class Lifecycle:
                 settled += 1
                 if res.status in (M.DELETE_PENDING, M.DELETE_IN_PROGRESS):
                     self._remove(conn, res)
+                    continue
+                toggled = [t[2] for t in M.TOGGLES.values() if res.status in t[:2]]
+                if toggled:  # a stop or start finishes
+                    res.status = toggled[0]
+                    self.store.save(conn, res)
                     continue
                 if res.status == M.CREATE_STOPPING:
                     res.status = M.CREATE_STOPPED

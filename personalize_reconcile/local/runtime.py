@@ -8,8 +8,9 @@ raises (ResourceNotFoundException -> 404, InvalidInputException -> 400, referenc
 
 Rules (reference §8 unless noted):
 
-- Exactly one of campaignArn and recommenderArn. The local target has no recommenders, so
-  a recommenderArn is not found.
+- Exactly one of campaignArn and recommenderArn. A recommender must exist and be ACTIVE
+  (a stopped one, INACTIVE, is refused); it serves its use case's model with the ids the
+  use case needs (``rules.usecases``: ``userId`` and/or ``itemId``).
 - The campaign must exist and be ACTIVE. It serves its top-level ``solutionVersionArn``
   (the one whose update last became ACTIVE, reference §2); ``<solution>/$LATEST`` serves
   the solution's newest ACTIVE version.
@@ -39,8 +40,12 @@ from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
 )
-from personalize_reconcile.local.training.serving import ServedModel, load_version_model
-from personalize_reconcile.rules import recipes
+from personalize_reconcile.local.training.serving import (
+    ServedModel,
+    load_recommender_model,
+    load_version_model,
+)
+from personalize_reconcile.rules import recipes, usecases
 
 DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
@@ -56,11 +61,18 @@ def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
 
 
 class _Serving:
-    """The resolved campaign: its recipe and the model of the version it serves."""
+    """The resolved campaign (its recipe and the model of the version it serves) or
+    recommender (its use case and model; ``use_case`` is ``None`` for campaigns)."""
 
-    def __init__(self, recipe: recipes.Recipe, model: ServedModel) -> None:
+    def __init__(
+        self,
+        recipe: recipes.Recipe,
+        model: ServedModel,
+        use_case: usecases.UseCase | None = None,
+    ) -> None:
         self.recipe = recipe
         self.model = model
+        self.use_case = use_case
 
 
 _RESOLVED = threading.local()
@@ -108,7 +120,7 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
     if campaign_arn and recommender_arn:
         raise InvalidInputException("Provide either a campaignArn or a recommenderArn, not both.")
     if recommender_arn:
-        raise ResourceNotFoundException(f"Recommender {recommender_arn} does not exist.")
+        return _resolve_recommender(ctx, recommender_arn)
     if not campaign_arn:
         raise InvalidInputException("Provide a campaignArn or a recommenderArn.")
     store = ctx.service.store
@@ -142,6 +154,29 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
             f"Solution version {version_arn} has no trained model."
         ) from None
     return _Serving(recipe, model)
+
+
+def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
+    """A recommender's use case and model (reference §8: served by GetRecommendations
+    with ``recommenderArn``). A stopped (INACTIVE) recommender cannot be used (reference
+    §2, the guide's "Stopping a recommender")."""
+    rec = ctx.service.store.get(arn)
+    if rec is None or rec.kind != "recommender":
+        raise ResourceNotFoundException(f"Recommender {arn} does not exist.")
+    if rec.status != "ACTIVE":
+        hint = "; start it with StartRecommender" if rec.status == "INACTIVE" else ""
+        raise ResourceNotFoundException(
+            f"Recommender {arn} is not ACTIVE (status {rec.status}){hint}."
+        )
+    use_case = usecases.lookup(rec.body.get("recipeArn", ""))
+    recipe = recipes.lookup(rec.body.get("recipeArn", ""))
+    assert use_case is not None and recipe is not None  # checked by CreateRecommender
+    state_dir = Path(ctx.service.config.state_dir)
+    try:
+        model = load_recommender_model(state_dir, arn, str(rec.extra.get("modelId", "")))
+    except (FileNotFoundError, ValueError):
+        raise ResourceNotFoundException(f"Recommender {arn} has no trained model.") from None
+    return _Serving(recipe, model, use_case)
 
 
 def _latest_active(store: Any, solution_arn: str) -> str:
@@ -188,6 +223,8 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
     recipe, model = serving.recipe, serving.model
     user_id, item_id = params.get("userId"), params.get("itemId")
     kind = recipe.recipe_type
+    if serving.use_case is not None:
+        _check_use_case_ids(serving.use_case, user_id, item_id)
     if kind == recipes.PERSONALIZED_RANKING:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
@@ -212,6 +249,18 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
         pairs = zip(ids, scores.tolist(), strict=True)
         items = [{"itemId": s, "score": float(v)} for s, v in pairs]
     return {"itemList": items, "recommendationId": _recommendation_id()}
+
+
+def _check_use_case_ids(use_case: usecases.UseCase, user_id: Any, item_id: Any) -> None:
+    """The ids a recommender's use case needs (the guide's use-case pages)."""
+    for needed, value, member in (
+        (use_case.user_id, user_id, "userId"),
+        (use_case.item_id, item_id, "itemId"),
+    ):
+        if needed and not value:
+            raise InvalidInputException(
+                f"{member} is required for a recommender that uses {use_case.name}."
+            )
 
 
 def get_personalized_ranking(ctx: Any, params: dict) -> dict:

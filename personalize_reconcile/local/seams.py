@@ -32,6 +32,14 @@ Seam 1: training (solution versions)
 * The call may run again for the same version after a process was killed mid-run (at
   most 3 attempts); it must be idempotent.
 
+Seam 1b: training (recommenders)
+--------------------------------
+:func:`recommender_trainer` gives ``training.recommenders.train_recommender(job:
+RecommenderJob) -> TrainingOutcome``, called like the solution-version trainer when a
+recommender's CREATE IN_PROGRESS phase is due; ``job.artefact_dir`` is
+:func:`recommender_model_dir` (``<state_dir>/recommenders/<name>/<model id>/``). It raises
+:class:`TrainingFailed` with the failureReason (a use case's missing event type or data).
+
 Seam 2: dataset import jobs
 ---------------------------
 :func:`run_import` reads ``dataLocation`` with ``csvimport.read_import`` against the
@@ -69,16 +77,23 @@ from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.local.training.errors import TrainingFailed
-from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
+from personalize_reconcile.local.training.job import (
+    RecommenderJob,
+    TrainingJob,
+    TrainingOutcome,
+)
 
 __all__ = [
     "BatchFailed",
     "ImportFailed",
+    "RecommenderJob",
     "TrainingFailed",
     "TrainingJob",
     "TrainingOutcome",
     "drop_dataset",
     "has_import",
+    "recommender_model_dir",
+    "recommender_trainer",
     "register_trainer",
     "run_batch",
     "run_import",
@@ -122,6 +137,25 @@ def trainer() -> Trainer:
     from personalize_reconcile.local.training import trainer as training
 
     return training.train_solution_version
+
+
+def recommender_trainer() -> Callable[[RecommenderJob], TrainingOutcome]:
+    """``personalize_reconcile.local.training.recommenders.train_recommender`` (loaded on
+    first use)."""
+    from personalize_reconcile.local.training import recommenders
+
+    return recommenders.train_recommender
+
+
+def recommender_model_dir(state_dir: Path, recommender_arn: str, model_id: str) -> Path:
+    """Where a recommender's model lives (``training.model.recommender_model_dir``).
+
+    Raises:
+        ValueError: not a recommender ARN or model id.
+    """
+    from personalize_reconcile.local.training.model import recommender_model_dir as where
+
+    return where(state_dir, recommender_arn, model_id)
 
 
 def runtime_dispatch() -> Callable[[Any, str, dict], dict]:

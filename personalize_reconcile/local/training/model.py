@@ -42,6 +42,26 @@ def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
     return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
+_RECOMMENDER_ARN = re.compile(
+    r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:recommender/([A-Za-z0-9][A-Za-z0-9_-]{0,62})$"
+)
+_MODEL_ID = re.compile(r"^[0-9a-f]{1,32}$")
+
+
+def recommender_model_dir(state_dir: Path, recommender_arn: str, model_id: str) -> Path:
+    """Directory of a recommender's model: ``<state_dir>/recommenders/<name>/<model id>``
+    (``model_id`` tells apart the incarnations of a name, which share the ARN).
+
+    Raises:
+        ValueError: not a recommender ARN, or a model id that is not hex (so no path can
+            escape the state directory).
+    """
+    match = _RECOMMENDER_ARN.match(recommender_arn)
+    if not match or not _MODEL_ID.match(model_id):
+        raise ValueError(f"{recommender_arn!r} / {model_id!r} is not a recommender model")
+    return Path(state_dir) / "recommenders" / match.group(1) / model_id
+
+
 _SORT_WHOLE = 2048
 """Up to this many scores one sort costs less than a partition and the calls around it."""
 
