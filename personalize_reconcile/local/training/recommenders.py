@@ -79,6 +79,11 @@ def select_events(
     return {k: np.asarray(v)[keep] for k, v in columns.items()}
 
 
+TRENDING_CONFIG = {"featureTransformationParameters": {"trend_discovery_frequency": "1 day"}}
+"""The trending use cases measure growth over the last day (the Trending-Now recipe's own
+default interval is 2 hours)."""
+
+
 def train_recommender(job: RecommenderJob) -> TrainingOutcome:
     """Train ``job.recommender_arn``'s model (see the module docstring).
 
@@ -118,6 +123,7 @@ def train_recommender(job: RecommenderJob) -> TrainingOutcome:
         recipe_arn=use_case.algorithm,
         interactions=kept,
         items=items or None,
+        solution_config=TRENDING_CONFIG if use_case.algorithm == "aws-trending-now" else None,
         artefact_dir=job.artefact_dir,
     )
     assert result is not None  # no should_stop: a recommender's creation cannot be stopped
