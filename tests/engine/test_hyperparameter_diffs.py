@@ -66,6 +66,8 @@ def test_live_spellings_and_filled_in_defaults_plan_no_change(pc, workshop, stat
                 "min_item_interaction_count_percentile": "0.01",  # the default
             },
         },
+        # this manifest's, so only the spellings are compared, not who owns it
+        tags=[{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}],
     )
     workshop.write_text(replaced(text, SOLUTION, CANONICAL))
     doc = plan_json(pc)
