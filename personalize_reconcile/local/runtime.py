@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
 )
+from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.training.serving import ServedModel, load_version_model
 from personalize_reconcile.rules import recipes
 
@@ -161,7 +161,7 @@ def _unsupported(params: dict) -> None:
 
 
 def _recommendation_id() -> str:
-    return f"RID-{uuid.uuid4()}"
+    return f"RID-{uuid4_text()}"
 
 
 def get_recommendations(ctx: Any, params: dict) -> dict:
@@ -210,7 +210,7 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
         items = [{"itemId": s} for s in ids]
     else:
         pairs = zip(ids, scores.tolist(), strict=True)
-        items = [{"itemId": s, "score": float(v)} for s, v in pairs]
+        items = [{"itemId": s, "score": v} for s, v in pairs]
     return {"itemList": items, "recommendationId": _recommendation_id()}
 
 

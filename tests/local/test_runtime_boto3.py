@@ -3,6 +3,8 @@ restart of the local target, and the same answers over the HTTP server."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import boto3
@@ -106,3 +108,42 @@ def test_latest_campaign_follows_new_versions(
     workshop.reimport(state_dir, renamed, "v2")
     assert workshop.new_version(first["solutionArn"])["status"] == "ACTIVE"
     assert all(s.startswith("v2-") for s in served())
+
+
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+def test_answer_ids_and_headers_in_process_and_over_http(workshop, runtime, state_dir):
+    version = workshop.version("ws-ids", "aws-popularity-count")
+    campaign = workshop.campaign("ws-ids-campaign", version["solutionVersionArn"])
+    in_process = runtime.get_recommendations(campaignArn=campaign, userId="someone")
+    server = LocalServer(local_service.get_service(state_dir), host="127.0.0.1", port=0)
+    server.serve_in_thread()
+    try:
+        client = boto3.client(
+            "personalize-runtime",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIALOCALTEST0000000",
+            aws_secret_access_key="local",
+        )
+        over_http = client.get_recommendations(campaignArn=campaign, userId="someone")
+    finally:
+        server.shutdown()
+        server.server_close()
+    for out in (in_process, over_http):
+        assert re.fullmatch(f"RID-{UUID4}", out["recommendationId"])
+        assert re.fullmatch(UUID4, out["ResponseMetadata"]["RequestId"])
+    assert in_process["recommendationId"] != over_http["recommendationId"]
+    # in-process botocore gets no Content-Length (it needs none); the HTTP server sends one
+    assert sorted(in_process["ResponseMetadata"]["HTTPHeaders"]) == [
+        "content-type",
+        "x-amzn-requestid",
+    ]
+    length = over_http["ResponseMetadata"]["HTTPHeaders"]["content-length"]
+    assert int(length) == len(
+        json.dumps(
+            {"itemList": over_http["itemList"], "recommendationId": over_http["recommendationId"]},
+            separators=(",", ":"),
+        )
+    )
