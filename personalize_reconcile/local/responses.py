@@ -89,9 +89,13 @@ def _validate(service: str, op: str, params: dict) -> None:
         raise validation_error(problems, params)
 
 
-def _ok(body: dict, json_type: str) -> Answer:
-    # allow_nan=False: a NaN in an answer is a bug (InternalFailure), not broken JSON
-    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+def _ok(body: dict | bytes, json_type: str) -> Answer:
+    # allow_nan=False: a NaN in an answer is a bug (InternalFailure), not broken JSON.
+    # Bytes are a body already written (the runtime's answers).
+    if isinstance(body, bytes):
+        data = body
+    else:
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
     return (
         200,
         {
@@ -166,7 +170,7 @@ def handle_runtime(
     service: LocalService, ctx: RequestContext, method: str, path: str, body: bytes | str | None
 ) -> Answer:
     """Answer one personalize-runtime (rest-json) request through
-    ``personalize_reconcile.local.runtime.dispatch`` (see ``seams``)."""
+    ``personalize_reconcile.local.runtime.answer`` (see ``seams``)."""
     try:
         op = runtime_operation(method, path)
         if op is None:
@@ -174,9 +178,9 @@ def handle_runtime(
         metering.record(RUNTIME, op)
         params = _parse(body)
         _validate(RUNTIME, op, params)
-        dispatch = seams.runtime_dispatch()
+        answer = seams.runtime_answer()
         service.advance()
-        return _ok(dispatch(ctx, op, params), "application/json")
+        return _ok(answer(ctx, op, params), "application/json")
     except ServiceError as exc:
         return _error(exc, runtime=True)
     except Exception:  # noqa: BLE001

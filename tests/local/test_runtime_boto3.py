@@ -11,7 +11,9 @@ import boto3
 import pytest
 from personalize_steps import WORKSHOP, Group, workshop_facts, workshop_with_renamed_items
 
+from personalize_reconcile.local import runtime as runtime_module
 from personalize_reconcile.local import service as local_service
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.server import LocalServer
 from personalize_reconcile.local.training import serving as trainer
 
@@ -147,3 +149,30 @@ def test_answer_ids_and_headers_in_process_and_over_http(workshop, runtime, stat
             separators=(",", ":"),
         )
     )
+
+
+def test_recommendations_written_as_json_equal_the_handlers_data(workshop, runtime, state_dir):
+    rows, popular = workshop_facts()
+    user = rows[0]["USER_ID"]
+    ctx = RequestContext(
+        account="000000000000", region="us-east-1", service=local_service.get_service(state_dir)
+    )
+    up = workshop.campaign(
+        "ws-json-up",
+        workshop.version("ws-json-up", "aws-user-personalization-v2")["solutionVersionArn"],
+    )
+    sims = workshop.campaign(
+        "ws-json-sims", workshop.version("ws-json-sims", "aws-sims")["solutionVersionArn"]
+    )
+    asks = [
+        {"campaignArn": up, "userId": user},
+        {"campaignArn": up, "userId": "never-seen-user", "numResults": 3},
+        {"campaignArn": sims, "itemId": popular[0], "numResults": 7},
+    ]
+    for ask in asks:
+        answer = runtime.get_recommendations(**ask)
+        data = runtime_module.dispatch(ctx, "GetRecommendations", dict(ask))
+        assert answer["itemList"] == data["itemList"]
+        assert len(answer["itemList"]) == ask.get("numResults", 25)
+        # user personalization gives scores, SIMS none
+        assert all(("score" in i) == (ask["campaignArn"] == up) for i in answer["itemList"])
