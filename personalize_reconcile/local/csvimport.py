@@ -18,7 +18,9 @@ API:
     ``str`` with ``None`` for null; ``int``/``long`` -> ``int64`` (0 for null);
     ``float``/``double`` -> ``float64`` (NaN for null); ``boolean`` -> ``bool`` (False for
     null)), ``nulls`` (field name -> ``bool`` mask, for nullable fields only),
-    ``num_rows`` (``int``), ``objects`` (the ``ObjectInfo`` of every file read).
+    ``arrow`` (field name -> Arrow array with real nulls, what the dataset store keeps;
+    the fast path makes these and the numpy columns only when asked), ``num_rows``
+    (``int``), ``objects`` (the ``ObjectInfo`` of every file read).
   - raises :class:`CsvImportError` for every problem with the data or its location.
 
 * ``parse_csv(stream, uri, schema) -> CsvTable``: the same for one binary stream (``uri``
