@@ -251,6 +251,7 @@ class DatasetStore:
             )
             if rows:
                 parts = self.parts_of(dataset_arn)
+                _refuse_symlink(parts)
                 written.append(_write_segment(parts, table))
                 _fsync_dir(parts)
                 conn.execute(
@@ -290,6 +291,7 @@ class DatasetStore:
             ValueError: ``mode`` is neither FULL nor INCREMENTAL, or the type is unknown.
             pyarrow.ArrowException: a column holds a value its type cannot (nothing is
                 written then).
+            DatastoreError: the folder of segment files is a symlink.
         """
         if mode not in ("FULL", "INCREMENTAL"):
             raise ValueError(f"importMode must be FULL or INCREMENTAL, not {mode!r}")
@@ -374,6 +376,7 @@ class DatasetStore:
         Raises:
             ValueError: the dataset type is unknown, or an Items/Users/Actions record lacks
                 its ID.
+            DatastoreError: the folder of segment files is a symlink.
         """
         dtype = (
             canonical_dataset_type(dataset_type) if dataset_type else _dataset_type_of(dataset_arn)
@@ -416,6 +419,7 @@ class DatasetStore:
             assert conn is not None
             conn.execute("BEGIN IMMEDIATE")
             try:
+                _refuse_symlink(parts)
                 meta = self._meta(conn)
                 segments = self._segments(conn)
                 _sweep(parts, {s.file for s in segments})
@@ -423,8 +427,6 @@ class DatasetStore:
                 add = [t for t in add if t.num_rows]
                 if add:
                     parts.mkdir(parents=True, exist_ok=True)
-                    if parts.is_symlink():
-                        raise DatastoreError(f"{parts} is a symlink; remove it")
                     written = [_write_segment(parts, t) for t in add]
                     _fsync_dir(parts)
                 kept = {s.seq for s in keep}
@@ -469,10 +471,11 @@ class DatasetStore:
         An unknown dataset (or one never imported) gives ``fields == []`` and no columns.
 
         Raises:
-            DatastoreError: a segment file is missing after several tries, or is not a
-                regular file (e.g. a symlink).
+            DatastoreError: a segment file is missing after several tries, or it or the
+                folder of segments is a symlink.
         """
         parts = self.parts_of(dataset_arn)
+        _refuse_symlink(parts)
         for attempt in range(_READ_ATTEMPTS):
             with self._connect(dataset_arn, create=False) as conn:
                 if conn is None:
@@ -490,7 +493,8 @@ class DatasetStore:
                         if attempt + 1 == _READ_ATTEMPTS:
                             raise DatastoreError(
                                 f"the records of {dataset_arn} are incomplete: "
-                                f"{exc.filename} is missing"
+                                f"{exc.filename} is missing; import the dataset's data "
+                                "again with importMode FULL"
                             ) from None
                         continue
                 finally:
@@ -570,6 +574,16 @@ def _read_segment(parts: Path, name: str) -> pa.Table:
         raise DatastoreError(f"{path} is not a regular file; the local target reads no symlinks")
     with pa.memory_map(str(path)) as source:
         return pa.ipc.open_file(source).read_all()
+
+
+def _refuse_symlink(parts: Path) -> None:
+    """Raise :class:`DatastoreError` when the folder of segments is a symlink (the state
+    dir's files are never reached through one, as in the object store)."""
+    if parts.is_symlink():
+        raise DatastoreError(
+            f"{parts} is a symlink, which the local target does not follow; remove it and "
+            "import the dataset's data again"
+        )
 
 
 def _sweep(parts: Path, listed: set[str]) -> None:

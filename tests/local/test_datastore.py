@@ -435,3 +435,37 @@ def test_an_earlier_interactions_dataset_takes_incremental_imports_after_migrati
     data = ds.load(INTERACTIONS)
     assert data.columns["USER_ID"][:3].tolist() == ["u0", "u1", "u2"]
     assert data.columns["TIMESTAMP"][-2:].tolist() == [1549846801 + 1199, 5]
+
+
+def test_a_folder_of_segments_that_is_a_symlink_is_refused(ds, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.arrow").write_bytes(b"not ours")
+    ds.parts_of(INTERACTIONS).parent.mkdir(parents=True)
+    ds.parts_of(INTERACTIONS).symlink_to(elsewhere)
+    message = (
+        f"{ds.parts_of(INTERACTIONS)} is a symlink, which the local target does not follow; "
+        "remove it and import the dataset's data again"
+    )
+    with pytest.raises(DatastoreError) as e:
+        ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    assert str(e.value) == message
+    with pytest.raises(DatastoreError) as e:
+        ds.load(INTERACTIONS)
+    assert str(e.value) == message
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.arrow"]  # nothing swept
+    ds.drop(INTERACTIONS)  # removes the link, not what it points to
+    assert not ds.parts_of(INTERACTIONS).exists() and (elsewhere / "keep.arrow").exists()
+
+
+def test_a_missing_segment_file_is_named(ds):
+    ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    (name,) = _segment_files(ds, INTERACTIONS)
+    (ds.parts_of(INTERACTIONS) / name).unlink()
+    with pytest.raises(DatastoreError) as e:
+        ds.load(INTERACTIONS)
+    assert str(e.value) == (
+        f"the records of {INTERACTIONS} are incomplete: "
+        f"{ds.parts_of(INTERACTIONS) / name} is missing; import the dataset's data again "
+        "with importMode FULL"
+    )
