@@ -12,8 +12,9 @@ the hooks ``service`` hands in (``autotraining``). Heavy steps call the seams
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
-leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it
-(plus the time its real work takes).
+leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it.
+An import or a training run starts when its resource leaves PENDING, so the resource
+settles at D, or when that work is done if it takes longer.
 """
 
 from __future__ import annotations
@@ -109,7 +110,14 @@ class Lifecycle:
                 return None
             res.status = M.CREATE_IN_PROGRESS
             self.store.save(conn, res)
-            return Next("finish", res.created + d, heavy=res.kind in M.HEAVY_KINDS)
+            if res.kind in M.HEAVY_KINDS:
+                # the import or training runs now; its result settles at D (see commit)
+                return Next("finish", now, heavy=True)
+            return Next("finish", res.created + d)
+        if job.step == "settle":
+            self._settle(res, job.payload.get("outcome") or {})
+            self.store.save(conn, res)
+            return None
         # light finish
         if res.status == M.CREATE_STOPPING:
             res.status = M.CREATE_STOPPED
@@ -356,42 +364,45 @@ class Lifecycle:
             return exc
 
     def commit(self, conn: sqlite3.Connection, job: Job, result: Any, now: float) -> Next | None:
-        """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED."""
+        """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED.
+
+        The work starts when the resource leaves PENDING (0.2 D); a result ready before
+        D after the request is kept in the job and settles then (the light step
+        ``settle``), so the resource settles at D or when its work is done, whichever is
+        later.
+        """
         res = self.store.get(job.arn, conn)
         if res is None:
             return None
+        outcome = _outcome(result)
+        d = float(job.payload.get("duration", self.config.duration(res.kind)))
+        if res.status == M.CREATE_IN_PROGRESS and now < res.created + d:
+            return Next("settle", res.created + d, payload={**job.payload, "outcome": outcome})
+        self._settle(res, outcome)
+        self.store.save(conn, res)
+        return None
+
+    def _settle(self, res: Resource, outcome: dict) -> None:
+        """Apply a heavy step's :func:`_outcome` to ``res`` (not saved)."""
         if res.status == M.CREATE_STOPPING:
             res.status = M.CREATE_STOPPED
         elif res.status != M.CREATE_IN_PROGRESS:
-            return None
-        elif isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
+            return
+        elif "failed" in outcome:
             res.status = M.CREATE_FAILED
-            res.body["failureReason"] = str(result)
-        elif isinstance(result, BaseException):
-            res.status = M.CREATE_FAILED
-            res.body["failureReason"] = (
-                f"Internal error in the local target: {type(result).__name__}: {result}"
-            )
+            res.body["failureReason"] = outcome["failed"]
         else:
             res.status = M.ACTIVE
-            if res.kind == "dataset-import-job" and isinstance(result, int):
-                res.extra["records"] = result
-            if isinstance(result, seams.TrainingOutcome):
-                # JSON has no NaN or infinity: such a metric is left out, not sent broken
-                res.extra["metrics"] = {
-                    k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))
-                }
-            if isinstance(result, seams.TrainingOutcome) and res.kind == "solution-version":
-                hours = float(result.training_hours)
-                res.body["trainingHours"] = max(0.0, hours) if math.isfinite(hours) else 0.0
-                if result.tuned_hyperparameters is not None:
-                    res.body["tunedHPOParams"] = {
-                        "algorithmHyperParameters": dict(result.tuned_hyperparameters)
-                    }
+            if res.kind == "dataset-import-job" and "records" in outcome:
+                res.extra["records"] = outcome["records"]
+            if "metrics" in outcome:
+                res.extra["metrics"] = outcome["metrics"]
+                if res.kind == "solution-version":
+                    res.body["trainingHours"] = outcome["training_hours"]
+                    if outcome.get("tuned") is not None:
+                        res.body["tunedHPOParams"] = {"algorithmHyperParameters": outcome["tuned"]}
             elif res.kind == "solution-version":
                 res.body.setdefault("trainingHours", 0.0)
-        self.store.save(conn, res)
-        return None
 
     def abandon(self, conn: sqlite3.Connection, job: Job, reason: str, now: float) -> None:
         """Fail the job's resource (or its pending update) with ``reason``."""
@@ -466,3 +477,27 @@ class Lifecycle:
         if settled:
             log.warning("settled %d resources that had no job left", settled)
         return settled
+
+
+def _outcome(result: Any) -> dict:
+    """A heavy step's result as JSON-able data (kept in the job until it settles):
+    ``{"failed": reason}``, ``{"records": n}``, ``{"metrics": {...}, "training_hours": h,
+    "tuned": {...} | None}`` or ``{}``."""
+    if isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
+        return {"failed": str(result)}
+    if isinstance(result, BaseException):
+        return {"failed": f"Internal error in the local target: {type(result).__name__}: {result}"}
+    if isinstance(result, bool):
+        return {}
+    if isinstance(result, int):
+        return {"records": result}
+    if isinstance(result, seams.TrainingOutcome):
+        hours = float(result.training_hours)
+        tuned = result.tuned_hyperparameters
+        return {
+            # JSON has no NaN or infinity: such a metric is left out, not sent broken
+            "metrics": {k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))},
+            "training_hours": max(0.0, hours) if math.isfinite(hours) else 0.0,
+            "tuned": dict(tuned) if tuned is not None else None,
+        }
+    return {}

@@ -30,16 +30,20 @@ Rules (reference §8 unless noted):
 
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
 )
+from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.training.serving import (
     ServedModel,
     load_recommender_model,
@@ -196,22 +200,12 @@ def _unsupported(params: dict) -> None:
 
 
 def _recommendation_id() -> str:
-    return f"RID-{uuid.uuid4()}"
+    return f"RID-{uuid4_text()}"
 
 
-def get_recommendations(ctx: Any, params: dict) -> dict:
-    """GetRecommendations (reference §8; rules in the module docstring).
-
-    Returns:
-        ``{"itemList": [{"itemId": str, "score"?: float}], "recommendationId": str}``.
-
-    Raises:
-        InvalidInputException: a missing userId/itemId, numResults over the maximum, a
-            ranking campaign, both or neither of campaignArn/recommenderArn, a filter or a
-            promotion.
-        ResourceNotFoundException: the campaign (or its version, or a recommender) does
-            not exist, is not ACTIVE, or has no trained model.
-    """
+def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """GetRecommendations' checks and ranking: ``(model, item indices best first, their
+    scores or None)``; errors as in :func:`get_recommendations`."""
     limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
     n = params.get("numResults", DEFAULT_NUM_RESULTS)
     if n is None:
@@ -235,19 +229,32 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
             raise InvalidInputException(
                 f"itemId is required for a campaign that uses {recipe.name}."
             )
-        ranked, scores = model.related(item_id, n), None
-    else:
-        if kind == recipes.USER_PERSONALIZATION and not user_id:
-            raise InvalidInputException(
-                f"userId is required for a campaign that uses {recipe.name}."
-            )
-        ranked, scores = model.recommend_user(user_id, n)
+        return model, model.related(item_id, n), None
+    if kind == recipes.USER_PERSONALIZATION and not user_id:
+        raise InvalidInputException(f"userId is required for a campaign that uses {recipe.name}.")
+    ranked, scores = model.recommend_user(user_id, n)
+    return model, ranked, scores
+
+
+def get_recommendations(ctx: Any, params: dict) -> dict:
+    """GetRecommendations (reference §8; rules in the module docstring).
+
+    Returns:
+        ``{"itemList": [{"itemId": str, "score"?: float}], "recommendationId": str}``.
+
+    Raises:
+        InvalidInputException: a missing userId/itemId, numResults over the maximum, a
+            ranking campaign, both or neither of campaignArn/recommenderArn, a filter or a
+            promotion.
+        ResourceNotFoundException: the campaign (or its version, or a recommender) does
+            not exist, is not ACTIVE, or has no trained model.
+    """
+    model, ranked, scores = _recommended(ctx, params)
     ids = model.item_ids[ranked].tolist()
     if scores is None:
         items = [{"itemId": s} for s in ids]
     else:
-        pairs = zip(ids, scores.tolist(), strict=True)
-        items = [{"itemId": s, "score": float(v)} for s, v in pairs]
+        items = [{"itemId": s, "score": v} for s, v in zip(ids, scores.tolist(), strict=True)]
     return {"itemList": items, "recommendationId": _recommendation_id()}
 
 
@@ -261,6 +268,52 @@ def _check_use_case_ids(use_case: usecases.UseCase, user_id: Any, item_id: Any) 
             raise InvalidInputException(
                 f"{member} is required for a recommender that uses {use_case.name}."
             )
+
+
+_JSON_IDS: dict[int, tuple[Any, list[str]]] = {}
+"""id(model) -> (the model, its item ids as JSON strings); the model is kept so that its
+id cannot be reused while the entry lives."""
+_JSON_IDS_SIZE = 16
+_JSON_IDS_LOCK = threading.Lock()
+
+
+def _json_ids(model: Any) -> list[str]:
+    """The model's item ids, each as ``json.dumps`` writes it (quoted, ASCII-escaped)."""
+    hit = _JSON_IDS.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    texts = [json.dumps(s) for s in model.item_ids.tolist()]
+    with _JSON_IDS_LOCK:
+        if len(_JSON_IDS) >= _JSON_IDS_SIZE:
+            _JSON_IDS.clear()
+        _JSON_IDS[id(model)] = (model, texts)
+    return texts
+
+
+def get_recommendations_json(ctx: Any, params: dict) -> bytes:
+    """GetRecommendations written straight to its JSON body: the bytes
+    ``json.dumps(get_recommendations(ctx, params), separators=(",", ":"))`` gives (with
+    another recommendationId), without building the dicts (the item ids' JSON text is
+    made once per model; scores are written by ``float.__repr__``, as ``json`` does).
+
+    Raises:
+        InvalidInputException, ResourceNotFoundException: as :func:`get_recommendations`.
+        ValueError: a score is not finite (a bug; ``json.dumps(..., allow_nan=False)``
+            raises the same).
+    """
+    model, ranked, scores = _recommended(ctx, params)
+    names = _json_ids(model)
+    indices = ranked.tolist()
+    if scores is None:
+        items = ",".join([f'{{"itemId":{names[i]}}}' for i in indices])
+    else:
+        values = scores.tolist()
+        # scores lie in [0, 1], so their sum is finite unless one is NaN or infinite
+        if not math.isfinite(sum(values)):
+            raise ValueError("Out of range float values are not JSON compliant")
+        pairs = zip(indices, values, strict=True)
+        items = ",".join([f'{{"itemId":{names[i]},"score":{v!r}}}' for i, v in pairs])
+    return f'{{"itemList":[{items}],"recommendationId":"{_recommendation_id()}"}}'.encode()
 
 
 def get_personalized_ranking(ctx: Any, params: dict) -> dict:
@@ -322,3 +375,17 @@ def dispatch(ctx: Any, operation: str, params: dict) -> dict:
             f"The local target does not implement personalize-runtime {operation}."
         )
     return handler(ctx, params)
+
+
+def answer(ctx: Any, operation: str, params: dict) -> bytes:
+    """The JSON body answering one personalize-runtime operation (seam 3 of
+    ``local.seams``): :func:`get_recommendations_json` for GetRecommendations, else
+    :func:`dispatch`'s data as ``json.dumps(..., separators=(",", ":"))`` writes it.
+
+    Raises:
+        As :func:`dispatch`; ``ValueError`` for a score that is not finite (a bug).
+    """
+    if operation == "GetRecommendations":
+        return get_recommendations_json(ctx, params)
+    data = dispatch(ctx, operation, params)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()

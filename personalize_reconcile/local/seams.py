@@ -61,7 +61,10 @@ Seam 3: personalize-runtime
 params: dict) -> dict`` answers one runtime operation (``GetRecommendations``,
 ``GetPersonalizedRanking``, ``GetActionRecommendations``). ``params`` is the parsed JSON
 body, already validated against the botocore input shape; the return value is the output
-shape as plain data. Raise :mod:`personalize_reconcile.local.exceptions` errors
+shape as plain data. ``runtime.answer(ctx, operation, params) -> bytes`` is the same
+answer as its JSON body (``json.dumps(..., separators=(",", ":"))``); the protocol layer
+calls that one (GetRecommendations writes its JSON without building the dicts). Raise
+:mod:`personalize_reconcile.local.exceptions` errors
 (ResourceNotFoundException becomes HTTP 404, InvalidInputException 400). ``ctx`` gives
 ``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
 LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
@@ -97,6 +100,7 @@ __all__ = [
     "register_trainer",
     "run_batch",
     "run_import",
+    "runtime_answer",
     "runtime_dispatch",
     "trainer",
 ]
@@ -164,6 +168,15 @@ def runtime_dispatch() -> Callable[[Any, str, dict], dict]:
     from personalize_reconcile.local import runtime
 
     return runtime.dispatch
+
+
+def runtime_answer() -> Callable[[Any, str, dict], bytes]:
+    """``personalize_reconcile.local.runtime.answer``: the same answer as
+    :func:`runtime_dispatch`'s, as the JSON body the protocol layer sends (loaded on
+    first use)."""
+    from personalize_reconcile.local import runtime
+
+    return runtime.answer
 
 
 def run_import(

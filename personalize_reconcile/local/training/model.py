@@ -76,7 +76,7 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if scores.shape[0] <= _SORT_WHOLE:
         # one stable sort: equal scores keep index order, as below
-        return np.argsort(-scores, kind="stable")[:n].astype(np.int64)
+        return np.argsort(-scores, kind="stable")[:n].astype(np.int64, copy=False)
     if n < scores.shape[0]:
         cut = scores[np.argpartition(-scores, n - 1)[n - 1]]  # the n-th largest value
         above = np.flatnonzero(scores > cut)
@@ -117,9 +117,11 @@ def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Softmax of a 1-D float array (sums to 1), computed stably in float64."""
-    z = scores.astype(np.float64)
-    z = np.exp(z - z.max())
-    return z / z.sum()
+    z = scores.astype(np.float64)  # a copy: the steps below work in place
+    z -= z.max()
+    np.exp(z, out=z)
+    z /= z.sum()
+    return z
 
 
 class Model:
