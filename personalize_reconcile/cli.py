@@ -155,6 +155,8 @@ def validate(
         "imports": sum(len(d.imports) for d in datasets.values()),
         "solutions": len(m.solutions),
         "campaigns": len(m.campaigns),
+        "filters": len(m.filters),
+        "event_trackers": int(m.event_tracker is not None),
     }
     if as_json:
         out.print_json(
@@ -169,7 +171,10 @@ def validate(
             )
         )
         return
-    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    shown = {k: n for k, n in counts.items() if n or k not in ("filters", "event_trackers")}
+    parts = ", ".join(
+        f"{n} {(k[:-1] if n == 1 else k).replace('_', ' ')}" for k, n in shown.items()
+    )
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
 
 
