@@ -155,6 +155,8 @@ def validate(
         "imports": sum(len(d.imports) for d in datasets.values()),
         "solutions": len(m.solutions),
         "campaigns": len(m.campaigns),
+        "filters": len(m.filters),
+        "event_trackers": int(m.event_tracker is not None),
     }
     if as_json:
         out.print_json(
@@ -169,7 +171,10 @@ def validate(
             )
         )
         return
-    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    shown = {k: n for k, n in counts.items() if n or k not in ("filters", "event_trackers")}
+    parts = ", ".join(
+        f"{n} {(k[:-1] if n == 1 else k).replace('_', ' ')}" for k, n in shown.items()
+    )
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
 
 
@@ -703,6 +708,9 @@ def _run(
         done += f", {adopted} adopted"
     if result.found:
         done += f"; {len(result.found)} found already made by another run"
+    if verb == "Apply":
+        with _service_errors(tgt.name):
+            _print_tracking_ids(prepared, result.succeeded)
     if result.ok:
         out.print(f"\n[green]{verb} complete:[/green] {done}.")
         return
@@ -728,6 +736,19 @@ def _run(
         err.print(f"  {escape(address)}: {escape(reason)}")
     err.print("Fix the cause and run the same command again; it continues where it stopped.")
     raise typer.Exit(1)
+
+
+def _print_tracking_ids(prepared, succeeded: list[str]) -> None:
+    """One line per event tracker the apply created: its tracking ID, which PutEvents
+    needs (``preconcile output`` shows it again)."""
+    from personalize_reconcile.engine.outputs import new_tracking_ids
+
+    for address, tracking_id in new_tracking_ids(prepared, succeeded):
+        out.print(
+            f"{address} tracking ID: {tracking_id} (send events with it; preconcile output "
+            "shows it again)",
+            markup=False,
+        )
 
 
 @app.command()

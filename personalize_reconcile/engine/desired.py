@@ -47,7 +47,8 @@ solution without training a new version."""
 
 def build(loaded: LoadedManifest) -> dict[str, Desired]:
     """Return address -> :class:`Desired` for every resource of ``loaded``, in dependency
-    order (dataset group, schemas, datasets, imports, solutions, versions, campaigns).
+    order (dataset group, schemas, datasets, imports, solutions, versions, campaigns,
+    filters, event tracker).
 
     Import and version names are :data:`UNKNOWN` here; local ``uploadFrom`` files are
     hashed (MD5 and size) to fingerprint the data.
@@ -217,6 +218,34 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                     "maxRegression": dict(camp.rollout.max_regression),
                 },
             },
+        )
+    for name, flt in m.filters.items():
+        addr = f"filter.{name}"
+        # every filter of the group must be gone before any dataset is deleted (§3)
+        out[addr] = Desired(
+            addr,
+            "filter",
+            name,
+            {"filterExpression": flt.expression.strip()},
+            tags=dict(flt.tags),
+            depends_on=[g_addr] + datasets,
+            replace_with=[g_addr] + datasets,
+            extra={"group_address": g_addr, "campaigns": list(m.campaigns)},
+        )
+    if m.event_tracker is not None:
+        tracker = m.event_tracker
+        addr = f"event_tracker.{tracker.name}"
+        # the tracker must be gone before the Interactions dataset is deleted (§3)
+        blocked = [a for a in datasets if a == "dataset.Interactions"]
+        out[addr] = Desired(
+            addr,
+            "event_tracker",
+            tracker.name,
+            {"name": tracker.name},
+            tags=dict(tracker.tags),
+            depends_on=[g_addr] + blocked,
+            replace_with=[g_addr] + blocked,
+            extra={"group_address": g_addr},
         )
     return out
 

@@ -5,7 +5,9 @@ One job: turn a refreshed :class:`~personalize_reconcile.engine.Prepared` into t
 versioned ``output`` document: every declared resource that exists, by address, with its
 name, ARN and status, plus the fields a pipeline reads next (an event tracker's
 ``trackingId``, a campaign's served ``solutionVersionArn``), and the addresses that do not
-exist yet. Read-only. Caller: ``cli.py`` (``preconcile output``).
+exist yet; and, after an apply, the tracking ID of each event tracker it created
+(:func:`new_tracking_ids`). Read-only. Caller: ``cli.py`` (``preconcile output``, and
+``apply`` for the tracking IDs).
 """
 
 from __future__ import annotations
@@ -60,3 +62,32 @@ def outputs(prepared: Any) -> dict[str, Any]:
         "resources": resources,
         "missing": missing,
     }
+
+
+def new_tracking_ids(prepared: Any, succeeded: list[str]) -> list[tuple[str, str]]:
+    """The tracking IDs of the event trackers an apply created (or created again).
+
+    Args:
+        prepared: the :class:`~personalize_reconcile.engine.Prepared` apply ran.
+        succeeded: the addresses whose step succeeded
+            (:attr:`~personalize_reconcile.engine.ApplyResult.succeeded`).
+
+    Returns:
+        ``[(address, trackingId)]`` in plan order, read with DescribeEventTracker (the
+        Create answer's trackingId is not kept); a tracker gone since is left out.
+
+    Raises:
+        botocore.exceptions.ClientError / BotoCoreError: the read failed.
+    """
+    out = []
+    done = set(succeeded)
+    for change in prepared.plan.changes:
+        if change.type != "event_tracker" or change.address not in done:
+            continue
+        if change.action not in ("create", "replace"):
+            continue
+        arn = prepared.ctx.arns.get(change.address)
+        raw = prepared.kinds["event_tracker"].describe(prepared.ctx, arn) if arn else None
+        if raw is not None and raw.get("trackingId"):
+            out.append((change.address, raw["trackingId"]))
+    return out

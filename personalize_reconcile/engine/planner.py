@@ -149,6 +149,9 @@ def classify(
     replace = [c.path for c in changes if c.forces_replacement]
     if replace:
         reason = f"{_fields(replace)} cannot change in place"
+        note = kind.replace_note(desired)
+        if note:
+            reason += f"; {note}"
         if kind.create_before_delete:
             reason += (
                 f"; the new {kind.title} is created first, and {live.raw.get('name')} "

@@ -9,7 +9,7 @@ from these classes.
 Resource fields use the Personalize API's own names (camelCase). References between
 resources use names, never ARNs. The top level is a set of maps keyed by resource name, so
 filters, event trackers and recommenders can be added later as further maps without
-reshaping what exists.
+reshaping what exists (``filters`` and ``eventTracker`` are such additions).
 
 Callers: ``manifest/loader.py`` (validation) and the JSON Schema for editors (``preconcile
 schema``).
@@ -22,7 +22,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from personalize_reconcile.rules.limits import CAMPAIGNS_PER_GROUP, SOLUTIONS_PER_GROUP
+from personalize_reconcile.rules.limits import (
+    CAMPAIGNS_PER_GROUP,
+    FILTERS_PER_GROUP,
+    SOLUTIONS_PER_GROUP,
+)
 
 Tags = dict[str, str]
 
@@ -269,10 +273,34 @@ class Campaign(_Model):
     tags: Tags = _TAGS
 
 
+class Filter(_Model):
+    """A filter of recommendations (CreateFilter). The service has no UpdateFilter: a
+    changed expression deletes the filter and creates it again under the same name."""
+
+    expression: str = Field(
+        description=(
+            "The filter expression, e.g. `EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN "
+            '("purchase")`: INCLUDE or EXCLUDE, then ItemID, UserID or ActionID, then WHERE '
+            "and conditions on `<dataset type>.<column>` of datasets the manifest declares; "
+            "at most 2500 characters."
+        )
+    )
+    tags: Tags = _TAGS
+
+
+class EventTracker(_Model):
+    """The dataset group's event tracker (CreateEventTracker; one per group). Its tracking
+    ID, which PutEvents needs, is shown by apply when it is created and by `preconcile
+    output`."""
+
+    name: str = Field(description="Event tracker name: 1-63 letters, digits, '-' or '_'.")
+    tags: Tags = _TAGS
+
+
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
-    counts the manifest's solutions and campaigns against these instead of the service's
-    defaults. Leave out what was not raised."""
+    counts the manifest's solutions, campaigns and filters against these instead of the
+    service's defaults. Leave out what was not raised."""
 
     solutions_per_dataset_group: WholeNumber = Field(
         SOLUTIONS_PER_GROUP.default,
@@ -288,6 +316,14 @@ class Quotas(_Model):
         description=(
             "Active campaigns per dataset group, when the account's quota was raised "
             f"(default {CAMPAIGNS_PER_GROUP.default})."
+        ),
+    )
+    filters_per_dataset_group: WholeNumber = Field(
+        FILTERS_PER_GROUP.default,
+        ge=1,
+        description=(
+            "Filters per dataset group, when the account's quota was raised "
+            f"(default {FILTERS_PER_GROUP.default})."
         ),
     )
 
@@ -313,6 +349,12 @@ class Manifest(_Model):
     )
     campaigns: dict[str, Campaign] = Field(
         default_factory=dict, description=("Campaigns by campaign name.")
+    )
+    filters: dict[str, Filter] = Field(
+        default_factory=dict, description=("Filters by filter name.")
+    )
+    event_tracker: EventTracker | None = Field(
+        None, description="The dataset group's event tracker (at most one per group)."
     )
     quotas: Quotas = Field(default_factory=Quotas)
 
