@@ -264,12 +264,14 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
         raise UserError(str(e)) from None
 
 
-def _prepare(loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False):
+def _prepare(
+    loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False, adopt: bool = False
+):
     from personalize_reconcile.engine import NameConflict, SchemaChangeRefused, prepare
 
     try:
         with _service_errors(tgt.name):
-            return prepare(loaded, tgt, str(file), skip_rollout_gates)
+            return prepare(loaded, tgt, str(file), skip_rollout_gates, adopt=adopt)
     except (NameConflict, SchemaChangeRefused) as e:
         raise UserError(str(e)) from None
 
@@ -405,17 +407,40 @@ def plan(
             f"{out_file / 'workshop.plan'}"
         )
     tgt = _open(target, region, profile, state_dir)
-    prepared = _prepare(loaded, tgt, file)
+    prepared = _prepare(loaded, tgt, file, adopt=adopt)
     _refuse_foreign(prepared, adopt, allow_replace)
     if as_json:
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+    _untagged_note(prepared, as_json)
     _rollout_warnings(prepared)
     if out_file is not None:
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
+
+
+def _untagged_note(prepared, to_stderr: bool = False) -> None:
+    """Print one line counting the resources used as they are although they lack this
+    manifest's ownership tag (they equal the manifest), and how to tag them."""
+    from personalize_reconcile.resources import OWNERSHIP_TAG
+
+    n = len(prepared.plan.untagged)
+    if not n:
+        return
+    tag = f"{OWNERSHIP_TAG}={prepared.plan.manifest_name}"
+    text = (
+        f"{n} resources exist without the tag {tag} and equal the manifest; they are used "
+        "as they are, and apply --adopt tags them"
+        if n != 1
+        else f"1 resource exists without the tag {tag} and equals the manifest; it is used "
+        "as it is, and apply --adopt tags it"
+    )
+    (err if to_stderr else out).print(
+        f"\nNote: {text}.",
+        markup=False,
+    )
 
 
 def _rollout_warnings(prepared) -> None:
@@ -506,17 +531,18 @@ def apply(
         raise UserError(str(e)) from None
     if saved is not None:
         tgt, prepared = _prepare_saved(
-            ctx, saved, var, profile, target, region, state_dir, skip_rollout_gates
+            ctx, saved, var, profile, target, region, state_dir, skip_rollout_gates, adopt
         )
         auto_approve = True  # the plan was reviewed when it was made, as in Terraform
     else:
         loaded = _load(file, var, target)
         tgt = _open(target, region, profile, state_dir)
-        prepared = _prepare(loaded, tgt, file, skip_rollout_gates)
+        prepared = _prepare(loaded, tgt, file, skip_rollout_gates, adopt=adopt)
     _refuse_foreign(prepared, adopt, allow_replace)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
+    _untagged_note(prepared)
     _rollout_warnings(prepared)
     if not the_plan.has_changes and not waits:
         _fail_on_rollout_warnings(prepared, skip_rollout_gates)
@@ -553,7 +579,15 @@ def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
 
 
 def _prepare_saved(
-    ctx: typer.Context, saved, var, profile, target, region, state_dir, skip_rollout_gates=False
+    ctx: typer.Context,
+    saved,
+    var,
+    profile,
+    target,
+    region,
+    state_dir,
+    skip_rollout_gates=False,
+    adopt=False,
 ):
     """Plan again exactly as the saved plan was made; refuse it when anything moved."""
     from personalize_reconcile.engine import saved as saved_plans
@@ -581,7 +615,7 @@ def _prepare_saved(
         loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()], saved.target)
         state = Path(saved.state_dir) if saved.state_dir else None
         tgt = _open(saved.target, saved.region, profile, state)
-        prepared = _prepare(loaded, tgt, manifest, skip_rollout_gates)
+        prepared = _prepare(loaded, tgt, manifest, skip_rollout_gates, adopt=adopt)
         saved_plans.check_live(saved, prepared)
     except saved_plans.SavedPlanError as e:
         raise UserError(str(e)) from None
