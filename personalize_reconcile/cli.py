@@ -883,6 +883,92 @@ def output(
         )
 
 
+@app.command()
+def export(
+    dataset_group: Annotated[
+        str,
+        typer.Option(
+            "--dataset-group",
+            metavar="NAME",
+            help="The dataset group to export.",
+            show_default=False,
+        ),
+    ],
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write the manifest; the schemas go beside it as <schema name>.avsc "
+            "[default: <dataset group>.yaml].",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the manifest and schema files.")
+    ] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Write a manifest for an existing dataset group and everything in it, so that
+    preconcile manages what already runs. Makes no changes.
+
+    `plan` of the written manifest shows no changes; `apply --adopt` tags what it declares
+    as the manifest's. What a manifest cannot declare yet is listed at the top of the file
+    and on standard error.
+    """
+    from personalize_reconcile.engine.export import ExportError, render, schema_text
+    from personalize_reconcile.engine.export import export as read_group
+
+    path = output_file if output_file is not None else Path(f"{dataset_group}.yaml")
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a folder; give the manifest a file name, such as "
+            f"{path / (dataset_group + '.yaml')}"
+        )
+    tgt = _open(target, region, profile, state_dir)
+    try:
+        with _service_errors(tgt.name):
+            exported = read_group(tgt, dataset_group)
+    except ExportError as e:
+        raise UserError(str(e)) from None
+    files = {path: None} | {path.parent / n: doc for n, doc in exported.schemas.items()}
+    taken = [str(p) for p in files if p.exists()]
+    if taken and not force:
+        raise UserError(
+            f"{', '.join(taken)} already exist{'s' if len(taken) == 1 else ''}; nothing was "
+            "written. Choose another file with -o, or pass --force to overwrite."
+        )
+    command = f"preconcile export --dataset-group {shlex.quote(dataset_group)}"
+    text = render(exported, command, f"{tgt.name} target ({tgt.region})")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for p, doc in files.items():
+            p.write_text(text if doc is None else schema_text(doc))
+    except OSError as e:
+        raise UserError(f"cannot write {e.filename}: {e.strerror or e}") from None
+    for line in exported.not_declared:
+        err.print(f"Not declared: {line}.", markup=False)
+    for line in exported.warnings:
+        err.print(f"Warning: {line}.", markup=False)
+    counts = {
+        "schemas": len(exported.document.get("schemas", {})),
+        "datasets": len(exported.document.get("datasets", {})),
+        "solutions": len(exported.document.get("solutions", {})),
+        "campaigns": len(exported.document.get("campaigns", {})),
+    }
+    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    out.print(
+        f"Wrote {path} (dataset group {dataset_group}: {parts}). Next: preconcile plan "
+        f"{shlex.quote(str(path))}, then preconcile apply {shlex.quote(str(path))} --adopt "
+        "to tag it all as the manifest's.",
+        markup=False,
+    )
+
+
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
