@@ -506,6 +506,13 @@ def apply(
             "rollout gate.",
         ),
     ] = False,
+    skip_preflight: Annotated[
+        bool,
+        typer.Option(
+            "--skip-preflight",
+            help="On --target aws, skip the IAM and S3 checks made before the first write.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -514,6 +521,9 @@ def apply(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Make the target match the manifest: create, update or replace what differs.
+
+    On --target aws, the IAM role and the bucket policy each new import needs are checked
+    first (see `preconcile preflight`); a problem stops apply before anything is written.
 
     A campaign whose new version misses its rollout gate is not deployed: the version stays
     trained, apply says which metric missed by how much and exits 1.
@@ -557,10 +567,72 @@ def apply(
         )
     except ApplyRefused as e:
         raise UserError(f"refusing to apply: {e}") from None
+    if tgt.name == "aws" and not skip_preflight:
+        from personalize_reconcile.engine.preflight import accesses
+
+        _preflight(tgt, accesses(prepared.desired, prepared.plan), "apply anyway")
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
     _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
     _fail_on_rollout_warnings(prepared, skip_rollout_gates)
+
+
+def _preflight(tgt, needed, escape_hatch: str | None = None) -> list[str]:
+    """Run the IAM and S3 checks for ``needed`` on an aws target; print what could not be
+    checked on stderr; raise UserError naming every problem, with the JSON to add, when
+    one is found. Returns the sentences about what was found right."""
+    from personalize_reconcile.engine.preflight import check
+
+    if not needed:
+        return []
+    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    for line in report.unchecked:
+        err.print(f"Warning: {line}.", markup=False)
+    if report.failures:
+        n = len(report.failures)
+        tail = f", or pass --skip-preflight to {escape_hatch}" if escape_hatch is not None else ""
+        raise UserError(
+            f"preflight found {n} problem{'s' if n != 1 else ''} with what Personalize needs "
+            "to read the data; nothing was changed:\n"
+            + "\n".join(f"  {f}" for f in report.failures)
+            + f"\nFix {'them' if n != 1 else 'it'} (docs/aws.md, sections 2 and 3) and run "
+            f"again{tail}."
+        )
+    return report.passed
+
+
+@app.command()
+def preflight(
+    file: ManifestArg,
+    var: VarOpt = None,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Check, on --target aws, that Personalize can read the data the manifest imports:
+    each import's role trusts personalize.amazonaws.com and may read the data, and the
+    bucket policy lets the service in. Makes no changes; exit 1 when something is missing,
+    with the policy to add. apply runs the same checks before its first write.
+    """
+    from personalize_reconcile.engine.desired import build
+    from personalize_reconcile.engine.preflight import accesses
+
+    loaded = _load(file, var, target)
+    if target != "aws":
+        out.print(
+            "Nothing to check on the local target: preflight checks the IAM role and the S3 "
+            "bucket policy Personalize uses, on --target aws.",
+            markup=False,
+        )
+        return
+    needed = accesses(build(loaded))
+    if not needed:
+        out.print(f"Nothing to check: {file} imports no data from S3.", markup=False)
+        return
+    tgt = _open(target, region, profile, None)
+    for line in _preflight(tgt, needed):
+        out.print(f"OK: {line}.", markup=False)
+    out.print("Preflight passed.", markup=False)
 
 
 def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,9 @@ class Target:
         account: the account id when known up front (the local target's), else ``None``.
         state_dir: the local target's state dir (``None`` for AWS).
         counter: the call counter attached to every client.
+        aws_client: for ``aws``, ``aws_client(service)`` makes another boto3 client of the
+            same session, region and retry configuration (``iam``, ``s3``: the preflight
+            checks); ``None`` for ``local``.
     """
 
     name: str
@@ -98,6 +102,7 @@ class Target:
     account: str | None = None
     state_dir: Path | None = None
     counter: CallCounter = field(default_factory=CallCounter)
+    aws_client: Callable[[str], Any] | None = None
 
 
 def open_target(
@@ -152,6 +157,14 @@ def open_target(
     target = Target("aws", session.region_name, personalize, runtime, S3ObjectStore(s3))
     for client in (personalize, runtime, s3):
         target.counter.attach(client)
+
+    def aws_client(service: str) -> Any:
+        client = s3 if service == "s3" else session.client(service, config=config)
+        if client is not s3:
+            target.counter.attach(client)
+        return client
+
+    target.aws_client = aws_client
     return target
 
 
