@@ -577,14 +577,15 @@ def apply(
     _fail_on_rollout_warnings(prepared, skip_rollout_gates)
 
 
-def _preflight(tgt, needed, escape_hatch: str | None = None) -> list[str]:
+def _preflight(tgt, needed, escape_hatch: str | None = None) -> tuple[list[str], int]:
     """Run the IAM and S3 checks for ``needed`` on an aws target; print what could not be
     checked on stderr; raise UserError naming every problem, with the JSON to add, when
-    one is found. Returns the sentences about what was found right."""
+    one is found. Returns the sentences about what was found right and how many checks
+    could not be made."""
     from personalize_reconcile.engine.preflight import check
 
     if not needed:
-        return []
+        return [], 0
     report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
     for line in report.unchecked:
         err.print(f"Warning: {line}.", markup=False)
@@ -598,7 +599,7 @@ def _preflight(tgt, needed, escape_hatch: str | None = None) -> list[str]:
             + f"\nFix {'them' if n != 1 else 'it'} (docs/aws.md, sections 2 and 3) and run "
             f"again{tail}."
         )
-    return report.passed
+    return report.passed, len(report.unchecked)
 
 
 @app.command()
@@ -630,9 +631,17 @@ def preflight(
         out.print(f"Nothing to check: {file} imports no data from S3.", markup=False)
         return
     tgt = _open(target, region, profile, None)
-    for line in _preflight(tgt, needed):
+    passed, unchecked = _preflight(tgt, needed)
+    for line in passed:
         out.print(f"OK: {line}.", markup=False)
-    out.print("Preflight passed.", markup=False)
+    if unchecked:
+        out.print(
+            f"Preflight passed; {unchecked} check{'s' if unchecked != 1 else ''} could not be "
+            f"made (see the warning{'s' if unchecked != 1 else ''} above).",
+            markup=False,
+        )
+    else:
+        out.print("Preflight passed.", markup=False)
 
 
 def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
