@@ -6,6 +6,7 @@ manifest validates, plans "No changes", and ``apply --adopt`` tags what it decla
 from __future__ import annotations
 
 import json
+import time
 
 from edits import replaced
 
@@ -166,3 +167,73 @@ def test_export_of_a_group_that_does_not_exist(cli, pc, state, tmp_path):
         "dataset groups there: segment-workshop\n"
     )
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_export_of_a_group_made_through_boto3_lists_what_it_cannot_declare(
+    cli, workshop, state, tmp_path
+):
+    client = local_client("personalize", state_dir=state)
+    group = client.create_dataset_group(name="shop", tags=[{"tagKey": "env", "tagValue": "dev"}])[
+        "datasetGroupArn"
+    ]
+    _settle(client.describe_dataset_group, datasetGroupArn=group)
+    schema = (workshop.parent / "schemas" / "interactions.avsc").read_text()
+    schema_arn = client.create_schema(name="shop-interactions", schema=schema)["schemaArn"]
+    client.create_dataset(
+        name="shop-events",
+        datasetGroupArn=group,
+        datasetType="INTERACTIONS",
+        schemaArn=schema_arn,
+    )
+    client.create_event_tracker(name="site-events", datasetGroupArn=group)
+    solution = client.create_solution(
+        name="shop-solution",
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-sims",
+        performAutoTraining=False,
+    )["solutionArn"]
+    _settle(client.describe_solution, solutionArn=solution)
+    target = tmp_path / "shop.yaml"
+    exported = cli(
+        "export", "--dataset-group", "shop", "-o", str(target), "--state-dir", str(state)
+    )
+    assert exported.code == 0, exported.err
+    assert exported.err == (
+        "Not declared: event tracker site-events: a manifest cannot declare it yet.\n"
+        "Warning: solution shop-solution has no ACTIVE version trained by hand yet, so apply "
+        "trains one.\n"
+    )
+    text = target.read_text()
+    assert text.endswith(
+        "\nversion: 1\n"
+        "name: shop\n"
+        "datasetGroup:\n  name: shop\n  tags:\n    env: dev\n"
+        "schemas:\n  shop-interactions:\n    file: shop-interactions.avsc\n"
+        "datasets:\n  Interactions:\n    name: shop-events\n    schema: shop-interactions\n"
+        "solutions:\n  shop-solution:\n    recipe: aws-sims\n    performAutoTraining: false\n"
+        "    training:\n      retrain: ifMissing\n"
+    )
+    assert (
+        "# The first plan will still change:\n"
+        "#   - solution shop-solution has no ACTIVE version trained by hand yet, so apply "
+        "trains one\n"
+    ) in text
+    assert cli("validate", str(target)).code == 0
+    doc = json.loads(cli("plan", str(target), "--json", "--state-dir", str(state)).out)
+    changed = {c["address"]: c["actions"] for c in doc["resource_changes"]}
+    assert changed == {
+        "dataset_group.shop": ["no-op"],
+        "schema.shop-interactions": ["no-op"],
+        "dataset.Interactions": ["no-op"],
+        "solution.shop-solution": ["no-op"],
+        "solution_version.shop-solution": ["create"],
+    }
+
+
+def _settle(describe, **arg):
+    """Wait until the resource ``describe(**arg)`` reads is ACTIVE (local settles in ms)."""
+    key = next(iter(arg)).removesuffix("Arn")  # datasetGroupArn -> datasetGroup
+    deadline = time.monotonic() + 60
+    while describe(**arg)[key]["status"] != "ACTIVE":
+        assert time.monotonic() < deadline, f"{arg} is not ACTIVE after 60 s"
+        time.sleep(0.02)
