@@ -18,7 +18,9 @@ IGNORABLE: dict[str, dict[str, tuple[str, ...]]] = {
     "dataset_group": {"tags": ("tags",)},
     "dataset": {"tags": ("tags",)},
     "solution": {
-        "performAutoTraining": ("performAutoTraining",),
+        # the schedule counts only while auto-training is on (reference §6): ignoring one
+        # ignores both
+        "performAutoTraining": ("performAutoTraining", "autoTrainingConfig"),
         "performIncrementalUpdate": ("performIncrementalUpdate",),
         "autoTrainingConfig": ("autoTrainingConfig",),
         "tags": ("tags",),

@@ -131,3 +131,35 @@ def test_validate_checks_ignore_changes_names(cli, workshop):
     assert "hint: ignoreChanges of a campaign takes minProvisionedTPS, campaignConfig, tags" in (
         result.err
     )
+
+
+def test_ignore_changes_on_a_solution_leaves_auto_training_to_the_console(pc, workshop, state):
+    workshop.write_text(
+        replaced(
+            workshop.read_text(),
+            "    performAutoTraining: false\n",
+            "    performAutoTraining: false\n    ignoreChanges: [performAutoTraining]\n",
+        )
+    )
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    client.update_solution(solutionArn=solution, performAutoTraining=True)
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert again.out.startswith("No changes.")
+
+    workshop.write_text(
+        workshop.read_text().replace("    ignoreChanges: [performAutoTraining]\n", "")
+    )
+    doc = plan_json(pc)
+    change = next(c for c in doc["resource_changes"] if c["type"] == "solution")
+    assert change["actions"] == ["update"]
+    assert change["reason"] == (
+        "autoTrainingConfig, performAutoTraining changed outside preconcile, or in the "
+        "manifest since the last apply: the live value differs from what the manifest says"
+    )
+    assert [(c["path"], c["before"], c["after"]) for c in change["changes"]] == [
+        ("autoTrainingConfig", {"schedulingExpression": "rate(7 days)"}, None),
+        ("performAutoTraining", True, False),
+    ]
