@@ -678,6 +678,20 @@ def _prepare_saved(
             f"--var cannot be used with a saved plan: {saved.source} applies the variables it "
             "was made with; run plan again to change them."
         )
+    # A plan made with --adopt tags the untagged resources that equal the manifest; plan
+    # again the same way, and let apply tag them only with --adopt too.
+    tagging = [
+        c["address"]
+        for c in saved.plan.get("resource_changes", [])
+        if c.get("adopting") and c.get("actions") == ["update"]
+    ]
+    if tagging and not adopt:
+        raise UserError(
+            f"the saved plan {saved.source} tags resources this manifest does not own (it was "
+            f"made with plan --adopt): {', '.join(tagging)}; nothing was changed. Apply it "
+            f"with --adopt: preconcile apply {shlex.quote(str(saved.source))} --adopt"
+        )
+    adopt = bool(tagging)
     given = {}
     for key, value, option, env in (
         ("target", target, "--target", "PRECONCILE_TARGET"),

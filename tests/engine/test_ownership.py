@@ -344,3 +344,22 @@ def test_a_schema_another_group_uses_is_never_replaced(pc, workshop, state):
         refused = pc(*args, "--var", "stage=prod", manifest=prod)
         assert (refused.code, refused.out, refused.err) == (1, "", message), args
     assert _account(client) == before
+
+
+def test_a_plan_saved_with_adopt_tags_only_when_applied_with_adopt(pc, cli, state, tmp_path):
+    client = _client(state)
+    group = _active_group(client)
+    path = tmp_path / "adopt.plan"
+    assert pc("plan", "--adopt", "--out", str(path)).code == 0
+    refused = cli("apply", str(path))
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (
+        f"Error: the saved plan {path} tags resources this manifest does not own (it was "
+        "made with plan --adopt): dataset_group.segment-workshop; nothing was changed. Apply "
+        f"it with --adopt: preconcile apply {path} --adopt\n"
+    )
+    assert client.list_tags_for_resource(resourceArn=group)["tags"] == []
+    applied = cli("apply", str(path), "--adopt")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 6 created, 1 updated, 0 replaced, 0 deleted, 1 adopted." in applied.out
+    assert client.list_tags_for_resource(resourceArn=group)["tags"] == OWNED
