@@ -415,6 +415,8 @@ def plan(
         out.print(render_plan(prepared.plan))
     _untagged_note(prepared, as_json)
     _rollout_warnings(prepared)
+    if tgt.name == "aws":
+        _plan_preflight(tgt, prepared)
     if out_file is not None:
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
@@ -575,6 +577,28 @@ def apply(
         _confirm(auto_approve, "Apply these changes?")
     _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
     _fail_on_rollout_warnings(prepared, skip_rollout_gates)
+
+
+def _plan_preflight(tgt, prepared) -> None:
+    """On an aws target, run apply's preflight for the imports the plan creates and print
+    what it would stop on as a warning (plan never promises what apply refuses); checks
+    the credentials may not make are left to apply and ``preconcile preflight``."""
+    from personalize_reconcile.engine.preflight import accesses, check
+
+    needed = accesses(prepared.desired, prepared.plan)
+    if not needed:
+        return
+    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    if report.failures:
+        n = len(report.failures)
+        err.print(
+            f"Warning: apply will stop before writing anything: preflight found {n} "
+            f"problem{'s' if n != 1 else ''} with what Personalize needs to read the data:\n"
+            + "\n".join(f"  {f}" for f in report.failures)
+            + f"\nFix {'them' if n != 1 else 'it'} (docs/aws.md, sections 2 and 3), or apply "
+            "with --skip-preflight.",
+            markup=False,
+        )
 
 
 def _preflight(tgt, needed, escape_hatch: str | None = None) -> tuple[list[str], int]:

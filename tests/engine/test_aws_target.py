@@ -309,6 +309,17 @@ def test_apply_stops_before_writing_when_the_bucket_policy_is_missing(aws_env, w
         aws_secret_access_key="testing",
     )
     s3.delete_bucket_policy(Bucket=BUCKET)
+    planned = _run(env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
+    assert planned.returncode == 2, planned.stderr
+    assert planned.stderr.startswith(
+        "Warning: apply will stop before writing anything: preflight found 1 problem with "
+        "what Personalize needs to read the data:\n"
+        f"  bucket {BUCKET}, which import segment-workshop-interactions reads: it has no "
+        "bucket policy"
+    )
+    assert planned.stderr.endswith(
+        "Fix it (docs/aws.md, sections 2 and 3), or apply with --skip-preflight.\n"
+    )
     before = len(metering.read(log)) if log.exists() else 0
     refused = _run(env, tmp_path, "apply", str(workshop), "--auto-approve")
     assert refused.returncode == 1
