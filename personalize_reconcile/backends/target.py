@@ -90,6 +90,9 @@ class Target:
         account: the account id when known up front (the local target's), else ``None``.
         state_dir: the local target's state dir (``None`` for AWS).
         counter: the call counter attached to every client.
+        aws_client: for ``aws``, ``aws_client(service)`` makes another boto3 client of the
+            same session, region and retry configuration (``iam``, ``s3``: the preflight
+            checks); ``None`` for ``local``.
     """
 
     name: str
@@ -100,6 +103,7 @@ class Target:
     account: str | None = None
     state_dir: Path | None = None
     counter: CallCounter = field(default_factory=CallCounter)
+    aws_client: Callable[[str], Any] | None = None
     _runtime: Any = field(default=None, init=False, repr=False)
     _runtime_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -172,6 +176,14 @@ def open_target(
     )
     for client in (personalize, s3):
         target.counter.attach(client)
+
+    def aws_client(service: str) -> Any:
+        client = s3 if service == "s3" else session.client(service, config=config)
+        if client is not s3:
+            target.counter.attach(client)
+        return client
+
+    target.aws_client = aws_client
     return target
 
 

@@ -47,11 +47,17 @@ class Prepared:
 
 
 def prepare(
-    loaded: LoadedManifest, target: Target, manifest_path: str, skip_rollout_gates: bool = False
+    loaded: LoadedManifest,
+    target: Target,
+    manifest_path: str,
+    skip_rollout_gates: bool = False,
+    adopt: bool = False,
 ) -> Prepared:
     """Build the desired state, refresh it against ``target`` and plan. A campaign move
     that a rollout gate holds back says so in its reason (``engine/rollout.py``;
-    ``skip_rollout_gates``: that apply deploys it anyway).
+    ``skip_rollout_gates``: that apply deploys it anyway). ``adopt`` (``--adopt``): plan
+    to tag the resources that exist untagged and equal the manifest; without it they are
+    used as they are and listed in ``plan.untagged``.
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -91,7 +97,7 @@ def prepare(
     refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
     if refused:
         raise SchemaChangeRefused(refused)
-    ownership.mark(ctx, result, all_kinds, desired)
+    ownership.mark(ctx, result, all_kinds, desired, adopt=adopt)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in

@@ -35,6 +35,7 @@ from personalize_reconcile.rules.avro import (
     schema_change_problems,
     schema_change_rule,
 )
+from personalize_reconcile.rules.ignore import api_fields
 from personalize_reconcile.rules.recipes import recipe_arn
 
 LATEST = "/$LATEST"
@@ -70,6 +71,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             }
         ),
         tags=dict(group.tags),
+        extra={"ignore_changes": api_fields("dataset_group", group.ignore_changes)},
     )
     for name in m.schemas:
         addr = f"schema.{name}"
@@ -97,7 +99,12 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(ds.tags),
             depends_on=[g_addr, s_addr],
             replace_with=[g_addr, s_addr],
-            extra={"group_address": g_addr, "group_name": group.name, "dataset_type": dtype},
+            extra={
+                "group_address": g_addr,
+                "group_name": group.name,
+                "dataset_type": dtype,
+                "ignore_changes": api_fields("dataset", ds.ignore_changes),
+            },
         )
         previous = None
         for imp in ds.imports:
@@ -161,6 +168,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "group_address": g_addr,
                 "config_keys": list(config),
                 "replacement": replacement_name(name, fields),
+                "ignore_changes": api_fields("solution", sol.ignore_changes),
             },
         )
         v_addr = f"solution_version.{name}"
@@ -211,6 +219,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "solution_address": s_addr,
                 "version_address": v_addr,
                 "sync": sync,
+                "ignore_changes": api_fields("campaign", camp.ignore_changes),
                 "rollout": None
                 if camp.rollout is None
                 else {

@@ -8,8 +8,11 @@ cannot carry tags (reference §2), when a dataset carrying that tag uses it (its
 ``schemaArn``, or the schema of its update in progress). Anything else under a name the
 manifest uses is foreign:
 
-- equal to the manifest: adopted. A taggable one becomes an in-place update that only adds
-  the ownership tag (``adopting``); a schema is simply used (a no-op that says so).
+- equal to the manifest: used as it is. Without ``--adopt`` a taggable one stays a no-op
+  and is counted in :attr:`Plan.untagged` (plan prints one note: ``apply --adopt`` tags
+  them), so a manifest written by ``preconcile export`` plans "No changes"; with
+  ``--adopt`` it becomes an in-place update that only adds the ownership tag
+  (``adopting``). A schema is simply used (a no-op that says so).
 - different: ``adopt`` is set; :func:`refuse_foreign` refuses it unless ``--adopt`` is
   given, and, when it would be replaced (deleted), unless ``--allow-replace`` is given too.
 
@@ -70,12 +73,15 @@ def mark(
     kinds: dict[str, Kind],
     desired: dict[str, Desired],
     workers: int = 8,
+    adopt: bool = False,
 ) -> None:
     """Mark the changes of ``plan`` whose live resource is not this manifest's (see the
-    module docstring): set ``foreign`` (why), and either ``adopting`` (equal: adopt it) or
-    ``adopt`` (different: the flags decide). Reads ListTagsForResource for every existing
-    resource of a taggable kind whose tags refresh did not read (in parallel), and stores
-    them in its :class:`~personalize_reconcile.resources.Live`.
+    module docstring): set ``foreign`` (why), and either ``adopting`` (equal: adopt it;
+    for a taggable resource only with ``adopt``, else it is left a no-op and its address
+    added to ``plan.untagged``) or ``adopt`` (different: the flags decide). Reads
+    ListTagsForResource for every existing resource of a taggable kind whose tags
+    refresh did not read (in parallel), and stores them in its
+    :class:`~personalize_reconcile.resources.Live`.
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -113,6 +119,10 @@ def mark(
                 "uses it (schemas carry no tags)"
             )
         if c.action == NOOP and owner is None:
+            if kind.taggable and not adopt:
+                plan.untagged.append(c.address)
+                c.reason = f"{c.foreign} and equals the manifest; used as it is"
+                continue
             c.adopting = True
             if kind.taggable:
                 c.actions = [UPDATE]

@@ -121,6 +121,10 @@ class Plan:
     manifest: str
     manifest_name: str
     changes: list[Change] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    """Addresses of resources that exist without this manifest's ownership tag, equal the
+    manifest and are used as they are (no-ops); ``--adopt`` tags them
+    (``engine/ownership.py``)."""
 
     def summary(self) -> dict[str, int]:
         """Counts per action: ``create``, ``update``, ``replace``, ``delete``, ``no-op``."""

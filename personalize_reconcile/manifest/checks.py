@@ -35,6 +35,7 @@ from personalize_reconcile.rules import (
     avro,
     filters,
     hyperparameters,
+    ignore,
     limits,
     metrics,
     recipes,
@@ -274,6 +275,32 @@ class Checker:
             if isinstance(v, str) and len(v) > 256:
                 self.add(path + (k,), f"tag value is {len(v)} characters long; the limit is 256")
 
+    def ignore_changes(self, path: tuple, kind: str, names: Any) -> None:
+        """Check an ``ignoreChanges`` list against the fields of ``kind`` that can change
+        in place (:data:`personalize_reconcile.rules.ignore.IGNORABLE`)."""
+        if not isinstance(names, list):
+            return  # the model check reports the wrong type
+        allowed = list(ignore.IGNORABLE[kind])
+        title = kind.replace("_", " ")
+        takes = f"ignoreChanges of {a_or_an(title)} takes " + listed(allowed)
+        for i, name in enumerate(names):
+            if not isinstance(name, str) or name in allowed:
+                continue
+            at = path + ("ignoreChanges", i)
+            if name in ignore.REPLACING[kind]:
+                self.add(
+                    at,
+                    f"{shown(name)} cannot be ignored: only fields the service changes in "
+                    "place can drift",
+                    takes,
+                )
+                continue
+            self.add(
+                at,
+                f"{shown(name)} is not a field of {a_or_an(title)}",
+                _did_you_mean(name, allowed + list(ignore.REPLACING[kind])) or takes,
+            )
+
     # -- the checks ------------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
@@ -321,6 +348,7 @@ class Checker:
                 "add kmsKeyArn, or remove roleArn",
             )
         self.tags(("datasetGroup", "tags"), group.get("tags"))
+        self.ignore_changes(("datasetGroup",), "dataset_group", group.get("ignoreChanges"))
 
     def load_schemas(self) -> None:
         for name, spec in self.section("schemas").items():
@@ -472,6 +500,7 @@ class Checker:
                     if isinstance(imp, dict):
                         self.check_import(path + ("imports", i), imp, import_names)
             self.tags(path + ("tags",), ds.get("tags"))
+            self.ignore_changes(path, "dataset", ds.get("ignoreChanges"))
         return types
 
     def check_import(self, path: tuple, imp: dict, seen: dict[str, tuple]) -> None:
@@ -647,6 +676,7 @@ class Checker:
                     "set performHPO: false",
                 )
             self.tags(path + ("tags",), sol.get("tags"))
+            self.ignore_changes(path, "solution", sol.get("ignoreChanges"))
 
     def check_hyperparameters(
         self, path: tuple, recipe: str, perform_hpo: bool, config: dict
@@ -724,6 +754,7 @@ class Checker:
                 self.check_sync(path + ("campaignConfig",), config, sol_name, solutions)
             self.check_rollout(path + ("rollout",), camp.get("rollout"))
             self.tags(path + ("tags",), camp.get("tags"))
+            self.ignore_changes(path, "campaign", camp.get("ignoreChanges"))
 
     def check_filters(self, dataset_types: dict[str, str]) -> None:
         """Filters: names, the expression's form (:mod:`personalize_reconcile.rules.

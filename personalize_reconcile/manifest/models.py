@@ -39,6 +39,18 @@ def _not_a_boolean(value: Any) -> Any:
 
 WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
 """An int that YAML's true/false may not stand in for (pydantic would take them as 1/0)."""
+
+
+def _ignore(fields: str) -> Any:
+    return Field(
+        default_factory=list,
+        description=(
+            "Fields plan leaves alone when the live resource differs (changed outside "
+            f"preconcile): {fields}. Used when creating the resource; never updated after."
+        ),
+    )
+
+
 _TAGS = Field(
     default_factory=dict,
     description=(
@@ -77,6 +89,7 @@ class DatasetGroup(_Model):
         ),
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("tags")
 
 
 class Schema(_Model):
@@ -148,6 +161,7 @@ class Dataset(_Model):
         default_factory=list, description=("Bulk imports, applied in order.")
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("tags")
 
 
 class Datasets(_Model):
@@ -225,6 +239,9 @@ class Solution(_Model):
     )
     training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore(
+        "performAutoTraining, performIncrementalUpdate, autoTrainingConfig, tags"
+    )
 
 
 class Rollout(_Model):
@@ -271,6 +288,7 @@ class Campaign(_Model):
         None, description="Rollout gates a new version must pass before the campaign moves."
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("minProvisionedTPS, campaignConfig, tags")
 
 
 class Filter(_Model):

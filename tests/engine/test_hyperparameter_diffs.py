@@ -55,7 +55,7 @@ def test_live_spellings_and_filled_in_defaults_plan_no_change(pc, workshop, stat
         datasetGroupArn=group,
         recipeArn="arn:aws:personalize:::recipe/aws-sims",
         performAutoTraining=False,
-        # the manifest's own (an untagged one would be adopted: an update that tags it)
+        # the manifest's own, so only the spellings are compared, not who owns it
         tags=[{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}],
         solutionConfig={
             "algorithmHyperParameters": {
@@ -68,8 +68,6 @@ def test_live_spellings_and_filled_in_defaults_plan_no_change(pc, workshop, stat
                 "min_item_interaction_count_percentile": "0.01",  # the default
             },
         },
-        # this manifest's, so only the spellings are compared, not who owns it
-        tags=[{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}],
     )
     workshop.write_text(replaced(text, SOLUTION, CANONICAL))
     doc = plan_json(pc)

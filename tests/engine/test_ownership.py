@@ -2,8 +2,9 @@
 local target, with leftovers made through boto3 without the ownership tag.
 
 A resource under a manifest's name that is not the manifest's (no ownership tag; for a
-schema, which takes no tags, no dataset with the tag uses it) is adopted when it equals
-the manifest: apply tags it, or uses the schema. When it differs, plan and apply refuse,
+schema, which takes no tags, no dataset with the tag uses it) is used as it is when it
+equals the manifest (plan notes how many, and ``apply --adopt`` tags them); a schema is
+simply adopted (used). When it differs, plan and apply refuse,
 naming it, its ARN and the differing fields, and write nothing; ``--adopt`` (and, to
 replace it, ``--allow-replace``) lets plan show and apply make the change.
 """
@@ -174,7 +175,7 @@ def test_saved_plan_made_with_the_flags_is_refused_without_them(pc, cli, worksho
     _no_changes_twice(pc)
 
 
-def test_equal_untagged_group_and_solution_are_tagged_by_apply(pc, state):
+def test_equal_untagged_group_and_solution_are_used_as_they_are_and_tagged_with_adopt(pc, state):
     client = _client(state)
     group = _active_group(client)
     client.create_solution(
@@ -183,7 +184,31 @@ def test_equal_untagged_group_and_solution_are_tagged_by_apply(pc, state):
         recipeArn="arn:aws:personalize:::recipe/aws-user-personalization-v2",
         performAutoTraining=False,
     )
+    note = (
+        "\nNote: 2 resources exist without the tag preconcile:manifest=segment-workshop and "
+        "equal the manifest; they are used as they are, and apply --adopt tags them.\n"
+    )
     doc = plan_json(pc)
+    for address in ("dataset_group.segment-workshop", "solution.segment-workshop-solution"):
+        change = _change(doc, address)
+        assert change["actions"] == ["no-op"], address
+        assert change["reason"] == f"{UNTAGGED} and equals the manifest; used as it is"
+        assert (change["adopting"], change["requires_adopt"]) == (False, False)
+    shown = pc("plan")
+    assert "Plan: 5 to create, 0 to update, 0 to replace, 0 to delete.\n" in shown.out
+    assert shown.out.endswith(note)
+
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 5 created, 0 updated, 0 replaced, 0 deleted." in applied.out
+    for arn in (group, SOLUTION):  # used, not tagged
+        assert client.list_tags_for_resource(resourceArn=arn)["tags"] == []
+    again = pc("plan", "--detailed-exitcode")
+    assert (again.code, again.err) == (0, "")
+    assert again.out.startswith("No changes.")
+    assert again.out.endswith(note)
+
+    doc = plan_json(pc, "--adopt")
     for address in ("dataset_group.segment-workshop", "solution.segment-workshop-solution"):
         change = _change(doc, address)
         assert change["actions"] == ["update"], address
@@ -197,14 +222,13 @@ def test_equal_untagged_group_and_solution_are_tagged_by_apply(pc, state):
             }
         ]
         assert (change["adopting"], change["requires_adopt"]) == (True, False)
-    assert client.list_tags_for_resource(resourceArn=group)["tags"] == []
-
-    applied = pc("apply", "--auto-approve")
-    assert applied.code == 0, applied.out + applied.err
-    assert "Apply complete: 5 created, 2 updated, 0 replaced, 0 deleted, 2 adopted." in applied.out
+    adopted = pc("apply", "--auto-approve", "--adopt")
+    assert adopted.code == 0, adopted.out + adopted.err
+    assert "Apply complete: 0 created, 2 updated, 0 replaced, 0 deleted, 2 adopted." in adopted.out
     for arn in (group, SOLUTION):
         assert client.list_tags_for_resource(resourceArn=arn)["tags"] == OWNED
     _no_changes_twice(pc)
+    assert "Note:" not in pc("plan").out
 
 
 def test_differing_untagged_group_is_refused_then_replaced_with_both_flags(pc, state):
@@ -320,3 +344,22 @@ def test_a_schema_another_group_uses_is_never_replaced(pc, workshop, state):
         refused = pc(*args, "--var", "stage=prod", manifest=prod)
         assert (refused.code, refused.out, refused.err) == (1, "", message), args
     assert _account(client) == before
+
+
+def test_a_plan_saved_with_adopt_tags_only_when_applied_with_adopt(pc, cli, state, tmp_path):
+    client = _client(state)
+    group = _active_group(client)
+    path = tmp_path / "adopt.plan"
+    assert pc("plan", "--adopt", "--out", str(path)).code == 0
+    refused = cli("apply", str(path))
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == (
+        f"Error: the saved plan {path} tags resources this manifest does not own (it was "
+        "made with plan --adopt): dataset_group.segment-workshop; nothing was changed. Apply "
+        f"it with --adopt: preconcile apply {path} --adopt\n"
+    )
+    assert client.list_tags_for_resource(resourceArn=group)["tags"] == []
+    applied = cli("apply", str(path), "--adopt")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 6 created, 1 updated, 0 replaced, 0 deleted, 1 adopted." in applied.out
+    assert client.list_tags_for_resource(resourceArn=group)["tags"] == OWNED

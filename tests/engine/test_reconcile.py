@@ -103,7 +103,10 @@ def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
     assert change["changes"] == [
         {"path": "minProvisionedTPS", "before": 1, "after": 3, "forces_replacement": False}
     ]
-    assert change["reason"] == "minProvisionedTPS changed"
+    assert change["reason"] == (
+        "minProvisionedTPS changed outside preconcile, or in the manifest since the last "
+        "apply: the live value differs from what the manifest says"
+    )
     assert pc("apply", "--auto-approve").code == 0
     assert pc("plan", "--detailed-exitcode").code == 0
 
@@ -271,8 +274,9 @@ def test_changing_a_resource_made_elsewhere_needs_adopt(pc, state):
     assert change["actions"] == ["update"]
     assert change["requires_adopt"] is True
     assert change["reason"] == (
-        "minProvisionedTPS changed; it exists without the tag "
-        "preconcile:manifest=segment-workshop, so changing it needs --adopt"
+        "minProvisionedTPS changed outside preconcile, or in the manifest since the last "
+        "apply: the live value differs from what the manifest says; it exists without the "
+        "tag preconcile:manifest=segment-workshop, so changing it needs --adopt"
     )
     assert client.describe_campaign(campaignArn=campaign)["campaign"]["minProvisionedTPS"] == 5
     assert pc("apply", "--auto-approve", "--adopt").code == 0
