@@ -156,6 +156,8 @@ def validate(
         "solutions": len(m.solutions),
         "campaigns": len(m.campaigns),
     }
+    if m.recommenders:
+        counts["recommenders"] = len(m.recommenders)
     if as_json:
         out.print_json(
             json.dumps(
@@ -733,9 +735,18 @@ def _run(
 @app.command()
 def recommend(
     campaign: Annotated[
-        str,
+        str | None,
         typer.Option("--campaign", metavar="NAME", help="The campaign's name.", show_default=False),
-    ],
+    ] = None,
+    recommender: Annotated[
+        str | None,
+        typer.Option(
+            "--recommender",
+            metavar="NAME",
+            help="The recommender's name (instead of --campaign).",
+            show_default=False,
+        ),
+    ] = None,
     user_id: Annotated[
         str | None,
         typer.Option(
@@ -766,13 +777,21 @@ def recommend(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Get recommendations from a campaign, like the console's "test campaign"."""
+    """Get recommendations from a campaign or a recommender, like the console's "test
+    campaign"."""
     from rich.table import Table
 
     from personalize_reconcile.engine.recommend import RecommendError
     from personalize_reconcile.engine.recommend import recommend as ask
 
-    if (user_id is None) == (item_id is None):
+    if (campaign is None) == (recommender is None):
+        raise UserError(
+            "give exactly one of --campaign NAME (a campaign) or --recommender NAME "
+            "(a recommender of a domain dataset group)"
+        )
+    if recommender is not None and user_id is not None and item_id is not None:
+        pass  # some use cases take both (customers who viewed X also viewed, reference §8)
+    elif (user_id is None) == (item_id is None):
         raise UserError(
             "give exactly one of --user-id (a user's recommendations) or --item-id "
             "(items related to an item)"
@@ -785,14 +804,24 @@ def recommend(
     tgt = _open(target, region, profile, state_dir)
     try:
         with _service_errors(tgt.name):
-            resp = ask(tgt, campaign, user_id=user_id, item_id=item_id, num_results=num_results)
+            resp = ask(
+                tgt,
+                campaign,
+                recommender=recommender,
+                user_id=user_id,
+                item_id=item_id,
+                num_results=num_results,
+            )
     except RecommendError as e:
         raise UserError(str(e)) from None
     if as_json:
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
-    who = f"user {user_id}" if user_id is not None else f"item {item_id}"
-    table = Table(title=f"{campaign}: recommendations for {who}", title_justify="left")
+    who = " and ".join(
+        f"{what} {value}" for what, value in (("user", user_id), ("item", item_id)) if value
+    )
+    source = campaign if campaign is not None else recommender
+    table = Table(title=f"{source}: recommendations for {who}", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("itemId")
     table.add_column("score", justify="right")

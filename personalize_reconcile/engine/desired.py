@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from personalize_reconcile.engine import desired_domain
 from personalize_reconcile.engine.plan import Change
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import UNKNOWN, Context, Desired, Live, Ref
@@ -218,6 +219,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 },
             },
         )
+    out.update(desired_domain.recommenders(loaded, g_addr, imports))
     return out
 
 

@@ -80,9 +80,10 @@ def discover(
         elif blocks is not None and group_owned:
             types = blocks.blocks_dataset_types
             datasets = "datasets" if types is None else f"{' and '.join(types)} dataset"
-            note = (
-                f"in dataset group {group_name}, which this manifest manages and deletes; "
+            note = f"in dataset group {group_name}, which this manifest manages and deletes; " + (
                 f"the group's {datasets} and the group cannot be deleted while it exists"
+                if types != ()
+                else "the group cannot be deleted while it exists"
             )
         else:
             return
@@ -117,7 +118,7 @@ def discover(
                 camp,
                 [s_address] + dataset_addresses,
             )
-    for kind, member in group_members(ctx, group_arn) if everything else ():
+    for kind, member in group_members(ctx, group_arn, managed_only=not everything):
         keep(
             f"{kind.kind}.{member['name']}",
             kind.kind,
@@ -150,12 +151,16 @@ def _solution_address(ctx: Context, desired: dict[str, Desired], sol: dict[str, 
     return f"solution.{name}"
 
 
-def group_members(ctx: Context, group_arn: str) -> list[tuple[Kind, dict[str, Any]]]:
-    """``(kind, List summary)`` of every filter, event tracker and other resource of a kind
-    with a ``group_list`` in the dataset group ``group_arn`` (one List call per kind)."""
+def group_members(
+    ctx: Context, group_arn: str, managed_only: bool = False
+) -> list[tuple[Kind, dict[str, Any]]]:
+    """``(kind, List summary)`` of every filter, event tracker, recommender and other
+    resource of a kind with a ``group_list`` in the dataset group ``group_arn`` (one List
+    call per kind); with ``managed_only``, only of the kinds a manifest declares
+    (``Kind.managed``: recommenders)."""
     out = []
     for kind in kinds().values():
-        if kind.group_list is not None:
+        if kind.group_list is not None and (kind.managed or not managed_only):
             operation, key = kind.group_list
             out += [(kind, m) for m in _pages(ctx, operation, key, datasetGroupArn=group_arn)]
     return out

@@ -24,7 +24,7 @@ from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
     ("dataset_group",),
-    ("dataset", "solution"),
+    ("dataset", "solution", "recommender"),
     ("schema", "import", "solution_version", "campaign"),
 )
 

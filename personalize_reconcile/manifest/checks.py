@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.manifest.diagnostics import Diagnostic
+from personalize_reconcile.manifest.recommender_checks import check_recommenders
 from personalize_reconcile.manifest.source import (
     MAX_DEPTH,
     Source,
@@ -271,6 +272,7 @@ class Checker:
         dataset_types = self.check_datasets()
         self.check_solutions(dataset_types)
         self.check_campaigns()
+        check_recommenders(self, dataset_types)
         self.check_quotas()
         return self.out
 

@@ -269,6 +269,35 @@ class Campaign(_Model):
     tags: Tags = _TAGS
 
 
+class Recommender(_Model):
+    """A recommender of a domain dataset group (CreateRecommender): a use case of the
+    group's domain, trained and served by the service."""
+
+    recipe: str = Field(
+        description=(
+            "Domain use case, short name (aws-ecomm-recommended-for-you) or recipe ARN "
+            "(arn:aws:personalize:::recipe/...); changing it replaces the recommender."
+        )
+    )
+    recommender_config: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Passed through as recommenderConfig (itemExplorationConfig, "
+            "minRecommendationRequestsPerSecond, trainingDataConfig, "
+            "enableMetadataWithRecommendations); checked against the service model and "
+            "updated in place with UpdateRecommender."
+        ),
+    )
+    state: Literal["ACTIVE", "STOPPED"] = Field(
+        "ACTIVE",
+        description=(
+            "ACTIVE serves (and is billed); STOPPED is stopped with StopRecommender and "
+            "started again with StartRecommender when set back to ACTIVE."
+        ),
+    )
+    tags: Tags = _TAGS
+
+
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
     counts the manifest's solutions and campaigns against these instead of the service's
@@ -313,6 +342,10 @@ class Manifest(_Model):
     )
     campaigns: dict[str, Campaign] = Field(
         default_factory=dict, description=("Campaigns by campaign name.")
+    )
+    recommenders: dict[str, Recommender] = Field(
+        default_factory=dict,
+        description=("Recommenders by name (domain dataset groups only)."),
     )
     quotas: Quotas = Field(default_factory=Quotas)
 

@@ -271,6 +271,9 @@ class Kind:
         create_before_delete: a replacement forced by its own fields is created under
             another name first and the old one deleted once its dependents moved to the
             new one (solutions: the campaigns keep serving).
+        managed: a kind with a ``group_list`` that the manifest declares (recommenders):
+            one that carries the ownership tag and is no longer declared is deleted by
+            apply, as datasets, solutions and campaigns are.
     """
 
     kind = ""
@@ -284,6 +287,7 @@ class Kind:
     group_list: tuple[str, str] | None = None
     blocks_dataset_types: tuple[str, ...] | None = None
     create_before_delete = False
+    managed = False
 
     def live(
         self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False
@@ -357,6 +361,13 @@ class Kind:
                 since such kinds declare no UPDATE field).
         """
         raise TypeError(f"{self.kind} has no in-place update")
+
+    def next_step(self, ctx: Context, desired: Desired, raw: dict[str, Any]) -> bool:
+        """Called by apply each time a created or updated resource has settled (``raw``,
+        its Describe object): start a further step the resource needs to reach
+        ``desired`` (a recommender declared STOPPED is stopped once created) and return
+        ``True`` so that apply waits for it to settle again; by default nothing."""
+        return False
 
     def delete(self, ctx: Context, arn: str) -> None:
         """Start deleting the resource (deletes are asynchronous)."""

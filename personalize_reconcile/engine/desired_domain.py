@@ -1,0 +1,53 @@
+"""Desired state of the manifest's recommenders.
+
+One job: turn ``recommenders:`` entries into :class:`Desired` resources (recipe ARN,
+whole ``recommenderConfig``, ``state``), depending on the dataset group and on every
+import (a recommender trains on the group's data as soon as it is created, so the data
+must be in first; reference §3). Called by :func:`personalize_reconcile.engine.desired.
+build`, which adds them after the campaigns.
+"""
+
+from __future__ import annotations
+
+from personalize_reconcile.manifest import LoadedManifest
+from personalize_reconcile.resources import Desired
+from personalize_reconcile.resources.normalize import canonical
+from personalize_reconcile.rules.recipes import recipe_arn
+
+
+def recommenders(loaded: LoadedManifest, group_address: str, imports: list[str]) -> dict:
+    """``{"recommender.<name>": Desired}`` for every entry of ``recommenders:``.
+
+    Args:
+        loaded: the validated manifest.
+        group_address: the dataset group's address.
+        imports: the addresses of every import (created before any recommender).
+
+    Fields: ``recipeArn`` (a short name expanded to the recipe ARN), ``recommenderConfig``
+    (canonical; the manifest's keys only) and ``state`` (``ACTIVE`` or ``STOPPED``).
+    """
+    out: dict[str, Desired] = {}
+    for name, rec in loaded.manifest.recommenders.items():
+        address = f"recommender.{name}"
+        config = dict(rec.recommender_config or {})
+        out[address] = Desired(
+            address,
+            "recommender",
+            name,
+            canonical(
+                {
+                    "recipeArn": recipe_arn(rec.recipe),
+                    "recommenderConfig": config,
+                    "state": rec.state,
+                }
+            ),
+            tags=dict(rec.tags),
+            depends_on=[group_address, *imports],
+            replace_with=[group_address],
+            extra={
+                "group_address": group_address,
+                "config": config,
+                "config_keys": list(config),
+            },
+        )
+    return out
