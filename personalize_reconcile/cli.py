@@ -10,6 +10,7 @@ Callers: the ``preconcile`` console script through ``entry.py``.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 import traceback
@@ -158,6 +159,8 @@ def validate(
     }
     if m.recommenders:
         counts["recommenders"] = len(m.recommenders)
+    if m.metric_attributions:
+        counts["metricAttributions"] = len(m.metric_attributions)
     if as_json:
         out.print_json(
             json.dumps(
@@ -171,7 +174,8 @@ def validate(
             )
         )
         return
-    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    words = {k: re.sub(r"([A-Z])", lambda c: " " + c.group(1).lower(), k) for k in counts}
+    parts = ", ".join(f"{n} {words[k][:-1] if n == 1 else words[k]}" for k, n in counts.items())
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
 
 

@@ -220,6 +220,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             },
         )
     out.update(desired_domain.recommenders(loaded, g_addr, imports))
+    out.update(desired_domain.metric_attributions(loaded, g_addr, datasets))
     return out
 
 

@@ -1,16 +1,19 @@
-"""Desired state of the manifest's recommenders.
+"""Desired state of the manifest's recommenders and metric attribution.
 
 One job: turn ``recommenders:`` entries into :class:`Desired` resources (recipe ARN,
 whole ``recommenderConfig``, ``state``), depending on the dataset group and on every
 import (a recommender trains on the group's data as soon as it is created, so the data
-must be in first; reference §3). Called by :func:`personalize_reconcile.engine.desired.
-build`, which adds them after the campaigns.
+must be in first; reference §3), and ``metricAttributions:`` entries (metrics by name,
+output config), depending on the group and its datasets (the expressions name them).
+Called by :func:`personalize_reconcile.engine.desired.build`, which adds them after the
+campaigns.
 """
 
 from __future__ import annotations
 
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import Desired
+from personalize_reconcile.resources.metric_attribution import metrics_by_name
 from personalize_reconcile.resources.normalize import canonical
 from personalize_reconcile.rules.recipes import recipe_arn
 
@@ -49,5 +52,29 @@ def recommenders(loaded: LoadedManifest, group_address: str, imports: list[str])
                 "config": config,
                 "config_keys": list(config),
             },
+        )
+    return out
+
+
+def metric_attributions(loaded: LoadedManifest, group_address: str, datasets: list[str]) -> dict:
+    """``{"metric_attribution.<name>": Desired}`` for the entry of ``metricAttributions:``.
+
+    Fields: ``metrics`` as ``{metricName: {eventType, expression}}`` and
+    ``metricsOutputConfig`` (canonical); ``extra`` keeps the API forms (``metrics`` list,
+    ``output``) that create and update send.
+    """
+    out: dict[str, Desired] = {}
+    for name, spec in loaded.manifest.metric_attributions.items():
+        address = f"metric_attribution.{name}"
+        metrics = [m.model_dump(by_alias=True) for m in spec.metrics]
+        output = spec.metrics_output_config.model_dump(by_alias=True, exclude_none=True)
+        out[address] = Desired(
+            address,
+            "metric_attribution",
+            name,
+            canonical({"metrics": metrics_by_name(metrics), "metricsOutputConfig": output}),
+            depends_on=[group_address, *datasets],
+            replace_with=[group_address],
+            extra={"group_address": group_address, "metrics": metrics, "output": output},
         )
     return out

@@ -55,13 +55,21 @@ def discover(
         address -> (a stand-in :class:`Desired` with the dependencies a delete must
         respect and, in ``note``, why it is deleted; the :class:`Live` resource with its
         tags read), only for resources tagged ``preconcile:manifest=<this manifest>``
-        (and the untagged filters and event trackers of an owned group).
+        (and the untagged filters and event trackers of an owned group), and for the
+        metric attribution, which carries no tags, when the group carries that tag.
     """
     group_arn = ctx.arns.get(group_address)
     if group_arn is None:
         return {}
     found: dict[str, tuple[Desired, Live]] = {}
     group_name = group_arn.rsplit("/", 1)[-1]
+    group_tags: list[dict[str, str]] = []
+
+    def group_is_ours() -> bool:
+        # kinds without tags (metric attributions) are the manifest's when the group is
+        if not group_tags:
+            group_tags.append(ctx.read_tags(group_arn))
+        return group_tags[0].get(OWNERSHIP_TAG) == ctx.manifest_name
 
     def keep(
         address: str,
@@ -74,8 +82,9 @@ def discover(
     ) -> None:
         if address in desired and not everything:
             return
-        tags = ctx.read_tags(arn)
-        if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
+        untagged = blocks is not None and blocks.owned_with_group
+        tags = {} if untagged else ctx.read_tags(arn)
+        if tags.get(OWNERSHIP_TAG) == ctx.manifest_name or (untagged and group_is_ours()):
             note = "managed by this manifest"
         elif blocks is not None and group_owned:
             types = blocks.blocks_dataset_types

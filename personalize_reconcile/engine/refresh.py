@@ -24,7 +24,7 @@ from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
     ("dataset_group",),
-    ("dataset", "solution", "recommender"),
+    ("dataset", "solution", "recommender", "metric_attribution"),
     ("schema", "import", "solution_version", "campaign"),
 )
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.manifest.diagnostics import Diagnostic
+from personalize_reconcile.manifest.metric_attribution_checks import check_metric_attributions
 from personalize_reconcile.manifest.recommender_checks import check_recommenders
 from personalize_reconcile.manifest.source import (
     MAX_DEPTH,
@@ -273,6 +274,7 @@ class Checker:
         self.check_solutions(dataset_types)
         self.check_campaigns()
         check_recommenders(self, dataset_types)
+        check_metric_attributions(self, dataset_types)
         self.check_quotas()
         return self.out
 

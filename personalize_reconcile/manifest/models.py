@@ -298,6 +298,49 @@ class Recommender(_Model):
     tags: Tags = _TAGS
 
 
+class Metric(_Model):
+    """One metric of a metric attribution: what an event type is worth."""
+
+    event_type: str = Field(description="The event type the metric measures (EVENT_TYPE).")
+    metric_name: str = Field(description="Name of the metric, unique in the attribution.")
+    expression: str = Field(
+        description=(
+            "SAMPLECOUNT() (how many events) or SUM(<Interactions|Items>.<COLUMN>) over a "
+            "numeric field of that dataset's schema, e.g. SUM(Items.PRICE)."
+        )
+    )
+
+
+class S3Destination(_Model):
+    """An S3 location the service writes to."""
+
+    path: str = Field(description="s3://bucket/prefix/ the service writes to.")
+    kms_key_arn: str | None = Field(None, description="KMS key that encrypts the output.")
+
+
+class MetricsOutputConfig(_Model):
+    """Where a metric attribution publishes its reports."""
+
+    role_arn: str = Field(
+        description="IAM role Personalize uses to write to S3 (and to CloudWatch)."
+    )
+    s3_data_destination: S3Destination | None = Field(
+        None, description="Where the reports are written in S3; left out, CloudWatch only."
+    )
+
+
+class MetricAttribution(_Model):
+    """The dataset group's metric attribution (CreateMetricAttribution): how much each
+    event type is worth, reported to CloudWatch and S3. Metrics and the output config
+    update in place (UpdateMetricAttribution); it carries no tags, and is this manifest's
+    when its dataset group is."""
+
+    metrics: list[Metric] = Field(description="1 to 10 metrics, each with its own name.")
+    metrics_output_config: MetricsOutputConfig = Field(
+        description="Where the reports go (roleArn, s3DataDestination.path)."
+    )
+
+
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
     counts the manifest's solutions and campaigns against these instead of the service's
@@ -346,6 +389,10 @@ class Manifest(_Model):
     recommenders: dict[str, Recommender] = Field(
         default_factory=dict,
         description=("Recommenders by name (domain dataset groups only)."),
+    )
+    metric_attributions: dict[str, MetricAttribution] = Field(
+        default_factory=dict,
+        description=("The metric attribution by name (at most one per dataset group)."),
     )
     quotas: Quotas = Field(default_factory=Quotas)
 

@@ -22,6 +22,7 @@ from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.dataset_group import DatasetGroupKind
 from personalize_reconcile.resources.group_members import group_member_kinds
 from personalize_reconcile.resources.import_job import ImportJobKind
+from personalize_reconcile.resources.metric_attribution import MetricAttributionKind
 from personalize_reconcile.resources.recommender import RecommenderKind
 from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import SolutionKind
@@ -31,8 +32,8 @@ from personalize_reconcile.resources.solution_version import SolutionVersionKind
 def kinds() -> dict[str, Kind]:
     """A fresh set of kind objects (some cache List results for one refresh), in
     dependency order: a kind is deleted before every kind listed ahead of it (reference §3:
-    recommenders, campaigns, versions, imports, filters, event trackers, solutions,
-    datasets, schemas, dataset group)."""
+    metric attributions, recommenders, campaigns, versions, imports, filters, event
+    trackers, solutions, datasets, schemas, dataset group)."""
     return {
         k.kind: k
         for k in (
@@ -45,6 +46,7 @@ def kinds() -> dict[str, Kind]:
             SolutionVersionKind(),
             CampaignKind(),
             RecommenderKind(),
+            MetricAttributionKind(),
         )
     }
 

@@ -274,6 +274,8 @@ class Kind:
         managed: a kind with a ``group_list`` that the manifest declares (recommenders):
             one that carries the ownership tag and is no longer declared is deleted by
             apply, as datasets, solutions and campaigns are.
+        owned_with_group: a kind that carries no tags (metric attributions, reference
+            §2) and is this manifest's when its dataset group carries the ownership tag.
     """
 
     kind = ""
@@ -288,6 +290,7 @@ class Kind:
     blocks_dataset_types: tuple[str, ...] | None = None
     create_before_delete = False
     managed = False
+    owned_with_group = False
 
     def live(
         self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False

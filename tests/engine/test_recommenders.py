@@ -40,7 +40,7 @@ def _no_changes(pc, domain) -> None:
 
 
 def test_domain_example_four_runs_and_recommend(pc, cli, domain, state):
-    doc = four_runs(pc, 9, domain)
+    doc = four_runs(pc, 10, domain)
     assert [a for a in actions(doc) if a.startswith("recommender.")] == [
         "recommender.shop-recommended-for-you",
         "recommender.shop-also-viewed",
@@ -162,7 +162,7 @@ def test_stopped_then_active_again(pc, cli, domain, state):
 
 def test_a_stopped_recommender_is_created_then_stopped(pc, domain):
     _edit(domain, "  shop-also-viewed:\n", "  shop-also-viewed:\n    state: STOPPED\n")
-    four_runs(pc, 9, domain)
+    four_runs(pc, 10, domain)
     assert _output(pc, domain)["recommender.shop-also-viewed"]["status"] == "INACTIVE"
 
 

@@ -92,7 +92,7 @@ def _edited(text: str, edits: list) -> str:
     for old, new in edits:
         assert old in text, old
         if new is None and old.startswith("    recipe: aws-ecomm-customers"):
-            text = text + EXTRA
+            text = text.replace(old, old + EXTRA, 1)
         elif new is None:
             # drop the Interactions dataset with its import
             start = text.index(old)
@@ -120,5 +120,5 @@ def test_the_domain_example_is_valid(cli, repo_root):
     assert result.code == 0, result.err
     assert result.out == (
         "domain.yaml is valid: dataset group domain-shop, 2 schemas, 2 datasets, 2 imports, "
-        "0 solutions, 0 campaigns, 2 recommenders.\n"
+        "0 solutions, 0 campaigns, 2 recommenders, 1 metric attribution.\n"
     )
