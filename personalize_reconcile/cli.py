@@ -161,6 +161,10 @@ def validate(
         counts["recommenders"] = len(m.recommenders)
     if m.metric_attributions:
         counts["metricAttributions"] = len(m.metric_attributions)
+    if m.batch_inference_jobs:
+        counts["batchInferenceJobs"] = len(m.batch_inference_jobs)
+    if m.batch_segment_jobs:
+        counts["batchSegmentJobs"] = len(m.batch_segment_jobs)
     if as_json:
         out.print_json(
             json.dumps(

@@ -457,6 +457,8 @@ class Applier:
         elif d.kind == "solution_version":
             imports = [self.desired[i].name for i in d.extra["imports"]]
             name_version(d, imports, self.ctx.live.get(d.address))
+        else:
+            self.kinds[d.kind].complete_name(self.ctx, d)
         if d.name is UNKNOWN:
             raise StepFailed(f"cannot name {d.address}: a resource it needs has no name yet")
 

@@ -221,6 +221,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
         )
     out.update(desired_domain.recommenders(loaded, g_addr, imports))
     out.update(desired_domain.metric_attributions(loaded, g_addr, datasets))
+    out.update(desired_domain.batch_jobs(loaded))
     return out
 
 

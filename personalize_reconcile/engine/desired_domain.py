@@ -1,10 +1,12 @@
-"""Desired state of the manifest's recommenders and metric attribution.
+"""Desired state of the manifest's recommenders, metric attribution and batch jobs.
 
 One job: turn ``recommenders:`` entries into :class:`Desired` resources (recipe ARN,
 whole ``recommenderConfig``, ``state``), depending on the dataset group and on every
 import (a recommender trains on the group's data as soon as it is created, so the data
 must be in first; reference §3), and ``metricAttributions:`` entries (metrics by name,
-output config), depending on the group and its datasets (the expressions name them).
+output config), depending on the group and its datasets (the expressions name them), and
+``batchInferenceJobs:`` / ``batchSegmentJobs:`` entries (content-addressed jobs named at
+refresh, depending on their solution's version; a local ``uploadFrom`` file is hashed).
 Called by :func:`personalize_reconcile.engine.desired.build`, which adds them after the
 campaigns.
 """
@@ -12,7 +14,8 @@ campaigns.
 from __future__ import annotations
 
 from personalize_reconcile.manifest import LoadedManifest
-from personalize_reconcile.resources import Desired
+from personalize_reconcile.resources import UNKNOWN, Desired
+from personalize_reconcile.resources.fingerprint import file_etag, short
 from personalize_reconcile.resources.metric_attribution import metrics_by_name
 from personalize_reconcile.resources.normalize import canonical
 from personalize_reconcile.rules.recipes import recipe_arn
@@ -77,4 +80,52 @@ def metric_attributions(loaded: LoadedManifest, group_address: str, datasets: li
             replace_with=[group_address],
             extra={"group_address": group_address, "metrics": metrics, "output": output},
         )
+    return out
+
+
+def batch_jobs(loaded: LoadedManifest) -> dict:
+    """``{"batch_inference_job.<name>" | "batch_segment_job.<name>": Desired}`` for every
+    entry of ``batchInferenceJobs:`` and ``batchSegmentJobs:``.
+
+    The name is :data:`UNKNOWN` until refresh completes it
+    (:class:`~personalize_reconcile.resources.batch_job.BatchJobKind`); fields are
+    ``jobInput``, ``jobOutput``, ``numResults`` and ``roleArn``. An ``uploadFrom`` file is
+    hashed (MD5 and size) to fingerprint the input.
+    """
+    out: dict[str, Desired] = {}
+    m = loaded.manifest
+    for kind, section in (
+        ("batch_inference_job", m.batch_inference_jobs),
+        ("batch_segment_job", m.batch_segment_jobs),
+    ):
+        for name, job in section.items():
+            address = f"{kind}.{name}"
+            v_addr = f"solution_version.{job.solution}"
+            extra: dict = {"base_name": name, "version_address": v_addr}
+            if job.upload_from:
+                path = loaded.resolve(job.upload_from)
+                etag, size = file_etag(path)
+                extra.update(
+                    upload_path=str(path),
+                    upload_from=job.upload_from,
+                    upload_etag=etag,
+                    upload_size=size,
+                    data_fp=short([(job.job_input, etag, size)]),
+                )
+            out[address] = Desired(
+                address,
+                kind,
+                UNKNOWN,
+                canonical(
+                    {
+                        "jobInput": job.job_input,
+                        "jobOutput": job.job_output,
+                        "numResults": job.num_results,
+                        "roleArn": job.role_arn,
+                    }
+                ),
+                tags=dict(job.tags),
+                depends_on=[v_addr],
+                extra=extra,
+            )
     return out

@@ -3,8 +3,9 @@ allows and independent reads in parallel.
 
 One job: read-only calls. Stages follow the resource tree (a child's ARN needs its
 parent's): dataset group and schemas; datasets and solutions; import jobs (one List per
-dataset), solution versions (one Describe of the latest) and campaigns. Between stages the
-names that depend on live data are completed (import jobs, solution versions). Called by
+dataset), solution versions (one Describe of the latest) and campaigns; then batch jobs.
+Between stages the names that depend on live data are completed (import jobs, solution
+versions, batch jobs). Called by
 :mod:`personalize_reconcile.engine.planner`'s caller (the CLI's plan and apply).
 """
 
@@ -27,6 +28,11 @@ STAGES = (
     ("dataset", "solution", "recommender", "metric_attribution"),
     ("schema", "import", "solution_version", "campaign"),
 )
+
+
+AFTER_VERSIONS = ("batch_inference_job", "batch_segment_job")
+"""Kinds read once the solution versions are named: a batch job's name covers the ARN of
+the version it runs on."""
 
 
 def refresh(
@@ -63,6 +69,11 @@ def refresh(
             ):
                 ctx.live[address] = live
         _name_versions(ctx, desired)
+        late = [a for a, d in desired.items() if d.kind in AFTER_VERSIONS]
+        for address, live in zip(
+            late, pool.map(lambda a: _read(ctx, desired[a], kinds), late), strict=True
+        ):
+            ctx.live[address] = live
         _evolve_schemas(ctx, desired)
         tagged = [
             a

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from personalize_reconcile.manifest.batch_job_checks import check_batch_jobs
 from personalize_reconcile.manifest.diagnostics import Diagnostic
 from personalize_reconcile.manifest.metric_attribution_checks import check_metric_attributions
 from personalize_reconcile.manifest.recommender_checks import check_recommenders
@@ -275,6 +276,7 @@ class Checker:
         self.check_campaigns()
         check_recommenders(self, dataset_types)
         check_metric_attributions(self, dataset_types)
+        check_batch_jobs(self)
         self.check_quotas()
         return self.out
 

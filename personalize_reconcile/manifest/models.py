@@ -341,6 +341,31 @@ class MetricAttribution(_Model):
     )
 
 
+class BatchJob(_Model):
+    """A batch job over a solution's trained version (CreateBatchInferenceJob,
+    CreateBatchSegmentJob), run as content-addressed: its job name is
+    ``<name>-<fingerprint of the input data, the solution version and the configuration>``,
+    so apply runs it when any of those changed and never twice for the same inputs."""
+
+    solution: str = Field(description="Name of a solution under `solutions`.")
+    job_input: str = Field(
+        description="s3://bucket/key.jsonl of one JSON Lines file, or s3://bucket/prefix/."
+    )
+    upload_from: str | None = Field(
+        None,
+        description=(
+            "A local JSON Lines file (relative to the manifest) uploaded to jobInput first, "
+            "only when its content differs from what is there."
+        ),
+    )
+    job_output: str = Field(description="s3://bucket/prefix/ the job writes its output to.")
+    num_results: WholeNumber | None = Field(
+        None, ge=1, le=500, description="Items per input line, 1-500 (service default 25)."
+    )
+    role_arn: str = Field(description="IAM role Personalize uses to read and write S3.")
+    tags: Tags = _TAGS
+
+
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
     counts the manifest's solutions and campaigns against these instead of the service's
@@ -393,6 +418,20 @@ class Manifest(_Model):
     metric_attributions: dict[str, MetricAttribution] = Field(
         default_factory=dict,
         description=("The metric attribution by name (at most one per dataset group)."),
+    )
+    batch_inference_jobs: dict[str, BatchJob] = Field(
+        default_factory=dict,
+        description=(
+            "Batch inference jobs by base name (1-54 characters; a 9-character fingerprint "
+            "is appended)."
+        ),
+    )
+    batch_segment_jobs: dict[str, BatchJob] = Field(
+        default_factory=dict,
+        description=(
+            "Batch segment jobs (USER_SEGMENTATION solutions) by base name (1-54 "
+            "characters; a 9-character fingerprint is appended)."
+        ),
     )
     quotas: Quotas = Field(default_factory=Quotas)
 

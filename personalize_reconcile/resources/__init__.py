@@ -17,6 +17,7 @@ from personalize_reconcile.resources.base import (
     Ref,
     State,
 )
+from personalize_reconcile.resources.batch_job import BatchJobKind
 from personalize_reconcile.resources.campaign import CampaignKind
 from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.dataset_group import DatasetGroupKind
@@ -47,6 +48,8 @@ def kinds() -> dict[str, Kind]:
             CampaignKind(),
             RecommenderKind(),
             MetricAttributionKind(),
+            BatchJobKind(),
+            BatchJobKind(segment=True),
         )
     }
 

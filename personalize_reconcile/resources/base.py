@@ -365,6 +365,16 @@ class Kind:
         """
         raise TypeError(f"{self.kind} has no in-place update")
 
+    def complete_name(self, ctx: Context, desired: Desired) -> None:
+        """Called by apply before a create: complete a name that depends on what this
+        apply made earlier (a batch job's name covers its solution version's ARN); by
+        default nothing."""
+
+    def kept_by_destroy(self, ctx: Context, desired: Desired) -> str | None:
+        """For ``destroy``: a sentence about what of ``desired`` stays because the service
+        cannot delete it (batch jobs), or ``None``; by default ``None``."""
+        return None
+
     def next_step(self, ctx: Context, desired: Desired, raw: dict[str, Any]) -> bool:
         """Called by apply each time a created or updated resource has settled (``raw``,
         its Describe object): start a further step the resource needs to reach
