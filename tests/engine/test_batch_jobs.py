@@ -161,3 +161,18 @@ def test_a_batch_segment_job_waits_for_a_segmentation_version_the_local_target_r
         "  solution_version.affinity: The local target cannot train recipe aws-item-affinity; "
         in applied.err
     )
+
+
+def test_a_saved_plan_is_stale_once_the_input_file_changed(pc, cli, batch, state, tmp_path):
+    saved = tmp_path / "batch.plan"
+    made = pc("plan", "--out", str(saved))
+    assert made.code == 0, made.err
+    with (batch.parent / "data" / "batch-users.jsonl").open("a") as f:
+        f.write('{"userId": "someone-else"}\n')
+    applied = cli("apply", str(saved), "--state-dir", str(state), cwd=batch.parent)
+    assert applied.code == 1
+    assert applied.err == (
+        f"Error: the saved plan {saved} is stale: the file "
+        f"{batch.parent / 'data' / 'batch-users.jsonl'} that the manifest reads changed since "
+        "the plan was made; run plan again.\n"
+    )
