@@ -4,7 +4,8 @@ One job: what the service would refuse about a recommender, found before any API
 (reference §2, §6, §7, §9): recommenders only in a domain dataset group, the recipe a use
 case of that group's domain (with a "did you mean"), the datasets the use case trains on
 declared, ``recommenderConfig`` against botocore's ``RecommenderConfig`` shape and
-``itemExplorationConfig`` only for the use cases that take it. The count quota (5 per
+``itemExplorationConfig`` only for the use cases that take it, and the columns
+``trainingDataConfig`` names fields of the declared schemas. The count quota (5 per
 group) is checked with the others by :meth:`Checker.check_quotas`.
 
 Called by :meth:`personalize_reconcile.manifest.checks.Checker.run`.
@@ -94,4 +95,44 @@ def check_recommenders(checker: Any, dataset_types: dict[str, str]) -> None:
                 "remove itemExplorationConfig",
                 key=True,
             )
+        if isinstance(config, dict) and isinstance(config.get("trainingDataConfig"), dict):
+            _check_columns(
+                checker, path + ("recommenderConfig", "trainingDataConfig"),
+                config["trainingDataConfig"], dataset_types,
+            )  # fmt: skip
         checker.tags(path + ("tags",), rec.get("tags"))
+
+
+def _check_columns(checker: Any, path: tuple, training: dict, dataset_types: dict) -> None:
+    """The columns ``trainingDataConfig`` names must be fields of the declared schema of
+    that dataset type (CreateRecommender refuses others, reference §7)."""
+    for member in ("excludedDatasetColumns", "includedDatasetColumns"):
+        columns_by_type = training.get(member)
+        if not isinstance(columns_by_type, dict):
+            continue
+        for dtype, columns in columns_by_type.items():
+            at = path + (member, dtype)
+            api_type = avro.canonical_dataset_type(str(dtype))
+            schema = dataset_types.get(api_type or "")
+            if schema is None:
+                checker.add(
+                    at,
+                    f"the manifest declares no {dtype} dataset",
+                    f"add datasets.{api_type or dtype}, or remove {dtype} here",
+                    key=True,
+                )
+                continue
+            doc = checker.schema_docs.get(schema)
+            if doc is None or not isinstance(columns, list):
+                continue
+            try:
+                fields = [f.name for f in avro.parse_fields(doc.data)]
+            except ValueError:
+                continue  # the schema's own problems are reported where it is
+            for i, column in enumerate(columns):
+                if isinstance(column, str) and column not in fields:
+                    checker.add(
+                        at + (i,),
+                        f"{column} is not a field of the {api_type} schema {schema}",
+                        "fields there: " + ", ".join(fields),
+                    )

@@ -56,6 +56,21 @@ CASES = {
         "domain-shop-interactions\n"
         "    hint: fields there: USER_ID, ITEM_ID, EVENT_TYPE, TIMESTAMP\n",
     ),
+    "no-items-dataset": (
+        [
+            (
+                "  Items:\n    schema: domain-shop-items\n    imports:\n"
+                "      - name: domain-shop-items\n"
+                "        dataLocation: s3://${bucket}/domain-shop/items.csv\n"
+                "        uploadFrom: data/domain/items.csv\n        roleArn: ${role}\n",
+                "",
+            )
+        ],
+        AT.format(line=51, col=21)
+        + "metrics[0].expression: the manifest declares no Items dataset for "
+        "'SUM(Items.PRICE)' to sum over\n"
+        "    hint: add datasets.Items, or sum over another dataset\n",
+    ),
     "two-per-group": (
         [
             (

@@ -80,6 +80,24 @@ CASES = {
         "the manifest declares none\n"
         "    hint: add datasets.Interactions\n",
     ),
+    "training-columns": (
+        [
+            (
+                "      minRecommendationRequestsPerSecond: 1\n",
+                "      minRecommendationRequestsPerSecond: 1\n      trainingDataConfig:\n"
+                "        excludedDatasetColumns:\n          Items: [COLOR, SIZE]\n"
+                "          Users: [AGE]\n",
+            )
+        ],
+        "domain.yaml:52:26  recommenders.shop-recommended-for-you.recommenderConfig."
+        "trainingDataConfig.excludedDatasetColumns.Items[1]: SIZE is not a field of the "
+        "Items schema domain-shop-items\n"
+        "    hint: fields there: ITEM_ID, PRICE, CATEGORY_L1, COLOR\n"
+        "domain.yaml:53:11  recommenders.shop-recommended-for-you.recommenderConfig."
+        "trainingDataConfig.excludedDatasetColumns.Users: the manifest declares no Users "
+        "dataset\n"
+        "    hint: add datasets.Users, or remove Users here\n",
+    ),
     "bad-state": (
         [("  shop-also-viewed:\n", "  shop-also-viewed:\n    state: PAUSED\n")],
         "domain.yaml:51:12  recommenders.shop-also-viewed.state: must be 'ACTIVE' or "
