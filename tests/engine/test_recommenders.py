@@ -234,3 +234,33 @@ def test_destroy_deletes_the_recommenders_before_the_datasets(pc, domain):
     gone = pc("output", manifest=domain)
     assert gone.code == 1
     assert gone.err.startswith("Error: nothing that ")
+
+
+def test_an_equal_recommender_made_elsewhere_is_adopted(pc, domain, state):
+    text = domain.read_text()
+    domain.write_text(text[: text.index("recommenders:")])
+    _apply(pc, domain)
+    from personalize_reconcile.backends.local import local_client
+
+    client = local_client("personalize", state_dir=state)
+    group = client.list_dataset_groups()["datasetGroups"][0]["datasetGroupArn"]
+    client.create_recommender(
+        name="shop-also-viewed",
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-ecomm-customers-who-viewed-x-also-viewed",
+    )
+    domain.write_text(text)
+    _edit(domain, "  shop-recommended-for-you:\n", "  shop-recommended-for-you-2:\n")
+    doc = plan_json(pc, manifest=domain)
+    change = next(
+        c for c in doc["resource_changes"] if c["address"] == "recommender.shop-also-viewed"
+    )
+    assert change["actions"] == ["update"]
+    assert change["adopting"] is True
+    assert change["reason"] == (
+        "it exists without the tag preconcile:manifest=domain-shop and equals the manifest; "
+        "apply adopts it (tags it)"
+    )
+    out = _apply(pc, domain)  # creates the other recommender and the metric attribution
+    assert "Apply complete: 2 created, 1 updated, 0 replaced, 0 deleted, 1 adopted." in out
+    _no_changes(pc, domain)
