@@ -10,6 +10,7 @@ Callers: the ``preconcile`` console script through ``entry.py``.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import sys
 import traceback
@@ -156,8 +157,16 @@ def validate(
         "solutions": len(m.solutions),
         "campaigns": len(m.campaigns),
         "filters": len(m.filters),
-        "event_trackers": int(m.event_tracker is not None),
+        "eventTrackers": int(m.event_tracker is not None),
     }
+    if m.recommenders:
+        counts["recommenders"] = len(m.recommenders)
+    if m.metric_attributions:
+        counts["metricAttributions"] = len(m.metric_attributions)
+    if m.batch_inference_jobs:
+        counts["batchInferenceJobs"] = len(m.batch_inference_jobs)
+    if m.batch_segment_jobs:
+        counts["batchSegmentJobs"] = len(m.batch_segment_jobs)
     if as_json:
         out.print_json(
             json.dumps(
@@ -171,10 +180,9 @@ def validate(
             )
         )
         return
-    shown = {k: n for k, n in counts.items() if n or k not in ("filters", "event_trackers")}
-    parts = ", ".join(
-        f"{n} {(k[:-1] if n == 1 else k).replace('_', ' ')}" for k, n in shown.items()
-    )
+    shown = {k: n for k, n in counts.items() if n or k not in ("filters", "eventTrackers")}
+    words = {k: re.sub(r"([A-Z])", lambda c: " " + c.group(1).lower(), k) for k in shown}
+    parts = ", ".join(f"{n} {words[k][:-1] if n == 1 else words[k]}" for k, n in shown.items())
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
 
 
@@ -907,9 +915,18 @@ def _print_tracking_ids(prepared, succeeded: list[str]) -> None:
 @app.command()
 def recommend(
     campaign: Annotated[
-        str,
+        str | None,
         typer.Option("--campaign", metavar="NAME", help="The campaign's name.", show_default=False),
-    ],
+    ] = None,
+    recommender: Annotated[
+        str | None,
+        typer.Option(
+            "--recommender",
+            metavar="NAME",
+            help="The recommender's name (instead of --campaign).",
+            show_default=False,
+        ),
+    ] = None,
     user_id: Annotated[
         str | None,
         typer.Option(
@@ -940,13 +957,21 @@ def recommend(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Get recommendations from a campaign, like the console's "test campaign"."""
+    """Get recommendations from a campaign or a recommender, like the console's "test
+    campaign"."""
     from rich.table import Table
 
     from personalize_reconcile.engine.recommend import RecommendError
     from personalize_reconcile.engine.recommend import recommend as ask
 
-    if (user_id is None) == (item_id is None):
+    if (campaign is None) == (recommender is None):
+        raise UserError(
+            "give exactly one of --campaign NAME (a campaign) or --recommender NAME "
+            "(a recommender of a domain dataset group)"
+        )
+    if recommender is not None and user_id is not None and item_id is not None:
+        pass  # some use cases take both (customers who viewed X also viewed, reference §8)
+    elif (user_id is None) == (item_id is None):
         raise UserError(
             "give exactly one of --user-id (a user's recommendations) or --item-id "
             "(items related to an item)"
@@ -959,14 +984,24 @@ def recommend(
     tgt = _open(target, region, profile, state_dir)
     try:
         with _service_errors(tgt.name):
-            resp = ask(tgt, campaign, user_id=user_id, item_id=item_id, num_results=num_results)
+            resp = ask(
+                tgt,
+                campaign,
+                recommender=recommender,
+                user_id=user_id,
+                item_id=item_id,
+                num_results=num_results,
+            )
     except RecommendError as e:
         raise UserError(str(e)) from None
     if as_json:
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
-    who = f"user {user_id}" if user_id is not None else f"item {item_id}"
-    table = Table(title=f"{campaign}: recommendations for {who}", title_justify="left")
+    who = " and ".join(
+        f"{what} {value}" for what, value in (("user", user_id), ("item", item_id)) if value
+    )
+    source = campaign if campaign is not None else recommender
+    table = Table(title=f"{source}: recommendations for {who}", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("itemId")
     table.add_column("score", justify="right")

@@ -404,7 +404,11 @@ class Applier:
             change.name = d.name
             arn = self._create(kind, d)
         self.ctx.set_arn(change.address, arn)
-        self._wait(kind, arn, State.READY, change.address, label, started)
+        raw = self._wait(kind, arn, State.READY, change.address, label, started)
+        while change.action != NOOP and raw is not None and kind.next_step(self.ctx, d, raw):
+            # a further step towards the manifest (a recommender stopped once created)
+            self._wrote()
+            raw = self._wait(kind, arn, State.READY, change.address, label, started)
 
     def _check_gate(self, d: Desired) -> None:
         """Before a campaign is created or moved to another version: its rollout gate.
@@ -453,6 +457,8 @@ class Applier:
         elif d.kind == "solution_version":
             imports = [self.desired[i].name for i in d.extra["imports"]]
             name_version(d, imports, self.ctx.live.get(d.address))
+        else:
+            self.kinds[d.kind].complete_name(self.ctx, d)
         if d.name is UNKNOWN:
             raise StepFailed(f"cannot name {d.address}: a resource it needs has no name yet")
 

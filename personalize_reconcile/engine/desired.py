@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from personalize_reconcile.engine import desired_domain
 from personalize_reconcile.engine.plan import Change
 from personalize_reconcile.manifest import LoadedManifest
 from personalize_reconcile.resources import UNKNOWN, Context, Desired, Live, Ref
@@ -256,6 +257,9 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             replace_with=[g_addr] + blocked,
             extra={"group_address": g_addr},
         )
+    out.update(desired_domain.recommenders(loaded, g_addr, imports))
+    out.update(desired_domain.metric_attributions(loaded, g_addr, datasets))
+    out.update(desired_domain.batch_jobs(loaded))
     return out
 
 

@@ -15,7 +15,8 @@ before the group's datasets and the group), and declared schemas no dataset of t
 manifest uses. What is kept is reported in
 :attr:`~personalize_reconcile.engine.Prepared.notes`: a schema naming the dataset groups
 that use it, or saying that nothing shows it is the manifest's; a dataset or group naming
-what blocks it. Called by the CLI.
+what blocks it; batch jobs, which the service cannot delete, with the runs that stay.
+Called by the CLI.
 """
 
 from __future__ import annotations
@@ -99,6 +100,11 @@ def prepare_destroy(
     notes = [] if owned and adopt else _keep_blocked_datasets(ctx, targets, group, owned)
     notes += _keep_used_schemas(ctx, targets, all_kinds["dataset"])
     notes += _foreign_schemas(ctx, targets, declared, adopt)
+    notes += [
+        note
+        for d in declared.values()
+        if (note := all_kinds[d.kind].kept_by_destroy(ctx, d)) is not None
+    ]
     plan = Plan(
         target=target.name,
         region=target.region,

@@ -54,7 +54,8 @@ def discover(
         address -> (a stand-in :class:`Desired` with the dependencies a delete must
         respect and, in ``note``, why it is deleted; the :class:`Live` resource with its
         tags read), only for resources tagged ``preconcile:manifest=<this manifest>``
-        (and the untagged filters and event trackers of an owned group).
+        (and the untagged filters and event trackers of an owned group), and for the
+        metric attribution, which carries no tags, when the group carries that tag.
     """
     group_arn = ctx.arns.get(group_address)
     if group_arn is None:
@@ -63,6 +64,13 @@ def discover(
     group_name = group_arn.rsplit("/", 1)[-1]
     # a declared resource read under another name (the group's one event tracker)
     declared_arns = {ctx.arns[a] for a in desired if a in ctx.arns}
+    group_tags: list[dict[str, str]] = []
+
+    def group_is_ours() -> bool:
+        # kinds without tags (metric attributions) are the manifest's when the group is
+        if not group_tags:
+            group_tags.append(ctx.read_tags(group_arn))
+        return group_tags[0].get(OWNERSHIP_TAG) == ctx.manifest_name
 
     def keep(
         address: str,
@@ -75,15 +83,17 @@ def discover(
     ) -> None:
         if not everything and (address in desired or arn in declared_arns):
             return
-        tags = ctx.read_tags(arn)
-        if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
+        untagged = blocks is not None and blocks.owned_with_group
+        tags = {} if untagged else ctx.read_tags(arn)
+        if tags.get(OWNERSHIP_TAG) == ctx.manifest_name or (untagged and group_is_ours()):
             note = "managed by this manifest"
         elif blocks is not None and group_owned:
             types = blocks.blocks_dataset_types
             datasets = "datasets" if types is None else f"{' and '.join(types)} dataset"
-            note = (
-                f"in dataset group {group_name}, which this manifest manages and deletes; "
+            note = f"in dataset group {group_name}, which this manifest manages and deletes; " + (
                 f"the group's {datasets} and the group cannot be deleted while it exists"
+                if types != ()
+                else "the group cannot be deleted while it exists"
             )
         else:
             return
@@ -118,7 +128,7 @@ def discover(
                 camp,
                 [s_address] + dataset_addresses,
             )
-    for kind, member in group_members(ctx, group_arn):
+    for kind, member in group_members(ctx, group_arn, managed_only=not everything):
         keep(
             f"{kind.kind}.{member['name']}",
             kind.kind,
@@ -151,12 +161,16 @@ def _solution_address(ctx: Context, desired: dict[str, Desired], sol: dict[str, 
     return f"solution.{name}"
 
 
-def group_members(ctx: Context, group_arn: str) -> list[tuple[Kind, dict[str, Any]]]:
-    """``(kind, List summary)`` of every filter, event tracker and other resource of a kind
-    with a ``group_list`` in the dataset group ``group_arn`` (one List call per kind)."""
+def group_members(
+    ctx: Context, group_arn: str, managed_only: bool = False
+) -> list[tuple[Kind, dict[str, Any]]]:
+    """``(kind, List summary)`` of every filter, event tracker, recommender and other
+    resource of a kind with a ``group_list`` in the dataset group ``group_arn`` (one List
+    call per kind); with ``managed_only``, only of the kinds a manifest declares
+    (``Kind.managed``: recommenders)."""
     out = []
     for kind in kinds().values():
-        if kind.group_list is not None:
+        if kind.group_list is not None and (kind.managed or not managed_only):
             operation, key = kind.group_list
             out += [(kind, m) for m in _pages(ctx, operation, key, datasetGroupArn=group_arn)]
     return out

@@ -111,7 +111,9 @@ def mark(
                 if owner is None
                 else f"it carries the tag {OWNERSHIP_TAG}={owner} of another manifest"
             )
-        elif live.arn in schemas:
+        elif live.arn in schemas or kind.owned_with_group:
+            # a kind without tags that belongs to its dataset group (a metric
+            # attribution): the group's own mark says whose it is
             continue
         else:
             c.foreign = (

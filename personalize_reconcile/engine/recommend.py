@@ -1,7 +1,10 @@
-"""Ask a campaign for recommendations: the console's "test campaign".
+"""Ask a campaign or a recommender for recommendations: the console's "test campaign"
+and "test recommender".
 
-One job: find a campaign by name (one ListCampaigns walk), check that it is ACTIVE, and
-call GetRecommendations with a user id or an item id. Called by the CLI's ``recommend``.
+One job: find a campaign or a recommender by name (one ListCampaigns or ListRecommenders
+walk), check that it is ACTIVE, and call GetRecommendations with a user id or an item id
+(``campaignArn`` or ``recommenderArn``: exactly one, reference §8). Called by the CLI's
+``recommend``.
 """
 
 from __future__ import annotations
@@ -25,47 +28,70 @@ def find_campaign(target: Target, name: str) -> dict[str, Any]:
     Raises:
         RecommendError: no campaign has that name (the message lists the ones that exist).
     """
+    return _find(target, "campaign", name)
+
+
+def find_recommender(target: Target, name: str) -> dict[str, Any]:
+    """DescribeRecommender's ``recommender`` for the recommender called ``name``.
+
+    Raises:
+        RecommendError: no recommender has that name (the message lists the ones that
+            exist).
+    """
+    return _find(target, "recommender", name)
+
+
+def _find(target: Target, kind: str, name: str) -> dict[str, Any]:
     names = []
-    for page in target.personalize.get_paginator("list_campaigns").paginate():
-        for c in page.get("campaigns", []):
+    for page in target.personalize.get_paginator(f"list_{kind}s").paginate():
+        for c in page.get(f"{kind}s", []):
             if c["name"] == name:
-                return target.personalize.describe_campaign(campaignArn=c["campaignArn"])[
-                    "campaign"
-                ]
+                arn = c[f"{kind}Arn"]
+                return getattr(target.personalize, f"describe_{kind}")(**{f"{kind}Arn": arn})[kind]
             names.append(c["name"])
     known = ", ".join(sorted(names)) if names else "none"
     raise RecommendError(
-        f"there is no campaign named {name!r} on the {target.name} target "
-        f"({target.region}); campaigns there: {known}"
+        f"there is no {kind} named {name!r} on the {target.name} target "
+        f"({target.region}); {kind}s there: {known}"
     )
 
 
 def recommend(
     target: Target,
-    campaign: str,
+    campaign: str | None,
     *,
+    recommender: str | None = None,
     user_id: str | None = None,
     item_id: str | None = None,
     num_results: int | None = None,
 ) -> dict[str, Any]:
-    """GetRecommendations from ``campaign`` (a name) for a user or an item.
+    """GetRecommendations from ``campaign`` or ``recommender`` (a name; exactly one is
+    given) for a user or an item.
 
     Returns:
         The GetRecommendations response: ``itemList`` (``itemId``, optional ``score``),
-        ``recommendationId``, and ``campaignArn`` added for display.
+        ``recommendationId``, and ``campaignArn`` or ``recommenderArn`` added for display.
 
     Raises:
-        RecommendError: unknown or not ACTIVE campaign, or InvalidInputException from the
-            service (e.g. a user id for a related-items recipe).
+        RecommendError: unknown or not ACTIVE campaign or recommender (a stopped
+            recommender is INACTIVE), or InvalidInputException from the service (e.g. a
+            user id for a related-items recipe).
     """
-    found = find_campaign(target, campaign)
+    kind, name = ("campaign", campaign) if campaign is not None else ("recommender", recommender)
+    assert name is not None
+    found = _find(target, kind, name)
+    key = f"{kind}Arn"
     if found.get("status") != "ACTIVE":
         reason = f": {found['failureReason']}" if found.get("failureReason") else ""
-        raise RecommendError(
-            f"campaign {campaign!r} is {found.get('status')}{reason}, not "
-            "ACTIVE; run apply and wait for it to finish"
+        hint = (
+            "set its state: ACTIVE in the manifest and run apply"
+            if found.get("status") == "INACTIVE"
+            else "run apply and wait for it to finish"
         )
-    args: dict[str, Any] = {"campaignArn": found["campaignArn"]}
+        raise RecommendError(
+            f"{kind} {name!r} is {found.get('status')}{reason}, not ACTIVE; {hint}"
+        )
+    args: dict[str, Any] = {key: found[key]}
     if user_id is not None:
         args["userId"] = user_id
     if item_id is not None:
@@ -79,11 +105,11 @@ def recommend(
             message = e.response["Error"].get("Message") or ""
             hint = ""
             if "itemId is required" in message:
-                hint = " Use --item-id: this campaign recommends items related to an item."
+                hint = f" Use --item-id: this {kind} recommends items related to an item."
             elif "userId is required" in message:
-                hint = " Use --user-id: this campaign recommends items for a user."
-            raise RecommendError(f"the campaign refused the request: {message}{hint}") from None
+                hint = f" Use --user-id: this {kind} recommends items for a user."
+            raise RecommendError(f"the {kind} refused the request: {message}{hint}") from None
         raise
     resp.pop("ResponseMetadata", None)
-    resp["campaignArn"] = found["campaignArn"]
+    resp[key] = found[key]
     return resp

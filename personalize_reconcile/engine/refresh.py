@@ -4,8 +4,9 @@ allows and independent reads in parallel.
 One job: read-only calls. Stages follow the resource tree (a child's ARN needs its
 parent's): dataset group and schemas; datasets and solutions; import jobs (one List per
 dataset), solution versions (one Describe of the latest), campaigns, filters (one Describe
-each) and the event tracker (one List and one Describe). Between stages the
-names that depend on live data are completed (import jobs, solution versions). Called by
+each) and the event tracker (one List and one Describe); then batch jobs. Between stages
+the names that depend on live data are completed (import jobs, solution versions, batch
+jobs). Called by
 :mod:`personalize_reconcile.engine.planner`'s caller (the CLI's plan and apply).
 """
 
@@ -25,9 +26,14 @@ from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
     ("dataset_group",),
-    ("dataset", "solution"),
+    ("dataset", "solution", "recommender", "metric_attribution"),
     ("schema", "import", "solution_version", "campaign", "filter", "event_tracker"),
 )
+
+
+AFTER_VERSIONS = ("batch_inference_job", "batch_segment_job")
+"""Kinds read once the solution versions are named: a batch job's name covers the ARN of
+the version it runs on."""
 
 
 def refresh(
@@ -64,6 +70,11 @@ def refresh(
             ):
                 ctx.live[address] = live
         _name_versions(ctx, desired)
+        late = [a for a, d in desired.items() if d.kind in AFTER_VERSIONS]
+        for address, live in zip(
+            late, pool.map(lambda a: _read(ctx, desired[a], kinds), late), strict=True
+        ):
+            ctx.live[address] = live
         _evolve_schemas(ctx, desired)
         tagged = [
             a

@@ -409,10 +409,11 @@ def live_state(prepared: Prepared) -> dict[str, Any]:
 
     Returns:
         ``{"resources": {address: None | {"arn", "status", "updating", "created",
-        "failureReason", "fields", "tags"}}, "data": {import address: {"location",
-        "fingerprint"}}, "sha256": hex of the canonical JSON of both}``. ``tags`` is
-        present only where refresh read them; ``data`` lists imports of ``s3://`` data
-        that have no ``uploadFrom`` (an upload's file is checked as a manifest input).
+        "failureReason", "fields", "tags"}}, "data": {import or batch job address:
+        {"location", "fingerprint"}}, "sha256": hex of the canonical JSON of both}``.
+        ``tags`` is present only where refresh read them; ``data`` lists imports and batch
+        jobs of ``s3://`` data that have no ``uploadFrom`` (an upload's file is checked as
+        a manifest input).
     """
     resources: dict[str, Any] = {}
     for address, live in sorted(prepared.ctx.live.items()):
@@ -431,9 +432,12 @@ def live_state(prepared: Prepared) -> dict[str, Any]:
             entry["tags"] = live.tags
         resources[address] = entry
     data = {
-        a: {"location": d.fields.get("dataLocation"), "fingerprint": d.extra.get("data_fp")}
+        a: {
+            "location": d.fields.get("dataLocation") or d.fields.get("jobInput"),
+            "fingerprint": d.extra.get("data_fp"),
+        }
         for a, d in sorted(prepared.desired.items())
-        if d.kind == "import" and "upload_path" not in d.extra
+        if d.kind in DATA_KINDS and "upload_path" not in d.extra
     }
     state = _normal({"resources": resources, "data": data})
     blob = json.dumps(state, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -441,11 +445,18 @@ def live_state(prepared: Prepared) -> dict[str, Any]:
     return state
 
 
+DATA_KINDS = ("import", "batch_inference_job", "batch_segment_job")
+"""Kinds whose ``s3://`` input data a plan records (imports' dataLocation, batch jobs'
+jobInput)."""
+
+
 def _files_read(loaded: LoadedManifest) -> list[str]:
     m = loaded.manifest
     out = [s.file for s in m.schemas.values() if s.file]
     for ds in m.datasets.by_type().values():
         out += [i.upload_from for i in ds.imports if i.upload_from]
+    for jobs in (m.batch_inference_jobs, m.batch_segment_jobs):
+        out += [j.upload_from for j in jobs.values() if j.upload_from]
     return sorted(set(out))
 
 

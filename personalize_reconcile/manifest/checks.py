@@ -23,7 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from personalize_reconcile.manifest.batch_job_checks import check_batch_jobs
 from personalize_reconcile.manifest.diagnostics import Diagnostic
+from personalize_reconcile.manifest.metric_attribution_checks import check_metric_attributions
+from personalize_reconcile.manifest.recommender_checks import check_recommenders
 from personalize_reconcile.manifest.source import (
     MAX_DEPTH,
     Source,
@@ -313,6 +316,9 @@ class Checker:
         self.check_campaigns()
         self.check_filters(dataset_types)
         self.check_event_tracker()
+        check_recommenders(self, dataset_types)
+        check_metric_attributions(self, dataset_types)
+        check_batch_jobs(self)
         self.check_quotas()
         return self.out
 

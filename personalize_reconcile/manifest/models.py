@@ -315,6 +315,103 @@ class EventTracker(_Model):
     tags: Tags = _TAGS
 
 
+class Recommender(_Model):
+    """A recommender of a domain dataset group (CreateRecommender): a use case of the
+    group's domain, trained and served by the service."""
+
+    recipe: str = Field(
+        description=(
+            "Domain use case, short name (aws-ecomm-recommended-for-you) or recipe ARN "
+            "(arn:aws:personalize:::recipe/...); changing it replaces the recommender."
+        )
+    )
+    recommender_config: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "Passed through as recommenderConfig (itemExplorationConfig, "
+            "minRecommendationRequestsPerSecond, trainingDataConfig, "
+            "enableMetadataWithRecommendations); checked against the service model and "
+            "updated in place with UpdateRecommender."
+        ),
+    )
+    state: Literal["ACTIVE", "STOPPED"] = Field(
+        "ACTIVE",
+        description=(
+            "ACTIVE serves (and is billed); STOPPED is stopped with StopRecommender and "
+            "started again with StartRecommender when set back to ACTIVE."
+        ),
+    )
+    tags: Tags = _TAGS
+
+
+class Metric(_Model):
+    """One metric of a metric attribution: what an event type is worth."""
+
+    event_type: str = Field(description="The event type the metric measures (EVENT_TYPE).")
+    metric_name: str = Field(description="Name of the metric, unique in the attribution.")
+    expression: str = Field(
+        description=(
+            "SAMPLECOUNT() (how many events) or SUM(<Interactions|Items>.<COLUMN>) over a "
+            "numeric field of that dataset's schema, e.g. SUM(Items.PRICE)."
+        )
+    )
+
+
+class S3Destination(_Model):
+    """An S3 location the service writes to."""
+
+    path: str = Field(description="s3://bucket/prefix/ the service writes to.")
+    kms_key_arn: str | None = Field(None, description="KMS key that encrypts the output.")
+
+
+class MetricsOutputConfig(_Model):
+    """Where a metric attribution publishes its reports."""
+
+    role_arn: str = Field(
+        description="IAM role Personalize uses to write to S3 (and to CloudWatch)."
+    )
+    s3_data_destination: S3Destination | None = Field(
+        None, description="Where the reports are written in S3; left out, CloudWatch only."
+    )
+
+
+class MetricAttribution(_Model):
+    """The dataset group's metric attribution (CreateMetricAttribution): how much each
+    event type is worth, reported to CloudWatch and S3. Metrics and the output config
+    update in place (UpdateMetricAttribution); it carries no tags, and is this manifest's
+    when its dataset group is."""
+
+    metrics: list[Metric] = Field(description="1 to 10 metrics, each with its own name.")
+    metrics_output_config: MetricsOutputConfig = Field(
+        description="Where the reports go (roleArn, s3DataDestination.path)."
+    )
+
+
+class BatchJob(_Model):
+    """A batch job over a solution's trained version (CreateBatchInferenceJob,
+    CreateBatchSegmentJob), run as content-addressed: its job name is
+    ``<name>-<fingerprint of the input data, the solution version and the configuration>``,
+    so apply runs it when any of those changed and never twice for the same inputs."""
+
+    solution: str = Field(description="Name of a solution under `solutions`.")
+    job_input: str = Field(
+        description="s3://bucket/key.jsonl of one JSON Lines file, or s3://bucket/prefix/."
+    )
+    upload_from: str | None = Field(
+        None,
+        description=(
+            "A local JSON Lines file (relative to the manifest) uploaded to jobInput first, "
+            "only when its content differs from what is there."
+        ),
+    )
+    job_output: str = Field(description="s3://bucket/prefix/ the job writes its output to.")
+    num_results: WholeNumber | None = Field(
+        None, ge=1, le=500, description="Items per input line, 1-500 (service default 25)."
+    )
+    role_arn: str = Field(description="IAM role Personalize uses to read and write S3.")
+    tags: Tags = _TAGS
+
+
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
     counts the manifest's solutions, campaigns and filters against these instead of the
@@ -373,6 +470,28 @@ class Manifest(_Model):
     )
     event_tracker: EventTracker | None = Field(
         None, description="The dataset group's event tracker (at most one per group)."
+    )
+    recommenders: dict[str, Recommender] = Field(
+        default_factory=dict,
+        description=("Recommenders by name (domain dataset groups only)."),
+    )
+    metric_attributions: dict[str, MetricAttribution] = Field(
+        default_factory=dict,
+        description=("The metric attribution by name (at most one per dataset group)."),
+    )
+    batch_inference_jobs: dict[str, BatchJob] = Field(
+        default_factory=dict,
+        description=(
+            "Batch inference jobs by base name (1-54 characters; a 9-character fingerprint "
+            "is appended)."
+        ),
+    )
+    batch_segment_jobs: dict[str, BatchJob] = Field(
+        default_factory=dict,
+        description=(
+            "Batch segment jobs (USER_SEGMENTATION solutions) by base name (1-54 "
+            "characters; a 9-character fingerprint is appended)."
+        ),
     )
     quotas: Quotas = Field(default_factory=Quotas)
 

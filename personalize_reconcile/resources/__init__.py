@@ -17,12 +17,15 @@ from personalize_reconcile.resources.base import (
     Ref,
     State,
 )
+from personalize_reconcile.resources.batch_job import BatchJobKind
 from personalize_reconcile.resources.campaign import CampaignKind
 from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.dataset_group import DatasetGroupKind
 from personalize_reconcile.resources.event_tracker import EventTrackerKind
 from personalize_reconcile.resources.filter import FilterKind
 from personalize_reconcile.resources.import_job import ImportJobKind
+from personalize_reconcile.resources.metric_attribution import MetricAttributionKind
+from personalize_reconcile.resources.recommender import RecommenderKind
 from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import SolutionKind
 from personalize_reconcile.resources.solution_version import SolutionVersionKind
@@ -31,9 +34,10 @@ from personalize_reconcile.resources.solution_version import SolutionVersionKind
 def kinds() -> dict[str, Kind]:
     """A fresh set of kind objects (some cache List results for one refresh), in
     dependency order: a kind is deleted before every kind listed ahead of it (reference §3:
-    campaigns, versions, imports, filters, event trackers, solutions, datasets, schemas,
-    dataset group). Kinds with a ``group_list`` (filters, event trackers) are also found,
-    declared or not, by ``engine/discover.py``."""
+    metric attributions, recommenders, campaigns, versions, imports, filters, event
+    trackers, solutions, datasets, schemas, dataset group). Kinds with a ``group_list``
+    (filters, event trackers, recommenders, metric attributions) are also found, declared
+    or not, by ``engine/discover.py``."""
     return {
         k.kind: k
         for k in (
@@ -46,6 +50,10 @@ def kinds() -> dict[str, Kind]:
             ImportJobKind(),
             SolutionVersionKind(),
             CampaignKind(),
+            RecommenderKind(),
+            MetricAttributionKind(),
+            BatchJobKind(),
+            BatchJobKind(segment=True),
         )
     }
 

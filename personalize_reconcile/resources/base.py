@@ -271,6 +271,11 @@ class Kind:
         create_before_delete: a replacement forced by its own fields is created under
             another name first and the old one deleted once its dependents moved to the
             new one (solutions: the campaigns keep serving).
+        managed: a kind with a ``group_list`` that the manifest declares (recommenders):
+            one that carries the ownership tag and is no longer declared is deleted by
+            apply, as datasets, solutions and campaigns are.
+        owned_with_group: a kind that carries no tags (metric attributions, reference
+            §2) and is this manifest's when its dataset group carries the ownership tag.
     """
 
     kind = ""
@@ -284,6 +289,8 @@ class Kind:
     group_list: tuple[str, str] | None = None
     blocks_dataset_types: tuple[str, ...] | None = None
     create_before_delete = False
+    managed = False
+    owned_with_group = False
 
     def live(
         self, raw: dict[str, Any], fields: dict[str, Any], pending_update: bool = False
@@ -362,6 +369,23 @@ class Kind:
                 since such kinds declare no UPDATE field).
         """
         raise TypeError(f"{self.kind} has no in-place update")
+
+    def complete_name(self, ctx: Context, desired: Desired) -> None:
+        """Called by apply before a create: complete a name that depends on what this
+        apply made earlier (a batch job's name covers its solution version's ARN); by
+        default nothing."""
+
+    def kept_by_destroy(self, ctx: Context, desired: Desired) -> str | None:
+        """For ``destroy``: a sentence about what of ``desired`` stays because the service
+        cannot delete it (batch jobs), or ``None``; by default ``None``."""
+        return None
+
+    def next_step(self, ctx: Context, desired: Desired, raw: dict[str, Any]) -> bool:
+        """Called by apply each time a created or updated resource has settled (``raw``,
+        its Describe object): start a further step the resource needs to reach
+        ``desired`` (a recommender declared STOPPED is stopped once created) and return
+        ``True`` so that apply waits for it to settle again; by default nothing."""
+        return False
 
     def delete(self, ctx: Context, arn: str) -> None:
         """Start deleting the resource (deletes are asynchronous)."""

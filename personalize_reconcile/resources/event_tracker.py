@@ -28,6 +28,7 @@ class EventTrackerKind(Kind):
     arn_key = "eventTrackerArn"
     policy = {"name": Policy.REPLACE}
     group_list = ("list_event_trackers", "eventTrackers")
+    managed = True
     blocks_dataset_types = ("Interactions",)
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:

@@ -31,6 +31,7 @@ class FilterKind(Kind):
     arn_key = "filterArn"
     policy = {"filterExpression": Policy.REPLACE}
     group_list = ("list_filters", "Filters")
+    managed = True
     blocks_dataset_types = None  # every dataset of the group (reference §3)
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:

@@ -49,7 +49,22 @@ FILTERS_PER_GROUP = Quota("filtersPerDatasetGroup", "filters", "filters per data
 SCHEMAS_PER_REGION = Quota("", "schemas", "active schemas per region", 500)
 """Reference §9: active schemas per region, 500 (the manifest's own count against it)."""
 
-QUOTAS = (SOLUTIONS_PER_GROUP, CAMPAIGNS_PER_GROUP, FILTERS_PER_GROUP, SCHEMAS_PER_REGION)
+RECOMMENDERS_PER_GROUP = Quota("", "recommenders", "recommenders per dataset group", 5)
+"""Reference §9: recommenders per dataset group, 5."""
+
+METRIC_ATTRIBUTIONS_PER_GROUP = Quota(
+    "", "metricAttributions", "metric attributions per dataset group", 1
+)
+"""Reference §9: one metric attribution per dataset group."""
+
+QUOTAS = (
+    SOLUTIONS_PER_GROUP,
+    CAMPAIGNS_PER_GROUP,
+    FILTERS_PER_GROUP,
+    SCHEMAS_PER_REGION,
+    RECOMMENDERS_PER_GROUP,
+    METRIC_ATTRIBUTIONS_PER_GROUP,
+)
 """Every count quota a manifest is checked against, in manifest order."""
 
 GIB = 1024**3
