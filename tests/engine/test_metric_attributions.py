@@ -55,7 +55,10 @@ def test_metrics_and_output_update_in_place(pc, domain, state):
     domain.write_text(text)
     change = _change(plan_json(pc, manifest=domain))
     assert change["actions"] == ["update"]
-    assert change["reason"] == "metrics, metricsOutputConfig changed"
+    assert change["reason"] == (
+        "metrics, metricsOutputConfig changed outside preconcile, or in the manifest since "
+        "the last apply: the live value differs from what the manifest says"
+    )
     assert change["changes"] == [
         {
             "path": "metrics.purchases",

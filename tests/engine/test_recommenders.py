@@ -107,7 +107,10 @@ def test_config_change_is_an_update_in_place(pc, domain):
         c for c in doc["resource_changes"] if c["address"] == "recommender.shop-recommended-for-you"
     )
     assert change["actions"] == ["update"]
-    assert change["reason"] == "recommenderConfig changed"
+    assert change["reason"] == (
+        "recommenderConfig changed outside preconcile, or in the manifest since the last "
+        "apply: the live value differs from what the manifest says"
+    )
     assert change["changes"] == [
         {
             "path": "recommenderConfig.minRecommendationRequestsPerSecond",
@@ -131,7 +134,10 @@ def test_stopped_then_active_again(pc, cli, domain, state):
         c for c in doc["resource_changes"] if c["address"] == "recommender.shop-also-viewed"
     )
     assert change["actions"] == ["update"]
-    assert change["reason"] == "state changed"
+    assert change["reason"] == (
+        "state changed outside preconcile, or in the manifest since the last apply: the "
+        "live value differs from what the manifest says"
+    )
     assert change["changes"] == [
         {"path": "state", "before": "ACTIVE", "after": "STOPPED", "forces_replacement": False}
     ]
@@ -251,7 +257,11 @@ def test_an_equal_recommender_made_elsewhere_is_adopted(pc, domain, state):
     )
     domain.write_text(text)
     _edit(domain, "  shop-recommended-for-you:\n", "  shop-recommended-for-you-2:\n")
-    doc = plan_json(pc, manifest=domain)
+    used = plan_json(pc, manifest=domain)  # equal: used as it is until --adopt
+    assert next(
+        c for c in used["resource_changes"] if c["address"] == "recommender.shop-also-viewed"
+    )["actions"] == ["no-op"]
+    doc = plan_json(pc, "--adopt", manifest=domain)
     change = next(
         c for c in doc["resource_changes"] if c["address"] == "recommender.shop-also-viewed"
     )
@@ -261,6 +271,6 @@ def test_an_equal_recommender_made_elsewhere_is_adopted(pc, domain, state):
         "it exists without the tag preconcile:manifest=domain-shop and equals the manifest; "
         "apply adopts it (tags it)"
     )
-    out = _apply(pc, domain)  # creates the other recommender and the metric attribution
+    out = _apply(pc, domain, "--adopt")  # creates the other recommender and the attribution
     assert "Apply complete: 2 created, 1 updated, 0 replaced, 0 deleted, 1 adopted." in out
     _no_changes(pc, domain)
