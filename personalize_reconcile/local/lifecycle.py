@@ -11,7 +11,9 @@ Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
 leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it
-(plus the time its real work takes).
+(plus the time its real work takes). A solution version being stopped shows
+CREATE STOPPING for at least :data:`STOP_SHARE` D after StopSolutionVersionCreation (and
+until its training run has stopped), then CREATE STOPPED (reference §2).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from personalize_reconcile.local.store import Resource, Store
 
 log = logging.getLogger(__name__)
 
+STOP_SHARE = 0.2
+"""A stop takes at least this share of the kind's minimum duration (like leaving PENDING)."""
 DROP_RETRY_SECONDS = 5.0
 """How soon a dataset delete whose stored records could not be removed tries again."""
 
@@ -107,6 +111,9 @@ class Lifecycle:
             return Next("finish", res.created + d, heavy=res.kind in M.HEAVY_KINDS)
         # light finish
         if res.status == M.CREATE_STOPPING:
+            until = self._stopping_until(res, d)
+            if now < until:
+                return Next("finish", until, heavy=False)
             res.status = M.CREATE_STOPPED
         elif res.status == M.CREATE_IN_PROGRESS:
             res.status = M.ACTIVE
@@ -115,6 +122,11 @@ class Lifecycle:
         self.store.save(conn, res)
         self._settled(conn, res, now)
         return None
+
+    @staticmethod
+    def _stopping_until(res: Resource, d: float) -> float:
+        """When a CREATE STOPPING resource may show CREATE STOPPED (epoch s)."""
+        return float(res.extra.get(M.STOP_REQUESTED, 0.0)) + STOP_SHARE * d
 
     def _settled(self, conn: sqlite3.Connection, res: Resource, now: float) -> None:
         if res.kind == "solution" and self.auto_training is not None:
@@ -309,6 +321,10 @@ class Lifecycle:
         if res is None:
             return None
         if res.status == M.CREATE_STOPPING:
+            d = float(job.payload.get("duration", self.config.duration(res.kind)))
+            until = self._stopping_until(res, d)
+            if now < until:  # the run has stopped; the stop's minimum duration has not passed
+                return Next("finish", until, heavy=False)
             res.status = M.CREATE_STOPPED
         elif res.status != M.CREATE_IN_PROGRESS:
             return None
