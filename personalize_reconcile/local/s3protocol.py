@@ -592,11 +592,11 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise _invalid_range(size)
         return max(0, size - n), size - 1
     first = int(first_s)
+    if first >= size:
+        raise _invalid_range(size)
     last = int(last_s) if last_s else size - 1
     if last < first:
         return None
-    if first >= size:
-        raise _invalid_range(size)
     return first, min(last, size - 1)
 
 
@@ -673,7 +673,8 @@ def _token(text: str) -> str:
 
 def _untoken(token: str) -> str:
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode("utf-8", "surrogatepass")
+        text = base64.b64decode(token.encode(), altchars=b"-_", validate=True)
+        return text.decode("utf-8", "surrogatepass")
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise S3Error(
             "InvalidArgument",

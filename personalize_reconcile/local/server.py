@@ -318,6 +318,7 @@ def _make_handler(
             """Malformed requests (bad request line, headers too long...) get S3's XML
             error document, never http.server's HTML page."""
             self.close_connection = True
+            self.request_version = "HTTP/1.1"  # a status line even for a garbled request line
             error = s3protocol.S3Error(
                 "BadRequest" if code < 500 else "InternalError",
                 code,
