@@ -9,8 +9,9 @@ API (everything takes full ``s3://`` URIs as ``str``):
 * :class:`ObjectStore` (a ``typing.Protocol``) — the interface:
 
   - ``put(uri, data) -> ObjectInfo``: store ``data`` (``bytes``-like = the content;
-    ``str`` or ``os.PathLike`` = a local file to copy) atomically: a reader sees the old
-    object or the new one, never a half-written one.
+    ``str`` or ``os.PathLike`` = a local file to copy; the local store also takes a binary
+    file object, read to its end) atomically: a reader sees the old object or the new one,
+    never a half-written one.
   - ``head(uri) -> ObjectInfo``: size in bytes, ETag as S3 computes it for a single-part
     upload (the quoted lower-case MD5 hex of the content, e.g. ``'"9e10…"'``) and the
     last-modified time in whole epoch seconds.
@@ -27,7 +28,10 @@ API (everything takes full ``s3://`` URIs as ``str``):
   ``<state_dir>/s3/<bucket>/<key>``, so a user can also drop files there by hand.
   ETags are cached beside them under ``<state_dir>/s3/.meta/`` (bucket names never start
   with a dot, so these folders never clash with a bucket) and recomputed when the file
-  changed. Temporary files live in ``<state_dir>/s3/.tmp/``.
+  changed. Temporary files live in ``<state_dir>/s3/.tmp/``. For the S3 that ``local
+  serve`` answers (``local/s3protocol.py``) it also has ``delete(uri)``, ``buckets()``,
+  ``bucket_exists``, ``create_bucket`` and ``delete_bucket`` (empty buckets only), and
+  ``put(..., etag=...)`` to record a multipart upload's ETag.
 * :class:`S3ObjectStore` — the same interface over a boto3 ``s3`` client (real S3, or an
   S3-compatible endpoint such as moto's server).
 * :func:`open_object_store` ``(state_dir, s3_endpoint_url=None, **client_kwargs)`` — the
@@ -53,7 +57,8 @@ message naming the URI):
 Local-store limitation: because objects are files, a key cannot be both an object and a
 "folder" of other keys (``a`` and ``a/b``); such a put raises :class:`ObjectStoreError`.
 
-Callers: import jobs (``local/seams.py``, ``local/csvimport.py``) and, for both targets,
+Callers: import jobs (``local/seams.py``, ``local/csvimport.py``), the S3 protocol of
+``local serve`` (``local/s3protocol.py``, ``local/multipart.py``) and, for both targets,
 ``backends/target.py``.
 """
 
