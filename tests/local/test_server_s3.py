@@ -651,3 +651,130 @@ def test_urllib_never_sees_html(served):
         urllib.request.urlopen(req, timeout=60)
     assert info.value.code == 404
     assert info.value.headers["Content-Type"] == "application/xml"
+
+
+@pytest.mark.parametrize(
+    "headers,code,message",
+    [
+        (
+            {"x-amz-checksum-crc32": "AAAAAA=="},
+            "BadDigest",
+            "The CRC32 you specified did not match the calculated checksum.",
+        ),
+        (
+            {"x-amz-content-sha256": "0" * 64},
+            "XAmzContentSHA256Mismatch",
+            "The x-amz-content-sha256 you specified did not match what was received.",
+        ),
+    ],
+)
+def test_wrong_checksums_keep_nothing(served, s3, headers, code, message):
+    s3.create_bucket(Bucket=f"sum-{code.lower()}")
+    path = f"/sum-{code.lower()}/k.txt"
+    status, _, reply = raw(served.url, "PUT", path, {**headers, "Content-Length": "3"}, b"abc")
+    assert status == 400
+    assert f"<Code>{code}</Code><Message>{message}</Message>".encode() in reply
+    assert raw(served.url, "HEAD", path)[0] == 404
+
+
+def test_if_none_match_answers_not_modified(s3):
+    s3.create_bucket(Bucket="cond")
+    etag = s3.put_object(Bucket="cond", Key="k", Body=b"x")["ETag"]
+    assert error_of(lambda: s3.get_object(Bucket="cond", Key="k", IfNoneMatch=etag)) == (
+        304,
+        {"Code": "304", "Message": "Not Modified"},
+    )
+
+
+@pytest.mark.parametrize(
+    "headers,status,code,message",
+    [
+        (
+            {"Transfer-Encoding": "chunked"},
+            411,
+            "MissingContentLength",
+            "You must provide the Content-Length HTTP header (chunked transfer encoding is "
+            "not accepted).",
+        ),
+        (
+            {"Content-Length": "6000000000"},
+            400,
+            "EntityTooLarge",
+            "Your proposed upload exceeds the maximum allowed size: 6,000,000,000 bytes; a "
+            "single PutObject or UploadPart takes at most 5,368,709,120.",
+        ),
+    ],
+)
+def test_bodies_refused_unread(served, s3, headers, status, code, message):
+    bucket = f"unread-{status}"
+    s3.create_bucket(Bucket=bucket)
+    got, _, reply = raw(served.url, "PUT", f"/{bucket}/k", headers)
+    assert got == status
+    assert f"<Code>{code}</Code><Message>{message}</Message>".encode() in reply
+
+
+def test_help_says_which_server_answers_s3(cli):
+    result = cli("local", "serve", "--help")
+    assert result.code == 0
+    text = " ".join(result.out.split())
+    assert "One endpoint answers personalize, personalize-runtime and S3" in text
+    assert "that endpoint then answers S3 and this server refuses S3 requests" in text
+    assert "Without it, this server answers S3 itself over the state dir's object store" in text
+
+
+@pytest.mark.skipif(_aws_cli() is None, reason="the AWS CLI is not installed")
+def test_aws_cli_s3_cp_then_personalize_import_on_one_endpoint(served, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(ENV)
+
+    def aws(*args: str) -> dict | str:
+        done = subprocess.run(
+            [_aws_cli(), "--endpoint-url", served.url, *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout) if done.stdout.startswith("{") else done.stdout
+
+    data = tmp_path / "interactions.csv"
+    rows = ["USER_ID,ITEM_ID,TIMESTAMP"] + [
+        f"u{u},i{(u * 3 + k) % 40},{1700000000 + u * 100 + k}" for u in range(50) for k in range(25)
+    ]
+    data.write_text("\n".join(rows) + "\n")
+    aws("s3", "mb", "s3://cli-import")
+    aws("s3", "cp", str(data), "s3://cli-import/interactions.csv")
+    group = aws("personalize", "create-dataset-group", "--name", "cli-import")["datasetGroupArn"]
+    schema = aws("personalize", "create-schema", "--name", "cli-import", "--schema", INTERACTIONS)
+    dataset = aws(
+        "personalize",
+        "create-dataset",
+        "--name",
+        "cli-import",
+        "--dataset-group-arn",
+        group,
+        "--dataset-type",
+        "Interactions",
+        "--schema-arn",
+        schema["schemaArn"],
+    )["datasetArn"]
+    job = aws(
+        "personalize",
+        "create-dataset-import-job",
+        "--job-name",
+        "cli-import",
+        "--dataset-arn",
+        dataset,
+        "--data-source",
+        "dataLocation=s3://cli-import/interactions.csv",
+        "--role-arn",
+        "arn:aws:iam::000000000000:role/PersonalizeRole",
+    )["datasetImportJobArn"]
+    from calls import wait_for
+
+    p = client(served, "personalize")
+    done = wait_for(
+        lambda: p.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob"
+    )
+    assert done["status"] == "ACTIVE", done.get("failureReason")
