@@ -5,7 +5,8 @@ S3 answer (status, headers, XML or object bytes), reading and writing the state 
 :class:`~personalize_reconcile.local.objectstore.LocalObjectStore`, the store that import
 jobs read and batch inference jobs write. So data put through S3 is importable at once.
 
-Operations (Amazon S3 API Reference): ListBuckets, CreateBucket, HeadBucket, DeleteBucket
+Operations (Amazon S3 API Reference): ListBuckets, CreateBucket (a bucket one owns
+already: 200 in us-east-1, BucketAlreadyOwnedByYou elsewhere, as S3), HeadBucket, DeleteBucket
 (empty buckets only), GetBucketLocation, PutObject, GetObject (one ``Range`` of bytes;
 ``If-Match`` / ``If-None-Match``), HeadObject, DeleteObject, DeleteObjects, ListObjectsV2
 (``prefix``, ``delimiter``, ``continuation-token``, ``start-after``, ``max-keys``,
@@ -412,7 +413,8 @@ def _bucket_operation(
     if method == "PUT":
         if req.content_length:
             _read_xml(req, "CreateBucketConfiguration")
-        if not store.create_bucket(bucket):
+        # S3 answers 200 to creating a bucket one owns again in us-east-1 only
+        if not store.create_bucket(bucket) and req.region != "us-east-1":
             raise S3Error(
                 "BucketAlreadyOwnedByYou",
                 409,
@@ -454,8 +456,7 @@ def _store_error(exc: ObjectStoreError, bucket: str, key: str) -> S3Error:
         return no_such_bucket(bucket)
     if isinstance(exc, NoSuchKeyError):
         return S3Error("NoSuchKey", 404, "The specified key does not exist.", Key=key)
-    if isinstance(exc, InvalidLocationError):
-        return S3Error("InvalidArgument", 400, str(exc), ArgumentName="key", ArgumentValue=key)
+    # a key the store refuses (InvalidLocationError) or cannot hold as a file
     return S3Error("InvalidArgument", 400, str(exc), ArgumentName="key", ArgumentValue=key)
 
 
