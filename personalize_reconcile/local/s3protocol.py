@@ -302,7 +302,15 @@ class _Checked:
             self._verify()
             return b""
         n = self._left if size is None or size < 0 else min(size, self._left)
-        chunk = self._body.read(n)
+        try:
+            chunk = self._body.read(n)
+        except OSError:  # the client stalled past the server's read timeout, or left
+            raise S3Error(
+                "RequestTimeout",
+                400,
+                "Your socket connection to the server was not read from or written to within "
+                "the timeout period.",
+            ) from None
         if not chunk:
             raise S3Error(
                 "IncompleteBody",

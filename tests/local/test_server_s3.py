@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import boto3
 import pytest
@@ -780,3 +781,28 @@ def test_aws_cli_s3_cp_then_personalize_import_on_one_endpoint(served, tmp_path)
         lambda: p.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob"
     )
     assert done["status"] == "ACTIVE", done.get("failureReason")
+
+
+def test_a_body_cut_short_keeps_nothing(served, s3):
+    import socket
+
+    s3.create_bucket(Bucket="cut-short")
+    with socket.create_connection(("127.0.0.1", served.port), timeout=60) as s:
+        s.sendall(b"PUT /cut-short/k.csv HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc")
+        s.shutdown(socket.SHUT_WR)  # the client goes away after 3 of 100 bytes
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 400 ")
+    assert (
+        b"<Code>IncompleteBody</Code><Message>You did not provide the number of bytes "
+        b"specified by the Content-Length HTTP header.</Message>"
+    ) in reply
+    assert error_of(lambda: s3.head_object(Bucket="cut-short", Key="k.csv"))[0] == 404
+    assert os.listdir(served_state(served) / "s3" / ".tmp") == []
+
+
+def served_state(served) -> Path:
+    """The state dir ``local serve`` said it uses."""
+    line = next(x for x in served.lines if "listening on" in x)
+    return Path(line.split("(state dir ", 1)[1].split(",", 1)[0])
