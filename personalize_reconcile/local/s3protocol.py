@@ -74,6 +74,8 @@ _LIST_PARAMS = {
     "fetch-owner",
     "marker",
 }
+_LIST_BUCKETS_PARAMS = {"max-buckets", "prefix", "continuation-token", "bucket-region"}
+"""ListBuckets' parameters; all buckets come in one page, whatever they say."""
 _GET_PARAMS = {
     "partNumber",
     "versionId",
@@ -384,7 +386,7 @@ def _dispatch(store: LocalObjectStore, req: S3Request) -> S3Answer:
     if "STREAMING-" in (req.headers.get("x-amz-content-sha256") or ""):
         raise not_implemented("aws-chunked (streaming SigV4) uploads; send the body plainly")
     if not bucket:
-        if method == "GET" and not (set(query) - _IGNORED - {"max-buckets", "prefix"}):
+        if method == "GET" and not (set(query) - _IGNORED - _LIST_BUCKETS_PARAMS):
             return _list_buckets(store, query)
         raise method_not_allowed(method, "/")
     _check_bucket(bucket)
