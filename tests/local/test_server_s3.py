@@ -591,6 +591,20 @@ def test_injected_faults_reach_s3_too(tmp_path):
     ) in body
 
 
+def test_a_dropped_answer_still_did_the_work(tmp_path):
+    import socket
+
+    server = start_serve(tmp_path / "state", "--faults", "drop=1")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as s:
+            s.sendall(b"PUT /dropped HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            reply = s.recv(65536)
+    finally:
+        server.stop()
+    assert reply == b""  # the connection closed without an answer...
+    assert (tmp_path / "state" / "s3" / "dropped").is_dir()  # ...but the bucket was made
+
+
 # -- the AWS CLI ------------------------------------------------------------------------------
 
 
