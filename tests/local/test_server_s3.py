@@ -456,6 +456,77 @@ def test_data_put_through_s3_is_importable_at_once(served, s3):
     assert done["status"] == "ACTIVE", done.get("failureReason")
 
 
+@pytest.mark.slow
+def test_batch_inference_output_is_read_back_through_s3(served, s3):
+    from calls import wait_for
+    from workshop_data import WORKSHOP
+
+    s3.create_bucket(Bucket="batch-e2e")
+    s3.put_object(
+        Bucket="batch-e2e",
+        Key="in/interactions.csv",
+        Body=(WORKSHOP / "interactions.csv").read_bytes(),
+    )
+    s3.put_object(Bucket="batch-e2e", Key="in/users.json", Body=b'{"userId": "made-up"}\n')
+    p = client(served, "personalize")
+    role = "arn:aws:iam::000000000000:role/PersonalizeRole"
+    group = p.create_dataset_group(name="batch-e2e")["datasetGroupArn"]
+    schema = p.create_schema(name="batch-e2e", schema=(WORKSHOP / "interactions.avsc").read_text())[
+        "schemaArn"
+    ]
+    dataset = p.create_dataset(
+        name="batch-e2e", datasetGroupArn=group, datasetType="Interactions", schemaArn=schema
+    )["datasetArn"]
+    wait_for(lambda: p.describe_dataset(datasetArn=dataset), "dataset")
+    job = p.create_dataset_import_job(
+        jobName="batch-e2e",
+        datasetArn=dataset,
+        dataSource={"dataLocation": "s3://batch-e2e/in/interactions.csv"},
+        roleArn=role,
+    )["datasetImportJobArn"]
+    imported = wait_for(
+        lambda: p.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob"
+    )
+    assert imported["status"] == "ACTIVE", imported.get("failureReason")
+    solution = p.create_solution(
+        name="batch-e2e",
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-popularity-count",
+        performAutoTraining=False,
+    )["solutionArn"]
+    wait_for(lambda: p.describe_solution(solutionArn=solution), "solution")
+    version = p.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    trained = wait_for(
+        lambda: p.describe_solution_version(solutionVersionArn=version),
+        "solutionVersion",
+        timeout=300,
+    )
+    assert trained["status"] == "ACTIVE", trained.get("failureReason")
+    batch = p.create_batch_inference_job(
+        jobName="batch-e2e",
+        solutionVersionArn=version,
+        jobInput={"s3DataSource": {"path": "s3://batch-e2e/in/users.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://batch-e2e/out/"}},
+        roleArn=role,
+        numResults=3,
+    )["batchInferenceJobArn"]
+    done = wait_for(
+        lambda: p.describe_batch_inference_job(batchInferenceJobArn=batch),
+        "batchInferenceJob",
+        timeout=300,
+    )
+    assert done["status"] == "ACTIVE", done.get("failureReason")
+    listed = s3.list_objects_v2(Bucket="batch-e2e", Prefix="out/")["Contents"]
+    assert [o["Key"] for o in listed] == ["out/users.json.out"]
+    out = s3.get_object(Bucket="batch-e2e", Key="out/users.json.out")["Body"].read()
+    line = json.loads(out.decode().splitlines()[0])
+    assert (line["input"], line["error"], len(line["output"]["recommendedItems"])) == (
+        {"userId": "made-up"},
+        None,
+        3,
+    )
+
+
 def test_get_root_is_list_buckets_not_a_health_page(served):
     status, headers, body = raw(served.url, "GET", "/")
     assert status == 200
