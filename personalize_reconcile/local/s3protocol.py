@@ -500,7 +500,10 @@ def _object_operation(
             if other:
                 raise not_implemented(f"DELETE /{bucket}/{key}?{other}")
             _require_bucket(store, bucket)
-            store.delete(_uri(bucket, key))
+            try:
+                store.delete(_uri(bucket, key))
+            except InvalidLocationError:
+                pass  # a key the store cannot hold names no object: nothing to delete
             return S3Answer(204, {"x-amz-request-id": _request_id()})
         if method == "POST":
             if "uploads" in query:
@@ -624,7 +627,11 @@ def _get_object(
     store: LocalObjectStore, req: S3Request, bucket: str, key: str, *, head: bool
 ) -> S3Answer:
     uri = _uri(bucket, key)
-    info = store.head(uri)
+    try:
+        info = store.head(uri)
+    except InvalidLocationError:  # a folder key (a/), or one the store cannot hold: no object
+        _require_bucket(store, bucket)
+        raise S3Error("NoSuchKey", 404, "The specified key does not exist.", Key=key) from None
     headers = {
         "ETag": info.etag,
         "Last-Modified": formatdate(info.last_modified, usegmt=True),
@@ -804,6 +811,8 @@ def _delete_objects(store: LocalObjectStore, req: S3Request, bucket: str) -> S3A
         key = _text(obj, "Key") or ""
         try:
             store.delete(_uri(bucket, key))
+        except InvalidLocationError:
+            pass  # names no object the store could hold: deleted, as S3 says of missing keys
         except ObjectStoreError as exc:
             out.append(
                 f"<Error>{_el('Key', key)}{_el('Code', 'InvalidArgument')}"

@@ -199,6 +199,24 @@ def test_a_key_the_store_cannot_hold(s3):
     )
 
 
+def test_keys_the_store_cannot_hold_name_no_object(s3):
+    s3.create_bucket(Bucket="folders")
+    s3.put_object(Bucket="folders", Key="a/b.csv", Body=b"x")
+    for key in ("a/", "a/../b.csv"):
+        assert error_of(lambda key=key: s3.head_object(Bucket="folders", Key=key)) == (
+            404,
+            {"Code": "404", "Message": "Not Found"},
+        )
+        assert error_of(lambda key=key: s3.get_object(Bucket="folders", Key=key)) == (
+            404,
+            {"Code": "NoSuchKey", "Message": "The specified key does not exist.", "Key": key},
+        )
+        s3.delete_object(Bucket="folders", Key=key)  # nothing there: 204
+    out = s3.delete_objects(Bucket="folders", Delete={"Objects": [{"Key": "a/"}]})
+    assert [d["Key"] for d in out["Deleted"]] == ["a/"]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="folders")["Contents"]] == ["a/b.csv"]
+
+
 def test_ranges_and_conditions(s3):
     s3.create_bucket(Bucket="ranges")
     s3.put_object(Bucket="ranges", Key="r.txt", Body=b"0123456789")
