@@ -14,7 +14,10 @@ already: 200 in us-east-1, BucketAlreadyOwnedByYou elsewhere, as S3), HeadBucket
 (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, through
 ``local/multipart.py``). Buckets are named by the path (``/bucket/key``) or by the host
 (``bucket.localhost:4566``, virtual-hosted style, for the hosts in ``S3Request.hosts``).
-Signatures are not checked. Errors are S3's XML documents with its codes (NoSuchBucket,
+Signatures are not checked, but a body's ``Content-MD5``, ``x-amz-checksum-crc32``,
+``-sha1``, ``-sha256`` and hex ``x-amz-content-sha256`` are, once it is read: a mismatch
+is BadDigest (or XAmzContentSHA256Mismatch) and nothing is stored. Errors are S3's XML
+documents with its codes (NoSuchBucket,
 NoSuchKey, BucketNotEmpty, InvalidBucketName, ...); HEAD answers carry no body, as S3's.
 Anything else gets NotImplemented (501) or MethodNotAllowed (405) naming what was asked.
 
@@ -50,14 +53,15 @@ from personalize_reconcile.local.objectstore import (
 )
 from personalize_reconcile.rules.s3 import bucket_name_problem
 
+log = logging.getLogger(__name__)
+
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MAX_OBJECT_BYTES = 5 * 1024**3
 """The largest single PutObject or UploadPart body (5 GiB, S3's limit)."""
 MAX_XML_BYTES = 4 * 1024 * 1024
 """The largest XML request body read (DeleteObjects of 1,000 long keys fits)."""
-log = logging.getLogger(__name__)
-
 DEFAULT_MAX_KEYS = 1000
+"""Keys per listing page when ``max-keys`` is absent, and the most it may ask (S3's)."""
 OWNER_ID = "75aa57f09aa0c8caeab4f8c24e99d10f8e7faeebf76c078efc7c6caea54ba06a"
 """The canonical user id listed as every bucket's owner (a fixed, made-up value)."""
 
