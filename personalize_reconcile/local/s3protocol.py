@@ -6,20 +6,21 @@ S3 answer (status, headers, XML or object bytes), reading and writing the state 
 jobs read and batch inference jobs write. So data put through S3 is importable at once.
 
 Operations (Amazon S3 API Reference): ListBuckets, CreateBucket (a bucket one owns
-already: 200 in us-east-1, BucketAlreadyOwnedByYou elsewhere, as S3), HeadBucket, DeleteBucket
-(empty buckets only), GetBucketLocation, PutObject, GetObject (one ``Range`` of bytes;
-``If-Match`` / ``If-None-Match``), HeadObject, DeleteObject, DeleteObjects, ListObjectsV2
-(``prefix``, ``delimiter``, ``continuation-token``, ``start-after``, ``max-keys``,
-``encoding-type=url``), ListObjects (v1, ``marker``), and multipart uploads
-(CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload, through
-``local/multipart.py``). Buckets are named by the path (``/bucket/key``) or by the host
-(``bucket.localhost:4566``, virtual-hosted style, for the hosts in ``S3Request.hosts``).
-Signatures are not checked, but a body's ``Content-MD5``, ``x-amz-checksum-crc32``,
-``-sha1``, ``-sha256`` and hex ``x-amz-content-sha256`` are, once it is read: a mismatch
-is BadDigest (or XAmzContentSHA256Mismatch) and nothing is stored. Errors are S3's XML
-documents with its codes (NoSuchBucket,
-NoSuchKey, BucketNotEmpty, InvalidBucketName, ...); HEAD answers carry no body, as S3's.
-Anything else gets NotImplemented (501) or MethodNotAllowed (405) naming what was asked.
+already: 200 in us-east-1, BucketAlreadyOwnedByYou elsewhere, as S3), HeadBucket,
+DeleteBucket (empty buckets only), GetBucketLocation, PutObject, GetObject (one ``Range``
+of bytes; ``If-Match`` / ``If-None-Match``), HeadObject, CopyObject, DeleteObject,
+DeleteObjects, ListObjectsV2 (``prefix``, ``delimiter``, ``continuation-token``,
+``start-after``, ``max-keys``, ``encoding-type=url``), ListObjects (v1, ``marker``), and
+multipart uploads (CreateMultipartUpload, UploadPart, UploadPartCopy,
+CompleteMultipartUpload, AbortMultipartUpload, through ``local/multipart.py``). Buckets
+are named by the path (``/bucket/key``) or by the host (``bucket.localhost:4566``,
+virtual-hosted style, for the hosts in ``S3Request.hosts``). Signatures are not checked,
+but a body's ``Content-MD5``, ``x-amz-checksum-crc32``, ``-sha1``, ``-sha256`` and hex
+``x-amz-content-sha256`` are, once it is read: a mismatch is BadDigest (or
+XAmzContentSHA256Mismatch) and nothing is stored. Errors are S3's XML documents with its
+codes (NoSuchBucket, NoSuchKey, BucketNotEmpty, InvalidBucketName, ...); HEAD answers
+carry no body, as S3's. Anything else gets NotImplemented (501) or MethodNotAllowed (405)
+naming what was asked.
 
 Callers: ``local/server.py``.
 """
@@ -115,7 +116,8 @@ def not_implemented(what: str) -> S3Error:
         "NotImplemented",
         501,
         f"The local target's S3 does not implement {what}. It serves buckets, PutObject, "
-        "GetObject, HeadObject, DeleteObject(s), ListObjects(V2) and multipart uploads.",
+        "GetObject, HeadObject, CopyObject, DeleteObject(s), ListObjects(V2) and multipart "
+        "uploads.",
     )
 
 
@@ -480,13 +482,16 @@ def _object_operation(
     method = req.method
     try:
         if method == "PUT":
+            copy = bool(req.headers.get("x-amz-copy-source"))
             if "partNumber" in query and "uploadId" in query:
+                if copy:
+                    return _upload_part_copy(store, req, bucket, key, query)
                 return _upload_part(store, req, bucket, key, query)
-            if req.headers.get("x-amz-copy-source"):
-                raise not_implemented("CopyObject (x-amz-copy-source)")
             other = _unknown(query, set())
             if other:
                 raise not_implemented(f"PUT /{bucket}/{key}?{other}")
+            if copy:
+                return _copy_object(store, req, bucket, key)
             return _put_object(store, req, bucket, key)
         if method in ("GET", "HEAD"):
             if "uploadId" in query:
@@ -543,13 +548,9 @@ def _put_object(store: LocalObjectStore, req: S3Request, bucket: str, key: str) 
     return S3Answer(200, {"ETag": info.etag, "x-amz-request-id": _request_id()})
 
 
-def _upload_part(
-    store: LocalObjectStore, req: S3Request, bucket: str, key: str, query: dict[str, str]
-) -> S3Answer:
-    _body_length(req)
-    _require_bucket(store, bucket)
+def _part_number(query: dict[str, str]) -> int:
     try:
-        number = int(query["partNumber"])
+        return int(query["partNumber"])
     except ValueError:
         raise S3Error(
             "InvalidArgument",
@@ -558,8 +559,109 @@ def _upload_part(
             ArgumentName="partNumber",
             ArgumentValue=query["partNumber"],
         ) from None
+
+
+def _upload_part(
+    store: LocalObjectStore, req: S3Request, bucket: str, key: str, query: dict[str, str]
+) -> S3Answer:
+    _body_length(req)
+    _require_bucket(store, bucket)
+    number = _part_number(query)
     etag = Uploads(store).put_part(query["uploadId"], bucket, key, number, _Checked(req))
     return S3Answer(200, {"ETag": etag, "x-amz-request-id": _request_id()})
+
+
+def _copy_source(store: LocalObjectStore, req: S3Request) -> ObjectInfo:
+    """The object ``x-amz-copy-source`` (``bucket/key``, ``/bucket/key``, percent-encoded)
+    names.
+
+    Raises:
+        S3Error: InvalidArgument (no key), InvalidBucketName, NoSuchBucket, NoSuchKey.
+    """
+    raw = req.headers.get("x-amz-copy-source") or ""
+    text = unquote(raw.split("?", 1)[0]).lstrip("/")
+    src_bucket, _, src_key = text.partition("/")
+    if not src_bucket or not src_key:
+        raise S3Error(
+            "InvalidArgument",
+            400,
+            "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+            ArgumentName="x-amz-copy-source",
+            ArgumentValue=raw,
+        )
+    _check_bucket(src_bucket)
+    _require_bucket(store, src_bucket)
+    try:
+        return store.head(_uri(src_bucket, src_key))
+    except (InvalidLocationError, NoSuchKeyError):
+        raise S3Error("NoSuchKey", 404, "The specified key does not exist.", Key=src_key) from None
+
+
+def _copy_object(store: LocalObjectStore, req: S3Request, bucket: str, key: str) -> S3Answer:
+    """CopyObject: the source's bytes into ``bucket``/``key`` (a single-part object, so its
+    ETag is the content's MD5, as S3 gives a copy)."""
+    _require_bucket(store, bucket)
+    source = _copy_source(store, req)
+    directive = (req.headers.get("x-amz-metadata-directive") or "COPY").upper()
+    if (source.bucket, source.key) == (bucket, key) and directive != "REPLACE":
+        raise S3Error(
+            "InvalidRequest",
+            400,
+            "This copy request is illegal because it is trying to copy an object to itself "
+            "without changing the object's metadata, storage class, website redirect "
+            "location or encryption attributes.",
+        )
+    with store.open(source.uri) as f:
+        info = store.put(_uri(bucket, key), f)
+    inner = _el("LastModified", _iso(info.last_modified)) + _el("ETag", info.etag)
+    return _xml("CopyObjectResult", inner)
+
+
+_COPY_RANGE_RE = re.compile(r"bytes=(\d+)-(\d+)")
+
+
+def _upload_part_copy(
+    store: LocalObjectStore, req: S3Request, bucket: str, key: str, query: dict[str, str]
+) -> S3Answer:
+    """UploadPartCopy: a part from the source's bytes (``x-amz-copy-source-range``
+    ``bytes=first-last``, inclusive; the whole source when absent)."""
+    _require_bucket(store, bucket)
+    number = _part_number(query)
+    source = _copy_source(store, req)
+    first, last = 0, source.size - 1
+    wanted = req.headers.get("x-amz-copy-source-range")
+    if wanted:
+        m = _COPY_RANGE_RE.fullmatch(wanted.strip())
+        if m is None or int(m.group(1)) > int(m.group(2)) or int(m.group(2)) >= source.size:
+            raise S3Error(
+                "InvalidArgument",
+                400,
+                f"Range specified is not valid for source object of size: {source.size}",
+                ArgumentName="x-amz-copy-source-range",
+                ArgumentValue=wanted,
+            )
+        first, last = int(m.group(1)), int(m.group(2))
+    with store.open(source.uri) as f:
+        f.seek(first)
+        etag = Uploads(store).put_part(
+            query["uploadId"], bucket, key, number, _Span(f, last - first + 1)
+        )
+    inner = _el("LastModified", _iso(int(time.time()))) + _el("ETag", etag)
+    return _xml("CopyPartResult", inner)
+
+
+class _Span:
+    """A reader of the next ``length`` bytes of a binary file."""
+
+    def __init__(self, f: BinaryIO, length: int) -> None:
+        self._f = f
+        self._left = length
+
+    def read(self, size: int = -1) -> bytes:
+        n = self._left if size is None or size < 0 else min(size, self._left)
+        chunk = self._f.read(n) if n > 0 else b""
+        self._left -= len(chunk)
+        return chunk
 
 
 def _complete(

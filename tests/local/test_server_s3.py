@@ -444,6 +444,68 @@ def test_multipart_refusals(s3):
     ) == (404, no_upload)
 
 
+def test_copy_object(s3):
+    s3.create_bucket(Bucket="copy-from")
+    s3.create_bucket(Bucket="copy-to")
+    s3.put_object(Bucket="copy-from", Key="raw/data.csv", Body=b"a,b\n1,2\n")
+    out = s3.copy_object(
+        Bucket="copy-to", Key="transformed/data.csv", CopySource="copy-from/raw/data.csv"
+    )
+    etag = '"' + hashlib.md5(b"a,b\n1,2\n").hexdigest() + '"'
+    assert out["CopyObjectResult"]["ETag"] == etag
+    got = s3.get_object(Bucket="copy-to", Key="transformed/data.csv")["Body"].read()
+    assert got == b"a,b\n1,2\n"
+    assert error_of(
+        lambda: s3.copy_object(Bucket="copy-to", Key="x", CopySource="copy-from/missing.csv")
+    ) == (
+        404,
+        {"Code": "NoSuchKey", "Message": "The specified key does not exist.", "Key": "missing.csv"},
+    )
+    assert error_of(
+        lambda: s3.copy_object(
+            Bucket="copy-from", Key="raw/data.csv", CopySource="copy-from/raw/data.csv"
+        )
+    ) == (
+        400,
+        {
+            "Code": "InvalidRequest",
+            "Message": "This copy request is illegal because it is trying to copy an object to "
+            "itself without changing the object's metadata, storage class, website redirect "
+            "location or encryption attributes.",
+        },
+    )
+
+
+def test_big_copy_goes_by_parts(s3):
+    s3.create_bucket(Bucket="big-copy")
+    data = os.urandom(11 * MiB)
+    s3.put_object(Bucket="big-copy", Key="src.bin", Body=data)
+    config = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=5 * MiB)
+    s3.copy({"Bucket": "big-copy", "Key": "src.bin"}, "big-copy", "dst.bin", Config=config)
+    head = s3.head_object(Bucket="big-copy", Key="dst.bin")
+    assert head["ETag"].endswith('-3"')  # UploadPartCopy, three ranges
+    assert s3.get_object(Bucket="big-copy", Key="dst.bin")["Body"].read() == data
+    upload = s3.create_multipart_upload(Bucket="big-copy", Key="part.bin")["UploadId"]
+    assert error_of(
+        lambda: s3.upload_part_copy(
+            Bucket="big-copy",
+            Key="part.bin",
+            UploadId=upload,
+            PartNumber=1,
+            CopySource="big-copy/src.bin",
+            CopySourceRange=f"bytes=0-{11 * MiB}",
+        )
+    ) == (
+        400,
+        {
+            "Code": "InvalidArgument",
+            "Message": f"Range specified is not valid for source object of size: {11 * MiB}",
+            "ArgumentName": "x-amz-copy-source-range",
+            "ArgumentValue": f"bytes=0-{11 * MiB}",
+        },
+    )
+
+
 # -- one endpoint: S3, Personalize and the rest --------------------------------------------------
 
 
@@ -587,8 +649,8 @@ def test_virtual_hosted_style(served, s3):
             501,
             "NotImplemented",
             "The local target's S3 does not implement GET /objects?tagging. It serves buckets, "
-            "PutObject, GetObject, HeadObject, DeleteObject(s), ListObjects(V2) and multipart "
-            "uploads.",
+            "PutObject, GetObject, HeadObject, CopyObject, DeleteObject(s), ListObjects(V2) "
+            "and multipart uploads.",
         ),
         (
             "POST",
@@ -742,9 +804,15 @@ def test_aws_cli_s3_cp_ls_rm(served, tmp_path):
     back = tmp_path / "back.bin"
     aws("s3", "cp", "s3://cli-bucket/in/big.bin", str(back))
     assert back.read_bytes() == big.read_bytes()
+    aws("s3", "cp", "s3://cli-bucket/in/big.bin", "s3://cli-bucket/copy/big.bin")  # by parts
+    aws("s3", "mv", "s3://cli-bucket/in/data.csv", "s3://cli-bucket/copy/data.csv")
+    moved = aws("s3", "ls", "s3://cli-bucket/copy/")
+    assert [line.split()[-1] for line in moved.splitlines()] == ["big.bin", "data.csv"]
+    aws("s3", "cp", "s3://cli-bucket/copy/big.bin", str(back))
+    assert back.read_bytes() == big.read_bytes()
     listed = json.loads(aws("personalize", "list-dataset-groups"))
     assert "datasetGroups" in listed
-    aws("s3", "rm", "s3://cli-bucket/in/data.csv")
+    aws("s3", "rm", "s3://cli-bucket/copy/data.csv")
     aws("s3", "rm", "--recursive", "s3://cli-bucket/")
     assert aws("s3", "ls", "s3://cli-bucket/") == ""
     aws("s3", "rb", "s3://cli-bucket")
