@@ -11,9 +11,7 @@ Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
 leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it
-(plus the time its real work takes). A solution version being stopped shows
-CREATE STOPPING for at least :data:`STOP_SHARE` D after StopSolutionVersionCreation (and
-until its training run has stopped), then CREATE STOPPED (reference §2).
+(plus the time its real work takes).
 """
 
 from __future__ import annotations
@@ -34,7 +32,9 @@ from personalize_reconcile.local.store import Resource, Store
 log = logging.getLogger(__name__)
 
 STOP_SHARE = 0.2
-"""A stop takes at least this share of the kind's minimum duration (like leaving PENDING)."""
+"""A solution version being stopped shows CREATE STOPPING for at least this share of its
+kind's minimum duration D after StopSolutionVersionCreation (like leaving PENDING), and
+until its training run has stopped, then CREATE STOPPED (reference §2)."""
 DROP_RETRY_SECONDS = 5.0
 """How soon a dataset delete whose stored records could not be removed tries again."""
 
