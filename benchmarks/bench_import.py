@@ -4,7 +4,7 @@ Generates a deterministic interactions CSV (default 1,000,000 rows, seed 0) in a
 directory, puts it in a local object store and prints rows per second for:
 
 1. ``csvimport.read_import`` (read, parse, validate, typed columns);
-2. the same plus ``datastore.DatasetStore.store_import`` (FULL, SQLite);
+2. the same plus ``datastore.DatasetStore.store_import`` (FULL: an Arrow file per import);
 3. ``datastore.DatasetStore.load`` (columns back for the trainer), for reference.
 
 Usage: ``python benchmarks/bench_import.py [--rows N] [--repeat K] [--seed S] [--quoted]``
@@ -28,10 +28,16 @@ from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.objectstore import LocalObjectStore
 
 SCHEMA = {
-    "type": "record", "name": "Interactions", "namespace": "com.amazonaws.personalize.schema",
+    "type": "record",
+    "name": "Interactions",
+    "namespace": "com.amazonaws.personalize.schema",
     "version": "1.0",
-    "fields": [{"name": "USER_ID", "type": "string"}, {"name": "ITEM_ID", "type": "string"},
-               {"name": "EVENT_TYPE", "type": "string"}, {"name": "TIMESTAMP", "type": "long"}],
+    "fields": [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "ITEM_ID", "type": "string"},
+        {"name": "EVENT_TYPE", "type": "string"},
+        {"name": "TIMESTAMP", "type": "long"},
+    ],
 }
 ARN = "arn:aws:personalize:us-east-1:000000000000:dataset/bench/INTERACTIONS"
 URI = "s3://bench-data/interactions.csv"
@@ -47,8 +53,10 @@ def generate(path: Path, rows: int, seed: int, quoted: bool = False) -> None:
     q = '"' if quoted else ""
     with open(path, "w", encoding="utf-8", newline="") as f:
         f.write("USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP\n")
-        f.writelines(f"user-{u},{q}item-{i}{q},{q}{e}{q},{t}\n"
-                     for u, i, e, t in zip(users, items.tolist(), events, stamps, strict=True))
+        f.writelines(
+            f"user-{u},{q}item-{i}{q},{q}{e}{q},{t}\n"
+            for u, i, e, t in zip(users, items.tolist(), events, stamps, strict=True)
+        )
 
 
 def best(fn, repeat: int) -> float:
@@ -75,8 +83,10 @@ def main() -> None:
         info = store.put(URI, csv_path)
         ds = DatasetStore(Path(tmp) / "state")
         n = args.rows
-        print(f"CSV: {n:,} rows, {info.size / 1e6:.1f} MB, seed {args.seed}"
-              f"{', quoted' if args.quoted else ''}; best of {args.repeat}")
+        print(
+            f"CSV: {n:,} rows, {info.size / 1e6:.1f} MB, seed {args.seed}"
+            f"{', quoted' if args.quoted else ''}; best of {args.repeat}"
+        )
 
         def parse():
             table = read_import(store, URI, json.dumps(SCHEMA))

@@ -155,6 +155,8 @@ def validate(
         "imports": sum(len(d.imports) for d in datasets.values()),
         "solutions": len(m.solutions),
         "campaigns": len(m.campaigns),
+        "filters": len(m.filters),
+        "event_trackers": int(m.event_tracker is not None),
     }
     if as_json:
         out.print_json(
@@ -169,7 +171,10 @@ def validate(
             )
         )
         return
-    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    shown = {k: n for k, n in counts.items() if n or k not in ("filters", "event_trackers")}
+    parts = ", ".join(
+        f"{n} {(k[:-1] if n == 1 else k).replace('_', ' ')}" for k, n in shown.items()
+    )
     out.print(f"{file} is valid: dataset group {m.dataset_group.name}, {parts}.", markup=False)
 
 
@@ -264,13 +269,27 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
         raise UserError(str(e)) from None
 
 
-def _prepare(loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False):
+def _prepare(
+    loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False, adopt: bool = False
+):
     from personalize_reconcile.engine import NameConflict, SchemaChangeRefused, prepare
 
     try:
         with _service_errors(tgt.name):
-            return prepare(loaded, tgt, str(file), skip_rollout_gates)
+            return prepare(loaded, tgt, str(file), skip_rollout_gates, adopt=adopt)
     except (NameConflict, SchemaChangeRefused) as e:
+        raise UserError(str(e)) from None
+
+
+def _refuse_foreign(prepared, adopt: bool, allow_replace: bool) -> None:
+    """Refuse, before anything is shown or written, a plan that changes resources this
+    manifest does not own without the flags that allow it (the same message for plan and
+    apply)."""
+    from personalize_reconcile.engine import ForeignRefused, refuse_foreign
+
+    try:
+        refuse_foreign(prepared.plan, adopt=adopt, allow_replace=allow_replace)
+    except ForeignRefused as e:
         raise UserError(str(e)) from None
 
 
@@ -355,12 +374,33 @@ def plan(
             show_default=False,
         ),
     ] = None,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Show the changes to existing resources that this manifest does not own "
+            "and that differ from it (apply needs --adopt too).",
+        ),
+    ] = False,
+    allow_replace: Annotated[
+        bool,
+        typer.Option(
+            "--allow-replace",
+            help="With --adopt: show the replacement of such resources (apply needs both "
+            "flags too).",
+        ),
+    ] = False,
     target: TargetOpt = "local",
     region: RegionOpt = None,
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Show what apply would change, and why. Makes no changes."""
+    """Show what apply would change, and why. Makes no changes.
+
+    A resource that exists under a name the manifest uses, is not this manifest's and
+    differs from it is refused (exit 1) unless --adopt (and, to replace it, --allow-replace)
+    is given.
+    """
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var, target)
@@ -372,16 +412,42 @@ def plan(
             f"{out_file / 'workshop.plan'}"
         )
     tgt = _open(target, region, profile, state_dir)
-    prepared = _prepare(loaded, tgt, file)
+    prepared = _prepare(loaded, tgt, file, adopt=adopt)
+    _refuse_foreign(prepared, adopt, allow_replace)
     if as_json:
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+    _untagged_note(prepared, as_json)
     _rollout_warnings(prepared)
+    if tgt.name == "aws":
+        _plan_preflight(tgt, prepared)
     if out_file is not None:
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
+
+
+def _untagged_note(prepared, to_stderr: bool = False) -> None:
+    """Print one line counting the resources used as they are although they lack this
+    manifest's ownership tag (they equal the manifest), and how to tag them."""
+    from personalize_reconcile.resources import OWNERSHIP_TAG
+
+    n = len(prepared.plan.untagged)
+    if not n:
+        return
+    tag = f"{OWNERSHIP_TAG}={prepared.plan.manifest_name}"
+    text = (
+        f"{n} resources exist without the tag {tag} and equal the manifest; they are used "
+        "as they are, and apply --adopt tags them"
+        if n != 1
+        else f"1 resource exists without the tag {tag} and equals the manifest; it is used "
+        "as it is, and apply --adopt tags it"
+    )
+    (err if to_stderr else out).print(
+        f"\nNote: {text}.",
+        markup=False,
+    )
 
 
 def _rollout_warnings(prepared) -> None:
@@ -423,7 +489,9 @@ def apply(
     allow_replace: Annotated[
         bool,
         typer.Option(
-            "--allow-replace", help="Allow replacing resources that hold data or a model."
+            "--allow-replace",
+            help="Allow replacing resources that hold data or a model (with --adopt, also "
+            "resources this manifest does not own).",
         ),
     ] = False,
     allow_delete: Annotated[
@@ -434,7 +502,7 @@ def apply(
         typer.Option(
             "--adopt",
             help="Allow changing existing resources that this manifest "
-            "did not create (they get its ownership tag).",
+            "did not create (they get its ownership tag); with --allow-replace, replacing them.",
         ),
     ] = False,
     skip_rollout_gates: Annotated[
@@ -445,6 +513,13 @@ def apply(
             "rollout gate.",
         ),
     ] = False,
+    skip_preflight: Annotated[
+        bool,
+        typer.Option(
+            "--skip-preflight",
+            help="On --target aws, skip the IAM and S3 checks made before the first write.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -453,6 +528,9 @@ def apply(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Make the target match the manifest: create, update or replace what differs.
+
+    On --target aws, the IAM role and the bucket policy each new import needs are checked
+    first (see `preconcile preflight`); a problem stops apply before anything is written.
 
     A campaign whose new version misses its rollout gate is not deployed: the version stays
     trained, apply says which metric missed by how much and exits 1.
@@ -470,16 +548,18 @@ def apply(
         raise UserError(str(e)) from None
     if saved is not None:
         tgt, prepared = _prepare_saved(
-            ctx, saved, var, profile, target, region, state_dir, skip_rollout_gates
+            ctx, saved, var, profile, target, region, state_dir, skip_rollout_gates, adopt
         )
         auto_approve = True  # the plan was reviewed when it was made, as in Terraform
     else:
         loaded = _load(file, var, target)
         tgt = _open(target, region, profile, state_dir)
-        prepared = _prepare(loaded, tgt, file, skip_rollout_gates)
+        prepared = _prepare(loaded, tgt, file, skip_rollout_gates, adopt=adopt)
+    _refuse_foreign(prepared, adopt, allow_replace)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))
+    _untagged_note(prepared)
     _rollout_warnings(prepared)
     if not the_plan.has_changes and not waits:
         _fail_on_rollout_warnings(prepared, skip_rollout_gates)
@@ -494,10 +574,103 @@ def apply(
         )
     except ApplyRefused as e:
         raise UserError(f"refusing to apply: {e}") from None
+    if tgt.name == "aws" and not skip_preflight:
+        from personalize_reconcile.engine.preflight import accesses
+
+        _preflight(tgt, accesses(prepared.desired, prepared.plan), "apply anyway")
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
     _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
     _fail_on_rollout_warnings(prepared, skip_rollout_gates)
+
+
+def _plan_preflight(tgt, prepared) -> None:
+    """On an aws target, run apply's preflight for the imports the plan creates and print
+    what it would stop on as a warning (plan never promises what apply refuses); checks
+    the credentials may not make are left to apply and ``preconcile preflight``."""
+    from personalize_reconcile.engine.preflight import accesses, check
+
+    needed = accesses(prepared.desired, prepared.plan)
+    if not needed:
+        return
+    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    if report.failures:
+        n = len(report.failures)
+        err.print(
+            f"Warning: apply will stop before writing anything: preflight found {n} "
+            f"problem{'s' if n != 1 else ''} with what Personalize needs to read the data:\n"
+            + "\n".join(f"  {f}" for f in report.failures)
+            + f"\nFix {'them' if n != 1 else 'it'} (docs/aws.md, sections 2 and 3), or apply "
+            "with --skip-preflight.",
+            markup=False,
+        )
+
+
+def _preflight(tgt, needed, escape_hatch: str | None = None) -> tuple[list[str], int]:
+    """Run the IAM and S3 checks for ``needed`` on an aws target; print what could not be
+    checked on stderr; raise UserError naming every problem, with the JSON to add, when
+    one is found. Returns the sentences about what was found right and how many checks
+    could not be made."""
+    from personalize_reconcile.engine.preflight import check
+
+    if not needed:
+        return [], 0
+    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    for line in report.unchecked:
+        err.print(f"Warning: {line}.", markup=False)
+    if report.failures:
+        n = len(report.failures)
+        tail = f", or pass --skip-preflight to {escape_hatch}" if escape_hatch is not None else ""
+        raise UserError(
+            f"preflight found {n} problem{'s' if n != 1 else ''} with what Personalize needs "
+            "to read the data; nothing was changed:\n"
+            + "\n".join(f"  {f}" for f in report.failures)
+            + f"\nFix {'them' if n != 1 else 'it'} (docs/aws.md, sections 2 and 3) and run "
+            f"again{tail}."
+        )
+    return report.passed, len(report.unchecked)
+
+
+@app.command()
+def preflight(
+    file: ManifestArg,
+    var: VarOpt = None,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+) -> None:
+    """Check, on --target aws, that Personalize can read the data the manifest imports:
+    each import's role trusts personalize.amazonaws.com and may read the data, and the
+    bucket policy lets the service in. Makes no changes; exit 1 when something is missing,
+    with the policy to add. apply runs the same checks before its first write.
+    """
+    from personalize_reconcile.engine.desired import build
+    from personalize_reconcile.engine.preflight import accesses
+
+    loaded = _load(file, var, target)
+    if target != "aws":
+        out.print(
+            "Nothing to check on the local target: preflight checks the IAM role and the S3 "
+            "bucket policy Personalize uses, on --target aws.",
+            markup=False,
+        )
+        return
+    needed = accesses(build(loaded))
+    if not needed:
+        out.print(f"Nothing to check: {file} imports no data from S3.", markup=False)
+        return
+    tgt = _open(target, region, profile, None)
+    passed, unchecked = _preflight(tgt, needed)
+    for line in passed:
+        out.print(f"OK: {line}.", markup=False)
+    if unchecked:
+        out.print(
+            f"Preflight passed; {unchecked} check{'s' if unchecked != 1 else ''} could not be "
+            f"made (see the warning{'s' if unchecked != 1 else ''} above).",
+            markup=False,
+        )
+    else:
+        out.print("Preflight passed.", markup=False)
 
 
 def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
@@ -516,7 +689,15 @@ def _fail_on_rollout_warnings(prepared, skip_rollout_gates: bool) -> None:
 
 
 def _prepare_saved(
-    ctx: typer.Context, saved, var, profile, target, region, state_dir, skip_rollout_gates=False
+    ctx: typer.Context,
+    saved,
+    var,
+    profile,
+    target,
+    region,
+    state_dir,
+    skip_rollout_gates=False,
+    adopt=False,
 ):
     """Plan again exactly as the saved plan was made; refuse it when anything moved."""
     from personalize_reconcile.engine import saved as saved_plans
@@ -526,6 +707,20 @@ def _prepare_saved(
             f"--var cannot be used with a saved plan: {saved.source} applies the variables it "
             "was made with; run plan again to change them."
         )
+    # A plan made with --adopt tags the untagged resources that equal the manifest; plan
+    # again the same way, and let apply tag them only with --adopt too.
+    tagging = [
+        c["address"]
+        for c in saved.plan.get("resource_changes", [])
+        if c.get("adopting") and c.get("actions") == ["update"]
+    ]
+    if tagging and not adopt:
+        raise UserError(
+            f"the saved plan {saved.source} tags resources this manifest does not own (it was "
+            f"made with plan --adopt): {', '.join(tagging)}; nothing was changed. Apply it "
+            f"with --adopt: preconcile apply {shlex.quote(str(saved.source))} --adopt"
+        )
+    adopt = bool(tagging)
     given = {}
     for key, value, option, env in (
         ("target", target, "--target", "PRECONCILE_TARGET"),
@@ -544,7 +739,7 @@ def _prepare_saved(
         loaded = _load(manifest, [f"{k}={v}" for k, v in saved.variables.items()], saved.target)
         state = Path(saved.state_dir) if saved.state_dir else None
         tgt = _open(saved.target, saved.region, profile, state)
-        prepared = _prepare(loaded, tgt, manifest, skip_rollout_gates)
+        prepared = _prepare(loaded, tgt, manifest, skip_rollout_gates, adopt=adopt)
         saved_plans.check_live(saved, prepared)
     except saved_plans.SavedPlanError as e:
         raise UserError(str(e)) from None
@@ -558,6 +753,15 @@ def destroy(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Delete without asking for confirmation.")
     ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt",
+            help="Also delete what has no ownership tag but is in the way: the filters and "
+            "event trackers of a dataset group this manifest owns, and the manifest's "
+            "schemas that no dataset of it uses.",
+        ),
+    ] = False,
     timeout: TimeoutOpt = None,
     poll_interval: PollOpt = None,
     target: TargetOpt = "local",
@@ -565,14 +769,17 @@ def destroy(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Delete everything the manifest manages (resources carrying its ownership tag)."""
+    """Delete everything the manifest manages (resources carrying its ownership tag).
+
+    What is not the manifest's is kept, with a note, unless --adopt is given.
+    """
     from personalize_reconcile.engine.destroy import prepare_destroy
     from personalize_reconcile.render.human import render_plan
 
     loaded = _load(file, var)
     tgt = _open(target, region, profile, state_dir)
     with _service_errors(tgt.name):
-        prepared = prepare_destroy(loaded, tgt, str(file))
+        prepared = prepare_destroy(loaded, tgt, str(file), adopt=adopt)
     if prepared.plan.changes:
         out.print(render_plan(prepared.plan))
     else:
@@ -645,8 +852,18 @@ def _run(
     done = ", ".join(
         f"{n} {VERBS_PAST[a]}" for a, n in counts.items() if verb == "Apply" or a == "delete"
     )
+    adopted = sum(  # an adopted schema is a no-op: it is simply used
+        1
+        for c in prepared.plan.changes
+        if c.adopting and (c.address in result.succeeded or c.action == "no-op")
+    )
+    if adopted:
+        done += f", {adopted} adopted"
     if result.found:
         done += f"; {len(result.found)} found already made by another run"
+    if verb == "Apply":
+        with _service_errors(tgt.name):
+            _print_tracking_ids(prepared, result.succeeded)
     if result.ok:
         out.print(f"\n[green]{verb} complete:[/green] {done}.")
         return
@@ -672,6 +889,19 @@ def _run(
         err.print(f"  {escape(address)}: {escape(reason)}")
     err.print("Fix the cause and run the same command again; it continues where it stopped.")
     raise typer.Exit(1)
+
+
+def _print_tracking_ids(prepared, succeeded: list[str]) -> None:
+    """One line per event tracker the apply created: its tracking ID, which PutEvents
+    needs (``preconcile output`` shows it again)."""
+    from personalize_reconcile.engine.outputs import new_tracking_ids
+
+    for address, tracking_id in new_tracking_ids(prepared, succeeded):
+        out.print(
+            f"{address} tracking ID: {tracking_id} (send events with it; preconcile output "
+            "shows it again)",
+            markup=False,
+        )
 
 
 @app.command()
@@ -745,6 +975,138 @@ def recommend(
         table.add_row(str(i), escape(item["itemId"]), "" if score is None else f"{score:.6f}")
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
+
+
+@app.command()
+def output(
+    file: ManifestArg,
+    var: VarOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the versioned JSON document instead.")
+    ] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Print the ARNs (and tracking ids) of what the manifest made, for the next step of a
+    pipeline. Makes no changes."""
+    from personalize_reconcile.engine.outputs import outputs
+
+    loaded = _load(file, var)
+    tgt = _open(target, region, profile, state_dir)
+    doc = outputs(_prepare(loaded, tgt, file))
+    if not doc["resources"]:
+        raise UserError(
+            f"nothing that {file} declares exists on the {tgt.name} target ({tgt.region}) yet; "
+            f"run preconcile apply {shlex.quote(str(file))} first"
+        )
+    if as_json:
+        out.print(json.dumps(doc, indent=2), markup=False)
+    else:
+        # one line per resource, never wrapped, so ARNs can be cut out with awk
+        rows = [(a, e["status"], e["arn"]) for a, e in doc["resources"].items()]
+        rows += [
+            (f"{a}.trackingId", "", e["trackingId"])
+            for a, e in doc["resources"].items()
+            if "trackingId" in e
+        ]
+        width = max(len(r[0]) for r in rows)
+        state_width = max(len(r[1]) for r in rows)
+        for address, status, value in rows:
+            print(f"{address:<{width}}  {status:<{state_width}}  {value}")
+    if doc["missing"]:
+        err.print(
+            f"{len(doc['missing'])} of the resources {file} declares do not exist yet: "
+            f"{', '.join(doc['missing'])}; run preconcile apply {shlex.quote(str(file))}",
+            markup=False,
+        )
+
+
+@app.command()
+def export(
+    dataset_group: Annotated[
+        str,
+        typer.Option(
+            "--dataset-group",
+            metavar="NAME",
+            help="The dataset group to export.",
+            show_default=False,
+        ),
+    ],
+    output_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write the manifest; the schemas go beside it as <schema name>.avsc "
+            "[default: <dataset group>.yaml].",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite the manifest and schema files.")
+    ] = False,
+    target: TargetOpt = "local",
+    region: RegionOpt = None,
+    profile: ProfileOpt = None,
+    state_dir: StateDirOpt = None,
+) -> None:
+    """Write a manifest for an existing dataset group and everything in it, so that
+    preconcile manages what already runs. Makes no changes.
+
+    `plan` of the written manifest shows no changes; `apply --adopt` tags what it declares
+    as the manifest's. What a manifest cannot declare yet is listed at the top of the file
+    and on standard error.
+    """
+    from personalize_reconcile.engine.export import ExportError, render, schema_text
+    from personalize_reconcile.engine.export import export as read_group
+
+    path = output_file if output_file is not None else Path(f"{dataset_group}.yaml")
+    if path.is_dir():
+        raise UserError(
+            f"{path} is a folder; give the manifest a file name, such as "
+            f"{path / (dataset_group + '.yaml')}"
+        )
+    tgt = _open(target, region, profile, state_dir)
+    try:
+        with _service_errors(tgt.name):
+            exported = read_group(tgt, dataset_group)
+    except ExportError as e:
+        raise UserError(str(e)) from None
+    files = {path: None} | {path.parent / n: doc for n, doc in exported.schemas.items()}
+    taken = [str(p) for p in files if p.exists()]
+    if taken and not force:
+        raise UserError(
+            f"{', '.join(taken)} already exist{'s' if len(taken) == 1 else ''}; nothing was "
+            "written. Choose another file with -o, or pass --force to overwrite."
+        )
+    command = f"preconcile export --dataset-group {shlex.quote(dataset_group)}"
+    text = render(exported, command, f"{tgt.name} target ({tgt.region})")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for p, doc in files.items():
+            p.write_text(text if doc is None else schema_text(doc))
+    except OSError as e:
+        raise UserError(f"cannot write {e.filename}: {e.strerror or e}") from None
+    for line in exported.not_declared:
+        err.print(f"Not declared: {line}.", markup=False)
+    for line in exported.warnings:
+        err.print(f"Warning: {line}.", markup=False)
+    counts = {
+        "schemas": len(exported.document.get("schemas", {})),
+        "datasets": len(exported.document.get("datasets", {})),
+        "solutions": len(exported.document.get("solutions", {})),
+        "campaigns": len(exported.document.get("campaigns", {})),
+    }
+    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    out.print(
+        f"Wrote {path} (dataset group {dataset_group}: {parts}). Next: preconcile plan "
+        f"{shlex.quote(str(path))}, then preconcile apply {shlex.quote(str(path))} --adopt "
+        "to tag it all as the manifest's.",
+        markup=False,
+    )
 
 
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}

@@ -14,30 +14,15 @@ Example::
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
 import botocore.config
-import botocore.session
 
 from personalize_reconcile.local.service import get_service
 from personalize_reconcile.local.transport import SERVICES, attach
+from personalize_reconcile.rules import shapes
 
-_SESSIONS: dict[str, Any] = {}
-_SESSIONS_LOCK = threading.Lock()  # botocore sessions are not safe to share while creating
-
-
-def _session(region: str) -> Any:
-    # A botocore session per region: creating one costs ~10 ms; clients from it are cheap.
-    # botocore rather than boto3: the clients are the same, and importing boto3 (with
-    # s3transfer) would add to every command's start-up.
-    session = _SESSIONS.get(region)
-    if session is None:
-        session = botocore.session.get_session()
-        session.set_credentials("AKIALOCALPRECONCILE0", "local")
-        session.set_config_variable("region", region)
-        _SESSIONS[region] = session
-    return session
+_ACCESS_KEY, _SECRET_KEY = "AKIALOCALPRECONCILE0", "local"
 
 
 def local_client(
@@ -79,7 +64,17 @@ def local_client(
     )
     if config is not None:
         base = base.merge(config)
-    with _SESSIONS_LOCK:
-        client = _session(region).create_client(service_name, region_name=region, config=base)
+    # The session the service models are read from (rules/shapes.py), so that its cached
+    # models serve the clients, the manifest's checks and the local target's validation.
+    # botocore rather than boto3: the clients are the same, and importing boto3 (with
+    # s3transfer) would add to every command's start-up.
+    with shapes.SESSION_LOCK:
+        client = shapes.botocore_session().create_client(
+            service_name,
+            region_name=region,
+            aws_access_key_id=_ACCESS_KEY,
+            aws_secret_access_key=_SECRET_KEY,
+            config=base,
+        )
     attach(client, service, service.config.account_id)
     return client

@@ -15,6 +15,7 @@ import re
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,22 +83,40 @@ class Target:
     Attributes:
         name: ``local`` or ``aws``.
         region: the region the clients use.
-        personalize, runtime: botocore clients for ``personalize`` and
-            ``personalize-runtime``.
+        personalize: the botocore client for ``personalize``.
+        make_runtime: makes the botocore client for ``personalize-runtime``; see
+            :attr:`runtime`.
         objects: the object store for ``s3://`` data (put/head/locate).
         account: the account id when known up front (the local target's), else ``None``.
         state_dir: the local target's state dir (``None`` for AWS).
         counter: the call counter attached to every client.
+        aws_client: for ``aws``, ``aws_client(service)`` makes another boto3 client of the
+            same session, region and retry configuration (``iam``, ``s3``: the preflight
+            checks); ``None`` for ``local``.
     """
 
     name: str
     region: str
     personalize: Any
-    runtime: Any
+    make_runtime: Callable[[], Any]
     objects: Any
     account: str | None = None
     state_dir: Path | None = None
     counter: CallCounter = field(default_factory=CallCounter)
+    aws_client: Callable[[str], Any] | None = None
+    _runtime: Any = field(default=None, init=False, repr=False)
+    _runtime_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def runtime(self) -> Any:
+        """The botocore client for ``personalize-runtime``, made on first use (plan and
+        apply never call it; making a client reads its service's model files), with the
+        call counter attached."""
+        with self._runtime_lock:
+            if self._runtime is None:
+                self._runtime = self.make_runtime()
+                self.counter.attach(self._runtime)
+            return self._runtime
 
 
 def open_target(
@@ -143,15 +162,28 @@ def open_target(
     )
     try:
         personalize = session.client("personalize", config=config)
-        runtime = session.client("personalize-runtime", config=config)
         s3 = session.client("s3", config=config)
     except NoRegionError:  # pragma: no cover - guarded above
         raise TargetError("no AWS region is configured; pass --region") from None
     from personalize_reconcile.local.objectstore import S3ObjectStore
 
-    target = Target("aws", session.region_name, personalize, runtime, S3ObjectStore(s3))
-    for client in (personalize, runtime, s3):
+    target = Target(
+        "aws",
+        session.region_name,
+        personalize,
+        lambda: session.client("personalize-runtime", config=config),
+        S3ObjectStore(s3),
+    )
+    for client in (personalize, s3):
         target.counter.attach(client)
+
+    def aws_client(service: str) -> Any:
+        client = s3 if service == "s3" else session.client(service, config=config)
+        if client is not s3:
+            target.counter.attach(client)
+        return client
+
+    target.aws_client = aws_client
     return target
 
 
@@ -166,7 +198,6 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
     try:
         config = load_config(state_dir)
         personalize = local_client("personalize", state_dir=config.state_dir, region=region)
-        runtime = local_client("personalize-runtime", state_dir=config.state_dir, region=region)
     except ConfigError as e:
         raise TargetError(f"the local target's settings are unusable: {e}") from None
     except OSError as e:
@@ -194,11 +225,11 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         "local",
         region,
         personalize,
-        runtime,
+        # the same service and settings as the personalize client, which opened them
+        lambda: local_client("personalize-runtime", state_dir=config.state_dir, region=region),
         objects,
         account=config.account_id,
         state_dir=Path(config.state_dir),
     )
-    for client in (personalize, runtime):
-        target.counter.attach(client)
+    target.counter.attach(personalize)
     return target

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import desired as _desired
-from personalize_reconcile.engine import planner, rollout
+from personalize_reconcile.engine import ownership, planner, rollout
 from personalize_reconcile.engine.apply import (
     Applier,
     ApplyRefused,
@@ -21,6 +21,7 @@ from personalize_reconcile.engine.apply import (
     Event,
     check_allowed,
 )
+from personalize_reconcile.engine.ownership import ForeignRefused, refuse_foreign
 from personalize_reconcile.engine.plan import Change, FieldChange, Plan
 from personalize_reconcile.engine.refresh import refresh, refresh_undeclared
 from personalize_reconcile.engine.wait import WaitPolicy
@@ -46,11 +47,17 @@ class Prepared:
 
 
 def prepare(
-    loaded: LoadedManifest, target: Target, manifest_path: str, skip_rollout_gates: bool = False
+    loaded: LoadedManifest,
+    target: Target,
+    manifest_path: str,
+    skip_rollout_gates: bool = False,
+    adopt: bool = False,
 ) -> Prepared:
     """Build the desired state, refresh it against ``target`` and plan. A campaign move
     that a rollout gate holds back says so in its reason (``engine/rollout.py``;
-    ``skip_rollout_gates``: that apply deploys it anyway).
+    ``skip_rollout_gates``: that apply deploys it anyway). ``adopt`` (``--adopt``): plan
+    to tag the resources that exist untagged and equal the manifest; without it they are
+    used as they are and listed in ``plan.untagged``.
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -59,6 +66,11 @@ def prepare(
         NameConflict: a name the manifest uses is taken outside its dataset group.
         SchemaChangeRefused: a dataset that exists would get a schema the service does
             not let it change to (reference §4); nothing is planned, so nothing is written.
+
+    Changes to resources that exist but are not this manifest's are marked by
+    :func:`personalize_reconcile.engine.ownership.mark` (adopted when equal; needing
+    ``--adopt``, and ``--allow-replace`` to replace them, when different); the caller
+    refuses them with :func:`refuse_foreign` according to its flags.
     """
     desired = _desired.build(loaded)
     all_kinds = kinds()
@@ -85,7 +97,7 @@ def prepare(
     refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
     if refused:
         raise SchemaChangeRefused(refused)
-    _check_ownership(ctx, result, all_kinds)
+    ownership.mark(ctx, result, all_kinds, desired, adopt=adopt)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
@@ -157,28 +169,6 @@ def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> N
         )
 
 
-def _check_ownership(ctx: Context, result: Plan, all_kinds: dict[str, Kind]) -> None:
-    """Mark changes to existing resources that lack this manifest's ownership tag: they
-    are changed only with ``--adopt`` (design §4). Reads tags only for those changes."""
-    for c in result.changes:
-        kind = all_kinds[c.type]
-        if (
-            c.arn is None
-            or c.action not in ("update", "replace")
-            or kind.create_only
-            or not kind.taggable
-        ):
-            continue
-        live = ctx.live.get(c.address)
-        tags = live.tags if live is not None and live.tags is not None else ctx.read_tags(c.arn)
-        if tags.get(OWNERSHIP_TAG) != ctx.manifest_name:
-            c.adopt = True
-            c.reason += (
-                f"; it exists without the tag {OWNERSHIP_TAG}={ctx.manifest_name}, "
-                "so changing it needs --adopt"
-            )
-
-
 __all__ = [
     "NameConflict",
     "SchemaChangeRefused",
@@ -188,9 +178,11 @@ __all__ = [
     "Change",
     "Event",
     "FieldChange",
+    "ForeignRefused",
     "Plan",
     "Prepared",
     "WaitPolicy",
     "check_allowed",
     "prepare",
+    "refuse_foreign",
 ]

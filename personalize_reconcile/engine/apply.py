@@ -6,7 +6,8 @@ One job: execution. The order comes from :mod:`graphlib` over the desired resour
 settled (not in lock-step batches), on a thread pool. Every step reports progress through
 a callback; nothing here prints. Re-running after a crash converges: refresh sees what
 exists, names carry fingerprints, and a create answered with ResourceAlreadyExistsException
-is accepted when the live resource equals the desired one.
+is accepted when the live resource equals the desired one (and adopted: it gets the
+ownership tag, unless it carries another manifest's, which fails the step).
 
 Callers: ``engine.Applier`` users: ``cli.py`` through ``engine/__init__.py``.
 """
@@ -25,6 +26,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from personalize_reconcile.engine.desired import name_import, name_version
+from personalize_reconcile.engine.ownership import refuse_foreign
 from personalize_reconcile.engine.plan import NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.rollout import gated_move, verdict
@@ -106,11 +108,15 @@ def check_allowed(
 ) -> None:
     """Refuse destructive changes that were not allowed (design §4): replacing what holds
     data or a model needs ``--allow-replace``, deleting needs ``--allow-delete``, changing a
-    resource this manifest did not create needs ``--adopt``.
+    resource this manifest did not create needs ``--adopt``, and replacing one needs
+    ``--adopt`` and ``--allow-replace`` (issue 11).
 
     Raises:
-        ApplyRefused: naming every resource concerned and the flags that allow it.
+        ForeignRefused: a resource that is not this manifest's would be changed without
+            the flags (checked first, with the message ``plan`` gives).
+        ApplyRefused: naming every other resource concerned and the flags that allow it.
     """
+    refuse_foreign(plan, adopt=adopt, allow_replace=allow_replace)
     problems: list[tuple[str, str]] = []
     for c in plan.changes:
         if c.action == "replace" and kinds[c.type].holds_data and not allow_replace:
@@ -476,9 +482,28 @@ class Applier:
                 )
                 raise StepFailed(f"{kind.title} {d.name} already exists and differs: {what}")
             self.ctx.live[d.address] = live
+            if kind.taggable:
+                self._adopt_found(kind, d, live.arn)
         with self._lock:
             self.result.found.append(d.address)
         return live.arn
+
+    def _adopt_found(self, kind: Kind, d: Desired, arn: str) -> None:
+        """Tag an equal resource a create found already made, as the plan would have
+        adopted it (``engine/ownership.py``); refuse one that carries another manifest's
+        ownership tag."""
+        owner = self.ctx.read_tags(arn).get(OWNERSHIP_TAG)
+        if owner == self.ctx.manifest_name:
+            return
+        if owner is not None:
+            raise StepFailed(
+                f"{kind.title} {d.name} already exists and carries the tag "
+                f"{OWNERSHIP_TAG}={owner} of another manifest"
+            )
+        self.ctx.personalize.tag_resource(
+            resourceArn=arn, tags=[{"tagKey": OWNERSHIP_TAG, "tagValue": self.ctx.manifest_name}]
+        )
+        self._wrote()
 
 
 def _show(value: Any) -> str:

@@ -35,6 +35,7 @@ from personalize_reconcile.rules.avro import (
     schema_change_problems,
     schema_change_rule,
 )
+from personalize_reconcile.rules.ignore import api_fields
 from personalize_reconcile.rules.recipes import recipe_arn
 
 LATEST = "/$LATEST"
@@ -47,7 +48,8 @@ solution without training a new version."""
 
 def build(loaded: LoadedManifest) -> dict[str, Desired]:
     """Return address -> :class:`Desired` for every resource of ``loaded``, in dependency
-    order (dataset group, schemas, datasets, imports, solutions, versions, campaigns).
+    order (dataset group, schemas, datasets, imports, solutions, versions, campaigns,
+    filters, event tracker).
 
     Import and version names are :data:`UNKNOWN` here; local ``uploadFrom`` files are
     hashed (MD5 and size) to fingerprint the data.
@@ -69,6 +71,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             }
         ),
         tags=dict(group.tags),
+        extra={"ignore_changes": api_fields("dataset_group", group.ignore_changes)},
     )
     for name in m.schemas:
         addr = f"schema.{name}"
@@ -96,7 +99,12 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(ds.tags),
             depends_on=[g_addr, s_addr],
             replace_with=[g_addr, s_addr],
-            extra={"group_address": g_addr, "group_name": group.name, "dataset_type": dtype},
+            extra={
+                "group_address": g_addr,
+                "group_name": group.name,
+                "dataset_type": dtype,
+                "ignore_changes": api_fields("dataset", ds.ignore_changes),
+            },
         )
         previous = None
         for imp in ds.imports:
@@ -160,6 +168,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "group_address": g_addr,
                 "config_keys": list(config),
                 "replacement": replacement_name(name, fields),
+                "ignore_changes": api_fields("solution", sol.ignore_changes),
             },
         )
         v_addr = f"solution_version.{name}"
@@ -210,6 +219,7 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "solution_address": s_addr,
                 "version_address": v_addr,
                 "sync": sync,
+                "ignore_changes": api_fields("campaign", camp.ignore_changes),
                 "rollout": None
                 if camp.rollout is None
                 else {
@@ -217,6 +227,34 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                     "maxRegression": dict(camp.rollout.max_regression),
                 },
             },
+        )
+    for name, flt in m.filters.items():
+        addr = f"filter.{name}"
+        # every filter of the group must be gone before any dataset is deleted (§3)
+        out[addr] = Desired(
+            addr,
+            "filter",
+            name,
+            {"filterExpression": flt.expression.strip()},
+            tags=dict(flt.tags),
+            depends_on=[g_addr] + datasets,
+            replace_with=[g_addr] + datasets,
+            extra={"group_address": g_addr, "campaigns": list(m.campaigns)},
+        )
+    if m.event_tracker is not None:
+        tracker = m.event_tracker
+        addr = f"event_tracker.{tracker.name}"
+        # the tracker must be gone before the Interactions dataset is deleted (§3)
+        blocked = [a for a in datasets if a == "dataset.Interactions"]
+        out[addr] = Desired(
+            addr,
+            "event_tracker",
+            tracker.name,
+            {"name": tracker.name},
+            tags=dict(tracker.tags),
+            depends_on=[g_addr] + blocked,
+            replace_with=[g_addr] + blocked,
+            extra={"group_address": g_addr},
         )
     return out
 

@@ -2,15 +2,20 @@
 
 One job: find what to delete — the group's datasets, solutions, campaigns, filters and
 event trackers that carry the manifest's ownership tag, the dataset group itself when it
-carries the tag (and then every filter and event tracker in it, which the service requires
-gone first), and the schemas the manifest declares (schemas cannot be tagged) unless a
-dataset that stays still uses one — and return it as a plan of deletes that
-:class:`~personalize_reconcile.engine.apply.Applier` carries out in reverse dependency
-order, waiting out each delete (reference §3: campaigns, filters, event trackers,
-solutions, datasets, schemas, dataset group). A kept schema is reported in
-:attr:`~personalize_reconcile.engine.Prepared.notes`, naming the dataset groups that use
-it. Import jobs and solution versions go with their dataset and solution. Called by the
-CLI.
+carries the tag, and the schemas the manifest declares that a dataset carrying the tag
+uses (schemas cannot be tagged) unless a dataset that stays still uses one — and return
+it as a plan of deletes that :class:`~personalize_reconcile.engine.apply.Applier` carries
+out in reverse dependency order, waiting out each delete (reference §3: campaigns,
+filters, event trackers, solutions, datasets, schemas, dataset group). Import jobs and
+solution versions go with their dataset and solution.
+
+Nothing without the tag is deleted unless ``destroy --adopt`` is given (issue 11): the
+untagged filters and event trackers of an owned group (which the service requires gone
+before the group's datasets and the group), and declared schemas no dataset of the
+manifest uses. What is kept is reported in
+:attr:`~personalize_reconcile.engine.Prepared.notes`: a schema naming the dataset groups
+that use it, or saying that nothing shows it is the manifest's; a dataset or group naming
+what blocks it. Called by the CLI.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from personalize_reconcile.backends.target import Target
 from personalize_reconcile.engine import Prepared
 from personalize_reconcile.engine import desired as _desired
 from personalize_reconcile.engine.discover import discover, group_members
+from personalize_reconcile.engine.ownership import earlier_schema_arns, owned_schema_arns
 from personalize_reconcile.engine.plan import Plan
 from personalize_reconcile.engine.planner import delete_change
 from personalize_reconcile.engine.refresh import refresh
@@ -30,8 +36,18 @@ from personalize_reconcile.resources import OWNERSHIP_TAG, Context, Desired, Kin
 _EVOLVED = re.compile(r"-[0-9a-f]{8}")
 
 
-def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) -> Prepared:
+def prepare_destroy(
+    loaded: LoadedManifest, target: Target, manifest_path: str, adopt: bool = False
+) -> Prepared:
     """Refresh and plan the deletion of everything ``loaded`` manages on ``target``.
+
+    Nothing that is not this manifest's is deleted unless ``adopt`` is given (issue 11):
+    without it, the filters and event trackers without the ownership tag in a dataset
+    group the manifest owns are kept, and with them what the service cannot delete while
+    they exist (the datasets they block and the group), and a declared schema that no
+    dataset tagged by the manifest uses is kept; each with a note in
+    :attr:`~personalize_reconcile.engine.Prepared.notes`. With ``adopt`` they are deleted
+    too. A schema that any dataset that stays uses is always kept.
 
     Raises:
         botocore.exceptions.ClientError / BotoCoreError: a read failed.
@@ -53,7 +69,7 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
         group_live is not None
         and ctx.read_tags(group_live.arn).get(OWNERSHIP_TAG) == ctx.manifest_name
     )
-    found = discover(ctx, declared, group, everything=True, group_owned=owned)
+    found = discover(ctx, declared, group, everything=True, group_owned=owned and adopt)
     targets: dict[str, tuple[Desired, Live]] = {}
     dataset_addresses = [a for a, (d, _) in found.items() if d.kind == "dataset"]
     for address, (stand_in, live_one) in found.items():
@@ -80,8 +96,9 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
                 else (f"{address}#{name}")
             )
             targets[key] = (Desired(key, "schema", name, {}), all_kinds["schema"].live(summary, {}))
-    notes = [] if owned else _keep_blocked_datasets(ctx, targets, group)
+    notes = [] if owned and adopt else _keep_blocked_datasets(ctx, targets, group, owned)
     notes += _keep_used_schemas(ctx, targets, all_kinds["dataset"])
+    notes += _foreign_schemas(ctx, targets, declared, adopt)
     plan = Plan(
         target=target.name,
         region=target.region,
@@ -103,14 +120,17 @@ def prepare_destroy(loaded: LoadedManifest, target: Target, manifest_path: str) 
 
 
 def _keep_blocked_datasets(
-    ctx: Context, targets: dict[str, tuple[Desired, Live]], group: str
+    ctx: Context, targets: dict[str, tuple[Desired, Live]], group: str, owned: bool = False
 ) -> list[str]:
     """Take out of ``targets`` every dataset that a filter or event tracker this destroy
-    keeps (one not tagged by the manifest, in a group the manifest does not own) stops the
-    service from deleting (reference §3). One List call per such kind.
+    keeps (one not tagged by the manifest) stops the service from deleting, and, when such
+    a filter or event tracker exists, the dataset group (``owned``: it carries the
+    manifest's tag, but destroy runs without ``--adopt``; reference §3). One List call per
+    such kind.
 
     Returns:
-        one note per kept dataset, naming what blocks it and how to unblock it.
+        one note per kept dataset (and for the kept group), naming what blocks it and how
+        to unblock it.
     """
     arn = ctx.arns.get(group)
     if arn is None:
@@ -121,6 +141,12 @@ def _keep_blocked_datasets(
         for kind, member in group_members(ctx, arn)
         if f"{kind.kind}.{member['name']}" not in targets
     ]
+    hint = (
+        f"Delete them, tag them {OWNERSHIP_TAG}={ctx.manifest_name}, or run destroy with "
+        "--adopt to delete them too"
+        if owned
+        else f"Delete them, or tag them {OWNERSHIP_TAG}={ctx.manifest_name}, and run destroy again"
+    )
     for address, (stand_in, _) in list(targets.items()):
         if stand_in.kind != "dataset":
             continue
@@ -134,10 +160,55 @@ def _keep_blocked_datasets(
             del targets[address]
             notes.append(
                 f"Kept {address}: the service deletes it only once these are gone, and this "
-                f"manifest does not manage them: {', '.join(blocking)}. Delete them, or tag "
-                f"them {OWNERSHIP_TAG}={ctx.manifest_name}, and run destroy again."
+                f"manifest does not manage them: {', '.join(blocking)}. {hint}."
             )
+    if blockers and group in targets:
+        del targets[group]
+        names = ", ".join(f"{kind.title} {name}" for kind, name in blockers)
+        notes.append(
+            f"Kept {group}: the service deletes it only once these are gone, and this "
+            f"manifest does not manage them: {names}. {hint}."
+        )
     return notes
+
+
+def _foreign_schemas(
+    ctx: Context,
+    targets: dict[str, tuple[Desired, Live]],
+    declared: dict[str, Desired],
+    adopt: bool,
+) -> list[str]:
+    """Take out of ``targets`` every schema that no dataset tagged by this manifest uses,
+    and that is not one such a dataset used before a compatible change: schemas carry no
+    tags (reference §2), so nothing shows it is this manifest's (see
+    :mod:`personalize_reconcile.engine.ownership`). With ``adopt``, keep them in
+    ``targets`` and say why in their reason instead.
+
+    Returns:
+        one note per kept schema: ``Kept schema <name>: no dataset tagged
+        preconcile:manifest=<m> uses it, and schemas carry no tags, so it may not be this
+        manifest's. If it is, delete it (<ARN>), or run destroy with --adopt.``
+    """
+    owned = owned_schema_arns(ctx, declared)
+    schemas = [live for d, live in targets.values() if d.kind == "schema"]
+    owned |= earlier_schema_arns(ctx, declared, [s for s in schemas if s.arn not in owned])
+    notes = []
+    for address, (stand_in, live) in list(targets.items()):
+        if stand_in.kind != "schema" or live.arn in owned:
+            continue
+        if adopt:
+            stand_in.note = (
+                f"no dataset tagged {OWNERSHIP_TAG}={ctx.manifest_name} uses it; deleted "
+                "because of --adopt"
+            )
+            continue
+        del targets[address]
+        notes.append(
+            f"Kept schema {stand_in.name}: no dataset tagged {OWNERSHIP_TAG}="
+            f"{ctx.manifest_name} uses it, and schemas carry no tags, so it may not be this "
+            f"manifest's. If it is, delete it ({live.arn}), or run destroy with --adopt."
+        )
+    return sorted(notes)
 
 
 def _keep_used_schemas(

@@ -1,9 +1,9 @@
 """Discovery: resources in the dataset group that the manifest no longer declares.
 
 One job: list the group's datasets, solutions and their campaigns (one List call each:
-ListDatasets and ListSolutions per group, ListCampaigns per solution) and, for
-``destroy``, the group's members of every kind with a ``group_list`` (filters, event
-trackers: one List call per kind); keep those that are not declared, and read their
+ListDatasets and ListSolutions per group, ListCampaigns per solution) and the group's
+members of every kind with a ``group_list`` (filters, event trackers: one List call per
+kind); keep those that are not declared, and read their
 tags: only those carrying this manifest's ownership tag become candidates for deletion
 (design §4) — and, when ``destroy`` deletes a group the manifest owns, the untagged
 filters and event trackers in it too, which the service requires gone before the group's
@@ -38,15 +38,14 @@ def discover(
     everything: bool = False,
     group_owned: bool = False,
 ) -> dict[str, tuple[Desired, Live]]:
-    """Find the group's datasets, solutions and campaigns (and, with ``everything``, its
-    filters and event trackers) that ``desired`` lacks.
+    """Find the group's datasets, solutions, campaigns, filters and event trackers that
+    ``desired`` lacks.
 
     Args:
         ctx: the refreshed context (the group's ARN must be known, else nothing is found).
         desired: the declared resources.
         group_address: the dataset group's address.
-        everything: also return declared ones, and the group's filters and event trackers
-            (for ``destroy``).
+        everything: also return declared ones (for ``destroy``).
         group_owned: the group itself carries this manifest's ownership tag and is being
             deleted (``destroy``): its filters and event trackers are returned even
             without the tag, since the group cannot be deleted while they exist.
@@ -62,6 +61,8 @@ def discover(
         return {}
     found: dict[str, tuple[Desired, Live]] = {}
     group_name = group_arn.rsplit("/", 1)[-1]
+    # a declared resource read under another name (the group's one event tracker)
+    declared_arns = {ctx.arns[a] for a in desired if a in ctx.arns}
 
     def keep(
         address: str,
@@ -72,7 +73,7 @@ def discover(
         deps: list[str],
         blocks: Kind | None = None,
     ) -> None:
-        if address in desired and not everything:
+        if not everything and (address in desired or arn in declared_arns):
             return
         tags = ctx.read_tags(arn)
         if tags.get(OWNERSHIP_TAG) == ctx.manifest_name:
@@ -117,7 +118,7 @@ def discover(
                 camp,
                 [s_address] + dataset_addresses,
             )
-    for kind, member in group_members(ctx, group_arn) if everything else ():
+    for kind, member in group_members(ctx, group_arn):
         keep(
             f"{kind.kind}.{member['name']}",
             kind.kind,

@@ -52,8 +52,17 @@ class Change:
             replacement forces this one, as ``"<address>"``).
         wait: the resource exists but has not settled; apply waits for it.
         arn: the live ARN, when the resource exists.
-        adopt: the resource exists without this manifest's ownership tag, so changing it
-            needs ``--adopt`` (design §4).
+        adopt: the resource exists but is not this manifest's (see
+            :mod:`personalize_reconcile.engine.ownership`) and differs from the manifest,
+            so changing it needs ``--adopt``, and replacing it ``--adopt`` and
+            ``--allow-replace`` (design §4, issue 11).
+        adopting: the resource exists, is not this manifest's and equals the manifest:
+            apply adopts it (tags it, or, for a schema, which takes no tags, uses it).
+        foreign: why the resource is not this manifest's (``exists without the tag
+            preconcile:manifest=<name>``...); empty when it is, or when it does not exist.
+        in_use: for a schema that is not this manifest's and would be replaced, the
+            dataset groups whose datasets use it and stay: the service deletes no schema a
+            dataset uses (reference §3), so no flag lets apply replace it.
     """
 
     address: str
@@ -66,6 +75,9 @@ class Change:
     wait: bool = False
     arn: str | None = None
     adopt: bool = False
+    adopting: bool = False
+    foreign: str = ""
+    in_use: list[str] = field(default_factory=list)
 
     @property
     def action(self) -> str:
@@ -96,6 +108,7 @@ class Change:
             ],
             "replace_paths": list(self.replace_paths),
             "requires_adopt": self.adopt,
+            "adopting": self.adopting,
         }
 
 
@@ -108,6 +121,10 @@ class Plan:
     manifest: str
     manifest_name: str
     changes: list[Change] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    """Addresses of resources that exist without this manifest's ownership tag, equal the
+    manifest and are used as they are (no-ops); ``--adopt`` tags them
+    (``engine/ownership.py``)."""
 
     def summary(self) -> dict[str, int]:
         """Counts per action: ``create``, ``update``, ``replace``, ``delete``, ``no-op``."""
@@ -129,7 +146,7 @@ class Plan:
              "resource_changes": [{"address", "type", "name", "actions", "reason",
                                    "changes": [{"path", "before", "after",
                                                 "forces_replacement"}],
-                                   "replace_paths", "requires_adopt"}],
+                                   "replace_paths", "requires_adopt", "adopting"}],
              "summary": {"create": n, "update": n, "replace": n, "delete": n, "no-op": n},
              "has_changes": bool}
 

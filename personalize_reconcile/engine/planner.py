@@ -28,6 +28,7 @@ from personalize_reconcile.resources import (
     Kind,
     Live,
     Policy,
+    Ref,
     State,
 )
 
@@ -143,12 +144,18 @@ def classify(
             replace_paths=["status"],
             **base,
         )
-    changes = field_changes(kind, known, live.fields, kind.policy_for(desired))
-    if live.tags is not None and kind.taggable:
+    ignored = desired.extra.get("ignore_changes", ())
+    policy = dict(kind.policy_for(desired))
+    policy.update({f: Policy.IGNORE for f in ignored if f != "tags"})
+    changes = field_changes(kind, known, live.fields, policy)
+    if live.tags is not None and kind.taggable and "tags" not in ignored:
         changes += tag_changes(desired.tags, live.tags)
     replace = [c.path for c in changes if c.forces_replacement]
     if replace:
         reason = f"{_fields(replace)} cannot change in place"
+        note = kind.replace_note(desired)
+        if note:
+            reason += f"; {note}"
         if kind.create_before_delete:
             reason += (
                 f"; the new {kind.title} is created first, and {live.raw.get('name')} "
@@ -165,7 +172,7 @@ def classify(
         return Change(
             actions=[UPDATE],
             changes=changes,
-            reason=f"{_fields([c.path for c in changes])} changed",
+            reason=_update_reason(desired, changes),
             **base,
         )
     pending = state is State.PENDING or live.pending_update
@@ -174,6 +181,25 @@ def classify(
         reason=f"{live.status.lower()}; apply waits for it" if pending else "up to date",
         wait=pending,
         **base,
+    )
+
+
+def _update_reason(desired: Desired, changes: list[FieldChange]) -> str:
+    """``<fields> changed`` for an in-place update; when every changed field is a value
+    the manifest states (not a reference to another resource, nothing known only after
+    apply), the live value differs from what the manifest says: drift, or an edit of the
+    manifest since the last apply (there is no state file to tell the two apart), and the
+    reason says so, so that a nightly plan reads as what it is."""
+    fields = _fields([c.path for c in changes])
+    stated = all(
+        c.after is not UNKNOWN and not isinstance(desired.fields.get(c.path.split(".")[0]), Ref)
+        for c in changes
+    )
+    if not stated:
+        return f"{fields} changed"
+    return (
+        f"{fields} changed outside preconcile, or in the manifest since the last apply: "
+        "the live value differs from what the manifest says"
     )
 
 

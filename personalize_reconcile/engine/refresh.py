@@ -3,7 +3,8 @@ allows and independent reads in parallel.
 
 One job: read-only calls. Stages follow the resource tree (a child's ARN needs its
 parent's): dataset group and schemas; datasets and solutions; import jobs (one List per
-dataset), solution versions (one Describe of the latest) and campaigns. Between stages the
+dataset), solution versions (one Describe of the latest), campaigns, filters (one Describe
+each) and the event tracker (one List and one Describe). Between stages the
 names that depend on live data are completed (import jobs, solution versions). Called by
 :mod:`personalize_reconcile.engine.planner`'s caller (the CLI's plan and apply).
 """
@@ -25,7 +26,7 @@ from personalize_reconcile.resources.normalize import parse_json
 STAGES = (
     ("dataset_group",),
     ("dataset", "solution"),
-    ("schema", "import", "solution_version", "campaign"),
+    ("schema", "import", "solution_version", "campaign", "filter", "event_tracker"),
 )
 
 
@@ -34,8 +35,10 @@ def refresh(
 ) -> dict[str, Live | None]:
     """Read every resource in ``desired``; return address -> :class:`Live` or ``None``.
 
-    Tags are read (ListTagsForResource) only for existing resources whose manifest entry
-    declares tags, so a no-op plan costs about one read per resource.
+    Tags are read (ListTagsForResource) here only for existing resources whose manifest
+    entry declares tags; :func:`personalize_reconcile.engine.ownership.mark` reads the
+    others' after planning, to tell whose they are (so a no-op plan costs about two reads
+    per resource).
 
     Also fills ``ctx.arns`` for resources that exist (and, for solution versions, only
     when the latest version is the one the manifest wants) and ``ctx.live``.

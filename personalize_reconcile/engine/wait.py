@@ -39,7 +39,7 @@ class WaitPolicy:
         cls, target: str, timeout: float | None = None, first: float | None = None
     ) -> WaitPolicy:
         """The policy for a target: the local target answers in-process, so it is polled
-        every 20-100 ms (default timeout 1 hour); AWS every 5-30 s, as the service's
+        every 20-40 ms (default timeout 1 hour); AWS every 5-30 s, as the service's
         resources take minutes to hours (reference §9; default timeout 4 hours).
 
         Args:
@@ -50,7 +50,7 @@ class WaitPolicy:
                 for a rehearsal against ``local serve`` on ``--target aws``.
         """
         if target == "local":
-            policy = cls(first=0.02, longest=0.1, timeout=timeout or 3600.0)
+            policy = cls(first=0.02, longest=0.04, timeout=timeout or 3600.0)
         else:
             policy = cls(first=5.0, longest=30.0, timeout=timeout or 4 * 3600.0)
         if first is not None:

@@ -40,6 +40,7 @@ KINDS = (
     "campaign",
     "batch-inference-job",
     "batch-segment-job",
+    "recommender",
 )
 """Resource kinds, spelt as in their ARNs (reference §1)."""
 

@@ -18,7 +18,9 @@ API:
     ``str`` with ``None`` for null; ``int``/``long`` -> ``int64`` (0 for null);
     ``float``/``double`` -> ``float64`` (NaN for null); ``boolean`` -> ``bool`` (False for
     null)), ``nulls`` (field name -> ``bool`` mask, for nullable fields only),
-    ``num_rows`` (``int``), ``objects`` (the ``ObjectInfo`` of every file read).
+    ``arrow`` (field name -> Arrow array with real nulls, what the dataset store keeps;
+    the fast path makes these and the numpy columns only when asked), ``num_rows``
+    (``int``), ``objects`` (the ``ObjectInfo`` of every file read).
   - raises :class:`CsvImportError` for every problem with the data or its location.
 
 * ``parse_csv(stream, uri, schema) -> CsvTable``: the same for one binary stream (``uri``
@@ -57,9 +59,9 @@ import csv
 import gc
 import io
 import json
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
 from typing import Any, BinaryIO
@@ -126,24 +128,71 @@ class CsvImportError(Exception):
         super().__init__(message)
 
 
-@dataclass
 class CsvTable:
     """Typed columns read from one or more CSV files (see the module docstring).
 
     Attributes:
         fields: the schema fields, in schema (= column) order.
-        columns: field name -> numpy array of ``num_rows`` values.
+        columns: field name -> numpy array of ``num_rows`` values (made from ``arrow`` on
+            first use when the table was read on the fast path).
         nulls: field name -> ``bool`` array, ``True`` where the value was empty (null);
             nullable fields only.
+        arrow: field name -> Arrow array (types from
+            :mod:`personalize_reconcile.local.columns`, empty values of nullable fields as
+            nulls); made from ``columns`` on first use when the table was read on the
+            exact path. The dataset store keeps these as they are.
         num_rows: number of data rows (records).
         objects: the files read, in order.
     """
 
-    fields: list[Field]
-    columns: dict[str, np.ndarray]
-    nulls: dict[str, np.ndarray]
-    num_rows: int
-    objects: list[ObjectInfo] = field(default_factory=list)
+    def __init__(
+        self,
+        fields: list[Field],
+        columns: dict[str, np.ndarray] | None = None,
+        nulls: dict[str, np.ndarray] | None = None,
+        num_rows: int = 0,
+        objects: list[ObjectInfo] | None = None,
+        *,
+        arrow: dict[str, Any] | None = None,
+    ) -> None:
+        """Give ``columns`` and ``nulls``, or ``arrow``; the other form is made on use."""
+        if columns is None and arrow is None:
+            raise ValueError("a CsvTable needs its columns, as numpy arrays or Arrow arrays")
+        self.fields = fields
+        self.num_rows = num_rows
+        self.objects = list(objects or [])
+        self._columns = columns
+        self._nulls = nulls if nulls is not None else ({} if columns is not None else None)
+        self._arrow = arrow
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """Field name -> numpy array (see the class docstring)."""
+        if self._columns is None:
+            from personalize_reconcile.local import columns as cols
+
+            self._columns, self._nulls = cols.to_numpy(
+                self.fields, self._arrow or {}, self.num_rows
+            )
+        return self._columns
+
+    @property
+    def nulls(self) -> dict[str, np.ndarray]:
+        """Field name -> null mask, nullable fields only (see the class docstring)."""
+        if self._nulls is None:
+            self.columns  # noqa: B018 - computes both
+        assert self._nulls is not None
+        return self._nulls
+
+    @property
+    def arrow(self) -> dict[str, Any]:
+        """Field name -> Arrow array (see the class docstring)."""
+        if self._arrow is None:
+            from personalize_reconcile.local import columns as cols
+
+            assert self._columns is not None
+            self._arrow = cols.from_numpy(self.fields, self._columns, self.nulls)
+        return self._arrow
 
 
 def _fields_of(schema: str | dict | Sequence[Field]) -> list[Field]:
@@ -503,7 +552,8 @@ def _parse(
     reopen: Callable[[], BinaryIO] | None,
 ) -> CsvTable:
     names = [f.name for f in fields]
-    head = stream.read(4)
+    data = stream.read(_FAST_MAX_BYTES + 1)
+    head = data[:4]
     for bom, what in (
         (codecs.BOM_UTF8, "a UTF-8 byte-order mark (EF BB BF)"),
         (codecs.BOM_UTF16_LE, "a UTF-16 byte-order mark (FF FE)"),
@@ -518,7 +568,6 @@ def _parse(
             raise CsvImportError(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
-    data = head + stream.read(_FAST_MAX_BYTES + 1 - len(head))
     if len(data) <= _FAST_MAX_BYTES:
         table = _fast_parse(data, fields, obj)
         if table is not None:
@@ -633,15 +682,16 @@ def _plain_csv(data: bytes) -> bool:
     values that hold no quote and no line break."""
     if not data or data[:1] in (b"\n", b"\r") or b"\x00" in data:
         return False
-    if data.count(b"\r") != data.count(b"\r\n"):
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return False
-    quotes = data.count(b'"')
-    return quotes == 0 or quotes == 2 * len(_QUOTED_FIELD.findall(data))
+    if b'"' not in data:
+        return True
+    return data.count(b'"') == 2 * len(_QUOTED_FIELD.findall(data))
 
 
 def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> CsvTable | None:
-    """The file's :class:`CsvTable` when it is plain (:func:`_plain_csv`), its header is
-    right and every value is valid; else ``None``."""
+    """The file's :class:`CsvTable` (with Arrow columns) when it is plain
+    (:func:`_plain_csv`), its header is right and every value is valid; else ``None``."""
     if not _plain_csv(data):
         return None
     try:
@@ -668,11 +718,17 @@ def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> Csv
             return None
     except (pa.ArrowException, UnicodeError):
         return None
-    columns: dict[str, np.ndarray] = {}
-    nulls: dict[str, np.ndarray] = {}
+    # Without quotes in the file no value can hold a quote or a line break (_plain_csv
+    # allows a carriage return only before a line feed, which ends the row).
+    quoted = b'"' in data
+    arrow: dict[str, Any] = {}
     for f in fields:
         col = table.column(f.name)
-        if pc.any(pc.match_substring_regex(col, '["\r\n]')).as_py():
+        if (
+            quoted
+            and f.type == "string"
+            and pc.any(pc.match_substring_regex(col, '["\r\n]')).as_py()
+        ):
             return None
         try:
             out = _fast_column(f, col, pa, pc)
@@ -680,60 +736,66 @@ def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> Csv
             return None
         if out is None:
             return None
-        columns[f.name], mask = out
-        if f.nullable:
-            nulls[f.name] = mask
-    return CsvTable(fields, columns, nulls, table.num_rows, [obj] if obj else [])
+        arrow[f.name] = out
+    return CsvTable(fields, num_rows=table.num_rows, objects=[obj] if obj else [], arrow=arrow)
 
 
-def _fast_column(f: Field, col: Any, pa: Any, pc: Any) -> tuple[np.ndarray, np.ndarray] | None:
-    """The typed column and null mask that :func:`_convert` gives, or ``None`` when a value
-    is bad (or pyarrow cannot tell)."""
-    empty = pc.equal(col, "")
-    mask = np.asarray(empty.to_numpy(zero_copy_only=False), dtype=bool).reshape(-1)
-    has_empty = bool(mask.any())
+def _fast_column(f: Field, col: Any, pa: Any, pc: Any) -> Any:
+    """The Arrow column (types of :mod:`personalize_reconcile.local.columns`, empty values
+    of a nullable field as nulls) holding what :func:`_convert` gives, or ``None`` when a
+    value is bad (or pyarrow cannot tell)."""
+    lengths = pc.binary_length(col)
+    has_empty = pc.min(lengths).as_py() == 0
     if has_empty and not f.nullable:
         return None
+    empty = pc.equal(lengths, 0) if has_empty else None
     filled = pc.if_else(empty, "0", col) if has_empty else col
     t = f.type
+
+    def with_nulls(arr: Any) -> Any:
+        return pc.if_else(empty, pa.scalar(None, arr.type), arr) if has_empty else arr
+
     if t == "string":
-        if pc.max(pc.utf8_length(col)).as_py() > _length_limit(f):
+        limit = _length_limit(f)
+        # a value's characters never outnumber its bytes: count characters only if needed
+        if pc.max(lengths).as_py() > limit and pc.max(pc.utf8_length(col)).as_py() > limit:
             return None
         if (
             _multi_value(f)
             and pc.any(pc.match_substring_regex(col, _EMPTY_BETWEEN_SEPARATORS)).as_py()
         ):
             return None
-        arr = np.asarray(col.to_numpy(zero_copy_only=False), dtype=object).reshape(-1)
-        if has_empty:
-            arr[mask] = None
-        return arr, mask
+        return with_nulls(col)
     if t in ("int", "long"):
-        if not pc.all(pc.match_substring_regex(filled, _INT_PATTERN)).as_py():
+        # digits only (non-ASCII digits fail the cast), else the exact pattern (a sign)
+        if (
+            not pc.all(pc.utf8_is_decimal(filled)).as_py()
+            and not pc.all(pc.match_substring_regex(filled, _INT_PATTERN)).as_py()
+        ):
             return None
-        arr = np.asarray(pc.cast(filled, pa.int64()).to_numpy(), dtype=np.int64).reshape(-1)
+        arr = pc.cast(filled, pa.int64())
         lo, hi = _INT_RANGES[t]
-        if t == "int" and (arr.min(initial=0) < lo or arr.max(initial=0) > hi):
+        extremes = pc.min_max(arr)
+        low, high = extremes["min"].as_py(), extremes["max"].as_py()
+        if t == "int" and (low < lo or high > hi):
             return None
-        if f.name in TIMESTAMP_FIELDS and (arr.max() >= 10**11 or arr.min() <= -(10**11)):
+        if f.name in TIMESTAMP_FIELDS and (high >= 10**11 or low <= -(10**11)):
             return None
-        return arr, mask
+        return with_nulls(arr)
     if t in ("float", "double"):
         if not pc.all(pc.match_substring_regex(filled, _FLOAT_PATTERN)).as_py():
             return None
-        arr = np.asarray(pc.cast(filled, pa.float64()).to_numpy(), dtype=np.float64).reshape(-1)
+        arr = pc.cast(filled, pa.float64())
         limit = _FLOAT32_MAX if t == "float" else np.inf
-        if not np.all(np.abs(arr) <= limit) or not np.all(np.isfinite(arr)):
+        top = pc.max(pc.abs(arr)).as_py()
+        if top is None or not top <= limit or not math.isfinite(top):
             return None
-        if has_empty:
-            arr = arr.copy()
-            arr[mask] = np.nan
-        return arr, mask
+        return with_nulls(arr)
     if t == "boolean":
         allowed = ["true", "false", ""] if f.nullable else ["true", "false"]
         if not pc.all(pc.is_in(col, value_set=pa.array(allowed))).as_py():
             return None
-        return np.asarray(pc.equal(col, "true").to_numpy(zero_copy_only=False), dtype=bool), mask
+        return with_nulls(pc.equal(col, "true"))
     return None
 
 
@@ -832,6 +894,19 @@ def read_import(
             raise CsvImportError(str(e)) from None
     if len(tables) == 1:
         return tables[0]
-    columns = {f.name: _concat([t.columns[f.name] for t in tables], f) for f in fields}
-    nulls = {n: np.concatenate([t.nulls[n] for t in tables]) for n in tables[0].nulls}
-    return CsvTable(fields, columns, nulls, sum(t.num_rows for t in tables), list(objects))
+    import pyarrow as pa
+
+    from personalize_reconcile.local import columns as cols
+
+    arrow = {
+        f.name: pa.chunked_array(
+            [c for t in tables for c in _chunks(t.arrow[f.name])], type=cols.arrow_type(f)
+        )
+        for f in fields
+    }
+    rows = sum(t.num_rows for t in tables)
+    return CsvTable(fields, num_rows=rows, objects=list(objects), arrow=arrow)
+
+
+def _chunks(array: Any) -> list[Any]:
+    return list(array.chunks) if hasattr(array, "chunks") else [array]

@@ -1,20 +1,40 @@
 """Imported rows per dataset, kept under the state dir for training (reference §5).
 
-One job: durable storage of the records a dataset import job read, per dataset ARN.
-Callers: ``seams`` (an import job stores its rows, a finished dataset delete drops them)
-and ``training.trainer`` (reads them; the only module of ``local`` that training imports).
+One job: durable storage of the records a dataset import job read, per dataset ARN, and
+every read of them (loads for training, counts, whether a bulk import exists, dropping a
+deleted dataset's records). Callers: ``seams`` (an import job stores its rows, a finished
+dataset delete drops them) and ``training.trainer`` (reads them; the only module of
+``local`` that training imports).
+
+Layout, per dataset, in ``<state_dir>/datasets/``:
+
+* ``<name>.sqlite``: the metadata only (SQLite, WAL, ``synchronous=FULL``): the latest
+  import's schema fields, the dataset type, how many bulk imports were stored, the record
+  count, and the ordered list of segment files that hold the records.
+* ``<name>.parts/<id>.arrow``: the records, as Arrow IPC files (one per import or batch
+  of put records; a replace-by-ID write rewrites one merged file). Each holds the schema's
+  columns (types from :mod:`personalize_reconcile.local.columns`) plus
+  ``_preconcile_source`` (``int8``: 0 for rows of import jobs, 1 for records put one by one).
+
+A write takes the metadata database's write lock first (``BEGIN IMMEDIATE``), writes new
+segment files to a temporary name, fsyncs and renames them, fsyncs the folder, and only
+then commits the new segment list; the files it replaced are removed after the commit. A
+crash or a failure before the commit leaves the previous records as they were (files no
+committed list names are removed by the next write), and two processes never interleave
+their writes. Segment files are read only when they are regular files (a symlink is
+refused). A metadata file of the earlier layout (every record in a ``records`` table) is
+migrated to this one the first time it is opened.
 
 API (class :class:`DatasetStore`, one per state dir; safe across threads and processes):
 
-* ``DatasetStore(state_dir)``: data lives in ``<state_dir>/datasets/<name>.sqlite``, one
-  SQLite file per dataset (WAL, ``synchronous=FULL``; every write is one transaction, so
-  a crash or a second process never leaves half an import).
+* ``DatasetStore(state_dir)``.
 * ``store_import(dataset_arn, table, mode="FULL", dataset_type=None) -> int``: keep the
-  rows of a :class:`~personalize_reconcile.local.csvimport.CsvTable`; returns the number
-  of records now stored. ``mode``: ``"FULL"`` replaces the bulk data (records put one by
-  one are kept); ``"INCREMENTAL"`` adds rows and, for Items/Users/Actions, replaces the
-  record with the same ITEM_ID/USER_ID/ACTION_ID (Interactions and Action_Interactions
-  rows are appended). ``dataset_type`` defaults to the ARN's last segment
+  rows of a :class:`~personalize_reconcile.local.csvimport.CsvTable` (its Arrow columns
+  when it has them, else its numpy ``columns`` and ``nulls``); returns the number of
+  records now stored. ``mode``: ``"FULL"`` replaces the bulk data (records put one by one
+  are kept); ``"INCREMENTAL"`` adds rows and, for Items/Users/Actions, replaces the record
+  with the same ITEM_ID/USER_ID/ACTION_ID (Interactions and Action_Interactions rows are
+  appended). ``dataset_type`` defaults to the ARN's last segment
   (``.../dataset/<group>/INTERACTIONS``). Raises :class:`NoEarlierImportError` for
   INCREMENTAL into a dataset with no earlier bulk import, ``ValueError`` for a bad mode.
 * ``put_records(dataset_arn, fields, records, dataset_type=None) -> int``: keep records
@@ -36,21 +56,25 @@ earlier FULL or INCREMENTAL import of that dataset; use importMode FULL first``.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
 import re
+import shutil
 import sqlite3
+import stat
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from itertools import repeat
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from personalize_reconcile.local import columns as cols
 from personalize_reconcile.rules.avro import Field, canonical_dataset_type
 
 __all__ = ["DatasetStore", "DatastoreError", "NoEarlierImportError", "StoredData"]
@@ -58,8 +82,13 @@ __all__ = ["DatasetStore", "DatastoreError", "NoEarlierImportError", "StoredData
 ID_COLUMN = {"Items": "ITEM_ID", "Users": "USER_ID", "Actions": "ACTION_ID"}
 """The record ID of dataset types whose INCREMENTAL imports replace by ID (reference §5)."""
 
+FORMAT = 2
+"""The layout version in each metadata file (1: rows in SQLite, 2: Arrow segment files)."""
+
 _BUSY_TIMEOUT_S = 60.0
-_SOURCE = "_preconcile_source"  # BULK (import jobs) or PUT (records put one by one)
+_SOURCE = "_preconcile_source"  # 0: BULK (import jobs), 1: PUT (records put one by one)
+_BULK, _PUT = 0, 1
+_READ_ATTEMPTS = 5
 
 
 class DatastoreError(Exception):
@@ -96,16 +125,11 @@ class StoredData:
     num_rows: int
 
 
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic GC while millions of row tuples are made (they hold no cycles)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+class _Segment(NamedTuple):
+    seq: int
+    file: str
+    rows: int
+    put: int  # rows put one by one
 
 
 def _quote(name: str) -> str:
@@ -117,6 +141,14 @@ def _dataset_type_of(arn: str) -> str | None:
     return canonical_dataset_type(arn.rsplit("/", 1)[-1]) if "/" in arn else None
 
 
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 class DatasetStore:
     """Imported records per dataset ARN in ``<state_dir>/datasets/`` (module docstring)."""
 
@@ -125,11 +157,18 @@ class DatasetStore:
         self.dir = Path(state_dir) / "datasets"
 
     def path_of(self, dataset_arn: str) -> Path:
-        """The SQLite file that holds ``dataset_arn``'s records."""
+        """The SQLite file that holds ``dataset_arn``'s metadata (its segment list)."""
         tail = dataset_arn.split(":dataset/", 1)[-1]
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", tail)[:80]
         digest = hashlib.sha256(dataset_arn.encode()).hexdigest()[:12]
         return self.dir / f"{safe}-{digest}.sqlite"
+
+    def parts_of(self, dataset_arn: str) -> Path:
+        """The folder of ``dataset_arn``'s segment files (``<name>.parts`` beside
+        :meth:`path_of`)."""
+        return self.path_of(dataset_arn).with_suffix(".parts")
+
+    # --- connections, metadata, migration ---------------------------------------------------
 
     @contextmanager
     def _connect(self, dataset_arn: str, *, create: bool) -> Iterator[sqlite3.Connection | None]:
@@ -142,6 +181,16 @@ class DatasetStore:
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=FULL")
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "records" in tables:
+                self._migrate(conn, dataset_arn)
+            elif "segments" not in tables and create:
+                conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS segments (seq INTEGER PRIMARY KEY "
+                    "AUTOINCREMENT, file TEXT NOT NULL, rows INTEGER NOT NULL, "
+                    "put INTEGER NOT NULL)"
+                )
             yield conn
         finally:
             conn.close()
@@ -161,15 +210,77 @@ class DatasetStore:
             [(k, json.dumps(v)) for k, v in values.items()],
         )
 
+    @staticmethod
+    def _segments(conn: sqlite3.Connection) -> list[_Segment]:
+        try:
+            rows = conn.execute("SELECT seq, file, rows, put FROM segments ORDER BY seq")
+            return [_Segment(*r) for r in rows.fetchall()]
+        except sqlite3.OperationalError:
+            return []
+
+    def _migrate(self, conn: sqlite3.Connection, dataset_arn: str) -> None:
+        """Move the records of an earlier layout (rows in a ``records`` table) into one
+        segment file, in one transaction; a crash midway leaves the earlier layout."""
+        conn.execute("BEGIN IMMEDIATE")
+        written: list[str] = []
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            if "records" not in tables:  # another process migrated it meanwhile
+                conn.execute("COMMIT")
+                return
+            meta = self._meta(conn)
+            existing = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
+            kept = [f for f in (Field(**f) for f in meta.get("fields") or []) if f.name in existing]
+            names = [f.name for f in kept]
+            rows = conn.execute(
+                f"SELECT {', '.join(map(_quote, [*names, _SOURCE]))} FROM records ORDER BY rowid"
+            ).fetchall()
+            values = list(zip(*rows, strict=True)) if rows else [() for _ in range(len(names) + 1)]
+            arrays = {
+                f.name: pa.array(
+                    [None if v is None else _old_value(f, v) for v in vals],
+                    type=cols.arrow_type(f),
+                )
+                for f, vals in zip(kept, values, strict=False)
+            }
+            source = np.fromiter((v == "PUT" for v in values[-1]), dtype=np.int8, count=len(rows))
+            table = _with_source(pa.table(arrays) if arrays else pa.table({}), source, len(rows))
+            conn.execute(
+                "CREATE TABLE segments (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+                "file TEXT NOT NULL, rows INTEGER NOT NULL, put INTEGER NOT NULL)"
+            )
+            if rows:
+                parts = self.parts_of(dataset_arn)
+                _refuse_symlink(parts)
+                written.append(_write_segment(parts, table))
+                _fsync_dir(parts)
+                conn.execute(
+                    "INSERT INTO segments (file, rows, put) VALUES (?, ?, ?)",
+                    (written[0], len(rows), int(source.sum())),
+                )
+            conn.execute("DROP TABLE records")
+            self._set_meta(conn, count=len(rows), format=FORMAT)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            for name in written:
+                _unlink(self.parts_of(dataset_arn) / name)
+            raise
+        conn.execute("VACUUM")
+
+    # --- writes -----------------------------------------------------------------------------
+
     def store_import(
         self, dataset_arn: str, table: _Table, mode: str = "FULL", dataset_type: str | None = None
     ) -> int:
         """Keep the rows of an import job; return the number of records now stored.
 
         Args:
-            dataset_arn: the dataset's ARN (names the file).
+            dataset_arn: the dataset's ARN (names the files).
             table: a :class:`~personalize_reconcile.local.csvimport.CsvTable` (or anything
-                with ``fields``, ``columns``, ``nulls`` and ``num_rows``).
+                with ``fields``, ``columns``, ``nulls`` and ``num_rows``; an ``arrow``
+                attribute holding field name -> Arrow array is used instead of
+                ``columns`` when present).
             mode: ``"FULL"`` (replace the bulk data) or ``"INCREMENTAL"`` (add rows; for
                 Items/Users/Actions replace records with the same ID) — reference §5.
             dataset_type: ``Interactions``, ``Items``, ... in any case; defaults to the
@@ -178,6 +289,9 @@ class DatasetStore:
         Raises:
             NoEarlierImportError: INCREMENTAL with no earlier import of this dataset.
             ValueError: ``mode`` is neither FULL nor INCREMENTAL, or the type is unknown.
+            pyarrow.ArrowException: a column holds a value its type cannot (nothing is
+                written then).
+            DatastoreError: the folder of segment files is a symlink.
         """
         if mode not in ("FULL", "INCREMENTAL"):
             raise ValueError(f"importMode must be FULL or INCREMENTAL, not {mode!r}")
@@ -196,34 +310,45 @@ class DatasetStore:
                 f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or INCREMENTAL "
                 "import of that dataset; use importMode FULL first"
             )
-        rows = _rows(table, fields)
-        with _no_gc(), self._connect(dataset_arn, create=True) as conn:
-            assert conn is not None
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                meta = self._prepare(conn)
-                if mode == "INCREMENTAL" and not meta.get("imports"):
-                    raise NoEarlierImportError(
-                        f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or "
-                        "INCREMENTAL import of that dataset; use importMode FULL first"
-                    )
-                self._ensure_table(conn, names, id_col, replace=mode == "FULL")
-                if mode == "FULL":
-                    conn.execute(f"DELETE FROM records WHERE {_SOURCE} = 'BULK'")
-                self._insert(conn, names, id_col, rows)
-                self._set_meta(
-                    conn,
-                    fields=[asdict(f) for f in fields],
-                    dataset_type=dtype,
-                    imports=int(meta.get("imports", 0)) + 1,
-                    last_mode=mode,
+        arrays = getattr(table, "arrow", None)
+        if arrays is None:
+            arrays = cols.from_numpy(fields, table.columns, table.nulls)
+        new = _with_source(
+            pa.table({n: arrays[n] for n in names}),
+            np.zeros(table.num_rows, dtype=np.int8),
+            table.num_rows,
+        )
+
+        def change(meta: dict[str, Any], segments: list[_Segment], read: Any) -> Any:
+            if mode == "INCREMENTAL" and not meta.get("imports"):
+                raise NoEarlierImportError(
+                    f"INCREMENTAL import into {dataset_arn} needs an earlier FULL or "
+                    "INCREMENTAL import of that dataset; use importMode FULL first"
                 )
-                count = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return int(count)
+            if id_col is None and mode == "INCREMENTAL":
+                keep, add = segments, [new]
+            elif id_col is None:
+                with_put = [s for s in segments if s.put]
+                if all(s.put == s.rows for s in with_put):
+                    keep, add = with_put, [new]
+                else:
+                    old = [_only_put(read(s)) for s in with_put]
+                    keep, add = [], [_concat(old), new]
+            else:
+                if mode == "FULL":
+                    old = [_only_put(read(s)) for s in segments if s.put]
+                else:
+                    old = [read(s) for s in segments]
+                keep, add = [], [_latest_by_id(_concat([*old, new]), id_col)]
+            updates = {
+                "fields": [asdict(f) for f in fields],
+                "dataset_type": dtype,
+                "imports": int(meta.get("imports", 0)) + 1,
+                "last_mode": mode,
+            }
+            return keep, add, updates
+
+        return self._write(dataset_arn, change)
 
     def put_records(
         self,
@@ -251,6 +376,7 @@ class DatasetStore:
         Raises:
             ValueError: the dataset type is unknown, or an Items/Users/Actions record lacks
                 its ID.
+            DatastoreError: the folder of segment files is a symlink.
         """
         dtype = (
             canonical_dataset_type(dataset_type) if dataset_type else _dataset_type_of(dataset_arn)
@@ -258,62 +384,74 @@ class DatasetStore:
         if dtype is None:
             raise ValueError(f"cannot tell the dataset type of {dataset_arn}; pass dataset_type")
         id_col = ID_COLUMN.get(dtype)
-        names = [f.name for f in fields]
         if id_col is not None and any(r.get(id_col) in (None, "") for r in records):
             raise ValueError(f"every {dtype} record needs a value for {id_col}")
-        rows = [tuple(r.get(n) for n in names) + ("PUT",) for r in records]
+        new = _with_source(
+            pa.table(
+                {
+                    f.name: pa.array([r.get(f.name) for r in records], type=cols.arrow_type(f))
+                    for f in fields
+                }
+            ),
+            np.ones(len(records), dtype=np.int8),
+            len(records),
+        )
+
+        def change(meta: dict[str, Any], segments: list[_Segment], read: Any) -> Any:
+            if id_col is None:
+                keep, add = segments, [new]
+            else:
+                keep, add = [], [_latest_by_id(_concat([*map(read, segments), new]), id_col)]
+            updates: dict[str, Any] = {}
+            if not meta.get("fields"):
+                updates = {"fields": [asdict(f) for f in fields], "dataset_type": dtype}
+            return keep, add, updates
+
+        return self._write(dataset_arn, change)
+
+    def _write(self, dataset_arn: str, change: Any) -> int:
+        """Run ``change(meta, segments, read) -> (keep, add, meta_updates)`` under the
+        write lock: write the ``add`` tables as new segment files after the ``keep``
+        segments, commit, then remove the segments no longer listed."""
+        parts = self.parts_of(dataset_arn)
+        written: list[str] = []
         with self._connect(dataset_arn, create=True) as conn:
             assert conn is not None
             conn.execute("BEGIN IMMEDIATE")
             try:
-                meta = self._prepare(conn)
-                self._ensure_table(conn, names, id_col, replace=False)
-                self._insert(conn, names, id_col, rows)
-                if not meta.get("fields"):
-                    self._set_meta(conn, fields=[asdict(f) for f in fields], dataset_type=dtype)
-                count = conn.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+                _refuse_symlink(parts)
+                meta = self._meta(conn)
+                segments = self._segments(conn)
+                _sweep(parts, {s.file for s in segments})
+                keep, add, updates = change(meta, segments, lambda s: _read_segment(parts, s.file))
+                add = [t for t in add if t.num_rows]
+                if add:
+                    parts.mkdir(parents=True, exist_ok=True)
+                    written = [_write_segment(parts, t) for t in add]
+                    _fsync_dir(parts)
+                kept = {s.seq for s in keep}
+                gone = [s for s in segments if s.seq not in kept]
+                conn.executemany("DELETE FROM segments WHERE seq = ?", [(s.seq,) for s in gone])
+                conn.executemany(
+                    "INSERT INTO segments (file, rows, put) VALUES (?, ?, ?)",
+                    [
+                        (name, t.num_rows, int(pc.sum(t.column(_SOURCE)).as_py() or 0))
+                        for name, t in zip(written, add, strict=True)
+                    ],
+                )
+                count = sum(s.rows for s in keep) + sum(t.num_rows for t in add)
+                self._set_meta(conn, **updates, count=count, format=FORMAT)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
+                for name in written:
+                    _unlink(parts / name)
                 raise
-        return int(count)
+        for s in gone:
+            _unlink(parts / s.file)
+        return count
 
-    def _prepare(self, conn: sqlite3.Connection) -> dict[str, Any]:
-        conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        return self._meta(conn)
-
-    @staticmethod
-    def _ensure_table(
-        conn: sqlite3.Connection, names: list[str], id_col: str | None, *, replace: bool
-    ) -> None:
-        """Make ``records`` hold every column in ``names``; with ``replace`` and no put
-        records, start it afresh (a FULL import may come with a different schema)."""
-        existing = [r[1] for r in conn.execute("PRAGMA table_info(records)")]
-        if (
-            existing
-            and replace
-            and not conn.execute(
-                f"SELECT 1 FROM records WHERE {_SOURCE} = 'PUT' LIMIT 1"
-            ).fetchone()
-        ):
-            conn.execute("DROP TABLE records")
-            existing = []
-        if not existing:
-            cols = [_quote(n) + (" PRIMARY KEY" if n == id_col else "") for n in names]
-            conn.execute(f"CREATE TABLE records ({', '.join(cols)}, {_SOURCE})")
-            return
-        for n in names:
-            if n not in existing:
-                conn.execute(f"ALTER TABLE records ADD COLUMN {_quote(n)}")
-
-    @staticmethod
-    def _insert(conn: sqlite3.Connection, names: list[str], id_col: str | None, rows: Any) -> None:
-        verb = "INSERT OR REPLACE" if id_col else "INSERT"
-        conn.executemany(
-            f"{verb} INTO records ({', '.join(map(_quote, names))}, {_SOURCE}) "
-            f"VALUES ({', '.join('?' * (len(names) + 1))})",
-            rows,
-        )
+    # --- reads ------------------------------------------------------------------------------
 
     def has_import(self, dataset_arn: str) -> bool:
         """Whether at least one bulk import has been stored for ``dataset_arn``."""
@@ -325,51 +463,69 @@ class DatasetStore:
         with self._connect(dataset_arn, create=False) as conn:
             if conn is None:
                 return 0
-            try:
-                return int(conn.execute("SELECT COUNT(*) FROM records").fetchone()[0])
-            except sqlite3.OperationalError:
-                return 0
+            return int(self._meta(conn).get("count") or 0)
 
     def load(self, dataset_arn: str) -> StoredData:
         """The stored records of ``dataset_arn`` as columns, in import order.
 
         An unknown dataset (or one never imported) gives ``fields == []`` and no columns.
+
+        Raises:
+            DatastoreError: a segment file is missing after several tries, or it or the
+                folder of segments is a symlink.
         """
-        with _no_gc(), self._connect(dataset_arn, create=False) as conn:
-            if conn is None:
-                return StoredData([], {}, {}, 0)
-            conn.execute("BEGIN")
-            try:
-                meta = self._meta(conn)
-                if not meta.get("fields"):
+        parts = self.parts_of(dataset_arn)
+        _refuse_symlink(parts)
+        for attempt in range(_READ_ATTEMPTS):
+            with self._connect(dataset_arn, create=False) as conn:
+                if conn is None:
                     return StoredData([], {}, {}, 0)
-                fields = [Field(**f) for f in meta["fields"]]
-                names = [f.name for f in fields]
-                data = conn.execute(
-                    f"SELECT {', '.join(map(_quote, names))} FROM records ORDER BY rowid"
-                ).fetchall()
-            finally:
-                conn.execute("COMMIT")
-            n = len(data)
-            cols = list(zip(*data, strict=True)) if n else [() for _ in names]
-            del data
-            columns: dict[str, np.ndarray] = {}
-            nulls: dict[str, np.ndarray] = {}
-            for f, col in zip(fields, cols, strict=True):
-                columns[f.name], mask = _column(f, col)
-                if f.nullable:
-                    nulls[f.name] = mask
+                conn.execute("BEGIN")
+                try:
+                    meta = self._meta(conn)
+                    segments = self._segments(conn)
+                    if not meta.get("fields"):
+                        return StoredData([], {}, {}, 0)
+                    try:
+                        tables = [_read_segment(parts, s.file) for s in segments]
+                    except FileNotFoundError as exc:
+                        # a writer replaced the segments after this snapshot: read again
+                        if attempt + 1 == _READ_ATTEMPTS:
+                            raise DatastoreError(
+                                f"the records of {dataset_arn} are incomplete: "
+                                f"{exc.filename} is missing; import the dataset's data "
+                                "again with importMode FULL"
+                            ) from None
+                        continue
+                finally:
+                    conn.execute("COMMIT")
+            break
+        fields = [Field(**f) for f in meta["fields"]]
+        n = sum(t.num_rows for t in tables)
+        arrays = {}
+        for f in fields:
+            typ = cols.arrow_type(f)
+            chunks = []
+            for t in tables:
+                if f.name in t.column_names:
+                    col = t.column(f.name)
+                    chunks.extend((col if col.type == typ else col.cast(typ)).chunks)
+                else:
+                    chunks.append(pa.nulls(t.num_rows, typ))
+            arrays[f.name] = pa.chunked_array(chunks, type=typ)
+        columns, nulls = cols.to_numpy(fields, arrays, n)
         return StoredData(fields, columns, nulls, n)
 
     def drop(self, dataset_arn: str) -> None:
         """Forget every record of ``dataset_arn`` (the dataset was deleted).
 
-        The database's side files go first and the database last, so a failure leaves the
-        records whole (and countable), never a lone write-ahead log that a new database
-        under the same path would replay.
+        The metadata database's side files go first and the database next, so a failure
+        leaves the records whole (and countable), never a lone write-ahead log that a new
+        database under the same path would replay; the segment files go last (any left
+        behind are named by no database, and the next write removes them).
 
         Raises:
-            OSError: a file could not be removed (one that does not exist is fine).
+            OSError: a metadata file could not be removed (one that does not exist is fine).
         """
         path = self.path_of(dataset_arn)
         for suffix in ("-wal", "-shm", "-journal", ""):
@@ -377,33 +533,126 @@ class DatasetStore:
                 os.unlink(str(path) + suffix)
             except FileNotFoundError:
                 pass
+        parts = self.parts_of(dataset_arn)
+        if parts.is_symlink():
+            _unlink(parts)
+        else:
+            shutil.rmtree(parts, ignore_errors=True)
 
 
-def _rows(table: _Table, fields: list[Field]) -> Any:
-    lists = []
-    for f in fields:
-        values = table.columns[f.name].tolist()
-        mask = table.nulls.get(f.name)
-        if mask is not None and mask.any():
-            for i in np.flatnonzero(mask).tolist():
-                values[i] = None
-        lists.append(values)
-    return zip(*lists, repeat("BULK", table.num_rows), strict=False)
+# --- segment files ----------------------------------------------------------------------------
 
 
-def _column(f: Field, col: tuple) -> tuple[np.ndarray, np.ndarray]:
-    n = len(col)
-    mask = np.fromiter((v is None for v in col), dtype=bool, count=n)
-    has_null = bool(mask.any())
-    t = f.type
-    if t in ("int", "long"):
-        vals = [0 if v is None else v for v in col] if has_null else col
-        return np.array(vals, dtype=np.int64).reshape(n), mask
-    if t in ("float", "double"):
-        vals = [np.nan if v is None else v for v in col] if has_null else col
-        return np.array(vals, dtype=np.float64).reshape(n), mask
-    if t == "boolean":
-        return np.array([bool(v) for v in col], dtype=bool).reshape(n), mask
-    arr = np.empty(n, dtype=object)
-    arr[:] = col
-    return arr, mask
+def _write_segment(parts: Path, table: pa.Table) -> str:
+    """Write ``table`` durably as a new segment file in ``parts``; return its name."""
+    parts.mkdir(parents=True, exist_ok=True)
+    name = f"{uuid.uuid4().hex}.arrow"
+    tmp = parts / f".tmp-{name}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    try:
+        with open(fd, "wb", closefd=False) as raw, pa.ipc.new_file(raw, table.schema) as writer:
+            writer.write_table(table)
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        _unlink(tmp)
+        raise
+    os.close(fd)
+    os.replace(tmp, parts / name)
+    return name
+
+
+def _read_segment(parts: Path, name: str) -> pa.Table:
+    """The table in segment file ``name`` (memory-mapped).
+
+    Raises:
+        FileNotFoundError: the file is gone.
+        DatastoreError: it is not a regular file.
+    """
+    path = parts / name
+    if not stat.S_ISREG(os.lstat(path).st_mode):
+        raise DatastoreError(f"{path} is not a regular file; the local target reads no symlinks")
+    with pa.memory_map(str(path)) as source:
+        return pa.ipc.open_file(source).read_all()
+
+
+def _refuse_symlink(parts: Path) -> None:
+    """Raise :class:`DatastoreError` when the folder of segments is a symlink (the state
+    dir's files are never reached through one, as in the object store)."""
+    if parts.is_symlink():
+        raise DatastoreError(
+            f"{parts} is a symlink, which the local target does not follow; remove it and "
+            "import the dataset's data again"
+        )
+
+
+def _sweep(parts: Path, listed: set[str]) -> None:
+    """Remove files of ``parts`` that no committed segment list names (left by a crash)."""
+    try:
+        names = os.listdir(parts)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for name in names:
+        if name not in listed:
+            _unlink(parts / name)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _with_source(table: pa.Table, source: np.ndarray, n: int) -> pa.Table:
+    if not table.num_columns:
+        table = pa.table({_SOURCE: pa.array(source, type=pa.int8())})
+        return table
+    return table.append_column(_SOURCE, pa.array(source.reshape(n), type=pa.int8()))
+
+
+def _only_put(table: pa.Table) -> pa.Table:
+    return table.filter(pc.equal(table.column(_SOURCE), _PUT))
+
+
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    """One table of ``tables`` in order; a column some lack is null there."""
+    if len(tables) == 1:
+        return tables[0]
+    types: dict[str, pa.DataType] = {}
+    for t in reversed(tables):  # the newest table's type wins
+        for name, typ in zip(t.column_names, t.schema.types, strict=True):
+            types.setdefault(name, typ)
+    order = list(dict.fromkeys(n for t in reversed(tables) for n in t.column_names))
+    conformed = []
+    for t in tables:
+        arrays = []
+        for name in order:
+            if name in t.column_names:
+                col = t.column(name)
+                arrays.append(col if col.type == types[name] else col.cast(types[name]))
+            else:
+                arrays.append(pa.nulls(t.num_rows, types[name]))
+        conformed.append(pa.table(arrays, names=order))
+    return pa.concat_tables(conformed)
+
+
+def _latest_by_id(table: pa.Table, id_col: str) -> pa.Table:
+    """Keep the last row of each ``id_col`` value, in the order of those last rows (a
+    record replaced by ID moves to the end, as INSERT OR REPLACE did)."""
+    ids = table.column(id_col).to_pylist()
+    last = {v: i for i, v in enumerate(ids)}
+    if len(last) == len(ids):
+        return table
+    return table.take(pa.array(sorted(last.values()), type=pa.int64()))
+
+
+def _old_value(f: Field, v: Any) -> Any:
+    """A value read from an earlier layout's SQLite row, typed for ``f``."""
+    if f.type == "boolean":
+        return bool(v)
+    if f.type in ("int", "long"):
+        return int(v)
+    if f.type in ("float", "double"):
+        return float(v)
+    return v if isinstance(v, str) else str(v)

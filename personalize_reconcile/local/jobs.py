@@ -145,14 +145,26 @@ def fast_forward(
     ends). Without it the rest of each job's minimum duration is dropped too (its payload
     ``duration`` becomes 0), so every later step falls due at once. Steps already claimed
     by a worker (an import or a training run under way) are left alone: their work takes
-    the time it takes. ``arns`` limits this to those resources; ``None`` means every job.
-    Returns what was brought forward (steps already due are not listed).
+    the time it takes, but without ``one_step`` their remaining minimum duration is dropped
+    too (the payload the runner commits with), so they settle as soon as the work is done.
+    ``arns`` limits this to those resources; ``None`` means every job. Returns what was
+    brought forward (steps already due are not listed).
     """
-    sql = f"SELECT {_JOB_COLS} FROM jobs WHERE owner IS NULL"
-    params: tuple = ()
+    where, params = "", ()
     if arns is not None:
-        sql += f" AND arn IN ({','.join('?' * len(arns))})"
+        where = f" AND arn IN ({','.join('?' * len(arns))})"
         params = tuple(arns)
+    if not one_step:
+        for row in conn.execute(
+            f"SELECT {_JOB_COLS} FROM jobs WHERE owner IS NOT NULL" + where, params
+        ).fetchall():
+            running = _job(row)
+            if running.payload.get("duration", 0) != 0:
+                conn.execute(
+                    "UPDATE jobs SET payload=? WHERE id=?",
+                    (json.dumps(dict(running.payload, duration=0)), running.id),
+                )
+    sql = f"SELECT {_JOB_COLS} FROM jobs WHERE owner IS NULL" + where
     moved: list[Forwarded] = []
     for row in conn.execute(sql + " ORDER BY due, id", params).fetchall():
         job = _job(row)
@@ -350,6 +362,12 @@ class JobRunner:
                 return job
         return None
 
+    @staticmethod
+    def _fresh(conn: sqlite3.Connection, job: Job) -> Job:
+        """``job`` as its row reads now (``job`` itself when the row is gone)."""
+        row = conn.execute(f"SELECT {_JOB_COLS} FROM jobs WHERE id=?", (job.id,)).fetchone()
+        return _job(row) if row is not None else job
+
     def _still_ours(self, conn: sqlite3.Connection, job: Job) -> bool:
         row = conn.execute("SELECT owner FROM jobs WHERE id=?", (job.id,)).fetchone()
         return row is not None and row[0] == self.owner
@@ -388,6 +406,9 @@ class JobRunner:
                 return
             conn.execute("SAVEPOINT step")
             try:
+                # the payload as it is now: a fast-forward meanwhile may have dropped the
+                # rest of the minimum duration
+                job = self._fresh(conn, job)
                 nxt = self.steps.commit(conn, job, result, time.time())
             except Exception:  # noqa: BLE001
                 log.exception("committing job %s failed", job.id)

@@ -3,21 +3,25 @@
 One job: the state machine behind the statuses (reference §2): Std creation
 ``CREATE PENDING -> CREATE IN_PROGRESS -> ACTIVE | CREATE FAILED``, updates in
 ``latest*Update`` (same words; copied to the top level when ACTIVE), solution-version
-stopping, and deletes ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups
-show only DELETE PENDING). A solution's ``autotrain`` jobs (its automatic-training
-schedule) run through the hooks ``service`` hands in (``autotraining``). Heavy steps
-call the seams (``seams.run_import``, the trainer).
+stopping, a recommender's stop and start (``STOP PENDING -> STOP IN_PROGRESS ->
+INACTIVE``, ``START PENDING -> START IN_PROGRESS -> ACTIVE``), and deletes
+``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups show only DELETE
+PENDING). A solution's ``autotrain`` jobs (its automatic-training schedule) run through
+the hooks ``service`` hands in (``autotraining``). Heavy steps call the seams
+(``seams.run_import``, ``seams.run_batch``, the solution-version and recommender trainers).
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
-leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it
-(plus the time its real work takes).
+leaves the PENDING state at 0.2 D after the request and settles no earlier than D after it.
+An import or a training run starts when its resource leaves PENDING, so the resource
+settles at D, or when that work is done if it takes longer.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -97,6 +101,8 @@ class Lifecycle:
             return self._delete_step(conn, res, job, now, d)
         if job.action == AUTOTRAIN_ACTION and self.auto_training is not None:
             return self.auto_training.step(conn, job, now)
+        if job.action in M.TOGGLES:
+            return self._toggle_step(conn, res, job, now, d)
         log.error("unknown job action %r for %s", job.action, job.arn)
         return None
 
@@ -108,7 +114,14 @@ class Lifecycle:
                 return None
             res.status = M.CREATE_IN_PROGRESS
             self.store.save(conn, res)
-            return Next("finish", res.created + d, heavy=res.kind in M.HEAVY_KINDS)
+            if res.kind in M.HEAVY_KINDS:
+                # the import or training runs now; its result settles at D (see commit)
+                return Next("finish", now, heavy=True)
+            return Next("finish", res.created + d)
+        if job.step == "settle":
+            self._settle(res, job.payload.get("outcome") or {})
+            self.store.save(conn, res)
+            return None
         # light finish
         if res.status == M.CREATE_STOPPING:
             until = self._stopping_until(res, d)
@@ -131,6 +144,24 @@ class Lifecycle:
     def _settled(self, conn: sqlite3.Connection, res: Resource, now: float) -> None:
         if res.kind == "solution" and self.auto_training is not None:
             self.auto_training.solution_settled(conn, res, now)
+
+    def _toggle_step(
+        self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
+    ) -> Next | None:
+        """A recommender's stop or start: PENDING -> IN_PROGRESS at 0.2 D, then the
+        settled status (INACTIVE or ACTIVE) at D after the request."""
+        pending, running, settled = M.TOGGLES[job.action]
+        if job.step == "start":
+            if res.status != pending:
+                return None
+            res.status = running
+            self.store.save(conn, res)
+            return Next("finish", job.payload.get("requested", now) + d)
+        if res.status != running:
+            return None
+        res.status = settled
+        self.store.save(conn, res)
+        return None
 
     def _update_step(
         self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
@@ -182,6 +213,8 @@ class Lifecycle:
             if res.status == M.CREATE_FAILED:
                 res.status = M.ACTIVE
                 body.pop("failureReason", None)
+        elif res.kind == "recommender":
+            body["recommenderConfig"] = latest["recommenderConfig"]
 
     def _delete_step(
         self, conn: sqlite3.Connection, res: Resource, job: Job, now: float, d: float
@@ -218,6 +251,11 @@ class Lifecycle:
             for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
                 self.store.spend_name(conn, j)  # job names are spent for good (§1)
                 self.store.remove(conn, j.arn)
+        elif res.kind == "recommender" and res.extra.get("modelId"):
+            model = seams.recommender_model_dir(
+                Path(self.config.state_dir), res.arn, res.extra["modelId"]
+            )
+            shutil.rmtree(model, ignore_errors=True)
         self.store.remove(conn, res.arn)
 
     # -- heavy steps -------------------------------------------------------------------
@@ -240,6 +278,8 @@ class Lifecycle:
                 )
             except seams.BatchFailed as exc:
                 return exc
+        if res.kind == "recommender":
+            return self._train_recommender(res)
         return None
 
     def _import(self, res: Resource) -> Any:
@@ -315,11 +355,47 @@ class Lifecycle:
         except seams.TrainingFailed as exc:
             return exc
 
+    def _train_recommender(self, res: Resource) -> Any:
+        datasets = {
+            ds.body["datasetType"]: self.describe(ds, None, self.store)
+            for ds in self.store.select(
+                None, "kind='dataset' AND grp=? AND status=?", (res.grp, M.ACTIVE)
+            )
+        }
+        state_dir = Path(self.config.state_dir)
+        job = seams.RecommenderJob(
+            state_dir=state_dir,
+            recommender_arn=res.arn,
+            recipe_arn=res.body["recipeArn"],
+            datasets=datasets,
+            artefact_dir=seams.recommender_model_dir(state_dir, res.arn, res.extra["modelId"]),
+        )
+        try:
+            return seams.recommender_trainer()(job)
+        except seams.TrainingFailed as exc:
+            return exc
+
     def commit(self, conn: sqlite3.Connection, job: Job, result: Any, now: float) -> Next | None:
-        """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED."""
+        """Record a heavy step's result: ACTIVE, CREATE FAILED or CREATE STOPPED.
+
+        The work starts when the resource leaves PENDING (0.2 D); a result ready before
+        D after the request is kept in the job and settles then (the light step
+        ``settle``), so the resource settles at D or when its work is done, whichever is
+        later.
+        """
         res = self.store.get(job.arn, conn)
         if res is None:
             return None
+        outcome = _outcome(result)
+        d = float(job.payload.get("duration", self.config.duration(res.kind)))
+        if res.status == M.CREATE_IN_PROGRESS and now < res.created + d:
+            return Next("settle", res.created + d, payload={**job.payload, "outcome": outcome})
+        self._settle(res, outcome)
+        self.store.save(conn, res)
+        return None
+
+    def _settle(self, res: Resource, outcome: dict) -> None:
+        """Apply a heavy step's :func:`_outcome` to ``res`` (not saved)."""
         if res.status == M.CREATE_STOPPING:
             d = float(job.payload.get("duration", self.config.duration(res.kind)))
             until = self._stopping_until(res, d)
@@ -327,34 +403,22 @@ class Lifecycle:
                 return Next("finish", until, heavy=False)
             res.status = M.CREATE_STOPPED
         elif res.status != M.CREATE_IN_PROGRESS:
-            return None
-        elif isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
+            return
+        elif "failed" in outcome:
             res.status = M.CREATE_FAILED
-            res.body["failureReason"] = str(result)
-        elif isinstance(result, BaseException):
-            res.status = M.CREATE_FAILED
-            res.body["failureReason"] = (
-                f"Internal error in the local target: {type(result).__name__}: {result}"
-            )
+            res.body["failureReason"] = outcome["failed"]
         else:
             res.status = M.ACTIVE
-            if res.kind == "dataset-import-job" and isinstance(result, int):
-                res.extra["records"] = result
-            if isinstance(result, seams.TrainingOutcome):
-                # JSON has no NaN or infinity: such a metric is left out, not sent broken
-                res.extra["metrics"] = {
-                    k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))
-                }
-                hours = float(result.training_hours)
-                res.body["trainingHours"] = max(0.0, hours) if math.isfinite(hours) else 0.0
-                if result.tuned_hyperparameters is not None:
-                    res.body["tunedHPOParams"] = {
-                        "algorithmHyperParameters": dict(result.tuned_hyperparameters)
-                    }
+            if res.kind == "dataset-import-job" and "records" in outcome:
+                res.extra["records"] = outcome["records"]
+            if "metrics" in outcome:
+                res.extra["metrics"] = outcome["metrics"]
+                if res.kind == "solution-version":
+                    res.body["trainingHours"] = outcome["training_hours"]
+                    if outcome.get("tuned") is not None:
+                        res.body["tunedHPOParams"] = {"algorithmHyperParameters": outcome["tuned"]}
             elif res.kind == "solution-version":
                 res.body.setdefault("trainingHours", 0.0)
-        self.store.save(conn, res)
-        return None
 
     def abandon(self, conn: sqlite3.Connection, job: Job, reason: str, now: float) -> None:
         """Fail the job's resource (or its pending update) with ``reason``."""
@@ -381,6 +445,7 @@ class Lifecycle:
         busy = {
             "create": (M.CREATE_PENDING, M.CREATE_IN_PROGRESS, M.CREATE_STOPPING),
             "delete": (M.DELETE_PENDING, M.DELETE_IN_PROGRESS),
+            **{action: toggle[:2] for action, toggle in M.TOGGLES.items()},
         }
         reason = (
             "The local target lost track of this operation (no job was left for it); "
@@ -400,6 +465,11 @@ class Lifecycle:
                 settled += 1
                 if res.status in (M.DELETE_PENDING, M.DELETE_IN_PROGRESS):
                     self._remove(conn, res)
+                    continue
+                toggled = [t[2] for t in M.TOGGLES.values() if res.status in t[:2]]
+                if toggled:  # a stop or start finishes
+                    res.status = toggled[0]
+                    self.store.save(conn, res)
                     continue
                 if res.status == M.CREATE_STOPPING:
                     res.status = M.CREATE_STOPPED
@@ -423,3 +493,27 @@ class Lifecycle:
         if settled:
             log.warning("settled %d resources that had no job left", settled)
         return settled
+
+
+def _outcome(result: Any) -> dict:
+    """A heavy step's result as JSON-able data (kept in the job until it settles):
+    ``{"failed": reason}``, ``{"records": n}``, ``{"metrics": {...}, "training_hours": h,
+    "tuned": {...} | None}`` or ``{}``."""
+    if isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
+        return {"failed": str(result)}
+    if isinstance(result, BaseException):
+        return {"failed": f"Internal error in the local target: {type(result).__name__}: {result}"}
+    if isinstance(result, bool):
+        return {}
+    if isinstance(result, int):
+        return {"records": result}
+    if isinstance(result, seams.TrainingOutcome):
+        hours = float(result.training_hours)
+        tuned = result.tuned_hyperparameters
+        return {
+            # JSON has no NaN or infinity: such a metric is left out, not sent broken
+            "metrics": {k: float(v) for k, v in result.metrics.items() if math.isfinite(float(v))},
+            "training_hours": max(0.0, hours) if math.isfinite(hours) else 0.0,
+            "tuned": dict(tuned) if tuned is not None else None,
+        }
+    return {}

@@ -8,8 +8,9 @@ raises (ResourceNotFoundException -> 404, InvalidInputException -> 400, referenc
 
 Rules (reference §8 unless noted):
 
-- Exactly one of campaignArn and recommenderArn. The local target has no recommenders, so
-  a recommenderArn is not found.
+- Exactly one of campaignArn and recommenderArn. A recommender must exist and be ACTIVE
+  (a stopped one, INACTIVE, is refused); it serves its use case's model with the ids the
+  use case needs (``rules.usecases``: ``userId`` and/or ``itemId``).
 - The campaign must exist and be ACTIVE. It serves its top-level ``solutionVersionArn``
   (the one whose update last became ACTIVE, reference §2); ``<solution>/$LATEST`` serves
   the solution's newest ACTIVE version.
@@ -29,18 +30,26 @@ Rules (reference §8 unless noted):
 
 from __future__ import annotations
 
+import json
+import math
 import sqlite3
 import threading
-import uuid
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
 )
-from personalize_reconcile.local.training.serving import ServedModel, load_version_model
-from personalize_reconcile.rules import recipes
+from personalize_reconcile.local.ids import uuid4_text
+from personalize_reconcile.local.training.serving import (
+    ServedModel,
+    load_recommender_model,
+    load_version_model,
+)
+from personalize_reconcile.rules import recipes, usecases
 
 DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
@@ -56,11 +65,18 @@ def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
 
 
 class _Serving:
-    """The resolved campaign: its recipe and the model of the version it serves."""
+    """The resolved campaign (its recipe and the model of the version it serves) or
+    recommender (its use case and model; ``use_case`` is ``None`` for campaigns)."""
 
-    def __init__(self, recipe: recipes.Recipe, model: ServedModel) -> None:
+    def __init__(
+        self,
+        recipe: recipes.Recipe,
+        model: ServedModel,
+        use_case: usecases.UseCase | None = None,
+    ) -> None:
         self.recipe = recipe
         self.model = model
+        self.use_case = use_case
 
 
 _RESOLVED = threading.local()
@@ -108,7 +124,7 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
     if campaign_arn and recommender_arn:
         raise InvalidInputException("Provide either a campaignArn or a recommenderArn, not both.")
     if recommender_arn:
-        raise ResourceNotFoundException(f"Recommender {recommender_arn} does not exist.")
+        return _resolve_recommender(ctx, recommender_arn)
     if not campaign_arn:
         raise InvalidInputException("Provide a campaignArn or a recommenderArn.")
     store = ctx.service.store
@@ -144,6 +160,29 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
     return _Serving(recipe, model)
 
 
+def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
+    """A recommender's use case and model (reference §8: served by GetRecommendations
+    with ``recommenderArn``). A stopped (INACTIVE) recommender cannot be used (reference
+    §2, the guide's "Stopping a recommender")."""
+    rec = ctx.service.store.get(arn)
+    if rec is None or rec.kind != "recommender":
+        raise ResourceNotFoundException(f"Recommender {arn} does not exist.")
+    if rec.status != "ACTIVE":
+        hint = "; start it with StartRecommender" if rec.status == "INACTIVE" else ""
+        raise ResourceNotFoundException(
+            f"Recommender {arn} is not ACTIVE (status {rec.status}){hint}."
+        )
+    use_case = usecases.lookup(rec.body.get("recipeArn", ""))
+    recipe = recipes.lookup(rec.body.get("recipeArn", ""))
+    assert use_case is not None and recipe is not None  # checked by CreateRecommender
+    state_dir = Path(ctx.service.config.state_dir)
+    try:
+        model = load_recommender_model(state_dir, arn, str(rec.extra.get("modelId", "")))
+    except (FileNotFoundError, ValueError):
+        raise ResourceNotFoundException(f"Recommender {arn} has no trained model.") from None
+    return _Serving(recipe, model, use_case)
+
+
 def _latest_active(store: Any, solution_arn: str) -> str:
     rows = store.select(
         None, "kind = ? AND parent = ? AND status = ?", ("solution-version", solution_arn, "ACTIVE")
@@ -161,7 +200,40 @@ def _unsupported(params: dict) -> None:
 
 
 def _recommendation_id() -> str:
-    return f"RID-{uuid.uuid4()}"
+    return f"RID-{uuid4_text()}"
+
+
+def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | None]:
+    """GetRecommendations' checks and ranking: ``(model, item indices best first, their
+    scores or None)``; errors as in :func:`get_recommendations`."""
+    limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
+    n = params.get("numResults", DEFAULT_NUM_RESULTS)
+    if n is None:
+        n = DEFAULT_NUM_RESULTS
+    if n > limit:
+        raise _constraint(n, "numResults", f"Member must have value less than or equal to {limit}")
+    serving = _resolve_campaign(ctx, params)
+    _unsupported(params)
+    recipe, model = serving.recipe, serving.model
+    user_id, item_id = params.get("userId"), params.get("itemId")
+    kind = recipe.recipe_type
+    if serving.use_case is not None:
+        _check_use_case_ids(serving.use_case, user_id, item_id)
+    if kind == recipes.PERSONALIZED_RANKING:
+        raise InvalidInputException(
+            f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
+            "recipe; call GetPersonalizedRanking instead."
+        )
+    if kind == recipes.RELATED_ITEMS:
+        if not item_id:
+            raise InvalidInputException(
+                f"itemId is required for a campaign that uses {recipe.name}."
+            )
+        return model, model.related(item_id, n), None
+    if kind == recipes.USER_PERSONALIZATION and not user_id:
+        raise InvalidInputException(f"userId is required for a campaign that uses {recipe.name}.")
+    ranked, scores = model.recommend_user(user_id, n)
+    return model, ranked, scores
 
 
 def get_recommendations(ctx: Any, params: dict) -> dict:
@@ -177,41 +249,71 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
         ResourceNotFoundException: the campaign (or its version, or a recommender) does
             not exist, is not ACTIVE, or has no trained model.
     """
-    limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
-    n = params.get("numResults", DEFAULT_NUM_RESULTS)
-    if n is None:
-        n = DEFAULT_NUM_RESULTS
-    if n > limit:
-        raise _constraint(n, "numResults", f"Member must have value less than or equal to {limit}")
-    serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
-    recipe, model = serving.recipe, serving.model
-    user_id, item_id = params.get("userId"), params.get("itemId")
-    kind = recipe.recipe_type
-    if kind == recipes.PERSONALIZED_RANKING:
-        raise InvalidInputException(
-            f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
-            "recipe; call GetPersonalizedRanking instead."
-        )
-    if kind == recipes.RELATED_ITEMS:
-        if not item_id:
-            raise InvalidInputException(
-                f"itemId is required for a campaign that uses {recipe.name}."
-            )
-        ranked, scores = model.related(item_id, n), None
-    else:
-        if kind == recipes.USER_PERSONALIZATION and not user_id:
-            raise InvalidInputException(
-                f"userId is required for a campaign that uses {recipe.name}."
-            )
-        ranked, scores = model.recommend_user(user_id, n)
+    model, ranked, scores = _recommended(ctx, params)
     ids = model.item_ids[ranked].tolist()
     if scores is None:
         items = [{"itemId": s} for s in ids]
     else:
-        pairs = zip(ids, scores.tolist(), strict=True)
-        items = [{"itemId": s, "score": float(v)} for s, v in pairs]
+        items = [{"itemId": s, "score": v} for s, v in zip(ids, scores.tolist(), strict=True)]
     return {"itemList": items, "recommendationId": _recommendation_id()}
+
+
+def _check_use_case_ids(use_case: usecases.UseCase, user_id: Any, item_id: Any) -> None:
+    """The ids a recommender's use case needs (the guide's use-case pages)."""
+    for needed, value, member in (
+        (use_case.user_id, user_id, "userId"),
+        (use_case.item_id, item_id, "itemId"),
+    ):
+        if needed and not value:
+            raise InvalidInputException(
+                f"{member} is required for a recommender that uses {use_case.name}."
+            )
+
+
+_JSON_IDS: dict[int, tuple[Any, list[str]]] = {}
+"""id(model) -> (the model, its item ids as JSON strings); the model is kept so that its
+id cannot be reused while the entry lives."""
+_JSON_IDS_SIZE = 16
+_JSON_IDS_LOCK = threading.Lock()
+
+
+def _json_ids(model: Any) -> list[str]:
+    """The model's item ids, each as ``json.dumps`` writes it (quoted, ASCII-escaped)."""
+    hit = _JSON_IDS.get(id(model))
+    if hit is not None and hit[0] is model:
+        return hit[1]
+    texts = [json.dumps(s) for s in model.item_ids.tolist()]
+    with _JSON_IDS_LOCK:
+        if len(_JSON_IDS) >= _JSON_IDS_SIZE:
+            _JSON_IDS.clear()
+        _JSON_IDS[id(model)] = (model, texts)
+    return texts
+
+
+def get_recommendations_json(ctx: Any, params: dict) -> bytes:
+    """GetRecommendations written straight to its JSON body: the bytes
+    ``json.dumps(get_recommendations(ctx, params), separators=(",", ":"))`` gives (with
+    another recommendationId), without building the dicts (the item ids' JSON text is
+    made once per model; scores are written by ``float.__repr__``, as ``json`` does).
+
+    Raises:
+        InvalidInputException, ResourceNotFoundException: as :func:`get_recommendations`.
+        ValueError: a score is not finite (a bug; ``json.dumps(..., allow_nan=False)``
+            raises the same).
+    """
+    model, ranked, scores = _recommended(ctx, params)
+    names = _json_ids(model)
+    indices = ranked.tolist()
+    if scores is None:
+        items = ",".join([f'{{"itemId":{names[i]}}}' for i in indices])
+    else:
+        values = scores.tolist()
+        # scores lie in [0, 1], so their sum is finite unless one is NaN or infinite
+        if not math.isfinite(sum(values)):
+            raise ValueError("Out of range float values are not JSON compliant")
+        pairs = zip(indices, values, strict=True)
+        items = ",".join([f'{{"itemId":{names[i]},"score":{v!r}}}' for i, v in pairs])
+    return f'{{"itemList":[{items}],"recommendationId":"{_recommendation_id()}"}}'.encode()
 
 
 def get_personalized_ranking(ctx: Any, params: dict) -> dict:
@@ -273,3 +375,17 @@ def dispatch(ctx: Any, operation: str, params: dict) -> dict:
             f"The local target does not implement personalize-runtime {operation}."
         )
     return handler(ctx, params)
+
+
+def answer(ctx: Any, operation: str, params: dict) -> bytes:
+    """The JSON body answering one personalize-runtime operation (seam 3 of
+    ``local.seams``): :func:`get_recommendations_json` for GetRecommendations, else
+    :func:`dispatch`'s data as ``json.dumps(..., separators=(",", ":"))`` writes it.
+
+    Raises:
+        As :func:`dispatch`; ``ValueError`` for a score that is not finite (a bug).
+    """
+    if operation == "GetRecommendations":
+        return get_recommendations_json(ctx, params)
+    data = dispatch(ctx, operation, params)
+    return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()

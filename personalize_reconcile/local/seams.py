@@ -32,6 +32,14 @@ Seam 1: training (solution versions)
 * The call may run again for the same version after a process was killed mid-run (at
   most 3 attempts); it must be idempotent.
 
+Seam 1b: training (recommenders)
+--------------------------------
+:func:`recommender_trainer` gives ``training.recommenders.train_recommender(job:
+RecommenderJob) -> TrainingOutcome``, called like the solution-version trainer when a
+recommender's CREATE IN_PROGRESS phase is due; ``job.artefact_dir`` is
+:func:`recommender_model_dir` (``<state_dir>/recommenders/<name>/<model id>/``). It raises
+:class:`TrainingFailed` with the failureReason (a use case's missing event type or data).
+
 Seam 2: dataset import jobs
 ---------------------------
 :func:`run_import` reads ``dataLocation`` with ``csvimport.read_import`` against the
@@ -53,7 +61,10 @@ Seam 3: personalize-runtime
 params: dict) -> dict`` answers one runtime operation (``GetRecommendations``,
 ``GetPersonalizedRanking``, ``GetActionRecommendations``). ``params`` is the parsed JSON
 body, already validated against the botocore input shape; the return value is the output
-shape as plain data. Raise :mod:`personalize_reconcile.local.exceptions` errors
+shape as plain data. ``runtime.answer(ctx, operation, params) -> bytes`` is the same
+answer as its JSON body (``json.dumps(..., separators=(",", ":"))``); the protocol layer
+calls that one (GetRecommendations writes its JSON without building the dicts). Raise
+:mod:`personalize_reconcile.local.exceptions` errors
 (ResourceNotFoundException becomes HTTP 404, InvalidInputException 400). ``ctx`` gives
 ``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
 LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
@@ -69,19 +80,27 @@ from pathlib import Path
 from typing import Any
 
 from personalize_reconcile.local.training.errors import TrainingFailed
-from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
+from personalize_reconcile.local.training.job import (
+    RecommenderJob,
+    TrainingJob,
+    TrainingOutcome,
+)
 
 __all__ = [
     "BatchFailed",
     "ImportFailed",
+    "RecommenderJob",
     "TrainingFailed",
     "TrainingJob",
     "TrainingOutcome",
     "drop_dataset",
     "has_import",
+    "recommender_model_dir",
+    "recommender_trainer",
     "register_trainer",
     "run_batch",
     "run_import",
+    "runtime_answer",
     "runtime_dispatch",
     "trainer",
 ]
@@ -124,12 +143,40 @@ def trainer() -> Trainer:
     return training.train_solution_version
 
 
+def recommender_trainer() -> Callable[[RecommenderJob], TrainingOutcome]:
+    """``personalize_reconcile.local.training.recommenders.train_recommender`` (loaded on
+    first use)."""
+    from personalize_reconcile.local.training import recommenders
+
+    return recommenders.train_recommender
+
+
+def recommender_model_dir(state_dir: Path, recommender_arn: str, model_id: str) -> Path:
+    """Where a recommender's model lives (``training.model.recommender_model_dir``).
+
+    Raises:
+        ValueError: not a recommender ARN or model id.
+    """
+    from personalize_reconcile.local.training.model import recommender_model_dir as where
+
+    return where(state_dir, recommender_arn, model_id)
+
+
 def runtime_dispatch() -> Callable[[Any, str, dict], dict]:
     """``personalize_reconcile.local.runtime.dispatch`` (loaded on first use, as the
     trainer is)."""
     from personalize_reconcile.local import runtime
 
     return runtime.dispatch
+
+
+def runtime_answer() -> Callable[[Any, str, dict], bytes]:
+    """``personalize_reconcile.local.runtime.answer``: the same answer as
+    :func:`runtime_dispatch`'s, as the JSON body the protocol layer sends (loaded on
+    first use)."""
+    from personalize_reconcile.local import runtime
+
+    return runtime.answer
 
 
 def run_import(

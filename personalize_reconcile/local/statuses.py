@@ -19,15 +19,31 @@ CREATE_STOPPING = "CREATE STOPPING"
 CREATE_STOPPED = "CREATE STOPPED"
 DELETE_PENDING = "DELETE PENDING"
 DELETE_IN_PROGRESS = "DELETE IN_PROGRESS"
+STOP_PENDING = "STOP PENDING"
+STOP_IN_PROGRESS = "STOP IN_PROGRESS"
+INACTIVE = "INACTIVE"
+START_PENDING = "START PENDING"
+START_IN_PROGRESS = "START IN_PROGRESS"
 
 CREATING = (CREATE_PENDING, CREATE_IN_PROGRESS)
 """A creation (or an update in ``latest*Update``) that has not settled."""
 DELETING = (DELETE_PENDING, DELETE_IN_PROGRESS)
 """A delete that has not finished."""
 
+TOGGLES = {
+    "stop": (STOP_PENDING, STOP_IN_PROGRESS, INACTIVE),
+    "start": (START_PENDING, START_IN_PROGRESS, ACTIVE),
+}
+"""A recommender's StopRecommender / StartRecommender: action -> (pending, in progress,
+settled) statuses (reference §2: ``ACTIVE -> STOP PENDING -> STOP IN_PROGRESS -> INACTIVE
+-> START PENDING -> START IN_PROGRESS -> ACTIVE``)."""
+TOGGLING = (STOP_PENDING, STOP_IN_PROGRESS, START_PENDING, START_IN_PROGRESS)
+"""A stop or start that has not settled."""
+
 HEAVY_KINDS = (
     "dataset-import-job",
     "solution-version",
+    "recommender",
     "batch-inference-job",
     "batch-segment-job",
 )
@@ -37,6 +53,7 @@ LATEST_KEY = {
     "dataset": "latestDatasetUpdate",
     "solution": "latestSolutionUpdate",
     "campaign": "latestCampaignUpdate",
+    "recommender": "latestRecommenderUpdate",
 }
 """Kinds that can be updated -> the body field that holds the pending update (reference
 §2 ``latest*Update``)."""

@@ -31,7 +31,16 @@ from personalize_reconcile.manifest.source import (
     file_problem,
     read_source,
 )
-from personalize_reconcile.rules import avro, hyperparameters, limits, metrics, recipes, shapes
+from personalize_reconcile.rules import (
+    avro,
+    filters,
+    hyperparameters,
+    ignore,
+    limits,
+    metrics,
+    recipes,
+    shapes,
+)
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
 from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
@@ -43,6 +52,11 @@ USER_TAGS_MAX = 49
 """50 tags per resource (reference §1) less the ownership tag preconcile adds."""
 
 OWNERSHIP_TAG_PREFIX = "preconcile:"
+
+FILTER_HINT = (
+    "write INCLUDE or EXCLUDE, ItemID, UserID or ActionID, WHERE, then conditions on "
+    '<dataset type>.<column>, e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")'
+)
 
 
 @dataclass
@@ -261,6 +275,32 @@ class Checker:
             if isinstance(v, str) and len(v) > 256:
                 self.add(path + (k,), f"tag value is {len(v)} characters long; the limit is 256")
 
+    def ignore_changes(self, path: tuple, kind: str, names: Any) -> None:
+        """Check an ``ignoreChanges`` list against the fields of ``kind`` that can change
+        in place (:data:`personalize_reconcile.rules.ignore.IGNORABLE`)."""
+        if not isinstance(names, list):
+            return  # the model check reports the wrong type
+        allowed = list(ignore.IGNORABLE[kind])
+        title = kind.replace("_", " ")
+        takes = f"ignoreChanges of {a_or_an(title)} takes " + listed(allowed)
+        for i, name in enumerate(names):
+            if not isinstance(name, str) or name in allowed:
+                continue
+            at = path + ("ignoreChanges", i)
+            if name in ignore.REPLACING[kind]:
+                self.add(
+                    at,
+                    f"{shown(name)} cannot be ignored: only fields the service changes in "
+                    "place can drift",
+                    takes,
+                )
+                continue
+            self.add(
+                at,
+                f"{shown(name)} is not a field of {a_or_an(title)}",
+                _did_you_mean(name, allowed + list(ignore.REPLACING[kind])) or takes,
+            )
+
     # -- the checks ------------------------------------------------------------------------
 
     def run(self) -> list[Diagnostic]:
@@ -271,6 +311,8 @@ class Checker:
         dataset_types = self.check_datasets()
         self.check_solutions(dataset_types)
         self.check_campaigns()
+        self.check_filters(dataset_types)
+        self.check_event_tracker()
         self.check_quotas()
         return self.out
 
@@ -306,6 +348,7 @@ class Checker:
                 "add kmsKeyArn, or remove roleArn",
             )
         self.tags(("datasetGroup", "tags"), group.get("tags"))
+        self.ignore_changes(("datasetGroup",), "dataset_group", group.get("ignoreChanges"))
 
     def load_schemas(self) -> None:
         for name, spec in self.section("schemas").items():
@@ -457,6 +500,7 @@ class Checker:
                     if isinstance(imp, dict):
                         self.check_import(path + ("imports", i), imp, import_names)
             self.tags(path + ("tags",), ds.get("tags"))
+            self.ignore_changes(path, "dataset", ds.get("ignoreChanges"))
         return types
 
     def check_import(self, path: tuple, imp: dict, seen: dict[str, tuple]) -> None:
@@ -632,6 +676,7 @@ class Checker:
                     "set performHPO: false",
                 )
             self.tags(path + ("tags",), sol.get("tags"))
+            self.ignore_changes(path, "solution", sol.get("ignoreChanges"))
 
     def check_hyperparameters(
         self, path: tuple, recipe: str, perform_hpo: bool, config: dict
@@ -709,6 +754,94 @@ class Checker:
                 self.check_sync(path + ("campaignConfig",), config, sol_name, solutions)
             self.check_rollout(path + ("rollout",), camp.get("rollout"))
             self.tags(path + ("tags",), camp.get("tags"))
+            self.ignore_changes(path, "campaign", camp.get("ignoreChanges"))
+
+    def check_filters(self, dataset_types: dict[str, str]) -> None:
+        """Filters: names, the expression's form (:mod:`personalize_reconcile.rules.
+        filters`), the datasets and columns it names against the manifest's datasets and
+        their schemas, its length (reference §1: 1-2500 characters) and the distinct
+        fields per filter and per group (reference §9)."""
+        declared = {
+            avro.canonical_dataset_type(t) or t
+            for t in self.section("datasets")
+            if isinstance(t, str)
+        }
+        fields_seen: dict[tuple[str, str], tuple] = {}
+        for name, spec in self.section("filters").items():
+            path = ("filters", name)
+            self.name(path, name, key=True)
+            if not isinstance(spec, dict):
+                continue
+            self.tags(path + ("tags",), spec.get("tags"))
+            expression = spec.get("expression")
+            if not isinstance(expression, str):
+                continue
+            at = path + ("expression",)
+            if not expression.strip():
+                self.add(at, "the filter expression is empty", FILTER_HINT)
+                continue
+            self.api_value(at, "CreateFilter", "filterExpression", expression.strip())
+            problems = filters.expression_problems(expression)
+            for problem in problems:
+                self.add(at, problem, FILTER_HINT)
+            if problems:
+                continue
+            mine: set[tuple[str, str]] = set()
+            for written, dtype, column in filters.references(expression):
+                if dtype not in declared:
+                    self.add(
+                        at,
+                        f"{written}: the filter reads the {dtype} dataset, and the manifest "
+                        "declares none",
+                        f"add datasets.{dtype}, or change the expression",
+                    )
+                    continue
+                columns = self._schema_columns(dataset_types.get(dtype))
+                if columns is None:
+                    continue  # the schema's own problems are reported where it is
+                match = next((c for c in columns if c.upper() == column.upper()), None)
+                if match is None:
+                    self.add(
+                        at,
+                        f"{written}: the {dtype} dataset's schema {dataset_types[dtype]} has "
+                        f"no column {column}",
+                        _did_you_mean(column, columns) or "its columns: " + listed(columns),
+                    )
+                    continue
+                mine.add((dtype, match.upper()))
+            if len(mine) > filters.FIELDS_PER_FILTER:
+                self.add(
+                    at,
+                    f"the filter uses {len(mine)} distinct dataset fields; the service allows "
+                    f"at most {filters.FIELDS_PER_FILTER} per filter",
+                    "split it into several filters",
+                )
+            for key in sorted(mine):
+                fields_seen.setdefault(key, path)
+        if len(fields_seen) > filters.FIELDS_PER_GROUP:
+            self.add(
+                ("filters",),
+                f"the filters use {len(fields_seen)} distinct dataset fields; the service "
+                f"allows at most {filters.FIELDS_PER_GROUP} across the filters of a dataset group",
+                "use fewer distinct fields across the filters",
+                key=True,
+            )
+
+    def _schema_columns(self, schema: str | None) -> list[str] | None:
+        """The field names of a declared schema whose document loaded, else ``None``."""
+        doc = self.schema_docs.get(schema) if schema else None
+        fields = doc.data.get("fields") if doc is not None and isinstance(doc.data, dict) else None
+        if not isinstance(fields, list):
+            return None
+        return [f["name"] for f in fields if isinstance(f, dict) and isinstance(f.get("name"), str)]
+
+    def check_event_tracker(self) -> None:
+        """The event tracker's name and tags (one per group: the model allows one)."""
+        tracker = self.data.get("eventTracker")
+        if not isinstance(tracker, dict):
+            return
+        self.name(("eventTracker", "name"), tracker.get("name"))
+        self.tags(("eventTracker", "tags"), tracker.get("tags"))
 
     def check_rollout(self, path: tuple, rollout: Any) -> None:
         """Rollout gates name metrics GetSolutionMetrics reports (reference §6), each a

@@ -12,7 +12,7 @@ cannot drift from the code.
 from __future__ import annotations
 
 from personalize_reconcile.manifest import checks, interpolate, source
-from personalize_reconcile.rules import limits, shapes
+from personalize_reconcile.rules import filters, limits, shapes
 from personalize_reconcile.rules.names import NAME_MAX
 
 _TABLE = """\
@@ -34,6 +34,9 @@ _TABLE = """\
 | `kmsKeyArn` | {kms:,} characters | service model |
 | `eventType` | {event_type} characters | service model |
 | `minProvisionedTPS` | 1 to {int_max:,} | service model (a 32-bit integer) |
+| a filter's `expression` | {filter_chars:,} characters; at most {filter_fields} distinct \
+dataset fields per filter and {group_fields} across the filters | service model \
+`FilterExpression`; Personalize quota |
 | tags | {tags} per resource besides preconcile's own (key 1-128 characters, value 0-256) \
 | Personalize Developer Guide |
 {quotas}
@@ -68,6 +71,9 @@ def limits_table() -> str:
         kms=shapes.member("CreateDatasetGroup", "kmsKeyArn").metadata["max"],
         event_type=shapes.member("CreateSolution", "eventType").metadata["max"],
         int_max=shapes.INTEGER_RANGES["integer"][1],
+        filter_chars=shapes.member("CreateFilter", "filterExpression").metadata["max"],
+        filter_fields=filters.FIELDS_PER_FILTER,
+        group_fields=filters.FIELDS_PER_GROUP,
         tags=checks.USER_TAGS_MAX,
         quotas=quotas,
         uploads=", ".join(

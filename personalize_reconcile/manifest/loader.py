@@ -222,6 +222,11 @@ def _model_diagnostics(error: ValidationError, src: Source, data: Any) -> list[D
             message = f"must be true or false, not {shown(value)}"
         elif kind in ("dict_type", "model_type", "model_attributes_type"):
             message = f"must be a mapping, not {_type(value)}"
+            if path == ("eventTracker",) and isinstance(value, list):  # reference §9
+                hint = (
+                    "a dataset group has at most one event tracker: write "
+                    "eventTracker: {name: NAME}"
+                )
         elif kind == "list_type":
             message = f"must be a list, not {_type(value)}"
             hint = "write each entry on its own line starting with '- '"

@@ -9,7 +9,7 @@ from these classes.
 Resource fields use the Personalize API's own names (camelCase). References between
 resources use names, never ARNs. The top level is a set of maps keyed by resource name, so
 filters, event trackers and recommenders can be added later as further maps without
-reshaping what exists.
+reshaping what exists (``filters`` and ``eventTracker`` are such additions).
 
 Callers: ``manifest/loader.py`` (validation) and the JSON Schema for editors (``preconcile
 schema``).
@@ -22,7 +22,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
-from personalize_reconcile.rules.limits import CAMPAIGNS_PER_GROUP, SOLUTIONS_PER_GROUP
+from personalize_reconcile.rules.limits import (
+    CAMPAIGNS_PER_GROUP,
+    FILTERS_PER_GROUP,
+    SOLUTIONS_PER_GROUP,
+)
 
 Tags = dict[str, str]
 
@@ -35,6 +39,18 @@ def _not_a_boolean(value: Any) -> Any:
 
 WholeNumber = Annotated[int, BeforeValidator(_not_a_boolean)]
 """An int that YAML's true/false may not stand in for (pydantic would take them as 1/0)."""
+
+
+def _ignore(fields: str) -> Any:
+    return Field(
+        default_factory=list,
+        description=(
+            "Fields plan leaves alone when the live resource differs (changed outside "
+            f"preconcile): {fields}. Used when creating the resource; never updated after."
+        ),
+    )
+
+
 _TAGS = Field(
     default_factory=dict,
     description=(
@@ -73,6 +89,7 @@ class DatasetGroup(_Model):
         ),
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("tags")
 
 
 class Schema(_Model):
@@ -144,6 +161,7 @@ class Dataset(_Model):
         default_factory=list, description=("Bulk imports, applied in order.")
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("tags")
 
 
 class Datasets(_Model):
@@ -221,6 +239,9 @@ class Solution(_Model):
     )
     training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore(
+        "performAutoTraining, performIncrementalUpdate, autoTrainingConfig, tags"
+    )
 
 
 class Rollout(_Model):
@@ -267,12 +288,37 @@ class Campaign(_Model):
         None, description="Rollout gates a new version must pass before the campaign moves."
     )
     tags: Tags = _TAGS
+    ignore_changes: list[str] = _ignore("minProvisionedTPS, campaignConfig, tags")
+
+
+class Filter(_Model):
+    """A filter of recommendations (CreateFilter). The service has no UpdateFilter: a
+    changed expression deletes the filter and creates it again under the same name."""
+
+    expression: str = Field(
+        description=(
+            "The filter expression, e.g. `EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN "
+            '("purchase")`: INCLUDE or EXCLUDE, then ItemID, UserID or ActionID, then WHERE '
+            "and conditions on `<dataset type>.<column>` of datasets the manifest declares; "
+            "at most 2500 characters."
+        )
+    )
+    tags: Tags = _TAGS
+
+
+class EventTracker(_Model):
+    """The dataset group's event tracker (CreateEventTracker; one per group). Its tracking
+    ID, which PutEvents needs, is shown by apply when it is created and by `preconcile
+    output`."""
+
+    name: str = Field(description="Event tracker name: 1-63 letters, digits, '-' or '_'.")
+    tags: Tags = _TAGS
 
 
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
-    counts the manifest's solutions and campaigns against these instead of the service's
-    defaults. Leave out what was not raised."""
+    counts the manifest's solutions, campaigns and filters against these instead of the
+    service's defaults. Leave out what was not raised."""
 
     solutions_per_dataset_group: WholeNumber = Field(
         SOLUTIONS_PER_GROUP.default,
@@ -288,6 +334,14 @@ class Quotas(_Model):
         description=(
             "Active campaigns per dataset group, when the account's quota was raised "
             f"(default {CAMPAIGNS_PER_GROUP.default})."
+        ),
+    )
+    filters_per_dataset_group: WholeNumber = Field(
+        FILTERS_PER_GROUP.default,
+        ge=1,
+        description=(
+            "Filters per dataset group, when the account's quota was raised "
+            f"(default {FILTERS_PER_GROUP.default})."
         ),
     )
 
@@ -313,6 +367,12 @@ class Manifest(_Model):
     )
     campaigns: dict[str, Campaign] = Field(
         default_factory=dict, description=("Campaigns by campaign name.")
+    )
+    filters: dict[str, Filter] = Field(
+        default_factory=dict, description=("Filters by filter name.")
+    )
+    event_tracker: EventTracker | None = Field(
+        None, description="The dataset group's event tracker (at most one per group)."
     )
     quotas: Quotas = Field(default_factory=Quotas)
 

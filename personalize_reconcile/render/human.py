@@ -2,7 +2,8 @@
 
 One job: turn a :class:`~personalize_reconcile.engine.plan.Plan` into Terraform-like text
 with rich markup (``+`` create, ``~`` update, ``-/+`` replace, ``+/-`` replace with the new
-one made first, ``-`` delete), fields as
+one made first, ``-`` delete, ``~ ... will be adopted`` for an existing resource apply
+tags as this manifest's, ``= ... will be adopted`` for a schema, which apply simply uses), fields as
 ``before -> after``, "forces replacement" markers and a summary line. Called by the CLI,
 which decides whether colour is shown.
 """
@@ -45,6 +46,11 @@ def value(v: Any) -> str:
 def change_lines(c: Change) -> list[str]:
     """The lines for one change (empty for a no-op that needs no wait)."""
     action = c.action
+    if action == "no-op" and c.adopting:
+        return [
+            f"  [cyan]  =[/cyan] [bold]{escape(c.address)}[/bold] will be adopted: "
+            f"{escape(c.reason)}"
+        ]
     if action == "no-op":
         if not c.wait:
             return []
@@ -52,6 +58,7 @@ def change_lines(c: Change) -> list[str]:
     mark, colour = MARKS[action]
     if c.create_first:
         mark = "+/-"
+    verb = "adopted" if c.adopting else VERBS[action]
     name = (
         ""
         if c.name is UNKNOWN or c.name in (None, c.address.split(".", 1)[1])
@@ -59,7 +66,7 @@ def change_lines(c: Change) -> list[str]:
     )
     lines = [
         f"  [{colour}]{mark:>3}[/{colour}] [bold]{escape(c.address)}[/bold]{name} will be "
-        f"{VERBS[action]}: {escape(c.reason)}"
+        f"{verb}: {escape(c.reason)}"
     ]
     for fc in c.changes:
         tail = (
@@ -75,18 +82,22 @@ def change_lines(c: Change) -> list[str]:
 
 
 def summary_line(plan: Plan) -> str:
-    """``Plan: 7 to create, 0 to update, 0 to replace, 0 to delete.``"""
+    """``Plan: 7 to create, 0 to update, 0 to replace, 0 to delete.``, with
+    ``, 2 to adopt`` before the full stop when the plan adopts existing resources (an
+    adopted taggable resource also counts as an update: apply tags it)."""
     s = plan.summary()
+    adopted = sum(1 for c in plan.changes if c.adopting)
     return (
         f"[bold]Plan:[/bold] {s['create']} to create, {s['update']} to update, "
-        f"{s['replace']} to replace, {s['delete']} to delete."
+        f"{s['replace']} to replace, {s['delete']} to delete"
+        + (f", {adopted} to adopt." if adopted else ".")
     )
 
 
 def render_plan(plan: Plan) -> str:
     """The whole plan as rich markup."""
     if not plan.has_changes:
-        waits = [line for c in plan.changes for line in change_lines(c)]
+        waits = [line for c in plan.changes if c.wait for line in change_lines(c)]
         head = [
             "[green]No changes.[/green] The live resources match "
             f"{escape(plan.manifest)} ({plan.target}, {plan.region})."

@@ -20,7 +20,8 @@ from personalize_reconcile.resources.base import (
 from personalize_reconcile.resources.campaign import CampaignKind
 from personalize_reconcile.resources.dataset import DatasetKind
 from personalize_reconcile.resources.dataset_group import DatasetGroupKind
-from personalize_reconcile.resources.group_members import group_member_kinds
+from personalize_reconcile.resources.event_tracker import EventTrackerKind
+from personalize_reconcile.resources.filter import FilterKind
 from personalize_reconcile.resources.import_job import ImportJobKind
 from personalize_reconcile.resources.schema import SchemaKind
 from personalize_reconcile.resources.solution import SolutionKind
@@ -31,7 +32,8 @@ def kinds() -> dict[str, Kind]:
     """A fresh set of kind objects (some cache List results for one refresh), in
     dependency order: a kind is deleted before every kind listed ahead of it (reference §3:
     campaigns, versions, imports, filters, event trackers, solutions, datasets, schemas,
-    dataset group)."""
+    dataset group). Kinds with a ``group_list`` (filters, event trackers) are also found,
+    declared or not, by ``engine/discover.py``."""
     return {
         k.kind: k
         for k in (
@@ -39,7 +41,8 @@ def kinds() -> dict[str, Kind]:
             SchemaKind(),
             DatasetKind(),
             SolutionKind(),
-            *reversed(group_member_kinds()),
+            EventTrackerKind(),
+            FilterKind(),
             ImportJobKind(),
             SolutionVersionKind(),
             CampaignKind(),

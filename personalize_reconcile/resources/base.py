@@ -83,7 +83,7 @@ class Desired:
     Attributes:
         address: ``<kind>.<name>`` (``campaign.segment-workshop-campaign``).
         kind: the resource kind (``dataset_group``, ``schema``, ``dataset``, ``import``,
-            ``solution``, ``solution_version``, ``campaign``).
+            ``solution``, ``solution_version``, ``campaign``, ``filter``, ``event_tracker``).
         name: the resource's name in the service (for an import job or a solution
             version, the generated name; possibly :data:`UNKNOWN` until apply).
         fields: the manifest-owned fields, normalised, by API name; values may be
@@ -344,6 +344,11 @@ class Kind:
         """Read the resource a create was refused for (ResourceAlreadyExistsException):
         by default the same as :meth:`read`."""
         return self.read(ctx, desired)
+
+    def replace_note(self, desired: Desired) -> str:
+        """Words the plan adds to the reason of a replacement forced by the resource's
+        own fields: what it means for those who use the resource (``""``: nothing)."""
+        return ""
 
     def create(self, ctx: Context, desired: Desired) -> str:
         """Create the resource; return its ARN."""

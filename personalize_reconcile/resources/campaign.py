@@ -2,7 +2,8 @@
 
 Everything a manifest sets updates in place: solutionVersionArn, minProvisionedTPS and
 campaignConfig, always sent complete (whether the service merges a partial campaignConfig
-is undocumented). While an update is in progress the campaign is compared with
+is undocumented), except the fields the manifest's ``ignoreChanges`` names, never sent in
+an update. While an update is in progress the campaign is compared with
 ``latestCampaignUpdate``, so the same update is never sent twice. The live campaignConfig is
 limited to the keys the manifest sets (the service fills in its own defaults).
 
@@ -84,4 +85,9 @@ class CampaignKind(Kind):
         )["campaignArn"]
 
     def update(self, ctx: Context, desired: Desired, live: Live) -> None:
-        ctx.personalize.update_campaign(campaignArn=live.arn, **self._args(ctx, desired))
+        """UpdateCampaign with the manifest's values, leaving out the fields the manifest
+        lists under ``ignoreChanges`` (UpdateCampaign takes any subset, reference §7), so
+        their live values stay."""
+        ignored = desired.extra.get("ignore_changes", ())
+        args = {k: v for k, v in self._args(ctx, desired).items() if k not in ignored}
+        ctx.personalize.update_campaign(campaignArn=live.arn, **args)

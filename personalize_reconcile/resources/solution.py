@@ -191,13 +191,17 @@ class SolutionKind(Kind):
         return ctx.personalize.create_solution(**args)["solutionArn"]
 
     def update(self, ctx: Context, desired: Desired, live: Live) -> None:
+        """UpdateSolution with the manifest's values, leaving out the fields the manifest
+        lists under ``ignoreChanges`` (their live values stay)."""
         f = desired.fields
-        update_config = {k: f[k] for k in UPDATABLE_CONFIG if f.get(k)}
-        args: dict[str, Any] = {
-            "solutionArn": live.arn,
-            "performAutoTraining": bool(f.get("performAutoTraining", False)),
-        }
-        if f.get("performIncrementalUpdate") is not None:
+        ignored = desired.extra.get("ignore_changes", ())
+        update_config = {k: f[k] for k in UPDATABLE_CONFIG if f.get(k) and k not in ignored}
+        args: dict[str, Any] = {"solutionArn": live.arn}
+        if "performAutoTraining" not in ignored:
+            args["performAutoTraining"] = bool(f.get("performAutoTraining", False))
+        if f.get("performIncrementalUpdate") is not None and (
+            "performIncrementalUpdate" not in ignored
+        ):
             args["performIncrementalUpdate"] = f["performIncrementalUpdate"]
         if update_config:
             args["solutionUpdateConfig"] = update_config

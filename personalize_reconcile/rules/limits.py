@@ -43,10 +43,13 @@ CAMPAIGNS_PER_GROUP = Quota(
 )
 """Reference §9: active campaigns per dataset group, 5 (adjustable)."""
 
+FILTERS_PER_GROUP = Quota("filtersPerDatasetGroup", "filters", "filters per dataset group", 30)
+"""Reference §9: filters per dataset group, 30 (adjustable)."""
+
 SCHEMAS_PER_REGION = Quota("", "schemas", "active schemas per region", 500)
 """Reference §9: active schemas per region, 500 (the manifest's own count against it)."""
 
-QUOTAS = (SOLUTIONS_PER_GROUP, CAMPAIGNS_PER_GROUP, SCHEMAS_PER_REGION)
+QUOTAS = (SOLUTIONS_PER_GROUP, CAMPAIGNS_PER_GROUP, FILTERS_PER_GROUP, SCHEMAS_PER_REGION)
 """Every count quota a manifest is checked against, in manifest order."""
 
 GIB = 1024**3

@@ -22,6 +22,7 @@ import difflib
 import functools
 import math
 import re
+import threading
 from typing import Any
 
 import botocore.session
@@ -29,11 +30,28 @@ from botocore.model import ServiceModel, Shape
 
 from personalize_reconcile.rules.problems import Problem, shown
 
+SESSION_LOCK = threading.Lock()
+"""Held while the shared session (:func:`botocore_session`) loads a model or makes a
+client: botocore sessions are not safe to share while they create things."""
+
+
+@functools.lru_cache(maxsize=1)
+def botocore_session() -> botocore.session.Session:
+    """The one botocore session this process reads service models from.
+
+    Making a session costs tens of milliseconds (its handlers, its model loader), and its
+    loader caches every JSON model it reads; the local target's clients are made from this
+    session too (``backends/local.py``), so a command reads each model file once. Nothing
+    is configured on it: clients get their region and credentials as arguments.
+    """
+    return botocore.session.get_session()
+
 
 @functools.lru_cache(maxsize=8)
 def service_model(service: str) -> ServiceModel:
     """Return botocore's model for ``service`` (``personalize``, ``personalize-runtime``)."""
-    return botocore.session.get_session().get_service_model(service)
+    with SESSION_LOCK:
+        return botocore_session().get_service_model(service)
 
 
 def shape(service: str, name: str) -> Shape:

@@ -23,14 +23,18 @@ def actions(doc: dict) -> dict[str, str]:
     return out
 
 
-def four_runs(pc, created: int, manifest=None, *args: str) -> dict:
-    """Plan shows ``created`` creates, apply makes them, plan is empty, apply is a no-op;
+def four_runs(pc, created: int, manifest=None, *args: str, adopted: int = 0) -> dict:
+    """Plan shows ``created`` creates, apply makes them (and adopts ``adopted`` existing
+    resources that are not the manifest's but equal it), plan is empty, apply is a no-op;
     returns the first plan's document."""
     doc = plan_json(pc, *args, manifest=manifest)
     assert doc["summary"]["create"] == created, actions(doc)
     applied = pc("apply", "--auto-approve", *args, manifest=manifest)
     assert applied.code == 0, applied.out + applied.err
-    assert f"Apply complete: {created} created, 0 updated, 0 replaced, 0 deleted." in applied.out
+    tail = f", {adopted} adopted." if adopted else "."
+    assert f"Apply complete: {created} created, 0 updated, 0 replaced, 0 deleted{tail}" in (
+        applied.out
+    )
     again = pc("plan", "--detailed-exitcode", *args, manifest=manifest)
     assert again.code == 0, again.out + again.err
     assert again.out.startswith("No changes.")

@@ -1,7 +1,8 @@
 """``--target aws`` end to end without AWS: the standard endpoint settings point the
-personalize clients at ``preconcile local serve`` and the S3 client at moto's threaded S3
-server; ``local serve --s3-endpoint-url`` makes the import jobs read through the same S3.
-``uploadFrom`` and the data fingerprint go through the real S3 API there.
+personalize clients at ``preconcile local serve`` and the S3 and IAM clients at moto's
+threaded server; ``local serve --s3-endpoint-url`` makes the import jobs read through the
+same S3. ``uploadFrom`` and the data fingerprint go through the real S3 API there, and
+apply's preflight reads the service role and the bucket policy from moto's IAM and S3.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.request
 
 import boto3
 import pytest
@@ -20,6 +22,18 @@ from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
 
 BUCKET = "personalize-data-000000000000"
+ROLE = "PersonalizeExecutionRole"  # the workshop's role, by name
+BUCKET_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "personalize.amazonaws.com"},
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [f"arn:aws:s3:::{BUCKET}", f"arn:aws:s3:::{BUCKET}/*"],
+        }
+    ],
+}
 
 
 @pytest.fixture
@@ -39,6 +53,8 @@ def aws_env(tmp_path):
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     s3_url = "http://{}:{}".format(*moto.get_host_and_port())
+    # moto's accounts live in the process: start from none
+    urllib.request.urlopen(urllib.request.Request(f"{s3_url}/moto-api/reset", method="POST"))
     log = tmp_path / "calls.log"
     serve = start_serve(
         tmp_path / "served",
@@ -53,14 +69,40 @@ def aws_env(tmp_path):
             AWS_ENDPOINT_URL_PERSONALIZE=url,
             AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME=url,
             AWS_ENDPOINT_URL_S3=s3_url,
+            AWS_ENDPOINT_URL_IAM=s3_url,
         )
-        boto3.client(
-            "s3",
+        keys = dict(
             endpoint_url=s3_url,
             region_name="us-east-1",
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
-        ).create_bucket(Bucket=BUCKET)
+        )
+        s3 = boto3.client("s3", **keys)
+        s3.create_bucket(Bucket=BUCKET)
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(BUCKET_POLICY))
+        iam = boto3.client("iam", **keys)
+        statement = {k: v for k, v in BUCKET_POLICY["Statement"][0].items() if k != "Principal"}
+        iam.create_role(
+            Path="/service-role/",
+            RoleName=ROLE,
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "personalize.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
+        )
+        iam.put_role_policy(
+            RoleName=ROLE,
+            PolicyName="read-data",
+            PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+        )
         yield env, log, s3_url
     finally:
         serve.stop(signal.SIGTERM)
@@ -254,3 +296,44 @@ def test_apply_through_injected_faults_converges_without_duplicates(aws_env, wor
     assert len(client.list_solution_versions(solutionArn=solution)["solutionVersions"]) == 1
     assert len(client.list_dataset_import_jobs(datasetArn=dataset)["datasetImportJobs"]) == 1
     assert len(client.list_campaigns(solutionArn=solution)["campaigns"]) == 1
+
+
+@pytest.mark.slow
+def test_apply_stops_before_writing_when_the_bucket_policy_is_missing(aws_env, workshop, tmp_path):
+    env, log, s3_url = aws_env
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=s3_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    s3.delete_bucket_policy(Bucket=BUCKET)
+    planned = _run(env, tmp_path, "plan", str(workshop), "--detailed-exitcode")
+    assert planned.returncode == 2, planned.stderr
+    assert planned.stderr.startswith(
+        "Warning: apply will stop before writing anything: preflight found 1 problem with "
+        "what Personalize needs to read the data:\n"
+        f"  bucket {BUCKET}, which import segment-workshop-interactions reads: it has no "
+        "bucket policy"
+    )
+    assert planned.stderr.endswith(
+        "Fix it (docs/aws.md, sections 2 and 3), or apply with --skip-preflight.\n"
+    )
+    before = len(metering.read(log)) if log.exists() else 0
+    refused = _run(env, tmp_path, "apply", str(workshop), "--auto-approve")
+    assert refused.returncode == 1
+    assert refused.stderr.startswith(
+        "Error: preflight found 1 problem with what Personalize needs to read the data; "
+        "nothing was changed:\n"
+        f"  bucket {BUCKET}, which import segment-workshop-interactions reads: it has no "
+        "bucket policy, and Personalize needs one that lets personalize.amazonaws.com in. "
+        "Put this policy on it:\n"
+    )
+    assert refused.stderr.endswith(
+        "Fix it (docs/aws.md, sections 2 and 3) and run again, or pass --skip-preflight to "
+        "apply anyway.\n"
+    )
+    calls = metering.read(log)[before:] if log.exists() else []
+    assert [c for c in calls if not c.split(".")[1].startswith(("Describe", "List", "Get"))] == []
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0  # nothing uploaded

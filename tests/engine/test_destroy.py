@@ -1,6 +1,7 @@
 """``destroy`` finishes, through the CLI on the local target: what the service requires
-gone before a dataset or the group can be deleted (filters, event trackers) goes first, a
-schema another dataset group still uses is kept with a note, and a second ``destroy``
+gone before a dataset or the group can be deleted (filters, event trackers) goes first
+(without the ownership tag, only with ``--adopt``; else it is kept, with what it blocks),
+a schema another dataset group still uses is kept with a note, and a second ``destroy``
 changes nothing and exits 0 (reference §3)."""
 
 from __future__ import annotations
@@ -26,9 +27,16 @@ def _nothing(result, manifest) -> str:
     )
 
 
-def test_destroy_deletes_the_groups_filters_and_event_tracker_first(pc, workshop, state):
+def _apply_in_someone_elses_group(pc, state):
+    """Apply, then take the ownership tag off the dataset group: the group is someone
+    else's (apply would adopt, and tag, an equal group made elsewhere)."""
     assert pc("apply", "--auto-approve").code == 0
     client = local_client("personalize", state_dir=state)
+    client.untag_resource(resourceArn=GROUP, tagKeys=["preconcile:manifest"])
+    return client
+
+
+def _filters_and_tracker_made_elsewhere(client) -> None:
     client.create_filter(
         name="no-purchased",
         datasetGroupArn=GROUP,
@@ -42,7 +50,50 @@ def test_destroy_deletes_the_groups_filters_and_event_tracker_first(pc, workshop
     )
     client.create_event_tracker(name="site-events", datasetGroupArn=GROUP)
 
+
+def test_destroy_keeps_untagged_filters_and_event_trackers_and_what_they_block(pc, workshop, state):
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    _filters_and_tracker_made_elsewhere(client)
+    hint = (
+        "Delete them, tag them preconcile:manifest=segment-workshop, or run destroy with "
+        "--adopt to delete them too."
+    )
+    notes = (
+        "Kept dataset.Interactions: the service deletes it only once these are gone, and "
+        "this manifest does not manage them: event tracker site-events, filter no-purchased. "
+        f"{hint}\n"
+        "Kept dataset_group.segment-workshop: the service deletes it only once these are "
+        "gone, and this manifest does not manage them: event tracker site-events, filter "
+        f"no-purchased. {hint}\n"
+        "Kept schema segment-workshop-interactions: dataset group segment-workshop still "
+        "uses it.\n"
+    )
     destroyed = pc("destroy", "--auto-approve")
+    assert destroyed.code == 0, destroyed.out + destroyed.err
+    lines = [line.strip() for line in destroyed.out.splitlines() if "will be deleted" in line]
+    assert lines == [
+        "- campaign.segment-workshop-campaign will be deleted: managed by this manifest",
+        "- filter.tagged-filter will be deleted: managed by this manifest",
+        "- solution.segment-workshop-solution will be deleted: managed by this manifest",
+    ]
+    assert "Plan: 0 to create, 0 to update, 0 to replace, 3 to delete.\n" + notes in destroyed.out
+    assert "Destroy complete: 3 deleted." in destroyed.out
+    assert [f["name"] for f in client.list_filters()["Filters"]] == ["no-purchased"]
+    assert [t["name"] for t in client.list_event_trackers()["eventTrackers"]] == ["site-events"]
+    assert [d["name"] for d in client.list_datasets()["datasets"]] == [
+        "segment-workshop-interactions"
+    ]
+    again = pc("destroy", "--auto-approve")
+    assert again.out == _nothing(again, workshop) + notes
+
+
+def test_destroy_adopt_deletes_the_groups_filters_and_event_tracker_first(pc, workshop, state):
+    assert pc("apply", "--auto-approve").code == 0
+    client = local_client("personalize", state_dir=state)
+    _filters_and_tracker_made_elsewhere(client)
+
+    destroyed = pc("destroy", "--auto-approve", "--adopt")
     assert destroyed.code == 0, destroyed.out + destroyed.err
     why = (
         "in dataset group segment-workshop, which this manifest manages and deletes; the "
@@ -71,9 +122,7 @@ def test_destroy_deletes_the_groups_filters_and_event_tracker_first(pc, workshop
 
 
 def test_destroy_keeps_what_a_filter_it_does_not_manage_blocks(pc, workshop, state):
-    client = local_client("personalize", state_dir=state)
-    client.create_dataset_group(name="segment-workshop")  # someone else's, no tag
-    assert pc("apply", "--auto-approve").code == 0
+    client = _apply_in_someone_elses_group(pc, state)
     theirs = client.create_filter(
         name="theirs",
         datasetGroupArn=GROUP,
@@ -148,9 +197,7 @@ def test_destroy_keeps_a_schema_another_dataset_group_uses(pc, workshop, state):
 def test_an_event_tracker_it_does_not_manage_keeps_only_the_interactions_dataset(
     pc, workshop, state
 ):
-    client = local_client("personalize", state_dir=state)
-    client.create_dataset_group(name="segment-workshop")  # someone else's, no tag
-    assert pc("apply", "--auto-approve").code == 0
+    client = _apply_in_someone_elses_group(pc, state)
     client.create_event_tracker(name="site-events", datasetGroupArn=GROUP)
     destroyed = pc("destroy", "--auto-approve")
     assert destroyed.code == 0, destroyed.out + destroyed.err
@@ -174,6 +221,7 @@ def test_destroy_waits_out_the_filter_delete_before_the_dataset(pc, workshop, st
         name="no-purchased",
         datasetGroupArn=GROUP,
         filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
+        tags=OWNED,
     )["filterArn"]
     # the filter's delete is held for HOLD seconds, then ended with local fast-forward
     env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS=f"filter={HOLD}")

@@ -9,7 +9,7 @@ each solution's version is found and waited for under that solution.
 from __future__ import annotations
 
 from edits import replaced
-from engine_helpers import actions, four_runs, plan_json, stage_manifest
+from engine_helpers import four_runs, plan_json, stage_manifest
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
@@ -64,8 +64,9 @@ def test_two_solutions_alike_each_train_and_serve_their_own_version(pc, workshop
 def test_one_manifest_for_two_dataset_groups_in_one_account(pc, workshop, state):
     dev, prod = stage_manifest(workshop, "dev"), stage_manifest(workshop, "prod")
     four_runs(pc, 7, dev, "--var", "stage=dev")
-    doc = four_runs(pc, 6, prod, "--var", "stage=prod")
-    assert actions(doc)["schema.segment-workshop-interactions"] == "no-op"  # shared
+    doc = four_runs(pc, 6, prod, "--var", "stage=prod", adopted=1)
+    shared = next(c for c in doc["resource_changes"] if c["type"] == "schema")
+    assert (shared["actions"], shared["adopting"]) == (["no-op"], True)  # dev's, used
     assert pc("plan", "--detailed-exitcode", "--var", "stage=dev", manifest=dev).code == 0
     client = local_client("personalize", state_dir=state)
     for stage in ("dev", "prod"):

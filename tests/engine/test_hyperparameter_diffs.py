@@ -55,6 +55,8 @@ def test_live_spellings_and_filled_in_defaults_plan_no_change(pc, workshop, stat
         datasetGroupArn=group,
         recipeArn="arn:aws:personalize:::recipe/aws-sims",
         performAutoTraining=False,
+        # the manifest's own, so only the spellings are compared, not who owns it
+        tags=[{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}],
         solutionConfig={
             "algorithmHyperParameters": {
                 "min_cointeraction_count": "1e0",  # another number spelling

@@ -103,7 +103,10 @@ def test_min_provisioned_tps_is_one_update_in_place(pc, workshop):
     assert change["changes"] == [
         {"path": "minProvisionedTPS", "before": 1, "after": 3, "forces_replacement": False}
     ]
-    assert change["reason"] == "minProvisionedTPS changed"
+    assert change["reason"] == (
+        "minProvisionedTPS changed outside preconcile, or in the manifest since the last "
+        "apply: the live value differs from what the manifest says"
+    )
     assert pc("apply", "--auto-approve").code == 0
     assert pc("plan", "--detailed-exitcode").code == 0
 
@@ -255,20 +258,27 @@ def test_changing_a_resource_made_elsewhere_needs_adopt(pc, state):
     client.create_campaign(
         name="segment-workshop-campaign", solutionVersionArn=version, minProvisionedTPS=5
     )
-    doc = plan_json(pc)
+    message = (
+        "Error: refusing to change what this manifest does not own; nothing was changed:\n"
+        f"  campaign.segment-workshop-campaign ({campaign}): it exists without the tag "
+        "preconcile:manifest=segment-workshop; it differs from the manifest:\n"
+        "    minProvisionedTPS: 5 -> 1\n"
+        "  To go on, run apply with --adopt to change it in place and tag it, or rename it "
+        "in the manifest.\n"
+    )
+    for args in (("plan",), ("plan", "--json"), ("apply", "--auto-approve")):
+        refused = pc(*args)
+        assert (refused.code, refused.out, refused.err) == (1, "", message)
+    doc = plan_json(pc, "--adopt")
     change = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
     assert change["actions"] == ["update"]
     assert change["requires_adopt"] is True
     assert change["reason"] == (
-        "minProvisionedTPS changed; it exists without the tag "
-        "preconcile:manifest=segment-workshop, so changing it needs --adopt"
+        "minProvisionedTPS changed outside preconcile, or in the manifest since the last "
+        "apply: the live value differs from what the manifest says; it exists without the "
+        "tag preconcile:manifest=segment-workshop, so changing it needs --adopt"
     )
-    refused = pc("apply", "--auto-approve")
-    assert refused.code == 1
-    assert (
-        "Error: refusing to apply: campaign.segment-workshop-campaign was not created by this "
-        "manifest. Run again with --adopt to allow this.\n"
-    ) in refused.err
+    assert client.describe_campaign(campaignArn=campaign)["campaign"]["minProvisionedTPS"] == 5
     assert pc("apply", "--auto-approve", "--adopt").code == 0
     tags = client.list_tags_for_resource(resourceArn=campaign)["tags"]
     assert tags == [{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}]

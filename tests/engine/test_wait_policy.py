@@ -11,7 +11,7 @@ from personalize_reconcile.engine import WaitPolicy
     "target,timeout,first,expected",
     [
         ("aws", None, None, (5.0, 30.0, 4 * 3600.0)),
-        ("local", None, None, (0.02, 0.1, 3600.0)),
+        ("local", None, None, (0.02, 0.04, 3600.0)),
         ("aws", 60, 0.05, (0.05, 30.0, 60)),
         ("local", None, 0.5, (0.5, 0.5, 3600.0)),
         ("aws", None, 45, (45, 45, 4 * 3600.0)),

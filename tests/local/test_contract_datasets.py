@@ -834,3 +834,29 @@ def test_filter(personalize, group, wait_gone, expect_error):
         f"Dataset group {group} already has 30 filters, the limit.",
     )
     delete_until_gone(personalize, arn)
+
+
+def test_an_import_works_while_in_progress_and_settles_at_its_duration(
+    make_client, state_dir, group, workshop_dataset, fast_forward
+):
+    slow = make_client(durations={"dataset-import-job": 600})
+    arn = slow.create_dataset_import_job(
+        jobName="imp-slow",
+        datasetArn=workshop_dataset,
+        dataSource={"dataLocation": put_workshop(state_dir)},
+        roleArn="arn:aws:iam::000000000000:role/r",
+    )["datasetImportJobArn"]
+    describe = lambda: slow.describe_dataset_import_job(datasetImportJobArn=arn)  # noqa: E731
+    assert describe()["datasetImportJob"]["status"] == "CREATE PENDING"
+    assert DatasetStore(state_dir).count(workshop_dataset) == 0
+    fast_forward(arn, one_step=True)  # leaves PENDING: the import runs now
+    deadline = time.monotonic() + 60  # against a hang only
+    while DatasetStore(state_dir).count(workshop_dataset) != 9522:
+        assert time.monotonic() < deadline, "the import never ran"
+        time.sleep(0.02)
+    # the rows are in, but the job settles only when its 600 s are over
+    assert describe()["datasetImportJob"]["status"] == "CREATE IN_PROGRESS"
+    out = fast_forward(arn)
+    assert out.startswith(f"create settle of {arn}: due now (was in ")
+    assert out.endswith("s)\n1 step(s) brought forward.\n")
+    assert describe()["datasetImportJob"]["status"] == "ACTIVE"

@@ -30,6 +30,7 @@ FILLERS = {
     "schemaArn": P + "schema/s",
     "tags": [{"tagKey": "a", "tagValue": "b"}],
     "tagKeys": ["a"],
+    "recommenderConfig": {},
 }
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pytest
 
-from personalize_reconcile.local.datastore import DatasetStore, NoEarlierImportError
+from personalize_reconcile.local.datastore import (
+    DatasetStore,
+    DatastoreError,
+    NoEarlierImportError,
+)
 from personalize_reconcile.rules.avro import Field
 
 ARN = "arn:aws:personalize:us-east-1:000000000000:dataset/shop/{}"
@@ -294,3 +300,172 @@ def test_put_records_need_the_id_of_items(ds):
     with pytest.raises(ValueError) as e:
         ds.put_records(ITEMS, ITEM_FIELDS, [{"PRICE": 1.0}])
     assert str(e.value) == "every Items record needs a value for ITEM_ID"
+
+
+# --- the columnar layout: Arrow segment files, metadata in SQLite ---------------------------
+
+
+def _segment_files(ds: DatasetStore, arn: str) -> list[str]:
+    return sorted(p.name for p in ds.parts_of(arn).iterdir())
+
+
+def test_records_are_arrow_files_and_the_database_keeps_metadata(ds):
+    ds.store_import(INTERACTIONS, interactions(["u1", "u2"], ["i1", "i2"], [5, 6]))
+    first = _segment_files(ds, INTERACTIONS)
+    assert len(first) == 1 and first[0].endswith(".arrow")
+    assert ds.parts_of(INTERACTIONS) == ds.path_of(INTERACTIONS).with_suffix(".parts")
+    db = sqlite3.connect(ds.path_of(INTERACTIONS))
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    db.close()
+    assert "records" not in tables
+    ds.store_import(INTERACTIONS, interactions(["u3"], ["i3"], [7]), "INCREMENTAL")
+    assert len(_segment_files(ds, INTERACTIONS)) == 2
+    ds.store_import(INTERACTIONS, interactions(["u4"], ["i4"], [8]), "FULL")
+    after = _segment_files(ds, INTERACTIONS)
+    assert len(after) == 1 and after[0] not in first  # the replaced files are removed
+    assert ds.count(INTERACTIONS) == 1
+
+
+CRASH = textwrap.dedent("""
+    import os, sys
+    import numpy as np
+    from personalize_reconcile.local import datastore
+    from personalize_reconcile.rules.avro import Field
+
+    class T:
+        fields = [Field("USER_ID", "string", False), Field("ITEM_ID", "string", False),
+                  Field("TIMESTAMP", "long", False)]
+        nulls = {}
+        num_rows = 3
+        columns = {"USER_ID": np.array(["x", "y", "z"], dtype=object),
+                   "ITEM_ID": np.array(["i", "i", "i"], dtype=object),
+                   "TIMESTAMP": np.arange(3, dtype=np.int64)}
+
+    def power_cut(path):  # the new file is written and renamed: die before the commit
+        os._exit(9)
+
+    datastore._fsync_dir = power_cut
+    datastore.DatasetStore(sys.argv[1]).store_import(sys.argv[2], T(), sys.argv[3])
+""")
+
+
+@pytest.mark.parametrize("mode", ["FULL", "INCREMENTAL"])
+def test_a_process_killed_mid_import_leaves_the_previous_records(ds, tmp_path, mode):
+    ds.store_import(INTERACTIONS, interactions(["u1", "u2"], ["i1", "i2"], [5, 6]))
+    before = _segment_files(ds, INTERACTIONS)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH, str(tmp_path / "state"), INTERACTIONS, mode], timeout=60
+    )
+    assert proc.returncode == 9
+    assert len(_segment_files(ds, INTERACTIONS)) == 2  # the dead write's file is named nowhere
+    assert ds.count(INTERACTIONS) == 2
+    assert ds.load(INTERACTIONS).columns["USER_ID"].tolist() == ["u1", "u2"]
+    # the next write removes the file the dead one left
+    assert ds.store_import(INTERACTIONS, interactions(["u3"], ["i3"], [7]), "INCREMENTAL") == 3
+    assert len(_segment_files(ds, INTERACTIONS)) == 2
+    assert set(before) <= set(_segment_files(ds, INTERACTIONS))
+    assert ds.load(INTERACTIONS).columns["USER_ID"].tolist() == ["u1", "u2", "u3"]
+
+
+def test_a_segment_that_is_a_symlink_is_not_read(ds, tmp_path):
+    ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    (name,) = _segment_files(ds, INTERACTIONS)
+    segment = ds.parts_of(INTERACTIONS) / name
+    outside = tmp_path / "outside.arrow"
+    segment.rename(outside)
+    segment.symlink_to(outside)
+    with pytest.raises(DatastoreError) as e:
+        ds.load(INTERACTIONS)
+    assert str(e.value) == f"{segment} is not a regular file; the local target reads no symlinks"
+
+
+def _old_layout(path, fields, dataset_type, rows, imports=1):
+    """A dataset file as the earlier version wrote it: every record in a `records` table."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    meta = {
+        "fields": [asdict(f) for f in fields],
+        "dataset_type": dataset_type,
+        "imports": imports,
+        "last_mode": "FULL",
+    }
+    db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, json.dumps(v)) for k, v in meta.items()])
+    names = [f'"{f.name}"' for f in fields]
+    db.execute(f"CREATE TABLE records ({', '.join(names)}, _preconcile_source)")
+    db.executemany(f"INSERT INTO records VALUES ({', '.join('?' * (len(fields) + 1))})", rows)
+    db.commit()
+    db.close()
+
+
+def test_an_earlier_state_dir_is_migrated_on_first_open(ds):
+    _old_layout(
+        ds.path_of(ITEMS),
+        ITEM_FIELDS,
+        "Items",
+        [
+            ("a", 1.5, "x|y", 1, 7, "BULK"),
+            ("b", None, None, None, None, "BULK"),
+            ("live", 2.0, "z", 0, 3, "PUT"),
+        ],
+    )
+    assert ds.has_import(ITEMS)
+    assert ds.count(ITEMS) == 3
+    data = ds.load(ITEMS)
+    assert data.fields == ITEM_FIELDS
+    assert data.columns["ITEM_ID"].tolist() == ["a", "b", "live"]
+    assert data.columns["GENRES"].tolist() == ["x|y", None, "z"]
+    assert data.columns["ADULT"].tolist() == [True, False, False]
+    assert data.columns["RANK"].tolist() == [7, 0, 3]
+    assert data.nulls["PRICE"].tolist() == [False, True, False]
+    db = sqlite3.connect(ds.path_of(ITEMS))
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    db.close()
+    assert "records" not in tables and len(_segment_files(ds, ITEMS)) == 1
+    # the record put one by one survives a FULL import, as before the migration
+    assert ds.store_import(ITEMS, items([{"ITEM_ID": "c", "PRICE": 3.0}]), "FULL") == 2
+    assert ds.load(ITEMS).columns["ITEM_ID"].tolist() == ["live", "c"]
+
+
+def test_an_earlier_interactions_dataset_takes_incremental_imports_after_migration(ds):
+    rows = [(f"u{i % 40}", f"i{i % 7}", 1549846801 + i, "BULK") for i in range(1200)]
+    _old_layout(ds.path_of(INTERACTIONS), I_FIELDS, "Interactions", rows)
+    assert ds.count(INTERACTIONS) == 1200
+    assert ds.store_import(INTERACTIONS, interactions(["u"], ["i"], [5]), "INCREMENTAL") == 1201
+    data = ds.load(INTERACTIONS)
+    assert data.columns["USER_ID"][:3].tolist() == ["u0", "u1", "u2"]
+    assert data.columns["TIMESTAMP"][-2:].tolist() == [1549846801 + 1199, 5]
+
+
+def test_a_folder_of_segments_that_is_a_symlink_is_refused(ds, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.arrow").write_bytes(b"not ours")
+    ds.parts_of(INTERACTIONS).parent.mkdir(parents=True)
+    ds.parts_of(INTERACTIONS).symlink_to(elsewhere)
+    message = (
+        f"{ds.parts_of(INTERACTIONS)} is a symlink, which the local target does not follow; "
+        "remove it and import the dataset's data again"
+    )
+    with pytest.raises(DatastoreError) as e:
+        ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    assert str(e.value) == message
+    with pytest.raises(DatastoreError) as e:
+        ds.load(INTERACTIONS)
+    assert str(e.value) == message
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.arrow"]  # nothing swept
+    ds.drop(INTERACTIONS)  # removes the link, not what it points to
+    assert not ds.parts_of(INTERACTIONS).exists() and (elsewhere / "keep.arrow").exists()
+
+
+def test_a_missing_segment_file_is_named(ds):
+    ds.store_import(INTERACTIONS, interactions(["u1"], ["i1"], [5]))
+    (name,) = _segment_files(ds, INTERACTIONS)
+    (ds.parts_of(INTERACTIONS) / name).unlink()
+    with pytest.raises(DatastoreError) as e:
+        ds.load(INTERACTIONS)
+    assert str(e.value) == (
+        f"the records of {INTERACTIONS} are incomplete: "
+        f"{ds.parts_of(INTERACTIONS) / name} is missing; import the dataset's data again "
+        "with importMode FULL"
+    )

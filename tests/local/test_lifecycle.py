@@ -185,7 +185,7 @@ def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
             "unknown resource kind 'widget' in durations; known kinds: "
             "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, "
             "metric-attribution, solution, solution-version, campaign, batch-inference-job, "
-            "batch-segment-job or *",
+            "batch-segment-job, recommender or *",
         ),
     ],
 )

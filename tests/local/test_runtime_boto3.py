@@ -3,13 +3,17 @@ restart of the local target, and the same answers over the HTTP server."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import boto3
 import pytest
 from personalize_steps import WORKSHOP, Group, workshop_facts, workshop_with_renamed_items
 
+from personalize_reconcile.local import runtime as runtime_module
 from personalize_reconcile.local import service as local_service
+from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.server import LocalServer
 from personalize_reconcile.local.training import serving as trainer
 
@@ -106,3 +110,69 @@ def test_latest_campaign_follows_new_versions(
     workshop.reimport(state_dir, renamed, "v2")
     assert workshop.new_version(first["solutionArn"])["status"] == "ACTIVE"
     assert all(s.startswith("v2-") for s in served())
+
+
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+def test_answer_ids_and_headers_in_process_and_over_http(workshop, runtime, state_dir):
+    version = workshop.version("ws-ids", "aws-popularity-count")
+    campaign = workshop.campaign("ws-ids-campaign", version["solutionVersionArn"])
+    in_process = runtime.get_recommendations(campaignArn=campaign, userId="someone")
+    server = LocalServer(local_service.get_service(state_dir), host="127.0.0.1", port=0)
+    server.serve_in_thread()
+    try:
+        client = boto3.client(
+            "personalize-runtime",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIALOCALTEST0000000",
+            aws_secret_access_key="local",
+        )
+        over_http = client.get_recommendations(campaignArn=campaign, userId="someone")
+    finally:
+        server.shutdown()
+        server.server_close()
+    for out in (in_process, over_http):
+        assert re.fullmatch(f"RID-{UUID4}", out["recommendationId"])
+        assert re.fullmatch(UUID4, out["ResponseMetadata"]["RequestId"])
+    assert in_process["recommendationId"] != over_http["recommendationId"]
+    # in-process botocore gets no Content-Length (it needs none); the HTTP server sends one
+    assert sorted(in_process["ResponseMetadata"]["HTTPHeaders"]) == [
+        "content-type",
+        "x-amzn-requestid",
+    ]
+    length = over_http["ResponseMetadata"]["HTTPHeaders"]["content-length"]
+    assert int(length) == len(
+        json.dumps(
+            {"itemList": over_http["itemList"], "recommendationId": over_http["recommendationId"]},
+            separators=(",", ":"),
+        )
+    )
+
+
+def test_recommendations_written_as_json_equal_the_handlers_data(workshop, runtime, state_dir):
+    rows, popular = workshop_facts()
+    user = rows[0]["USER_ID"]
+    ctx = RequestContext(
+        account="000000000000", region="us-east-1", service=local_service.get_service(state_dir)
+    )
+    up = workshop.campaign(
+        "ws-json-up",
+        workshop.version("ws-json-up", "aws-user-personalization-v2")["solutionVersionArn"],
+    )
+    sims = workshop.campaign(
+        "ws-json-sims", workshop.version("ws-json-sims", "aws-sims")["solutionVersionArn"]
+    )
+    asks = [
+        {"campaignArn": up, "userId": user},
+        {"campaignArn": up, "userId": "never-seen-user", "numResults": 3},
+        {"campaignArn": sims, "itemId": popular[0], "numResults": 7},
+    ]
+    for ask in asks:
+        answer = runtime.get_recommendations(**ask)
+        data = runtime_module.dispatch(ctx, "GetRecommendations", dict(ask))
+        assert answer["itemList"] == data["itemList"]
+        assert len(answer["itemList"]) == ask.get("numResults", 25)
+        # user personalization gives scores, SIMS none
+        assert all(("score" in i) == (ask["campaignArn"] == up) for i in answer["itemList"])

@@ -149,12 +149,13 @@ def test_port_in_use_is_a_clear_error(tmp_path):
             "constraint: Member must not be null",
         ),
         (
-            "AmazonPersonalize.CreateRecommender",
-            b'{"name": "r", "datasetGroupArn": '
-            b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "recipeArn": '
-            b'"arn:aws:personalize:::recipe/aws-vod-top-picks"}',
+            "AmazonPersonalize.CreateDataDeletionJob",
+            b'{"jobName": "j", "datasetGroupArn": '
+            b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "dataSource": '
+            b'{"dataLocation": "s3://b/users.csv"}, "roleArn": '
+            b'"arn:aws:iam::000000000000:role/R"}',
             "UnknownOperationException",
-            "The local Personalize target does not implement CreateRecommender.",
+            "The local Personalize target does not implement CreateDataDeletionJob.",
         ),
     ],
 )

@@ -16,18 +16,20 @@ Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared r
 and List operations every kind answers alike), ``records`` (find, create, delete, update
 a stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
 ``import_jobs``, ``event_trackers``, ``filters``, ``metric_attributions``, ``solutions``,
-``solution_versions``, ``campaigns``, ``batch_jobs``, ``recipes`` (and ``tags`` for the tag
-operations).
+``solution_versions``, ``campaigns``, ``recommenders``, ``batch_jobs``, ``recipes`` (and
+``tags`` for the tag operations); ``exploration`` holds the itemExplorationConfig rules
+campaigns and recommenders share.
 
 Sources: reference §1 (ARNs, names, uniqueness), §2 (fields, statuses, ``latest*Update``,
 List vs Describe), §3 (prerequisites, delete preconditions, error codes), §4 (schemas,
-UpdateDataset), §5 (imports), §6 (recipes, solution flags, training modes), §7 (campaigns),
+UpdateDataset), §5 (imports), §6 (recipes, domain use cases, solution flags, training
+modes), §7 (campaigns, recommenders),
 §9 (quotas); the botocore model for shapes.
 
 Automatic training is scheduled outside the control plane (``local/autotraining.py``).
 Not modeled (said here rather than faked): HPO and AutoML runs (see ``solutions``), the
-2-hourly campaign auto-updates, KMS, IAM and S3 permission checks, recommenders, exports
-and data-deletion jobs (UnknownOperationException).
+2-hourly campaign auto-updates, KMS, IAM and S3 permission checks, exports and
+data-deletion jobs (UnknownOperationException).
 
 Error messages (the service's exact wording is unconfirmed, reference §10): see
 ``errors``.
@@ -47,6 +49,7 @@ from personalize_reconcile.local.control import (
     import_jobs,
     metric_attributions,
     recipes,
+    recommenders,
     registry,
     schemas,
     solution_versions,
@@ -69,6 +72,7 @@ KINDS = (
     solution_versions,
     campaigns,
     batch_jobs,
+    recommenders,
     recipes,
     tags,
 )

@@ -26,6 +26,7 @@ from typing import Any
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
+from personalize_reconcile.local.control.exploration import check_exploration
 from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import (
@@ -81,26 +82,7 @@ def _check_campaign_config(version: Resource, config: dict) -> None:
         raise InvalidInputException(
             "itemExplorationConfig is only supported by aws-user-personalization."
         )
-    for key, value in explore.items():
-        if key not in ("explorationWeight", "explorationItemAgeCutOff"):
-            raise InvalidInputException(
-                f"Unknown itemExplorationConfig key {key!r}; valid keys: "
-                "explorationWeight, explorationItemAgeCutOff."
-            )
-        try:
-            number = float(value)
-        except ValueError:
-            raise InvalidInputException(
-                f"itemExplorationConfig.{key} must be a number, not {value!r}."
-            ) from None
-        if key == "explorationWeight" and not 0 <= number <= 1:
-            raise InvalidInputException(
-                "itemExplorationConfig.explorationWeight must be between 0 and 1."
-            )
-        if key == "explorationItemAgeCutOff" and number < 1:
-            raise InvalidInputException(
-                "itemExplorationConfig.explorationItemAgeCutOff must be at least 1."
-            )
+    check_exploration(explore)
 
 
 @operation("CreateCampaign")

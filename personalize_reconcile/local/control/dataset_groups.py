@@ -3,7 +3,7 @@ DeleteDatasetGroup.
 
 One job: the rules of the container every other kind (but schemas) lives in: at most
 :data:`DATASET_GROUPS_PER_REGION`, ``roleArn`` only with ``kmsKeyArn``, and a delete only
-once its trackers, solutions, filters and datasets are gone. Dataset groups show only
+once its trackers, solutions, recommenders, filters and datasets are gone. Dataset groups show only
 DELETE PENDING while deleting (``lifecycle``). Callers: ``control.call``.
 
 Sources: reference §1 (ARN), §2 (fields), §3 (delete preconditions), §9 (quota).
@@ -62,15 +62,15 @@ def create_dataset_group(ctx: RequestContext, conn: sqlite3.Connection, params: 
 
 @operation("DeleteDatasetGroup")
 def delete_dataset_group(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DeleteDatasetGroup: trackers, solutions, filters and datasets must be gone
-    (reference §3)."""
+    """DeleteDatasetGroup: trackers, solutions, recommenders, filters and datasets must be
+    gone (reference §3)."""
     res = records.load(ctx, conn, params["datasetGroupArn"], KIND)
     records.check_deletable(res)
     records.refuse_if_used(
         res,
         ctx.store.select(
             conn,
-            "grp=? AND kind IN ('event-tracker','solution','filter','dataset')",
+            "grp=? AND kind IN ('event-tracker','solution','recommender','filter','dataset')",
             (res.arn,),
             1,
         ),

@@ -121,8 +121,8 @@ def _check_compatible(old: Resource, new: Resource) -> None:
 @operation("DeleteDataset")
 def delete_dataset(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """DeleteDataset (reference §3): no filters in the group, no metric attribution that
-    sums over it, no event tracker (for Interactions), no import or training running, no
-    campaign creating or ACTIVE."""
+    sums over it, no event tracker (for Interactions), no import or training running (of a
+    solution version or a recommender), no campaign creating or ACTIVE."""
     ds = records.load(ctx, conn, params["datasetArn"], KIND)
     records.check_deletable(ds)
     grp = ds.grp
@@ -154,6 +154,10 @@ def delete_dataset(ctx: RequestContext, conn: sqlite3.Connection, params: dict) 
         store.select(
             conn, "kind='campaign' AND grp=? AND status IN (?,?,?)", (grp, *CREATING, ACTIVE), 1
         ),
+    )
+    records.refuse_if_used(
+        ds,
+        store.select(conn, "kind='recommender' AND grp=? AND status IN (?,?)", (grp, *CREATING), 1),
     )
     records.delete(ctx, conn, ds)
     return {}

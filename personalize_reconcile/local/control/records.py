@@ -241,3 +241,16 @@ def start_update(
     ctx.store.save(conn, res)
     conn.execute("DELETE FROM jobs WHERE arn=? AND action='update'", (res.arn,))
     _schedule(ctx, conn, res, "update", now)
+
+
+def start_transition(
+    ctx: RequestContext, conn: sqlite3.Connection, res: Resource, action: str, status: str
+) -> None:
+    """Put ``res`` in ``status`` (the first status of ``action``, e.g. STOP PENDING for
+    ``stop``) and schedule the steps that move it on (``lifecycle``; reference §2 for a
+    recommender's stop and start)."""
+    now = time.time()
+    res.status = status
+    ctx.store.save(conn, res)
+    conn.execute("DELETE FROM jobs WHERE arn=? AND action IN ('stop','start')", (res.arn,))
+    _schedule(ctx, conn, res, action, now)

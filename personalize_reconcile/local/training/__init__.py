@@ -17,7 +17,8 @@ the package. What others use:
 Modules: ``job`` and ``errors`` (the seam's data and error), ``data`` (filters, encoding,
 minimum data), ``hyperparams``, ``als``, ``cooccurrence``, ``popularity`` (popularity
 count and trending), ``model`` (shared interface and storage), ``metrics`` (holdout
-evaluation), ``trainer`` (the entry point), ``serving`` (the readers).
+evaluation), ``trainer`` (the entry point), ``recommenders`` (a recommender's use case
+trained with those algorithms), ``serving`` (the readers).
 
 Importing this package is cheap: the seam's types load at once, the algorithms (numpy,
 scipy, implicit: about a quarter of a second) on first use of a function below.

@@ -61,3 +61,23 @@ class TrainingOutcome:
     metrics: dict[str, float] = field(default_factory=dict)
     training_hours: float = 0.0
     tuned_hyperparameters: dict[str, str] | None = None
+
+
+@dataclass
+class RecommenderJob:
+    """What the recommender trainer gets for one recommender (``training.recommenders``).
+
+    Attributes:
+        state_dir: the local target's state dir.
+        recommender_arn: the recommender being created.
+        recipe_arn: its domain use case's recipe ARN.
+        datasets: dataset type in upper case -> the DescribeDataset ``dataset`` object,
+            for the group's ACTIVE datasets (rows in ``datastore.DatasetStore(state_dir)``).
+        artefact_dir: where to write the model (``model.recommender_model_dir``).
+    """
+
+    state_dir: Path
+    recommender_arn: str
+    recipe_arn: str
+    datasets: dict[str, dict]
+    artefact_dir: Path

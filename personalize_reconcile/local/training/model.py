@@ -42,6 +42,26 @@ def model_dir(state_dir: Path, solution_version_arn: str) -> Path:
     return Path(state_dir) / "models" / match.group(1) / match.group(2)
 
 
+_RECOMMENDER_ARN = re.compile(
+    r"^arn:[a-z\d-]+:personalize:[^:]*:[^:]*:recommender/([A-Za-z0-9][A-Za-z0-9_-]{0,62})$"
+)
+_MODEL_ID = re.compile(r"^[0-9a-f]{1,32}$")
+
+
+def recommender_model_dir(state_dir: Path, recommender_arn: str, model_id: str) -> Path:
+    """Directory of a recommender's model: ``<state_dir>/recommenders/<name>/<model id>``
+    (``model_id`` tells apart the incarnations of a name, which share the ARN).
+
+    Raises:
+        ValueError: not a recommender ARN, or a model id that is not hex (so no path can
+            escape the state directory).
+    """
+    match = _RECOMMENDER_ARN.match(recommender_arn)
+    if not match or not _MODEL_ID.match(model_id):
+        raise ValueError(f"{recommender_arn!r} / {model_id!r} is not a recommender model")
+    return Path(state_dir) / "recommenders" / match.group(1) / model_id
+
+
 _SORT_WHOLE = 2048
 """Up to this many scores one sort costs less than a partition and the calls around it."""
 
@@ -56,7 +76,7 @@ def top_indices(scores: np.ndarray, n: int) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     if scores.shape[0] <= _SORT_WHOLE:
         # one stable sort: equal scores keep index order, as below
-        return np.argsort(-scores, kind="stable")[:n].astype(np.int64)
+        return np.argsort(-scores, kind="stable")[:n].astype(np.int64, copy=False)
     if n < scores.shape[0]:
         cut = scores[np.argpartition(-scores, n - 1)[n - 1]]  # the n-th largest value
         above = np.flatnonzero(scores > cut)
@@ -97,9 +117,11 @@ def top_indices_rows(scores: np.ndarray, n: int) -> np.ndarray:
 
 def softmax(scores: np.ndarray) -> np.ndarray:
     """Softmax of a 1-D float array (sums to 1), computed stably in float64."""
-    z = scores.astype(np.float64)
-    z = np.exp(z - z.max())
-    return z / z.sum()
+    z = scores.astype(np.float64)  # a copy: the steps below work in place
+    z -= z.max()
+    np.exp(z, out=z)
+    z /= z.sum()
+    return z
 
 
 class Model:

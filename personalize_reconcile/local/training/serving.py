@@ -1,8 +1,9 @@
 """What the rest of the local target reads of a trained solution version: its served
-model, its metrics and its notes.
+model, its metrics and its notes; and a recommender's model.
 
 One job: the narrow way in to training's artefacts. The personalize-runtime handlers
-(``personalize_reconcile.local.runtime``) use only :func:`load_version_model` and the
+(``personalize_reconcile.local.runtime``) use only :func:`load_version_model`,
+:func:`load_recommender_model` and the
 :class:`ServedModel` interface it returns; ``trainer`` reads an earlier version's metrics
 for a trainingMode UPDATE. Artefacts live under ``model.model_dir`` (saved by ``trainer``).
 
@@ -21,7 +22,12 @@ import numpy as np
 
 # The algorithm modules register their model kinds with ``model.load`` when imported.
 from personalize_reconcile.local.training import als, cooccurrence, popularity  # noqa: F401
-from personalize_reconcile.local.training.model import Model, load, model_dir
+from personalize_reconcile.local.training.model import (
+    Model,
+    load,
+    model_dir,
+    recommender_model_dir,
+)
 
 
 class ServedModel(Protocol):
@@ -78,7 +84,21 @@ def load_version_model(state_dir: Path, solution_version_arn: str) -> ServedMode
         FileNotFoundError: the version has no artefacts.
         ValueError: not a solution-version ARN, or unreadable artefacts.
     """
-    directory = model_dir(state_dir, solution_version_arn).resolve()
+    return _load_cached(model_dir(state_dir, solution_version_arn).resolve())
+
+
+def load_recommender_model(state_dir: Path, recommender_arn: str, model_id: str) -> ServedModel:
+    """The served model of a trained recommender (``model_id``: the incarnation's id the
+    control plane keeps), cached like versions' models.
+
+    Raises:
+        FileNotFoundError: the recommender has no trained model.
+        ValueError: not a recommender ARN or model id, or unreadable artefacts.
+    """
+    return _load_cached(recommender_model_dir(state_dir, recommender_arn, model_id).resolve())
+
+
+def _load_cached(directory: Path) -> ServedModel:
     stamp = (directory / "model.json").stat().st_mtime_ns
     key = (str(directory), stamp)
     with _CACHE_LOCK:

@@ -85,6 +85,7 @@ def train_version(
     training_mode: str = "FULL",
     base_version_arn: str | None = None,
     should_stop: Callable[[], bool] | None = None,
+    artefact_dir: Path | None = None,
 ) -> TrainingResult | None:
     """Train ``solution_version_arn`` and save its artefacts (see the module docstring).
 
@@ -107,6 +108,8 @@ def train_version(
             metrics for updates, reference §6).
         should_stop: polled between phases; when it returns True training stops and
             returns ``None`` without saving anything (StopSolutionVersionCreation).
+        artefact_dir: where to save the model; ``None``: the version's
+            ``model_dir`` (a recommender's model goes to its own folder).
 
     Returns:
         The metrics, notes, training time and counts; ``None`` when stopped.
@@ -180,7 +183,8 @@ def train_version(
     seconds = time.perf_counter() - started
     meta["trainingSeconds"] = round(seconds, 3)
     model.save(
-        model_dir(state_dir, solution_version_arn), {"metrics.json": metrics, "notes.json": notes}
+        artefact_dir or model_dir(state_dir, solution_version_arn),
+        {"metrics.json": metrics, "notes.json": notes},
     )
     return TrainingResult(
         metrics=metrics,
