@@ -119,6 +119,8 @@ class Lifecycle:
                 return Next("finish", now, heavy=True)
             return Next("finish", res.created + d)
         if job.step == "settle":
+            if res.status == M.CREATE_STOPPING and now < self._stopping_until(res, d):
+                return Next("finish", self._stopping_until(res, d))
             self._settle(res, job.payload.get("outcome") or {})
             self.store.save(conn, res)
             return None
@@ -390,6 +392,9 @@ class Lifecycle:
         d = float(job.payload.get("duration", self.config.duration(res.kind)))
         if res.status == M.CREATE_IN_PROGRESS and now < res.created + d:
             return Next("settle", res.created + d, payload={**job.payload, "outcome": outcome})
+        if res.status == M.CREATE_STOPPING and now < self._stopping_until(res, d):
+            # the run has stopped; the stop's minimum duration has not passed
+            return Next("finish", self._stopping_until(res, d))
         self._settle(res, outcome)
         self.store.save(conn, res)
         return None
@@ -397,10 +402,6 @@ class Lifecycle:
     def _settle(self, res: Resource, outcome: dict) -> None:
         """Apply a heavy step's :func:`_outcome` to ``res`` (not saved)."""
         if res.status == M.CREATE_STOPPING:
-            d = float(job.payload.get("duration", self.config.duration(res.kind)))
-            until = self._stopping_until(res, d)
-            if now < until:  # the run has stopped; the stop's minimum duration has not passed
-                return Next("finish", until, heavy=False)
             res.status = M.CREATE_STOPPED
         elif res.status != M.CREATE_IN_PROGRESS:
             return
