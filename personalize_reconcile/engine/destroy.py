@@ -107,7 +107,9 @@ def prepare_destroy(
     )
     stand_ins: dict[str, Desired] = {}
     for kind in reversed(all_kinds):
-        for address, (stand_in, live_one) in targets.items():
+        # by address within a kind: what apply created side by side is listed in the same
+        # order whatever order the service returns it in
+        for address, (stand_in, live_one) in sorted(targets.items()):
             if stand_in.kind == kind:
                 change = delete_change(stand_in, live_one)
                 change.reason = stand_in.note or "managed by this manifest"

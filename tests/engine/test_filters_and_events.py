@@ -274,8 +274,8 @@ def test_destroy_deletes_filters_and_tracker_before_the_datasets(pc, workshop, s
     assert destroyed.code == 0, destroyed.out + destroyed.err
     assert (
         "    - campaign.kinds-shop-campaign will be deleted: managed by this manifest\n"
-        "    - filter.kinds-shop-not-purchased will be deleted: managed by this manifest\n"
         "    - filter.kinds-shop-category will be deleted: managed by this manifest\n"
+        "    - filter.kinds-shop-not-purchased will be deleted: managed by this manifest\n"
         "    - event_tracker.kinds-shop-events will be deleted: managed by this manifest\n"
         "    - solution.kinds-shop-solution will be deleted: managed by this manifest\n"
     ) in destroyed.out
@@ -311,7 +311,9 @@ def test_filters_not_tagged_by_the_manifest(pc, workshop, state):
         datasetGroupArn=GROUP,
         filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Product Added")',
     )
-    doc = plan_json(pc, manifest=kinds)
+    used = plan_json(pc, manifest=kinds)  # equal: used as it is until --adopt
+    assert [c["address"] for c in used["resource_changes"] if c["actions"] != ["no-op"]] == []
+    doc = plan_json(pc, "--adopt", manifest=kinds)
     changed = [c for c in doc["resource_changes"] if c["actions"] != ["no-op"]]
     assert [(c["address"], c["actions"], c["adopting"], c["reason"]) for c in changed] == [
         (
@@ -337,7 +339,7 @@ def test_filters_not_tagged_by_the_manifest(pc, workshop, state):
         "manifest.\n"
     )
     kinds.write_text(text)
-    applied = pc("apply", "--auto-approve", manifest=kinds)
+    applied = pc("apply", "--auto-approve", "--adopt", manifest=kinds)
     assert applied.code == 0, applied.out + applied.err
     assert "Apply complete: 0 created, 1 updated, 0 replaced, 0 deleted, 1 adopted.\n" in (
         applied.out
