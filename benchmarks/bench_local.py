@@ -47,13 +47,26 @@ class _Raw:
 
 
 def boto3_alone(arn: str, n: int) -> float:
-    body = json.dumps({"datasetGroup": {
-        "name": "bench", "datasetGroupArn": arn, "status": "ACTIVE",
-        "creationDateTime": 1.7e9, "lastUpdatedDateTime": 1.7e9}}).encode()
-    c = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y",
-                              region_name="us-east-1").client("personalize")
-    c.meta.events.register("before-send", lambda request, **_: AWSResponse(
-        request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body)))
+    body = json.dumps(
+        {
+            "datasetGroup": {
+                "name": "bench",
+                "datasetGroupArn": arn,
+                "status": "ACTIVE",
+                "creationDateTime": 1.7e9,
+                "lastUpdatedDateTime": 1.7e9,
+            }
+        }
+    ).encode()
+    c = boto3.session.Session(
+        aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1"
+    ).client("personalize")
+    c.meta.events.register(
+        "before-send",
+        lambda request, **_: AWSResponse(
+            request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body)
+        ),
+    )
     return mean_ms(lambda: c.describe_dataset_group(datasetGroupArn=arn), n)
 
 
@@ -66,22 +79,34 @@ def free_port() -> int:
 def over_http(state_dir: str, n: int) -> float:
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "personalize_reconcile", "local", "serve", "--port", str(port),
-         "--state-dir", state_dir], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "personalize_reconcile",
+            "local",
+            "serve",
+            "--port",
+            str(port),
+            "--state-dir",
+            state_dir,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.time() + 30
         while True:
             try:
-                urllib.request.urlopen(url + "/health", timeout=1).read()
+                urllib.request.urlopen(url + "/", timeout=1).read()  # S3 ListBuckets
                 break
             except OSError:
                 if time.time() > deadline:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.05)
-        c = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y",
-                                  region_name="us-east-1").client("personalize",
-                                                                  endpoint_url=url)
+        c = boto3.session.Session(
+            aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1"
+        ).client("personalize", endpoint_url=url)
         arn = c.create_dataset_group(name="bench-http")["datasetGroupArn"]
         return mean_ms(lambda: c.describe_dataset_group(datasetGroupArn=arn), n)
     finally:

@@ -53,13 +53,17 @@ def serve(
         "--s3-endpoint-url",
         envvar="PRECONCILE_LOCAL_S3_ENDPOINT_URL",
         help="Read import data (s3:// URIs) through this S3 endpoint, with the usual AWS "
-        "credentials, instead of the state dir's object store.",
+        "credentials, instead of the state dir's object store; that endpoint then answers "
+        "S3 and this server refuses S3 requests. Without it, this server answers S3 itself "
+        "over the state dir's object store.",
     ),
 ) -> None:
     """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
 
-    Point clients at it with --endpoint-url http://HOST:PORT or
-    AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME.
+    One endpoint answers personalize, personalize-runtime and S3 (the state dir's object
+    store, which import jobs read). Point clients at it with --endpoint-url
+    http://HOST:PORT, or AWS_ENDPOINT_URL (AWS_ENDPOINT_URL_PERSONALIZE,
+    AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME, AWS_ENDPOINT_URL_S3).
     """
     import os
 
@@ -112,7 +116,7 @@ def serve(
             bold=True,
         )
     try:
-        server = LocalServer(service, host, port, injected)
+        server = LocalServer(service, host, port, injected, s3_endpoint_url)
     except OSError as exc:
         import errno
 
@@ -124,7 +128,11 @@ def serve(
         typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. {fix}", err=True)
         raise typer.Exit(1) from None
     if s3_endpoint_url:
-        typer.echo(f"import jobs read s3:// data through {s3_endpoint_url}", err=True)
+        typer.echo(
+            f"import jobs read s3:// data through {s3_endpoint_url}, which answers S3; "
+            "this server refuses S3 requests",
+            err=True,
+        )
     if injected is not None:
         typer.echo(
             f"injecting faults: throttle {injected.throttle}, error {injected.error}, "

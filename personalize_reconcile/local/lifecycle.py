@@ -35,6 +35,10 @@ from personalize_reconcile.local.store import Resource, Store
 
 log = logging.getLogger(__name__)
 
+STOP_SHARE = 0.2
+"""A solution version being stopped shows CREATE STOPPING for at least this share of its
+kind's minimum duration D after StopSolutionVersionCreation (like leaving PENDING), and
+until its training run has stopped, then CREATE STOPPED (reference §2)."""
 DROP_RETRY_SECONDS = 5.0
 """How soon a dataset delete whose stored records could not be removed tries again."""
 
@@ -115,11 +119,16 @@ class Lifecycle:
                 return Next("finish", now, heavy=True)
             return Next("finish", res.created + d)
         if job.step == "settle":
+            if res.status == M.CREATE_STOPPING and now < self._stopping_until(res, d):
+                return Next("finish", self._stopping_until(res, d))
             self._settle(res, job.payload.get("outcome") or {})
             self.store.save(conn, res)
             return None
         # light finish
         if res.status == M.CREATE_STOPPING:
+            until = self._stopping_until(res, d)
+            if now < until:
+                return Next("finish", until, heavy=False)
             res.status = M.CREATE_STOPPED
         elif res.status == M.CREATE_IN_PROGRESS:
             res.status = M.ACTIVE
@@ -128,6 +137,11 @@ class Lifecycle:
         self.store.save(conn, res)
         self._settled(conn, res, now)
         return None
+
+    @staticmethod
+    def _stopping_until(res: Resource, d: float) -> float:
+        """When a CREATE STOPPING resource may show CREATE STOPPED (epoch s)."""
+        return float(res.extra.get(M.STOP_REQUESTED, 0.0)) + STOP_SHARE * d
 
     def _settled(self, conn: sqlite3.Connection, res: Resource, now: float) -> None:
         if res.kind == "solution" and self.auto_training is not None:
@@ -378,6 +392,9 @@ class Lifecycle:
         d = float(job.payload.get("duration", self.config.duration(res.kind)))
         if res.status == M.CREATE_IN_PROGRESS and now < res.created + d:
             return Next("settle", res.created + d, payload={**job.payload, "outcome": outcome})
+        if res.status == M.CREATE_STOPPING and now < self._stopping_until(res, d):
+            # the run has stopped; the stop's minimum duration has not passed
+            return Next("finish", self._stopping_until(res, d))
         self._settle(res, outcome)
         self.store.save(conn, res)
         return None

@@ -9,8 +9,9 @@ API (everything takes full ``s3://`` URIs as ``str``):
 * :class:`ObjectStore` (a ``typing.Protocol``) — the interface:
 
   - ``put(uri, data) -> ObjectInfo``: store ``data`` (``bytes``-like = the content;
-    ``str`` or ``os.PathLike`` = a local file to copy) atomically: a reader sees the old
-    object or the new one, never a half-written one.
+    ``str`` or ``os.PathLike`` = a local file to copy; the local store also takes a binary
+    file object, read to its end) atomically: a reader sees the old object or the new one,
+    never a half-written one.
   - ``head(uri) -> ObjectInfo``: size in bytes, ETag as S3 computes it for a single-part
     upload (the quoted lower-case MD5 hex of the content, e.g. ``'"9e10…"'``) and the
     last-modified time in whole epoch seconds.
@@ -27,7 +28,10 @@ API (everything takes full ``s3://`` URIs as ``str``):
   ``<state_dir>/s3/<bucket>/<key>``, so a user can also drop files there by hand.
   ETags are cached beside them under ``<state_dir>/s3/.meta/`` (bucket names never start
   with a dot, so these folders never clash with a bucket) and recomputed when the file
-  changed. Temporary files live in ``<state_dir>/s3/.tmp/``.
+  changed. Temporary files live in ``<state_dir>/s3/.tmp/``. For the S3 that ``local
+  serve`` answers (``local/s3protocol.py``) it also has ``delete(uri)``, ``buckets()``,
+  ``bucket_exists``, ``create_bucket`` and ``delete_bucket`` (empty buckets only), and
+  ``put(..., etag=...)`` to record a multipart upload's ETag.
 * :class:`S3ObjectStore` — the same interface over a boto3 ``s3`` client (real S3, or an
   S3-compatible endpoint such as moto's server).
 * :func:`open_object_store` ``(state_dir, s3_endpoint_url=None, **client_kwargs)`` — the
@@ -53,7 +57,8 @@ message naming the URI):
 Local-store limitation: because objects are files, a key cannot be both an object and a
 "folder" of other keys (``a`` and ``a/b``); such a put raises :class:`ObjectStoreError`.
 
-Callers: import jobs (``local/seams.py``, ``local/csvimport.py``) and, for both targets,
+Callers: import jobs (``local/seams.py``, ``local/csvimport.py``), the S3 protocol of
+``local serve`` (``local/s3protocol.py``, ``local/multipart.py``) and, for both targets,
 ``backends/target.py``.
 """
 
@@ -63,8 +68,10 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import stat
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -372,12 +379,21 @@ class LocalObjectStore:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def put(self, uri: str, data: bytes | bytearray | memoryview | str | os.PathLike) -> ObjectInfo:
+    def put(
+        self,
+        uri: str,
+        data: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO,
+        *,
+        etag: str | None = None,
+    ) -> ObjectInfo:
         """Store ``data`` at ``uri`` and return its :class:`ObjectInfo`.
 
-        ``data`` is the content (``bytes``, ``bytearray``, ``memoryview``) or the path of a
-        local file to copy (``str`` or ``os.PathLike``). The write is atomic (temporary file
-        in the same file system, fsync, rename).
+        ``data`` is the content (``bytes``, ``bytearray``, ``memoryview``), the path of a
+        local file to copy (``str`` or ``os.PathLike``), or a binary file object read to
+        its end (S3 PutObject streams a request body this way). The write is atomic
+        (temporary file in the same file system, fsync, rename): an exception from
+        ``data.read`` leaves the old object, or none, in place. ``etag`` records another
+        ETag than the content's MD5 (a multipart upload's ``"<hex>-<parts>"``).
 
         Raises:
             InvalidLocationError: a bad URI, or one naming a folder.
@@ -396,6 +412,10 @@ class LocalObjectStore:
                 if isinstance(data, (bytes, bytearray, memoryview)):
                     out.write(data)
                     md5.update(data)
+                elif hasattr(data, "read"):
+                    while chunk := data.read(_CHUNK):  # type: ignore[union-attr]
+                        out.write(chunk)
+                        md5.update(chunk)
                 else:
                     with open(os.fspath(data), "rb") as src:
                         while chunk := src.read(_CHUNK):
@@ -426,7 +446,7 @@ class LocalObjectStore:
             except FileNotFoundError:
                 pass
             raise
-        etag = f'"{md5.hexdigest()}"'
+        etag = etag or f'"{md5.hexdigest()}"'
         self._write_meta(loc, st, etag)
         return ObjectInfo(loc.uri, loc.bucket, loc.key, st.st_size, etag, int(st.st_mtime))
 
@@ -551,6 +571,117 @@ class LocalObjectStore:
             NoSuchKeyError: the object does not exist, or the prefix holds no object.
         """
         return _locate(self, data_location)
+
+    # -- deleting ----------------------------------------------------------------------------
+
+    def delete(self, uri: str) -> bool:
+        """Remove the object at ``uri`` (and folders it leaves empty); ``True`` when there
+        was one. Deleting a missing key is not an error, as in S3.
+
+        Raises:
+            InvalidLocationError: a bad URI, or one naming a folder.
+            NoSuchBucketError: the bucket does not exist.
+            ObjectStoreError: the key is, or passes through, a symbolic link.
+        """
+        loc = parse_s3_uri(uri, allow_prefix=False)
+        path = self._path(loc)
+        bucket_dir = self.root / loc.bucket
+        if not bucket_dir.is_dir():
+            raise NoSuchBucketError(f"Bucket {loc.bucket} does not exist ({loc.uri})")
+        self._only_files(loc, path)
+        existed = path.is_file()
+        if existed:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:  # deleted by another writer meanwhile
+                existed = False
+        try:
+            os.unlink(self._meta_path(loc))
+        except OSError:
+            pass
+        for folder in (path.parent, self._meta_path(loc).parent):
+            top = bucket_dir if folder.is_relative_to(bucket_dir) else self.root / ".meta"
+            while folder != top and folder.is_relative_to(top):
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+                folder = folder.parent
+        return existed
+
+    # -- buckets -----------------------------------------------------------------------------
+
+    def _bucket_record(self, bucket: str) -> Path:
+        return self.root / ".meta" / ".buckets" / f"{bucket}.json"
+
+    def buckets(self) -> list[tuple[str, int]]:
+        """Every bucket as ``(name, creation time in whole epoch seconds)``, sorted by name.
+
+        Folders under ``<state_dir>/s3/`` whose names break S3's bucket rules, and
+        symbolic links, are not buckets. A folder made by hand has its modification time
+        as creation time.
+        """
+        out = []
+        if not self.root.is_dir():
+            return out
+        for entry in sorted(os.scandir(self.root), key=lambda e: e.name):
+            if bucket_name_problem(entry.name) or not entry.is_dir(follow_symlinks=False):
+                continue
+            try:
+                created = int(json.loads(self._bucket_record(entry.name).read_text())["created"])
+            except (OSError, ValueError, KeyError, TypeError):
+                created = int(entry.stat(follow_symlinks=False).st_mtime)
+            out.append((entry.name, created))
+        return out
+
+    def bucket_exists(self, bucket: str) -> bool:
+        """Whether ``bucket`` exists (a folder, not a symbolic link, under the store).
+
+        Raises:
+            InvalidLocationError: ``bucket`` breaks S3's naming rules.
+        """
+        loc = parse_s3_uri(f"s3://{bucket}/")
+        path = self.root / loc.bucket
+        return path.is_dir() and not path.is_symlink()
+
+    def create_bucket(self, bucket: str) -> bool:
+        """Create ``bucket``; ``False`` when it already existed.
+
+        Raises:
+            InvalidLocationError: ``bucket`` breaks S3's naming rules.
+        """
+        if self.bucket_exists(bucket):
+            return False
+        (self.root / bucket).mkdir(parents=True, exist_ok=True)
+        record = self._bucket_record(bucket)
+        try:
+            record.parent.mkdir(parents=True, exist_ok=True)
+            record.write_text(json.dumps({"created": int(time.time())}))
+        except OSError:
+            pass  # the folder's time stands in for it
+        return True
+
+    def delete_bucket(self, bucket: str) -> None:
+        """Delete the empty bucket ``bucket`` (folders without files are removed with it).
+
+        Raises:
+            InvalidLocationError: ``bucket`` breaks S3's naming rules.
+            NoSuchBucketError: no such bucket.
+            ObjectStoreError: the bucket still holds objects (``str()`` says how many
+                were seen, at least one).
+        """
+        if not self.bucket_exists(bucket):
+            raise NoSuchBucketError(f"Bucket {bucket} does not exist (s3://{bucket}/)")
+        bucket_dir = self.root / bucket
+        for _ in self._walk(bucket_dir, bucket_dir):
+            raise ObjectStoreError(f"Bucket {bucket} is not empty (s3://{bucket}/)")
+        for dirpath, _dirs, _files in os.walk(bucket_dir, topdown=False):
+            os.rmdir(dirpath)
+        shutil.rmtree(self.root / ".meta" / bucket, ignore_errors=True)
+        try:
+            os.unlink(self._bucket_record(bucket))
+        except OSError:
+            pass
 
 
 # ---------------------------------------------------------------------------------------------

@@ -3,10 +3,11 @@
 One job: turn one HTTP-level request (service, headers/path, body bytes) into one
 HTTP-level answer (status, headers, body bytes), as the real endpoints do: JSON 1.1 with
 ``X-Amz-Target: AmazonPersonalize.<Op>`` for the control plane, rest-json paths for
-personalize-runtime (reference §0). Every request is validated against the botocore input
-shape first (``rules.shapes``: patterns, enums, min/max included), errors carry the
-service's ``__type``, message and status. Callers: ``transport`` (in-process botocore
-hook) and ``server`` (HTTP).
+personalize-runtime (reference §0); personalize-events requests get an error naming that
+service (the local target does not ingest events). Every request is validated against
+the botocore input shape first (``rules.shapes``: patterns, enums, min/max included),
+errors carry the service's ``__type``, message and status. Callers: ``transport``
+(in-process botocore hook) and ``server`` (HTTP).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 TARGET_PREFIX = "AmazonPersonalize."
 CONTROL = "personalize"
 RUNTIME = "personalize-runtime"
+EVENTS = "personalize-events"
 
 Answer = tuple[int, dict[str, str], bytes]
 """``(status, headers, body)``. Headers are ``Content-Type`` and ``x-amzn-RequestId`` (and
@@ -65,6 +67,44 @@ def _runtime_routes() -> dict[tuple[str, str], str]:
 def runtime_operation(method: str, path: str) -> str | None:
     """The personalize-runtime operation for an HTTP method and path, or ``None``."""
     return _runtime_routes().get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
+
+
+@functools.lru_cache(maxsize=8)
+def _events_routes() -> dict[tuple[str, str], str]:
+    model = service_model(EVENTS)
+    return {
+        (
+            model.operation_model(op).http.get("method", "POST"),
+            model.operation_model(op).http["requestUri"].split("?")[0],
+        ): op
+        for op in model.operation_names
+    }
+
+
+def events_operation(method: str, path: str) -> str | None:
+    """The personalize-events operation (PutEvents, PutItems...) for an HTTP method and
+    path (reference §0: POST ``/events``, ``/items``, ``/users``, ``/actions``,
+    ``/action-interactions``), or ``None``."""
+    return _events_routes().get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
+
+
+def handle_events(method: str, path: str) -> Answer:
+    """Answer a personalize-events request: the local target does not ingest events, so
+    every operation gets UnknownOperationException (404, rest-json) naming the service
+    and what to do instead."""
+    op = events_operation(method, path)
+    if op is not None:
+        metering.record(EVENTS, op)
+    op = op or "an unknown operation"
+    return _error(
+        UnknownOperationException(
+            f"The local target does not serve personalize-events: {op} ({method} "
+            f"{path.split('?', 1)[0]}) is not implemented. Put the events in a CSV file and "
+            "import it with CreateDatasetImportJob (importMode INCREMENTAL adds to the data "
+            "already imported)."
+        ),
+        runtime=True,
+    )
 
 
 def _parse(body: bytes | str | None) -> dict:

@@ -1,8 +1,21 @@
 """The local target over HTTP, for the AWS CLI, other SDKs and unchanged scripts.
 
-One job: serve ``responses`` on a socket. Control-plane requests are routed by their
-``X-Amz-Target`` header (JSON 1.1), personalize-runtime requests by path (rest-json,
-reference §0). The caller's region comes from the SigV4 credential scope of the
+One job: serve ``responses`` and ``s3protocol`` on one socket, telling the services
+apart (reference §0):
+
+* an ``X-Amz-Target`` header: the personalize control plane (JSON 1.1);
+* a request signed for ``s3`` (the SigV4 credential scope): S3;
+* a POST to a personalize-runtime path (``/recommendations``...): personalize-runtime;
+* a POST to a personalize-events path (``/events``, ``/items``, ``/users``, ``/actions``,
+  ``/action-interactions``): an UnknownOperationException naming personalize-events;
+* any other request signed for ``personalize``, or an unsigned POST with a JSON body: a
+  personalize-runtime error (JSON);
+* everything else: S3 (XML), over the state dir's object store, the one import jobs
+  read; ``GET /`` is ListBuckets. With ``s3_endpoint_url`` (``local serve
+  --s3-endpoint-url``) S3 lives elsewhere and S3 requests get NotImplemented naming it.
+
+No answer is ever an HTML page: malformed requests and unknown methods get S3's XML
+errors. The caller's region comes from the SigV4 credential scope of the
 ``Authorization`` header (us-east-1 when absent); the account is the server's.
 Signatures are not checked. Callers: ``personalize_reconcile.cli_local`` (``preconcile
 local serve``) and tests.
@@ -13,13 +26,15 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from personalize_reconcile.local import responses
+from personalize_reconcile.local import responses, s3protocol
 from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.faults import Faults
+from personalize_reconcile.local.objectstore import LocalObjectStore
 from personalize_reconcile.local.service import LocalService
 
 log = logging.getLogger(__name__)
@@ -29,8 +44,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
-"""The largest request body served (8 MiB). Personalize's requests are far smaller: a
-schema is at most 20,000 characters and a PutEvents call 10 events (reference §8)."""
+"""The largest Personalize request body served (8 MiB). Personalize's requests are far
+smaller: a schema is at most 20,000 characters and a PutEvents call 10 events (reference
+§8). S3 bodies are streamed to the object store (``s3protocol.MAX_OBJECT_BYTES``)."""
+DRAIN_BYTES = 1024 * 1024
+"""An S3 body left unread by an error answer is read and dropped up to this size (so the
+connection stays open); a larger one closes the connection."""
 READ_TIMEOUT_SECONDS = 30.0
 """A client that sends nothing for this long is disconnected, freeing its thread."""
 
@@ -40,10 +59,44 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK or host.startswith("127.")
 
 
+class _Body:
+    """The body of one request: at most ``length`` bytes of ``rfile``, counting what was
+    read."""
+
+    def __init__(self, rfile: Any, length: int) -> None:
+        self._rfile = rfile
+        self.left = length
+
+    def read(self, size: int = -1) -> bytes:
+        n = self.left if size is None or size < 0 else min(size, self.left)
+        if n <= 0:
+            return b""
+        chunk = self._rfile.read(n)
+        self.left -= len(chunk)
+        return chunk
+
+
+def _hosts(bound: str) -> tuple[str, ...]:
+    """Host names that stand for this endpoint in a virtual-hosted-style S3 request."""
+    names = ["localhost", "127.0.0.1"]
+    if bound not in ("", "0.0.0.0", "::") and bound not in names:
+        names.append(bound.lower())
+    try:
+        names.append(socket.gethostname().lower())
+    except OSError:
+        pass
+    return tuple(dict.fromkeys(n for n in names if n))
+
+
 def _make_handler(
-    service: LocalService, faults: Faults | None = None
+    service: LocalService,
+    faults: Faults | None = None,
+    s3_endpoint_url: str | None = None,
+    bound_host: str = "127.0.0.1",
 ) -> type[BaseHTTPRequestHandler]:
     account = service.config.account_id
+    store = LocalObjectStore(service.config.state_dir)
+    hosts = _hosts(bound_host)
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -70,9 +123,13 @@ def _make_handler(
                 )
             return self.rfile.read(length) if length > 0 else b""
 
-        def _region(self) -> str:
+        def _scope(self) -> tuple[str, str | None]:
+            """(region, signing service) of the SigV4 credential scope."""
             m = _SCOPE_RE.search(self.headers.get("Authorization") or "")
-            return m.group(1) if m else "us-east-1"
+            return (m.group(1), m.group(2)) if m else ("us-east-1", None)
+
+        def _region(self) -> str:
+            return self._scope()[0]
 
         def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
             self.send_response(status)
@@ -81,9 +138,33 @@ def _make_handler(
                     self.send_header(k, v)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        def _route(self) -> str:
+            """``control``, ``runtime``, ``events`` or ``s3`` (see the module docstring)."""
+            if self.headers.get("X-Amz-Target") is not None:
+                return "control"
+            signed_for = self._scope()[1]
+            if signed_for == "s3":
+                return "s3"
+            if self.command == "POST":
+                if responses.runtime_operation("POST", self.path):
+                    return "runtime"
+                if responses.events_operation("POST", self.path):
+                    return "events"
+                content_type = (self.headers.get("Content-Type") or "").lower()
+                if "json" in content_type:
+                    return "runtime"
+            if signed_for is not None and signed_for.startswith("personalize"):
+                return "runtime"
+            return "s3"
 
         def _handle(self) -> None:
+            route = self._route()
+            if route == "s3":
+                self._handle_s3()
+                return
             body = self._body()
             if isinstance(body, str):
                 self.close_connection = True  # the unread body must not be taken for a request
@@ -108,15 +189,153 @@ def _make_handler(
                 )
                 return
             ctx = RequestContext(account=account, region=self._region(), service=service)
-            target = self.headers.get("X-Amz-Target")
-            if target is not None:
+            if route == "control":
+                target = self.headers.get("X-Amz-Target")
                 answer = responses.handle_control(service, ctx, target, body)
+            elif route == "events":
+                answer = responses.handle_events(self.command, self.path)
             else:
                 answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
             if fault == "drop":  # carried out, but the answer is lost on the way
                 self.close_connection = True
                 return
             self._send(*answer)
+
+        # -- S3 --------------------------------------------------------------------------
+
+        def _s3_error(self, error: s3protocol.S3Error, *, close: bool = False) -> None:
+            if close:
+                self.close_connection = True
+            answer = s3protocol.error_answer(error, head=self.command == "HEAD")
+            self._send(answer.status, answer.headers, answer.body)
+
+        def _handle_s3(self) -> None:
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+                self._s3_error(
+                    s3protocol.S3Error(
+                        "MissingContentLength",
+                        411,
+                        "You must provide the Content-Length HTTP header (chunked transfer "
+                        "encoding is not accepted).",
+                    ),
+                    close=True,
+                )
+                return
+            raw = (self.headers.get("Content-Length") or "0").strip()
+            if not raw.isdigit():
+                self._s3_error(
+                    s3protocol.S3Error(
+                        "InvalidArgument", 400, "The Content-Length header is not a number."
+                    ),
+                    close=True,
+                )
+                return
+            length = int(raw)
+            if s3_endpoint_url:
+                self._s3_error(
+                    s3protocol.S3Error(
+                        "NotImplemented",
+                        501,
+                        "This endpoint does not answer S3: preconcile local serve was started "
+                        f"with --s3-endpoint-url {s3_endpoint_url}, where import jobs read "
+                        "s3:// data; send S3 requests there.",
+                    ),
+                    close=length > 0,
+                )
+                return
+            fault = faults.decide() if faults is not None else None
+            if fault in ("throttle", "error"):
+                error = (
+                    s3protocol.S3Error(
+                        "SlowDown",
+                        503,
+                        "Please reduce your request rate. (a fault injected by --faults)",
+                    )
+                    if fault == "throttle"
+                    else s3protocol.S3Error(
+                        "InternalError",
+                        500,
+                        "We encountered an internal error. Please try again. (a fault "
+                        "injected by --faults)",
+                    )
+                )
+                self._s3_error(error, close=length > 0)
+                return
+            body = _Body(self.rfile, length)
+            request = s3protocol.S3Request(
+                method=self.command,
+                target=self.path,
+                headers=self.headers,
+                body=body,  # type: ignore[arg-type]
+                content_length=length,
+                region=self._region(),
+                hosts=hosts,
+            )
+            answer = s3protocol.handle(store, request)
+            if 0 < body.left <= DRAIN_BYTES:
+                body.read(body.left)
+            if body.left > 0:
+                self.close_connection = True  # the unread body must not be taken for a request
+            if fault == "drop":
+                self.close_connection = True
+                if answer.stream is not None:
+                    answer.stream[0].close()
+                return
+            self._send_s3(answer)
+
+        def _send_s3(self, answer: s3protocol.S3Answer) -> None:
+            self.send_response(answer.status)
+            length = None
+            for k, v in answer.headers.items():
+                if k.lower() == "content-length":
+                    length = v
+                else:
+                    self.send_header(k, v)
+            if answer.stream is not None:
+                length = str(answer.stream[1])
+            elif length is None or self.command != "HEAD":
+                length = str(len(answer.body))
+            self.send_header("Content-Length", length)
+            self.end_headers()
+            if self.command == "HEAD":
+                return
+            if answer.stream is None:
+                self.wfile.write(answer.body)
+                return
+            f, left = answer.stream
+            try:
+                while left > 0:
+                    chunk = f.read(min(left, 1 << 20))
+                    if not chunk:  # the file shrank under us: the client sees a short body
+                        self.close_connection = True
+                        break
+                    self.wfile.write(chunk)
+                    left -= len(chunk)
+            finally:
+                f.close()
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None):
+            """Malformed requests (bad request line, headers too long...) get S3's XML
+            error document, never http.server's HTML page."""
+            self.close_connection = True
+            self.request_version = "HTTP/1.1"  # a status line even for a garbled request line
+            error = s3protocol.S3Error(
+                "BadRequest" if code < 500 else "InternalError",
+                code,
+                f"{message or 'The request could not be understood'} (HTTP {code}).",
+            )
+            answer = s3protocol.error_answer(error)
+            try:
+                self.send_response(code, message)
+                for k, v in answer.headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                if getattr(self, "command", None) != "HEAD" and code >= 200:
+                    self.wfile.write(answer.body)
+            except OSError:
+                pass
 
         def finish(self) -> None:
             try:
@@ -129,14 +348,25 @@ def _make_handler(
             self._handle()
 
         def do_GET(self) -> None:  # noqa: N802
-            if self.path.rstrip("/") in ("", "/health"):
-                self._send(
-                    200,
-                    {"Content-Type": "application/json"},
-                    b'{"status":"ok","service":"preconcile-local"}',
-                )
-                return
             self._handle()
+
+        def do_PUT(self) -> None:  # noqa: N802
+            self._handle()
+
+        def do_DELETE(self) -> None:  # noqa: N802
+            self._handle()
+
+        def do_HEAD(self) -> None:  # noqa: N802
+            self._handle()
+
+        def __getattr__(self, name: str) -> Any:
+            if name.startswith("do_"):  # any other method: S3's MethodNotAllowed
+                return self._not_allowed
+            raise AttributeError(name)
+
+        def _not_allowed(self) -> None:
+            self.close_connection = True
+            self._s3_error(s3protocol.method_not_allowed(self.command, self.path.split("?")[0]))
 
     return Handler
 
@@ -159,9 +389,12 @@ class LocalServer(ThreadingHTTPServer):
         host: str = "127.0.0.1",
         port: int = 4566,
         faults: Faults | None = None,
+        s3_endpoint_url: str | None = None,
     ):
+        """Bind ``(host, port)``; ``faults`` to inject; ``s3_endpoint_url``: S3 is served
+        there, not here (S3 requests then get NotImplemented naming it)."""
         self.service = service
-        super().__init__((host, port), _make_handler(service, faults))
+        super().__init__((host, port), _make_handler(service, faults, s3_endpoint_url, host))
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A broken connection or a bug in one request: log it, keep serving (no

@@ -57,3 +57,8 @@ LATEST_KEY = {
 }
 """Kinds that can be updated -> the body field that holds the pending update (reference
 §2 ``latest*Update``)."""
+
+STOP_REQUESTED = "stop_requested"
+"""Key of a solution version's private ``extra``: epoch seconds of its
+StopSolutionVersionCreation call (the control plane sets it; the status machine holds
+CREATE STOPPING from then on for the stop's minimum duration)."""

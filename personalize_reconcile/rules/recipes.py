@@ -178,6 +178,23 @@ def lookup(recipe: str) -> Recipe | None:
     return CATALOGUE.get(recipe_name(recipe))
 
 
+def legacy_recipe_message(recipe: str) -> str | None:
+    """The sentence that says ``recipe`` (short name or ARN) is retired, with its
+    replacement, or ``None`` for any other recipe. DescribeRecipe and CreateSolution both
+    say it, so the two agree (reference §6: the HRNN recipes are "no longer available").
+
+    Example: ``Recipe 'aws-hrnn' is a legacy recipe that the service no longer offers.
+    Use aws-user-personalization-v2 instead.``
+    """
+    entry = lookup(recipe)
+    if entry is None or not entry.legacy_replacement:
+        return None
+    return (
+        f"Recipe {shown(recipe_name(recipe))} is a legacy recipe that the service no longer "
+        f"offers. Use {entry.legacy_replacement} instead."
+    )
+
+
 def solution_recipe_problem(recipe: str) -> tuple[str, str | None] | None:
     """Check ``recipe`` as the recipe of a new solution (CreateSolution's ``recipeArn``).
 

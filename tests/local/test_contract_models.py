@@ -813,7 +813,8 @@ def test_recipes(personalize, expect_error):
     expect_error(
         lambda: personalize.describe_recipe(recipeArn=R + "aws-hrnn"),
         "ResourceNotFoundException",
-        f"Resource Arn {R}aws-hrnn does not exist.",
+        f"Resource Arn {R}aws-hrnn does not exist. Recipe 'aws-hrnn' is a legacy recipe "
+        "that the service no longer offers. Use aws-user-personalization-v2 instead.",
     )
     expect_error(
         lambda: personalize.describe_recipe(recipeArn="aws-sims"),

@@ -173,7 +173,12 @@ def test_raw_http_errors(http_url, target, body, code, message):
 
 
 def test_raw_runtime_unknown_path(http_url):
-    req = urllib.request.Request(http_url + "/nowhere", data=b"{}", method="POST")
+    req = urllib.request.Request(
+        http_url + "/nowhere",
+        data=b"{}",
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
     with pytest.raises(urllib.error.HTTPError) as info:
         urllib.request.urlopen(req, timeout=5)
     assert info.value.code == 404

@@ -32,6 +32,7 @@ from personalize_reconcile.local.control.pagination import (
     summary_fields,
 )
 from personalize_reconcile.local.control.registry import operation
+from personalize_reconcile.local.exceptions import ResourceNotFoundException
 from personalize_reconcile.local.statuses import ACTIVE
 from personalize_reconcile.rules import hyperparameters as hp
 from personalize_reconcile.rules import recipes
@@ -163,11 +164,18 @@ def describe_feature_transformation(
 
 @operation("DescribeRecipe", read_only=True)
 def describe_recipe(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
-    """DescribeRecipe: the service catalogue (``rules.recipes``); retired HRNN recipes
-    are gone (ResourceNotFoundException)."""
+    """DescribeRecipe: the service catalogue (``rules.recipes``). A retired HRNN recipe is
+    gone (ResourceNotFoundException), and the message says so in the words CreateSolution
+    refuses it with (reference §6): ``Resource Arn <arn> does not exist. Recipe 'aws-hrnn'
+    is a legacy recipe that the service no longer offers. Use aws-user-personalization-v2
+    instead.``"""
     arn = params["recipeArn"]
     entry = recipes.lookup(arn) if arn.startswith(recipes.RECIPE_ARN_PREFIX) else None
-    if entry is None or entry.legacy_replacement:
+    if entry is not None and entry.legacy_replacement:
+        raise ResourceNotFoundException(
+            f"Resource Arn {arn} does not exist. {recipes.legacy_recipe_message(arn)}"
+        )
+    if entry is None:
         raise not_found(arn)
     recipe = _recipe(entry)
     recipe.pop("domain", None)  # only RecipeSummary (ListRecipes) has it

@@ -42,6 +42,7 @@ from personalize_reconcile.local.statuses import (
     CREATE_STOPPED,
     CREATE_STOPPING,
     CREATING,
+    STOP_REQUESTED,
 )
 from personalize_reconcile.local.store import Resource
 from personalize_reconcile.rules import recipes
@@ -156,7 +157,9 @@ def stop_solution_version_creation(
     ctx: RequestContext, conn: sqlite3.Connection, params: dict
 ) -> dict:
     """StopSolutionVersionCreation: CREATE PENDING -> CREATE STOPPED at once;
-    CREATE IN_PROGRESS -> CREATE STOPPING -> CREATE STOPPED (reference §2)."""
+    CREATE IN_PROGRESS -> CREATE STOPPING -> CREATE STOPPED (reference §2), STOPPING held
+    for at least 0.2 of the kind's minimum duration (``lifecycle.STOP_SHARE``) and until a
+    running training run has stopped."""
     ver = records.load(ctx, conn, params["solutionVersionArn"], KIND)
     if ver.status == CREATE_PENDING:
         ver.status = CREATE_STOPPED
@@ -164,8 +167,10 @@ def stop_solution_version_creation(
         conn.execute("DELETE FROM jobs WHERE arn=?", (ver.arn,))
     elif ver.status == CREATE_IN_PROGRESS:
         ver.status = CREATE_STOPPING
+        ver.extra[STOP_REQUESTED] = time.time()
         ctx.store.save(conn, ver)
-        # A step not yet claimed settles at once; a running trainer sees should_stop.
+        # A step not yet claimed runs now (and holds STOPPING for the stop's minimum
+        # duration); a running trainer sees should_stop.
         conn.execute(
             "UPDATE jobs SET due=?, heavy=0 WHERE arn=? AND owner IS NULL",
             (time.time(), ver.arn),

@@ -105,6 +105,9 @@ def _check_hyperparameters(recipe: str, perform_hpo: bool, config: dict) -> None
 
 
 def _check_recipe(recipe: str) -> None:
+    legacy = recipes.legacy_recipe_message(recipe)
+    if legacy is not None:  # the words DescribeRecipe uses too (reference §6)
+        raise InvalidInputException(legacy)
     problem = recipes.solution_recipe_problem(recipe)
     if problem is not None:
         message, hint = problem
