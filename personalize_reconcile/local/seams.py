@@ -69,6 +69,12 @@ calls that one (GetRecommendations writes its JSON without building the dicts). 
 ``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
 LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
 ``service.config.state_dir`` locates artefacts and data).
+
+Seam 4: personalize-events
+--------------------------
+``personalize_reconcile.local.events.dispatch(ctx, operation, params) -> dict`` answers
+PutEvents, PutItems, PutUsers, PutActions and PutActionInteractions like seam 3 (params
+validated, errors from ``exceptions``); the records go to the dataset store.
 """
 
 from __future__ import annotations
@@ -94,6 +100,7 @@ __all__ = [
     "TrainingJob",
     "TrainingOutcome",
     "drop_dataset",
+    "events_dispatch",
     "has_import",
     "recommender_model_dir",
     "recommender_trainer",
@@ -177,6 +184,14 @@ def runtime_answer() -> Callable[[Any, str, dict], bytes]:
     from personalize_reconcile.local import runtime
 
     return runtime.answer
+
+
+def events_dispatch() -> Callable[[Any, str, dict], dict]:
+    """``personalize_reconcile.local.events.dispatch`` (seam 4: personalize-events;
+    loaded on first use)."""
+    from personalize_reconcile.local import events
+
+    return events.dispatch
 
 
 def run_import(

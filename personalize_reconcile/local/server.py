@@ -1,11 +1,11 @@
 """The local target over HTTP, for the AWS CLI, other SDKs and unchanged scripts.
 
 One job: serve ``responses`` on a socket. Control-plane requests are routed by their
-``X-Amz-Target`` header (JSON 1.1), personalize-runtime requests by path (rest-json,
-reference §0). The caller's region comes from the SigV4 credential scope of the
-``Authorization`` header (us-east-1 when absent); the account is the server's.
-Signatures are not checked. Callers: ``personalize_reconcile.cli_local`` (``preconcile
-local serve``) and tests.
+``X-Amz-Target`` header (JSON 1.1), personalize-runtime and personalize-events requests
+by path (rest-json, reference §0; the two services' paths do not overlap). The caller's
+region comes from the SigV4 credential scope of the ``Authorization`` header (us-east-1
+when absent); the account is the server's. Signatures are not checked. Callers:
+``personalize_reconcile.cli_local`` (``preconcile local serve``) and tests.
 """
 
 from __future__ import annotations
@@ -111,6 +111,8 @@ def _make_handler(
             target = self.headers.get("X-Amz-Target")
             if target is not None:
                 answer = responses.handle_control(service, ctx, target, body)
+            elif responses.events_operation(self.command, self.path) is not None:
+                answer = responses.handle_events(service, ctx, self.command, self.path, body)
             else:
                 answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
             if fault == "drop":  # carried out, but the answer is lost on the way

@@ -1,0 +1,202 @@
+"""personalize-events through boto3 on the local target: PutEvents, PutItems, PutUsers,
+PutActions and PutActionInteractions, in-process and over HTTP; recorded events reach the
+next training and change a user's recommendations at once (real time)."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+import planted_events
+import pytest
+from personalize_steps import Group
+from schemas import ITEM_ID, TIMESTAMP, USER_ID, record
+
+from personalize_reconcile.local import service as local_service
+from personalize_reconcile.local.server import LocalServer
+
+SENT_AT = 1_800_000_000
+
+
+@pytest.fixture
+def events(make_client):
+    return make_client("personalize-events")
+
+
+@pytest.fixture
+def planted(personalize, wait, state_dir, tmp_path):
+    return Group(
+        personalize,
+        wait,
+        state_dir,
+        planted_events.write(tmp_path / "planted.csv"),
+        planted_events.SCHEMA,
+        name="planted",
+    )
+
+
+def _tracker(personalize, wait, group_arn: str) -> str:
+    out = personalize.create_event_tracker(name="tracker", datasetGroupArn=group_arn)
+    wait(
+        lambda: personalize.describe_event_tracker(eventTrackerArn=out["eventTrackerArn"]),
+        "eventTracker",
+    )
+    return out["trackingId"]
+
+
+def _clicks(items: list[str]) -> list[dict]:
+    return [{"eventType": "click", "itemId": i, "sentAt": SENT_AT + k} for k, i in enumerate(items)]
+
+
+def _top(runtime, campaign: str, user: str) -> list[str]:
+    out = runtime.get_recommendations(campaignArn=campaign, userId=user, numResults=5)
+    return [i["itemId"] for i in out["itemList"]]
+
+
+def test_events_change_a_users_recommendations_at_once(planted, personalize, runtime, events, wait):
+    version = planted.version("planted-up", "aws-user-personalization")
+    campaign = planted.campaign("planted-campaign", version["solutionVersionArn"])
+    tracking_id = _tracker(personalize, wait, planted.arn)
+    before = _top(runtime, campaign, "ua000")
+    assert all(i.startswith("a") for i in before), before
+
+    events.put_events(
+        trackingId=tracking_id,
+        userId="ua000",
+        sessionId="session-1",
+        eventList=_clicks([f"b{k:02d}" for k in range(10)]),
+    )
+    after = _top(runtime, campaign, "ua000")
+    assert all(i.startswith("b") for i in after), after
+    assert _top(runtime, campaign, "ua000") == after  # deterministic
+
+    # another user is untouched; an anonymous session is personalized from its events
+    assert all(i.startswith("a") for i in _top(runtime, campaign, "ua001"))
+    events.put_events(
+        trackingId=tracking_id, sessionId="anonymous-1", eventList=_clicks(["b03", "b04"])
+    )
+    assert all(i.startswith("b") for i in _top(runtime, campaign, "anonymous-1"))
+
+
+def test_recorded_events_are_part_of_the_next_training(planted, personalize, runtime, events, wait):
+    tracking_id = _tracker(personalize, wait, planted.arn)
+    events.put_events(
+        trackingId=tracking_id,
+        userId="newcomer",
+        sessionId="session-2",
+        eventList=_clicks([f"b{k:02d}" for k in range(10)]),
+    )
+    # trained after the events: the model knows the newcomer as a B user
+    version = planted.version("planted-after", "aws-user-personalization")
+    campaign = planted.campaign("planted-after-campaign", version["solutionVersionArn"])
+    assert all(i.startswith("b") for i in _top(runtime, campaign, "newcomer"))
+    # a user the training never saw gets popular items (group A's own is ua-heavy: mixed)
+    assert _top(runtime, campaign, "nobody") != _top(runtime, campaign, "newcomer")
+
+
+@pytest.fixture
+def group(personalize, wait):
+    arn = personalize.create_dataset_group(name="events-group")["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=arn), "datasetGroup")
+    return arn
+
+
+def _dataset(personalize, wait, group: str, dtype: str, fields: list[dict]) -> str:
+    schema = personalize.create_schema(name=f"s-{dtype.lower()}", schema=record(dtype, fields))
+    arn = personalize.create_dataset(
+        name=f"d-{dtype.lower()}",
+        datasetGroupArn=group,
+        datasetType=dtype,
+        schemaArn=schema["schemaArn"],
+    )["datasetArn"]
+    wait(lambda: personalize.describe_dataset(datasetArn=arn), "dataset")
+    return arn
+
+
+def test_put_events_errors(personalize, events, wait, group, expect_error):
+    expect_error(
+        lambda: events.put_events(
+            trackingId="not-a-tracker", sessionId="s", eventList=_clicks(["i1"])
+        ),
+        "InvalidInputException",
+        "No event tracker has trackingId not-a-tracker; use the trackingId that "
+        "CreateEventTracker (or DescribeEventTracker) returned.",
+    )
+    tracking_id = _tracker(personalize, wait, group)
+    expect_error(
+        lambda: events.put_events(trackingId=tracking_id, sessionId="s", eventList=_clicks(["i1"])),
+        "InvalidInputException",
+        f"Dataset group {group} has no ACTIVE Interactions dataset; create one before "
+        "recording events.",
+    )
+    _dataset(
+        personalize,
+        wait,
+        group,
+        "Interactions",
+        [USER_ID, ITEM_ID, TIMESTAMP, {"name": "DEVICE", "type": "string"}],
+    )
+    expect_error(
+        lambda: events.put_events(
+            trackingId=tracking_id,
+            sessionId="s",
+            eventList=[{"eventType": "click", "sentAt": SENT_AT}],
+        ),
+        "InvalidInputException",
+        "eventList[0] has no itemId; the Interactions dataset's schema requires ITEM_ID.",
+    )
+    expect_error(
+        lambda: events.put_events(trackingId=tracking_id, sessionId="s", eventList=_clicks(["i1"])),
+        "InvalidInputException",
+        "eventList[0] has no value for DEVICE, which the dataset's schema requires; set it in "
+        "properties (in camel case: device).",
+    )
+    expect_error(
+        lambda: events.put_events(
+            trackingId=tracking_id,
+            sessionId="s",
+            eventList=[dict(_clicks(["i1"])[0], properties=json.dumps({"colour": "red"}))],
+        ),
+        "InvalidInputException",
+        "eventList[0].properties has 'colour', which is not a field of the dataset's schema; "
+        "known properties: device.",
+    )
+    eleven = [{"eventType": "click", "itemId": "i1", "sentAt": SENT_AT}] * 11
+    expect_error(
+        lambda: events.put_events(trackingId=tracking_id, sessionId="s", eventList=eleven),
+        "InvalidInputException",
+        f"1 validation error detected: Value '{eleven}' at 'eventList' failed to satisfy "
+        "constraint: Member must have length less than or equal to 10",
+    )
+    events.put_events(
+        trackingId=tracking_id,
+        sessionId="s",
+        eventList=[dict(_clicks(["i1"])[0], properties=json.dumps({"device": "phone"}))],
+    )
+
+
+def test_put_events_over_http(personalize, events, wait, group, state_dir):
+    _dataset(personalize, wait, group, "Interactions", [USER_ID, ITEM_ID, TIMESTAMP])
+    tracking_id = _tracker(personalize, wait, group)
+    server = LocalServer(local_service.get_service(state_dir), host="127.0.0.1", port=0)
+    server.serve_in_thread()
+    try:
+        client = boto3.client(
+            "personalize-events",
+            endpoint_url=server.url,
+            region_name="us-east-1",
+            aws_access_key_id="AKIALOCALTEST0000000",
+            aws_secret_access_key="local",
+        )
+        out = client.put_events(trackingId=tracking_id, sessionId="s", eventList=_clicks(["i1"]))
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+        with pytest.raises(client.exceptions.InvalidInputException) as info:
+            client.put_events(trackingId="nope", sessionId="s", eventList=_clicks(["i1"]))
+        assert info.value.response["Error"]["Message"] == (
+            "No event tracker has trackingId nope; use the trackingId that "
+            "CreateEventTracker (or DescribeEventTracker) returned."
+        )
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    finally:
+        server.shutdown()
+        server.server_close()
