@@ -59,7 +59,8 @@ def serve(
     """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
 
     Point clients at it with --endpoint-url http://HOST:PORT or
-    AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME.
+    AWS_ENDPOINT_URL_PERSONALIZE / AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME /
+    AWS_ENDPOINT_URL_PERSONALIZE_EVENTS.
     """
     import os
 
