@@ -17,6 +17,9 @@ Rules:
   EVENT_TYPE, EVENT_VALUE, IMPRESSION and RECOMMENDATION_ID when the schema has them.
 - PutItems / PutUsers / PutActions: ``datasetArn`` must be the caller's Items / Users /
   Actions dataset, ACTIVE; a record with the ID of a stored one replaces it.
+- After PutEvents records events into a group with an ACTIVE metric attribution, the
+  metrics' values over every recorded event are written to its output path
+  (``attribution``).
 - ``properties`` is a JSON object whose keys are the schema's other fields, by name or in
   camel case (``numberOfRatings`` for NUMBER_OF_RATINGS); values must fit the field's type
   (numbers may come as strings, a categorical list as a JSON list); every required field
@@ -30,17 +33,26 @@ Errors (InvalidInputException 400, ResourceNotFoundException 404, ResourceInUseE
 from __future__ import annotations
 
 import json
+import logging
 import math
+import os
 from pathlib import Path
 from typing import Any
 
+from personalize_reconcile.local.attribution import compute, publish
 from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceInUseException,
     ResourceNotFoundException,
 )
+from personalize_reconcile.local.objectstore import ObjectStoreError, open_object_store
 from personalize_reconcile.rules.avro import Field, parse_fields
+
+log = logging.getLogger(__name__)
+
+S3_ENDPOINT_ENV = "PRECONCILE_LOCAL_S3_ENDPOINT_URL"
+"""As ``seams.S3_ENDPOINT_ENV``: metric values go through that S3 endpoint when it is set."""
 
 SET_BY_EVENT = ("USER_ID", "ITEM_ID", "ACTION_ID", "TIMESTAMP", "EVENT_TYPE", "EVENT_VALUE")
 """Fields a PutEvents / PutActionInteractions call fills from its own members, never from
@@ -197,11 +209,39 @@ def _dataset(ctx: Any, arn: str, dtype: str, operation: str) -> _Target:
     actual = ds.body.get("datasetType")
     if actual != dtype:
         raise InvalidInputException(
-            f"{operation} needs a dataset of type {dtype}; {arn} is a {actual} dataset."
+            f"{operation} needs a dataset of type {dtype}; {arn} is of type {actual}."
         )
     if ds.status != "ACTIVE":
         raise ResourceInUseException(f"Dataset {arn} is not ACTIVE (status {ds.status}).")
     return _Target(ds.arn, dtype, _fields_of(ctx, ds))
+
+
+def _publish_metrics(ctx: Any, interactions_arn: str) -> None:
+    """Recompute and write the values of the group's metric attribution (``attribution``)
+    after events were recorded into ``interactions_arn``; nothing when the group has no
+    ACTIVE attribution. A path that cannot be written is logged, not an error of the
+    PutEvents call (the service reports metrics asynchronously too)."""
+    store = ctx.service.store
+    ds = store.get(interactions_arn)
+    found = store.select(None, "kind='metric-attribution' AND grp=? AND status='ACTIVE'", (ds.grp,))
+    if not found:
+        return
+    attribution = found[0]
+    items = store.select(None, "kind='dataset' AND grp=? AND arn LIKE ?", (ds.grp, "%/ITEMS"))
+    state_dir = Path(ctx.service.config.state_dir)
+    values = compute(
+        DatasetStore(state_dir),
+        attribution.extra.get("metrics", []),
+        interactions_arn,
+        items[0].arn if items else None,
+    )
+    path = attribution.body["metricsOutputConfig"].get("s3DataDestination", {}).get("path")
+    if not path:
+        return
+    try:
+        publish(open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None), path, values)
+    except ObjectStoreError as exc:
+        log.warning("metric attribution %s: cannot write %s: %s", attribution.arn, path, exc)
 
 
 def _tracked(ctx: Any, tracking_id: str, dtype: str) -> _Target:
@@ -280,6 +320,7 @@ def put_events(ctx: Any, params: dict) -> dict:
             )
         records.append(_complete(target.fields, rec, where))
     _store(ctx, target, records)
+    _publish_metrics(ctx, target.arn)
     return {}
 
 

@@ -9,10 +9,11 @@ import json
 import boto3
 import planted_events
 import pytest
-from personalize_steps import Group
+from personalize_steps import ROLE, Group
 from schemas import ITEM_ID, TIMESTAMP, USER_ID, record
 
 from personalize_reconcile.local import service as local_service
+from personalize_reconcile.local.objectstore import LocalObjectStore
 from personalize_reconcile.local.server import LocalServer
 
 SENT_AT = 1_800_000_000
@@ -200,3 +201,125 @@ def test_put_events_over_http(personalize, events, wait, group, state_dir):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_metric_attribution_values_from_recorded_events(
+    personalize, events, wait, group, state_dir
+):
+    interactions = _dataset(
+        personalize,
+        wait,
+        group,
+        "Interactions",
+        [
+            USER_ID,
+            ITEM_ID,
+            TIMESTAMP,
+            {"name": "EVENT_TYPE", "type": "string"},
+            {"name": "EVENT_VALUE", "type": ["null", "float"]},
+        ],
+    )
+    items = _dataset(
+        personalize, wait, group, "Items", [ITEM_ID, {"name": "PRICE", "type": ["null", "double"]}]
+    )
+    attribution = personalize.create_metric_attribution(
+        name="revenue",
+        datasetGroupArn=group,
+        metrics=[
+            {"eventType": "purchase", "metricName": "PURCHASES", "expression": "SAMPLECOUNT()"},
+            {"eventType": "purchase", "metricName": "REVENUE", "expression": "SUM(Items.PRICE)"},
+            {
+                "eventType": "rating",
+                "metricName": "STARS",
+                "expression": "SUM(Interactions.EVENT_VALUE)",
+            },
+        ],
+        metricsOutputConfig={
+            "s3DataDestination": {"path": "s3://metrics-bucket/out/"},
+            "roleArn": ROLE,
+        },
+    )["metricAttributionArn"]
+    wait(
+        lambda: personalize.describe_metric_attribution(metricAttributionArn=attribution),
+        "metricAttribution",
+    )
+    events.put_items(
+        datasetArn=items,
+        items=[
+            {"itemId": "shoe", "properties": '{"price": 59.5}'},
+            {"itemId": "sock", "properties": '{"price": "4.25"}'},
+        ],
+    )
+    tracking_id = _tracker(personalize, wait, group)
+    events.put_events(
+        trackingId=tracking_id,
+        userId="buyer",
+        sessionId="s",
+        eventList=[
+            {"eventType": "purchase", "itemId": "shoe", "sentAt": SENT_AT},
+            {"eventType": "purchase", "itemId": "sock", "sentAt": SENT_AT + 1},
+            {"eventType": "purchase", "itemId": "unknown-item", "sentAt": SENT_AT + 2},
+            {"eventType": "rating", "itemId": "shoe", "eventValue": 4.5, "sentAt": SENT_AT + 3},
+            {"eventType": "rating", "itemId": "sock", "eventValue": 2.0, "sentAt": SENT_AT + 4},
+            {"eventType": "click", "itemId": "sock", "sentAt": SENT_AT + 5},
+        ],
+    )
+    store = LocalObjectStore(state_dir)
+
+    def metric(name):
+        return json.loads(store.get(f"s3://metrics-bucket/out/metrics/{name}.json"))
+
+    assert metric("PURCHASES") == {
+        "metricName": "PURCHASES",
+        "eventType": "purchase",
+        "expression": "SAMPLECOUNT()",
+        "eventCount": 3,
+        "value": 3.0,
+    }
+    assert metric("REVENUE")["value"] == 63.75
+    assert metric("STARS") == {
+        "metricName": "STARS",
+        "eventType": "rating",
+        "expression": "SUM(Interactions.EVENT_VALUE)",
+        "eventCount": 2,
+        "value": 6.5,
+    }
+    listed = personalize.list_metric_attribution_metrics(metricAttributionArn=attribution)
+    assert [m["metricName"] for m in listed["metrics"]] == ["PURCHASES", "REVENUE", "STARS"]
+    assert interactions.endswith("/INTERACTIONS")
+
+
+def test_put_items_and_users_errors(personalize, events, wait, group, expect_error):
+    items = _dataset(
+        personalize, wait, group, "Items", [ITEM_ID, {"name": "PRICE", "type": "double"}]
+    )
+    expect_error(
+        lambda: events.put_users(datasetArn=items, users=[{"userId": "u1"}]),
+        "InvalidInputException",
+        f"PutUsers needs a dataset of type USERS; {items} is of type ITEMS.",
+    )
+    missing = items.replace("/ITEMS", "/USERS")
+    expect_error(
+        lambda: events.put_users(datasetArn=missing, users=[{"userId": "u1"}]),
+        "ResourceNotFoundException",
+        f"Could not find dataset {missing}.",
+        status=404,
+    )
+    expect_error(
+        lambda: events.put_items(
+            datasetArn=items, items=[{"itemId": "i1", "properties": '{"price": "cheap"}'}]
+        ),
+        "InvalidInputException",
+        'items[0].properties: PRICE must be a number, not "cheap".',
+    )
+    expect_error(
+        lambda: events.put_items(datasetArn=items, items=[{"itemId": "i1"}]),
+        "InvalidInputException",
+        "items[0] has no value for PRICE, which the dataset's schema requires; set it in "
+        "properties (in camel case: price).",
+    )
+    expect_error(
+        lambda: events.put_items(datasetArn=items, items=[{"itemId": "i1", "properties": "[1]"}]),
+        "InvalidInputException",
+        "items[0].properties must be a JSON object.",
+    )
