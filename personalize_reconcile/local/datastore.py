@@ -2,9 +2,11 @@
 
 One job: durable storage of the records a dataset import job read, per dataset ARN, and
 every read of them (loads for training, counts, whether a bulk import exists, dropping a
-deleted dataset's records). Callers: ``seams`` (an import job stores its rows, a finished
-dataset delete drops them) and ``training.trainer`` (reads them; the only module of
-``local`` that training imports).
+deleted dataset's records, removing a user's records). Callers: ``seams`` (an import job
+stores its rows, a finished dataset delete drops them), ``events`` (records put one by
+one), ``runtime`` (a user's recent events), ``exports``, ``deletions``, ``attribution``
+and ``training.trainer`` (reads them; the only module of ``local`` that training
+imports).
 
 Layout, per dataset, in ``<state_dir>/datasets/``:
 
@@ -14,7 +16,9 @@ Layout, per dataset, in ``<state_dir>/datasets/``:
 * ``<name>.parts/<id>.arrow``: the records, as Arrow IPC files (one per import or batch
   of put records; a replace-by-ID write rewrites one merged file). Each holds the schema's
   columns (types from :mod:`personalize_reconcile.local.columns`) plus
-  ``_preconcile_source`` (``int8``: 0 for rows of import jobs, 1 for records put one by one).
+  ``_preconcile_source`` (``int8``: 0 for rows of import jobs, 1 for records put one by one)
+  and, in files of records put one by one, ``_preconcile_put_at`` (``float64`` epoch
+  seconds they were put).
 
 A write takes the metadata database's write lock first (``BEGIN IMMEDIATE``), writes new
 segment files to a temporary name, fsyncs and renames them, fsyncs the folder, and only
@@ -40,13 +44,18 @@ API (class :class:`DatasetStore`, one per state dir; safe across threads and pro
 * ``put_records(dataset_arn, fields, records, dataset_type=None) -> int``: keep records
   put one by one (PutEvents/PutItems/...; ``records`` are dicts of typed values); they
   survive FULL imports and replace by ID like INCREMENTAL.
+* ``delete_users(dataset_arn, user_ids) -> int``: remove every record of those USER_IDs
+  (a data deletion job); returns how many went.
+* ``stamp(dataset_arn) -> tuple``: changes whenever the records may have changed (two
+  ``stat`` calls), for callers that cache what they read.
 * ``has_import(dataset_arn) -> bool``: whether a bulk import has been stored.
 * ``count(dataset_arn) -> int``: records stored (0 for an unknown dataset).
 * ``load(dataset_arn) -> StoredData``: ``fields`` (``list[Field]``, the latest import's
   schema), ``columns`` (name -> numpy array, same dtypes as ``CsvTable``, rows in the
   order stored; a replaced record moves to the end), ``nulls`` (name -> bool mask for
-  nullable fields), ``num_rows``. An unknown dataset gives empty columns and
-  ``fields == []``.
+  nullable fields), ``num_rows``; ``source="BULK"|"PUT"`` keeps the rows of import jobs
+  or the records put one by one only, ``put_after=t`` the records put after ``t``. An
+  unknown dataset gives empty columns and ``fields == []``.
 * ``drop(dataset_arn) -> None``: forget the dataset (it was deleted). No error if absent.
 
 Errors: :class:`DatastoreError` (base), :class:`NoEarlierImportError`; ``str()`` is a
