@@ -184,3 +184,77 @@ def test_deletion_refuses_a_location_outside_s3(setup, personalize, expect_error
         "dataSource.dataLocation 'https://example.com/users.csv' must be an s3:// location of "
         "a CSV file with a USER_ID column.",
     )
+
+
+def test_put_actions_and_action_interactions(
+    personalize, make_client, wait, state_dir, expect_error
+):
+    group = personalize.create_dataset_group(name="actions-group")["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=group), "datasetGroup")
+
+    def dataset(dtype, fields):
+        schema = personalize.create_schema(name=f"s-{dtype.lower()}", schema=record(dtype, fields))
+        arn = personalize.create_dataset(
+            name=f"d-{dtype.lower()}",
+            datasetGroupArn=group,
+            datasetType=dtype,
+            schemaArn=schema["schemaArn"],
+        )["datasetArn"]
+        wait(lambda: personalize.describe_dataset(datasetArn=arn), "dataset")
+        return arn
+
+    action_id = {"name": "ACTION_ID", "type": "string"}
+    actions = dataset("Actions", [action_id, {"name": "VALUE", "type": ["null", "long"]}])
+    interactions = dataset(
+        "Action_Interactions",
+        [
+            USER_ID,
+            action_id,
+            {"name": "TIMESTAMP", "type": "long"},
+            {"name": "EVENT_TYPE", "type": "string"},
+        ],
+    )
+    tracker = personalize.create_event_tracker(name="actions-tracker", datasetGroupArn=group)
+    events = make_client("personalize-events")
+    events.put_actions(
+        datasetArn=actions, actions=[{"actionId": "signup", "properties": '{"value": 5}'}]
+    )
+    events.put_action_interactions(
+        trackingId=tracker["trackingId"],
+        actionInteractions=[
+            {
+                "actionId": "signup",
+                "sessionId": "s1",
+                "userId": "u1",
+                "timestamp": SENT_AT,
+                "eventType": "TAKEN",
+            },
+            {
+                "actionId": "signup",
+                "sessionId": "s2",
+                "timestamp": SENT_AT + 1,
+                "eventType": "NOT_TAKEN",
+            },
+        ],
+    )
+    assert _export(personalize, wait, state_dir, actions, "export-actions", None) == [
+        ["ACTION_ID", "VALUE"],
+        ["signup", "5"],
+    ]
+    assert _export(personalize, wait, state_dir, interactions, "export-action-events", None) == [
+        ["USER_ID", "ACTION_ID", "TIMESTAMP", "EVENT_TYPE"],
+        ["u1", "signup", str(SENT_AT), "TAKEN"],
+        ["s2", "signup", str(SENT_AT + 1), "NOT_TAKEN"],
+    ]
+    expect_error(
+        lambda: events.put_action_interactions(
+            trackingId="nope",
+            actionInteractions=[
+                {"actionId": "a", "sessionId": "s", "timestamp": SENT_AT, "eventType": "TAKEN"}
+            ],
+        ),
+        "ResourceNotFoundException",
+        "No event tracker has trackingId nope; use the trackingId that CreateEventTracker (or "
+        "DescribeEventTracker) returned.",
+        status=404,
+    )
