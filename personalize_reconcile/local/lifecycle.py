@@ -236,9 +236,17 @@ class Lifecycle:
         if res.kind == "solution":
             for v in self.store.select(conn, "kind='solution-version' AND parent=?", (res.arn,)):
                 self.store.remove(conn, v.arn)
-        elif res.kind == "dataset":
-            for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
-                self.store.spend_name(conn, j)  # job names are spent for good (§1)
+        elif res.kind in ("dataset", "dataset-group"):
+            # import, export and data deletion jobs go with their dataset (group); their
+            # names are spent for good (§1)
+            kinds = (
+                ("dataset-import-job", "dataset-export-job")
+                if res.kind == "dataset"
+                else ("data-deletion-job",)
+            )
+            marks = ",".join("?" * len(kinds))
+            for j in self.store.select(conn, f"kind IN ({marks}) AND parent=?", (*kinds, res.arn)):
+                self.store.spend_name(conn, j)
                 self.store.remove(conn, j.arn)
         elif res.kind == "recommender" and res.extra.get("modelId"):
             model = seams.recommender_model_dir(

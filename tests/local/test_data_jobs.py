@@ -258,3 +258,36 @@ def test_put_actions_and_action_interactions(
         "DescribeEventTracker) returned.",
         status=404,
     )
+
+
+def test_deletion_jobs_go_with_their_group_and_their_names_stay_spent(
+    personalize, wait, wait_gone, state_dir, expect_error
+):
+    LocalObjectStore(state_dir).put(f"{BUCKET}/delete/none.csv", b"USER_ID\nnobody\n")
+
+    def new_group():
+        arn = personalize.create_dataset_group(name="short-lived")["datasetGroupArn"]
+        wait(lambda: personalize.describe_dataset_group(datasetGroupArn=arn), "datasetGroup")
+        return arn
+
+    group = new_group()
+    arn = _deletion(personalize, group, "forget-nobody", f"{BUCKET}/delete/none.csv")
+    job = wait(
+        lambda: personalize.describe_data_deletion_job(dataDeletionJobArn=arn),
+        "dataDeletionJob",
+        statuses=("COMPLETED", "FAILED"),
+    )
+    assert (job["status"], job["numDeleted"]) == ("COMPLETED", 0)
+    personalize.delete_dataset_group(datasetGroupArn=group)
+    wait_gone(lambda: personalize.describe_dataset_group(datasetGroupArn=group))
+    expect_error(
+        lambda: personalize.describe_data_deletion_job(dataDeletionJobArn=arn),
+        "ResourceNotFoundException",
+        f"Resource Arn {arn} does not exist.",
+    )
+    group = new_group()
+    expect_error(
+        lambda: _deletion(personalize, group, "forget-nobody", f"{BUCKET}/delete/none.csv"),
+        "ResourceAlreadyExistsException",
+        f"Another resource with Arn {arn} already exists.",
+    )
