@@ -36,6 +36,7 @@ import json
 import logging
 import math
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -277,8 +278,28 @@ def _tracked(ctx: Any, tracking_id: str, dtype: str) -> _Target:
     return _Target(ds.arn, dtype, _fields_of(ctx, ds))
 
 
-def _seconds(value: Any) -> int:
-    return int(math.floor(float(value)))
+def _seconds(value: Any, where: str) -> int:
+    """A request timestamp as whole epoch seconds: botocore sends a number; an ISO 8601
+    string (from a hand-written request) is read too.
+
+    Raises:
+        InvalidInputException: neither a finite number nor an ISO 8601 date-time.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if math.isfinite(value):
+            return int(math.floor(value))
+    elif isinstance(value, str):
+        try:
+            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=timezone.utc)
+            return int(math.floor(stamp.timestamp()))
+    raise InvalidInputException(
+        f"{where} {json.dumps(value)} is not a timestamp; send epoch seconds."
+    )
 
 
 def put_events(ctx: Any, params: dict) -> dict:
@@ -303,7 +324,7 @@ def put_events(ctx: Any, params: dict) -> dict:
             target.fields, event.get("properties"), where, SET_BY_EVENT
         )
         rec["USER_ID"] = user
-        rec["TIMESTAMP"] = _seconds(event["sentAt"])
+        rec["TIMESTAMP"] = _seconds(event["sentAt"], f"{where}.sentAt")
         if event.get("itemId") is not None:
             rec["ITEM_ID"] = event["itemId"]
         if "EVENT_TYPE" in names:
@@ -343,7 +364,7 @@ def put_action_interactions(ctx: Any, params: dict) -> dict:
         rec.update(
             ACTION_ID=event["actionId"],
             USER_ID=event.get("userId") or event["sessionId"],
-            TIMESTAMP=_seconds(event["timestamp"]),
+            TIMESTAMP=_seconds(event["timestamp"], f"{where}.timestamp"),
             EVENT_TYPE=event["eventType"],
         )
         for member, name in (("recommendationId", "RECOMMENDATION_ID"), ("eventId", "EVENT_ID")):

@@ -5,6 +5,8 @@ next training and change a user's recommendations at once (real time)."""
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 
 import boto3
 import planted_events
@@ -198,6 +200,14 @@ def test_put_events_over_http(personalize, events, wait, group, state_dir):
             "CreateEventTracker (or DescribeEventTracker) returned."
         )
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        # a hand-written request: an ISO 8601 sentAt is read, anything else refused
+        status, body = _raw_put_events(server.url, tracking_id, "2027-01-15T08:00:00Z")
+        assert (status, body) == (200, {})
+        status, body = _raw_put_events(server.url, tracking_id, "soon")
+        assert (status, body) == (
+            400,
+            {"message": 'eventList[0].sentAt "soon" is not a timestamp; send epoch seconds.'},
+        )
     finally:
         server.shutdown()
         server.server_close()
@@ -323,3 +333,22 @@ def test_put_items_and_users_errors(personalize, events, wait, group, expect_err
         "InvalidInputException",
         "items[0].properties must be a JSON object.",
     )
+
+
+def _raw_put_events(url: str, tracking_id: str, sent_at: str) -> tuple[int, dict]:
+    body = {
+        "trackingId": tracking_id,
+        "sessionId": "raw",
+        "eventList": [{"eventType": "click", "itemId": "i1", "sentAt": sent_at}],
+    }
+    req = urllib.request.Request(
+        url + "/events",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=10) as answer:
+            return answer.status, json.loads(answer.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
