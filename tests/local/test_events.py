@@ -81,6 +81,21 @@ def test_events_change_a_users_recommendations_at_once(planted, personalize, run
     assert all(i.startswith("b") for i in _top(runtime, campaign, "anonymous-1"))
 
 
+def test_real_time_counts_only_the_solutions_event_type(
+    planted, personalize, runtime, events, wait
+):
+    version = planted.version("planted-clicks", "aws-user-personalization", eventType="click")
+    campaign = planted.campaign("planted-clicks-campaign", version["solutionVersionArn"])
+    tracking_id = _tracker(personalize, wait, planted.arn)
+    before = _top(runtime, campaign, "ua002")
+    views = [dict(e, eventType="view") for e in _clicks([f"b{k:02d}" for k in range(10)])]
+    events.put_events(trackingId=tracking_id, userId="ua002", sessionId="s", eventList=views)
+    assert _top(runtime, campaign, "ua002") == before
+    clicks = _clicks([f"b{k:02d}" for k in range(10)])
+    events.put_events(trackingId=tracking_id, userId="ua002", sessionId="s", eventList=clicks)
+    assert all(i.startswith("b") for i in _top(runtime, campaign, "ua002"))
+
+
 def test_recorded_events_are_part_of_the_next_training(planted, personalize, runtime, events, wait):
     tracking_id = _tracker(personalize, wait, planted.arn)
     events.put_events(
