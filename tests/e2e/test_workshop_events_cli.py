@@ -10,6 +10,7 @@ with ``--endpoint-url``. Skipped when the AWS CLI is not installed.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import shutil
@@ -58,12 +59,12 @@ class Aws:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else {}
 
-    def wait(self, command: str, arg: str, arn: str, key: str) -> dict:
+    def wait(self, command: str, arg: str, arn: str, key: str, done: str = "ACTIVE") -> dict:
         deadline = time.monotonic() + 120
         while True:
             got = self("personalize", command, arg, arn)[key]
-            if got["status"] in ("ACTIVE", "CREATE FAILED"):
-                assert got["status"] == "ACTIVE", got.get("failureReason")
+            if got["status"] in (done, "CREATE FAILED", "FAILED"):
+                assert got["status"] == done, got.get("failureReason")
                 return got
             assert time.monotonic() < deadline, got
             time.sleep(0.2)
@@ -75,7 +76,9 @@ def aws(tmp_path):
     LocalObjectStore(state).put(f"{BUCKET}/workshop/interactions.csv", WORKSHOP_CSV)
     served = start_serve(state)
     try:
-        yield Aws(served.url, tmp_path)
+        aws = Aws(served.url, tmp_path)
+        aws.state = state
+        yield aws
     finally:
         served.stop()
 
@@ -196,3 +199,50 @@ def test_workshop_exercises_2_and_4_with_the_aws_cli(aws):
     assert set(clicked[:5]) <= set(after), (before, after)
     assert top(user) == after  # the same events give the same answer
     assert top(other) == other_before  # only that user's recommendations moved
+
+    # the recorded events, exported as CSV (ingestionMode PUT, the default)
+    export = aws(
+        "personalize",
+        "create-dataset-export-job",
+        "--job-name",
+        "segment-workshop-events",
+        "--dataset-arn",
+        dataset,
+        "--role-arn",
+        ROLE,
+        "--job-output",
+        json.dumps({"s3DataDestination": {"path": f"{BUCKET}/exports/"}}),
+    )["datasetExportJobArn"]
+    aws.wait("describe-dataset-export-job", "--dataset-export-job-arn", export, "datasetExportJob")
+    written = LocalObjectStore(aws.state).get(
+        f"{BUCKET}/exports/segment-workshop-events/part-00000.csv"
+    )
+    assert list(csv.reader(io.StringIO(written.decode()))) == [
+        ["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"],
+        *[[user, e["itemId"], e["eventType"], str(e["sentAt"])] for e in events],
+    ]
+
+    # a data deletion job removes the user: its imported rows and its recorded events
+    LocalObjectStore(aws.state).put(f"{BUCKET}/delete/users.csv", f"USER_ID\n{user}\n".encode())
+    deletion = aws(
+        "personalize",
+        "create-data-deletion-job",
+        "--job-name",
+        "segment-workshop-forget",
+        "--dataset-group-arn",
+        group_arn,
+        "--data-source",
+        f"dataLocation={BUCKET}/delete/users.csv",
+        "--role-arn",
+        ROLE,
+    )["dataDeletionJobArn"]
+    job = aws.wait(
+        "describe-data-deletion-job",
+        "--data-deletion-job-arn",
+        deletion,
+        "dataDeletionJob",
+        done="COMPLETED",
+    )
+    assert job["numDeleted"] == sum(r["USER_ID"] == user for r in rows) + len(events)
+    # the served version still knows the user; the deleted events no longer move it
+    assert top(user) == before
