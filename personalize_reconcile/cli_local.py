@@ -60,10 +60,11 @@ def serve(
 ) -> None:
     """Serve the local target over HTTP for the AWS CLI, SDKs and scripts.
 
-    One endpoint answers personalize, personalize-runtime and S3 (the state dir's object
-    store, which import jobs read). Point clients at it with --endpoint-url
-    http://HOST:PORT, or AWS_ENDPOINT_URL (AWS_ENDPOINT_URL_PERSONALIZE,
-    AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME, AWS_ENDPOINT_URL_S3).
+    One endpoint answers personalize, personalize-runtime, personalize-events and S3 (the
+    state dir's object store, which import jobs read). Point clients at it with
+    --endpoint-url http://HOST:PORT, or AWS_ENDPOINT_URL (AWS_ENDPOINT_URL_PERSONALIZE,
+    AWS_ENDPOINT_URL_PERSONALIZE_RUNTIME, AWS_ENDPOINT_URL_PERSONALIZE_EVENTS,
+    AWS_ENDPOINT_URL_S3).
     """
     import os
 

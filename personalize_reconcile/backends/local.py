@@ -34,10 +34,11 @@ def local_client(
     durations: dict[str, float] | None = None,
     config: botocore.config.Config | None = None,
 ) -> Any:
-    """A boto3 client for ``personalize`` or ``personalize-runtime`` on the local target.
+    """A boto3 client for ``personalize``, ``personalize-runtime`` or ``personalize-events``
+    on the local target.
 
     Args:
-        service_name: ``personalize`` or ``personalize-runtime``.
+        service_name: ``personalize``, ``personalize-runtime`` or ``personalize-events``.
         state_dir: the state dir (default: ``PRECONCILE_STATE_DIR``, else ``.preconcile``).
         region: the client's region; ARNs carry it.
         account_id: 12 digits (default: ``PRECONCILE_ACCOUNT_ID``, else 000000000000).

@@ -40,6 +40,8 @@ KINDS = (
     "campaign",
     "batch-inference-job",
     "batch-segment-job",
+    "dataset-export-job",
+    "data-deletion-job",
     "recommender",
 )
 """Resource kinds, spelt as in their ARNs (reference §1)."""

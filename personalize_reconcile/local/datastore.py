@@ -2,9 +2,11 @@
 
 One job: durable storage of the records a dataset import job read, per dataset ARN, and
 every read of them (loads for training, counts, whether a bulk import exists, dropping a
-deleted dataset's records). Callers: ``seams`` (an import job stores its rows, a finished
-dataset delete drops them) and ``training.trainer`` (reads them; the only module of
-``local`` that training imports).
+deleted dataset's records, removing a user's records). Callers: ``seams`` (an import job
+stores its rows, a finished dataset delete drops them), ``events`` (records put one by
+one), ``runtime`` (a user's recent events), ``exports``, ``deletions``, ``attribution``
+and ``training.trainer`` (reads them; the only module of ``local`` that training
+imports).
 
 Layout, per dataset, in ``<state_dir>/datasets/``:
 
@@ -14,7 +16,9 @@ Layout, per dataset, in ``<state_dir>/datasets/``:
 * ``<name>.parts/<id>.arrow``: the records, as Arrow IPC files (one per import or batch
   of put records; a replace-by-ID write rewrites one merged file). Each holds the schema's
   columns (types from :mod:`personalize_reconcile.local.columns`) plus
-  ``_preconcile_source`` (``int8``: 0 for rows of import jobs, 1 for records put one by one).
+  ``_preconcile_source`` (``int8``: 0 for rows of import jobs, 1 for records put one by one)
+  and, in files of records put one by one, ``_preconcile_put_at`` (``float64`` epoch
+  seconds they were put).
 
 A write takes the metadata database's write lock first (``BEGIN IMMEDIATE``), writes new
 segment files to a temporary name, fsyncs and renames them, fsyncs the folder, and only
@@ -40,13 +44,18 @@ API (class :class:`DatasetStore`, one per state dir; safe across threads and pro
 * ``put_records(dataset_arn, fields, records, dataset_type=None) -> int``: keep records
   put one by one (PutEvents/PutItems/...; ``records`` are dicts of typed values); they
   survive FULL imports and replace by ID like INCREMENTAL.
+* ``delete_users(dataset_arn, user_ids) -> int``: remove every record of those USER_IDs
+  (a data deletion job); returns how many went.
+* ``stamp(dataset_arn) -> tuple``: changes whenever the records may have changed (two
+  ``stat`` calls), for callers that cache what they read.
 * ``has_import(dataset_arn) -> bool``: whether a bulk import has been stored.
 * ``count(dataset_arn) -> int``: records stored (0 for an unknown dataset).
 * ``load(dataset_arn) -> StoredData``: ``fields`` (``list[Field]``, the latest import's
   schema), ``columns`` (name -> numpy array, same dtypes as ``CsvTable``, rows in the
   order stored; a replaced record moves to the end), ``nulls`` (name -> bool mask for
-  nullable fields), ``num_rows``. An unknown dataset gives empty columns and
-  ``fields == []``.
+  nullable fields), ``num_rows``; ``source="BULK"|"PUT"`` keeps the rows of import jobs
+  or the records put one by one only, ``put_after=t`` the records put after ``t``. An
+  unknown dataset gives empty columns and ``fields == []``.
 * ``drop(dataset_arn) -> None``: forget the dataset (it was deleted). No error if absent.
 
 Errors: :class:`DatastoreError` (base), :class:`NoEarlierImportError`; ``str()`` is a
@@ -63,6 +72,7 @@ import re
 import shutil
 import sqlite3
 import stat
+import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -87,6 +97,7 @@ FORMAT = 2
 
 _BUSY_TIMEOUT_S = 60.0
 _SOURCE = "_preconcile_source"  # 0: BULK (import jobs), 1: PUT (records put one by one)
+_PUT_AT = "_preconcile_put_at"  # float64 epoch seconds a record was put; null for imports
 _BULK, _PUT = 0, 1
 _READ_ATTEMPTS = 5
 
@@ -356,6 +367,7 @@ class DatasetStore:
         fields: list[Field],
         records: list[Mapping[str, Any]],
         dataset_type: str | None = None,
+        put_at: float | None = None,
     ) -> int:
         """Keep records put one by one (PutEvents, PutItems, PutUsers, PutActions).
 
@@ -365,6 +377,8 @@ class DatasetStore:
             records: field name -> value already typed as in :class:`StoredData` (``str``,
                 ``int``, ``float``, ``bool``; ``None`` or a missing key for null).
             dataset_type: as in :meth:`store_import`.
+            put_at: when they were put, epoch seconds (default: now); kept beside each
+                record for :meth:`load` ``put_after``.
 
         Records with the ID of a stored Items/Users/Actions record replace it; interactions
         are appended. FULL imports keep these records (reference §5); this is not a bulk
@@ -386,11 +400,15 @@ class DatasetStore:
         id_col = ID_COLUMN.get(dtype)
         if id_col is not None and any(r.get(id_col) in (None, "") for r in records):
             raise ValueError(f"every {dtype} record needs a value for {id_col}")
+        stamp = time.time() if put_at is None else float(put_at)
         new = _with_source(
             pa.table(
                 {
-                    f.name: pa.array([r.get(f.name) for r in records], type=cols.arrow_type(f))
-                    for f in fields
+                    **{
+                        f.name: pa.array([r.get(f.name) for r in records], type=cols.arrow_type(f))
+                        for f in fields
+                    },
+                    _PUT_AT: pa.array([stamp] * len(records), type=pa.float64()),
                 }
             ),
             np.ones(len(records), dtype=np.int8),
@@ -465,10 +483,32 @@ class DatasetStore:
                 return 0
             return int(self._meta(conn).get("count") or 0)
 
-    def load(self, dataset_arn: str) -> StoredData:
+    def stamp(self, dataset_arn: str) -> tuple[int, ...]:
+        """A cheap value that changes whenever ``dataset_arn``'s records may have changed
+        (size and modification time of its metadata file and write-ahead log; two
+        ``stat`` calls, no database read): callers cache what they read against it."""
+        path = self.path_of(dataset_arn)
+        out: list[int] = []
+        for p in (str(path), str(path) + "-wal"):
+            try:
+                st = os.stat(p)
+                out += [st.st_mtime_ns, st.st_size]
+            except FileNotFoundError:
+                out += [0, 0]
+        return tuple(out)
+
+    def load(
+        self, dataset_arn: str, *, source: str | None = None, put_after: float | None = None
+    ) -> StoredData:
         """The stored records of ``dataset_arn`` as columns, in import order.
 
         An unknown dataset (or one never imported) gives ``fields == []`` and no columns.
+
+        Args:
+            dataset_arn: the dataset.
+            source: ``"BULK"`` for the rows of import jobs only, ``"PUT"`` for the records
+                put one by one only (PutEvents, PutItems...), ``None`` for both.
+            put_after: only records put one by one later than this (epoch seconds).
 
         Raises:
             DatastoreError: a segment file is missing after several tries, or it or the
@@ -501,6 +541,8 @@ class DatasetStore:
                     conn.execute("COMMIT")
             break
         fields = [Field(**f) for f in meta["fields"]]
+        if source is not None or put_after is not None:
+            tables = [_select(t, source, put_after) for t in tables]
         n = sum(t.num_rows for t in tables)
         arrays = {}
         for f in fields:
@@ -515,6 +557,41 @@ class DatasetStore:
             arrays[f.name] = pa.chunked_array(chunks, type=typ)
         columns, nulls = cols.to_numpy(fields, arrays, n)
         return StoredData(fields, columns, nulls, n)
+
+    def delete_users(self, dataset_arn: str, user_ids: set[str]) -> int:
+        """Remove every record whose USER_ID is in ``user_ids`` (a data deletion job);
+        return how many were removed (0 when the dataset has no USER_ID column or no
+        records). Same crash-safe write as the imports.
+
+        Raises:
+            DatastoreError: the folder of segment files is a symlink.
+        """
+        removed = 0
+
+        def change(meta: dict[str, Any], segments: list[_Segment], read: Any) -> Any:
+            nonlocal removed
+            keep: list[_Segment] = []
+            add: list[pa.Table] = []
+            for s in segments:
+                table = read(s)
+                if "USER_ID" not in table.column_names:
+                    keep.append(s)
+                    continue
+                hit = pc.fill_null(
+                    pc.is_in(table.column("USER_ID"), value_set=pa.array(sorted(user_ids))), False
+                )
+                gone = int(pc.sum(hit).as_py() or 0)
+                if not gone:
+                    keep.append(s)
+                    continue
+                removed += gone
+                add.append(table.filter(pc.invert(hit)))
+            return keep, add, {}
+
+        if not user_ids or not self.path_of(dataset_arn).exists():
+            return 0
+        self._write(dataset_arn, change)
+        return removed
 
     def drop(self, dataset_arn: str) -> None:
         """Forget every record of ``dataset_arn`` (the dataset was deleted).
@@ -609,6 +686,20 @@ def _with_source(table: pa.Table, source: np.ndarray, n: int) -> pa.Table:
         table = pa.table({_SOURCE: pa.array(source, type=pa.int8())})
         return table
     return table.append_column(_SOURCE, pa.array(source.reshape(n), type=pa.int8()))
+
+
+def _select(table: pa.Table, source: str | None, put_after: float | None) -> pa.Table:
+    """The rows of ``table`` from ``source`` (``BULK``/``PUT``/``None``) put after
+    ``put_after`` (rows without a put time count as put at 0)."""
+    if source is not None:
+        want = _PUT if source == "PUT" else _BULK
+        table = table.filter(pc.equal(table.column(_SOURCE), want))
+    if put_after is not None:
+        if _PUT_AT not in table.column_names:
+            return table.slice(0, 0)
+        stamps = pc.fill_null(table.column(_PUT_AT), 0.0)
+        table = table.filter(pc.greater(stamps, put_after))
+    return table
 
 
 def _only_put(table: pa.Table) -> pa.Table:

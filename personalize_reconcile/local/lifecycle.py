@@ -8,7 +8,8 @@ INACTIVE``, ``START PENDING -> START IN_PROGRESS -> ACTIVE``), and deletes
 ``DELETE PENDING -> DELETE IN_PROGRESS -> gone`` (dataset groups show only DELETE
 PENDING). A solution's ``autotrain`` jobs (its automatic-training schedule) run through
 the hooks ``service`` hands in (``autotraining``). Heavy steps call the seams
-(``seams.run_import``, ``seams.run_batch``, the solution-version and recommender trainers).
+(``seams.run_import``, ``seams.run_batch``, ``seams.run_export``, ``seams.run_deletion``,
+the solution-version and recommender trainers).
 Caller: :class:`~personalize_reconcile.local.jobs.JobRunner`.
 
 Timing: with D the minimum duration of the kind (``LocalConfig.duration``), a resource
@@ -249,9 +250,17 @@ class Lifecycle:
         if res.kind == "solution":
             for v in self.store.select(conn, "kind='solution-version' AND parent=?", (res.arn,)):
                 self.store.remove(conn, v.arn)
-        elif res.kind == "dataset":
-            for j in self.store.select(conn, "kind='dataset-import-job' AND parent=?", (res.arn,)):
-                self.store.spend_name(conn, j)  # job names are spent for good (§1)
+        elif res.kind in ("dataset", "dataset-group"):
+            # import, export and data deletion jobs go with their dataset (group); their
+            # names are spent for good (§1)
+            kinds = (
+                ("dataset-import-job", "dataset-export-job")
+                if res.kind == "dataset"
+                else ("data-deletion-job",)
+            )
+            marks = ",".join("?" * len(kinds))
+            for j in self.store.select(conn, f"kind IN ({marks}) AND parent=?", (*kinds, res.arn)):
+                self.store.spend_name(conn, j)
                 self.store.remove(conn, j.arn)
         elif res.kind == "recommender" and res.extra.get("modelId"):
             model = seams.recommender_model_dir(
@@ -282,7 +291,23 @@ class Lifecycle:
                 return exc
         if res.kind == "recommender":
             return self._train_recommender(res)
+        if res.kind in ("dataset-export-job", "data-deletion-job"):
+            return self._data_job(res)
         return None
+
+    def _data_job(self, res: Resource) -> Any:
+        """A dataset export job (its dataset's records to CSV) or a data deletion job
+        (the listed users out of every dataset of its group)."""
+        state_dir = Path(self.config.state_dir)
+        try:
+            if res.kind == "dataset-export-job":
+                return seams.run_export(state_dir, res.body, res.body["datasetArn"])
+            datasets = [
+                ds.arn for ds in self.store.select(None, "kind='dataset' AND grp=?", (res.grp,))
+            ]
+            return seams.run_deletion(state_dir, res.body["dataSource"]["dataLocation"], datasets)
+        except seams.DataJobFailed as exc:
+            return exc
 
     def _import(self, res: Resource) -> Any:
         ds = self.store.get(res.body["datasetArn"])
@@ -410,8 +435,10 @@ class Lifecycle:
             res.body["failureReason"] = outcome["failed"]
         else:
             res.status = M.ACTIVE
-            if res.kind == "dataset-import-job" and "records" in outcome:
+            if res.kind in ("dataset-import-job", "dataset-export-job") and "records" in outcome:
                 res.extra["records"] = outcome["records"]
+            if res.kind == "data-deletion-job":
+                res.body["numDeleted"] = int(outcome.get("records", 0))
             if "metrics" in outcome:
                 res.extra["metrics"] = outcome["metrics"]
                 if res.kind == "solution-version":
@@ -500,7 +527,8 @@ def _outcome(result: Any) -> dict:
     """A heavy step's result as JSON-able data (kept in the job until it settles):
     ``{"failed": reason}``, ``{"records": n}``, ``{"metrics": {...}, "training_hours": h,
     "tuned": {...} | None}`` or ``{}``."""
-    if isinstance(result, (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed)):
+    failures = (seams.ImportFailed, seams.TrainingFailed, seams.BatchFailed, seams.DataJobFailed)
+    if isinstance(result, failures):
         return {"failed": str(result)}
     if isinstance(result, BaseException):
         return {"failed": f"Internal error in the local target: {type(result).__name__}: {result}"}

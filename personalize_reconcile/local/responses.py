@@ -3,11 +3,10 @@
 One job: turn one HTTP-level request (service, headers/path, body bytes) into one
 HTTP-level answer (status, headers, body bytes), as the real endpoints do: JSON 1.1 with
 ``X-Amz-Target: AmazonPersonalize.<Op>`` for the control plane, rest-json paths for
-personalize-runtime (reference §0); personalize-events requests get an error naming that
-service (the local target does not ingest events). Every request is validated against
-the botocore input shape first (``rules.shapes``: patterns, enums, min/max included),
-errors carry the service's ``__type``, message and status. Callers: ``transport``
-(in-process botocore hook) and ``server`` (HTTP).
+personalize-runtime and personalize-events (reference §0). Every request is validated
+against the botocore input shape first (``rules.shapes``: patterns, enums, min/max
+included), errors carry the service's ``__type``, message and status. Callers:
+``transport`` (in-process botocore hook) and ``server`` (HTTP).
 """
 
 from __future__ import annotations
@@ -55,8 +54,8 @@ def _input_shape(service: str, op: str) -> Any:
 
 
 @functools.lru_cache(maxsize=8)
-def _runtime_routes() -> dict[tuple[str, str], str]:
-    model = service_model(RUNTIME)
+def _rest_routes(service: str) -> dict[tuple[str, str], str]:
+    model = service_model(service)
     routes = {}
     for op in model.operation_names:
         http = model.operation_model(op).http
@@ -64,47 +63,21 @@ def _runtime_routes() -> dict[tuple[str, str], str]:
     return routes
 
 
+def rest_operation(service: str, method: str, path: str) -> str | None:
+    """The operation of rest-json ``service`` (personalize-runtime, personalize-events) at
+    an HTTP method and path, or ``None``."""
+    return _rest_routes(service).get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
+
+
 def runtime_operation(method: str, path: str) -> str | None:
     """The personalize-runtime operation for an HTTP method and path, or ``None``."""
-    return _runtime_routes().get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
-
-
-@functools.lru_cache(maxsize=8)
-def _events_routes() -> dict[tuple[str, str], str]:
-    model = service_model(EVENTS)
-    return {
-        (
-            model.operation_model(op).http.get("method", "POST"),
-            model.operation_model(op).http["requestUri"].split("?")[0],
-        ): op
-        for op in model.operation_names
-    }
+    return rest_operation(RUNTIME, method, path)
 
 
 def events_operation(method: str, path: str) -> str | None:
-    """The personalize-events operation (PutEvents, PutItems...) for an HTTP method and
-    path (reference §0: POST ``/events``, ``/items``, ``/users``, ``/actions``,
-    ``/action-interactions``), or ``None``."""
-    return _events_routes().get((method.upper(), path.split("?", 1)[0].rstrip("/") or "/"))
-
-
-def handle_events(method: str, path: str) -> Answer:
-    """Answer a personalize-events request: the local target does not ingest events, so
-    every operation gets UnknownOperationException (404, rest-json) naming the service
-    and what to do instead."""
-    op = events_operation(method, path)
-    if op is not None:
-        metering.record(EVENTS, op)
-    op = op or "an unknown operation"
-    return _error(
-        UnknownOperationException(
-            f"The local target does not serve personalize-events: {op} ({method} "
-            f"{path.split('?', 1)[0]}) is not implemented. Put the events in a CSV file and "
-            "import it with CreateDatasetImportJob (importMode INCREMENTAL adds to the data "
-            "already imported)."
-        ),
-        runtime=True,
-    )
+    """The personalize-events operation for an HTTP method and path, or ``None``
+    (``POST /events``, ``/items``, ``/users``, ``/actions``, ``/action-interactions``)."""
+    return rest_operation(EVENTS, method, path)
 
 
 def _parse(body: bytes | str | None) -> dict:
@@ -224,6 +197,32 @@ def handle_runtime(
         answer = seams.runtime_answer()
         service.advance()
         return _ok(answer(ctx, op, params), "application/json")
+    except ServiceError as exc:
+        return _error(exc, runtime=True)
+    except StateUnavailable as exc:
+        return _error(InternalFailure(str(exc)), runtime=True)
+    except Exception:  # noqa: BLE001
+        log.exception("internal error answering %s %s", method, path)
+        return _error(
+            InternalFailure("An internal error occurred in the local target."), runtime=True
+        )
+
+
+def handle_events(
+    service: LocalService, ctx: RequestContext, method: str, path: str, body: bytes | str | None
+) -> Answer:
+    """Answer one personalize-events (rest-json) request through
+    ``personalize_reconcile.local.events.dispatch`` (see ``seams``); errors as the
+    runtime's (``x-amzn-ErrorType``; not found is 404)."""
+    try:
+        op = events_operation(method, path)
+        if op is None:
+            raise UnknownOperationException(f"No personalize-events operation at {method} {path}.")
+        metering.record(EVENTS, op)
+        params = _parse(body)
+        _validate(EVENTS, op, params)
+        service.advance()
+        return _ok(seams.events_dispatch()(ctx, op, params), "application/json")
     except ServiceError as exc:
         return _error(exc, runtime=True)
     except StateUnavailable as exc:

@@ -22,6 +22,12 @@ Rules (reference §8 unless noted):
   for trending; none for SIMS, Similar-Items and Popularity-Count.
 - GetPersonalizedRanking: ``inputList`` at most 500 items (50 with ``metadataColumns``);
   scores sum to 1 over the known items; items the model never saw are appended, unscored.
+- Real time (reference §8 "Cold start": new events shift a known user's results within
+  seconds): for a USER_PERSONALIZATION campaign, the events a user recorded with PutEvents
+  after the served version was trained (of the solution's eventType, if it has one) change
+  that user's GetRecommendations at once, through ``ServedModel.recommend_with_events``
+  (ALS models fold them into the user's factor; other models ignore them). A user the
+  model never saw (an anonymous sessionId) is personalized from those events alone.
 - Every answer carries ``recommendationId`` ``RID-<uuid>``.
 - Not implemented locally (rejected with InvalidInputException rather than silently
   ignored): ``filterArn``, ``promotions``. ``context`` is accepted and has no effect;
@@ -39,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
@@ -73,10 +80,61 @@ class _Serving:
         recipe: recipes.Recipe,
         model: ServedModel,
         use_case: usecases.UseCase | None = None,
+        events: _Events | None = None,
     ) -> None:
         self.recipe = recipe
         self.model = model
         self.use_case = use_case
+        self.events = events
+
+
+class _Events:
+    """Where a campaign's recent events are: the group's Interactions dataset, the
+    solution's eventType (``None``: every type) and when its version was trained
+    (events put later are recent)."""
+
+    def __init__(self, state_dir: Path, dataset_arn: str, event_type: str | None, since: float):
+        self.state_dir = state_dir
+        self.dataset_arn = dataset_arn
+        self.event_type = event_type
+        self.since = since
+
+
+_RECENT: dict[tuple[str, str, float, str | None], tuple[tuple, dict[str, list[str]]]] = {}
+"""(state dir, dataset ARN, trained at, event type) -> (dataset store stamp, user -> items
+of the events recorded after training, oldest first)."""
+_RECENT_LOCK = threading.Lock()
+
+
+def recent_items(events: _Events, user_id: str) -> list[str]:
+    """The items of ``user_id``'s events recorded (PutEvents) after the served version was
+    trained, oldest first, of the solution's eventType when it has one. Read from the
+    dataset store once per change of the dataset (``DatasetStore.stamp``)."""
+    data = DatasetStore(events.state_dir)
+    stamp = data.stamp(events.dataset_arn)
+    key = (str(events.state_dir), events.dataset_arn, events.since, events.event_type)
+    hit = _RECENT.get(key)
+    if hit is None or hit[0] != stamp:
+        stored = data.load(events.dataset_arn, source="PUT", put_after=events.since)
+        by_user: dict[str, list[str]] = {}
+        cols = stored.columns
+        if stored.num_rows and "USER_ID" in cols and "ITEM_ID" in cols:
+            types = cols.get("EVENT_TYPE")
+            stamps = cols.get("TIMESTAMP")
+            order = (
+                np.argsort(stamps, kind="stable") if stamps is not None else range(stored.num_rows)
+            )
+            for i in order:
+                if events.event_type and (types is None or types[i] != events.event_type):
+                    continue
+                if cols["ITEM_ID"][i] is not None:
+                    by_user.setdefault(str(cols["USER_ID"][i]), []).append(str(cols["ITEM_ID"][i]))
+        hit = (stamp, by_user)
+        with _RECENT_LOCK:
+            if len(_RECENT) >= _RESOLVED_SIZE:
+                _RECENT.clear()
+            _RECENT[key] = hit
+    return hit[1].get(user_id, [])
 
 
 _RESOLVED = threading.local()
@@ -157,7 +215,22 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
         raise ResourceNotFoundException(
             f"Solution version {version_arn} has no trained model."
         ) from None
-    return _Serving(recipe, model)
+    events = None
+    if recipe.recipe_type == recipes.USER_PERSONALIZATION:
+        solution = store.get(version.body.get("solutionArn") or version.parent or "")
+        found = (
+            store.select(
+                None, "kind='dataset' AND grp=? AND arn LIKE ?", (solution.grp, "%/INTERACTIONS")
+            )
+            if solution is not None
+            else []
+        )
+        trained_at = getattr(model, "meta", {}).get("trainedAt")
+        if found and trained_at is not None:
+            events = _Events(
+                state_dir, found[0].arn, solution.body.get("eventType"), float(trained_at)
+            )
+    return _Serving(recipe, model, events=events)
 
 
 def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
@@ -232,7 +305,11 @@ def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | 
         return model, model.related(item_id, n), None
     if kind == recipes.USER_PERSONALIZATION and not user_id:
         raise InvalidInputException(f"userId is required for a campaign that uses {recipe.name}.")
-    ranked, scores = model.recommend_user(user_id, n)
+    recent = recent_items(serving.events, user_id) if serving.events and user_id else []
+    if recent:
+        ranked, scores = model.recommend_with_events(user_id, recent, n)
+    else:
+        ranked, scores = model.recommend_user(user_id, n)
     return model, ranked, scores
 
 

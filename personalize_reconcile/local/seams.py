@@ -55,6 +55,13 @@ Seam 2b: batch jobs
 format out to ``jobOutput``. It returns the number of lines answered, or raises
 :class:`BatchFailed` whose message is the failureReason.
 
+Seam 2c/2d: dataset export and data deletion jobs
+-------------------------------------------------
+:func:`run_export` writes a dataset's records as CSV to the job's output path
+(``exports``); :func:`run_deletion` removes the users listed at a job's dataLocation from
+the group's datasets (``deletions``). Each returns a record count or raises
+:class:`DataJobFailed` whose message is the failureReason.
+
 Seam 3: personalize-runtime
 ---------------------------
 ``personalize_reconcile.local.runtime.dispatch(ctx: RequestContext, operation: str,
@@ -69,6 +76,12 @@ calls that one (GetRecommendations writes its JSON without building the dicts). 
 ``account``, ``region`` and ``service`` (a :class:`~personalize_reconcile.local.service.
 LocalService`: ``service.store.get(arn)`` reads a campaign/solution version/filter row,
 ``service.config.state_dir`` locates artefacts and data).
+
+Seam 4: personalize-events
+--------------------------
+``personalize_reconcile.local.events.dispatch(ctx, operation, params) -> dict`` answers
+PutEvents, PutItems, PutUsers, PutActions and PutActionInteractions like seam 3 (params
+validated, errors from ``exceptions``); the records go to the dataset store.
 """
 
 from __future__ import annotations
@@ -88,17 +101,21 @@ from personalize_reconcile.local.training.job import (
 
 __all__ = [
     "BatchFailed",
+    "DataJobFailed",
     "ImportFailed",
     "RecommenderJob",
     "TrainingFailed",
     "TrainingJob",
     "TrainingOutcome",
     "drop_dataset",
+    "events_dispatch",
     "has_import",
     "recommender_model_dir",
     "recommender_trainer",
     "register_trainer",
     "run_batch",
+    "run_deletion",
+    "run_export",
     "run_import",
     "runtime_answer",
     "runtime_dispatch",
@@ -179,6 +196,14 @@ def runtime_answer() -> Callable[[Any, str, dict], bytes]:
     return runtime.answer
 
 
+def events_dispatch() -> Callable[[Any, str, dict], dict]:
+    """``personalize_reconcile.local.events.dispatch`` (seam 4: personalize-events;
+    loaded on first use)."""
+    from personalize_reconcile.local import events
+
+    return events.dispatch
+
+
 def run_import(
     state_dir: Path,
     dataset_arn: str,
@@ -246,6 +271,57 @@ def drop_dataset(state_dir: Path, dataset_arn: str) -> None:
     from personalize_reconcile.local import datastore
 
     datastore.DatasetStore(state_dir).drop(dataset_arn)
+
+
+class DataJobFailed(Exception):
+    """Raised by :func:`run_export` and :func:`run_deletion`: ``str(e)`` becomes the
+    job's failureReason."""
+
+
+def run_export(state_dir: Path, job: dict, dataset_arn: str) -> int:
+    """Run a dataset export job (seam 2c): ``exports.export_dataset`` with the job's
+    ``ingestionMode`` (default PUT) and ``jobOutput.s3DataDestination.path``.
+
+    Returns:
+        The number of records written.
+
+    Raises:
+        DataJobFailed: the failureReason.
+    """
+    from personalize_reconcile.local import datastore, exports, objectstore
+
+    store = objectstore.open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
+    try:
+        return exports.export_dataset(
+            datastore.DatasetStore(state_dir),
+            store,
+            dataset_arn,
+            job.get("ingestionMode") or "PUT",
+            job["jobOutput"]["s3DataDestination"]["path"],
+            job["jobName"],
+        )
+    except exports.ExportFailed as exc:
+        raise DataJobFailed(str(exc)) from None
+
+
+def run_deletion(state_dir: Path, data_location: str, dataset_arns: list[str]) -> int:
+    """Run a data deletion job (seam 2d): read the USER_IDs at ``data_location`` and
+    remove their records from ``dataset_arns`` (``deletions``).
+
+    Returns:
+        The number of records deleted (``numDeleted``).
+
+    Raises:
+        DataJobFailed: the failureReason.
+    """
+    from personalize_reconcile.local import datastore, deletions, objectstore
+
+    store = objectstore.open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
+    try:
+        users = deletions.read_user_ids(store, data_location)
+        return deletions.delete_users(datastore.DatasetStore(state_dir), dataset_arns, users)
+    except deletions.DeletionFailed as exc:
+        raise DataJobFailed(str(exc)) from None
 
 
 MIN_IMPORT_RECORDS = 1000

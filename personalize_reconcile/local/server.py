@@ -7,7 +7,7 @@ apart (reference §0):
 * a request signed for ``s3`` (the SigV4 credential scope): S3;
 * a POST to a personalize-runtime path (``/recommendations``...): personalize-runtime;
 * a POST to a personalize-events path (``/events``, ``/items``, ``/users``, ``/actions``,
-  ``/action-interactions``): an UnknownOperationException naming personalize-events;
+  ``/action-interactions``): personalize-events;
 * any other request signed for ``personalize``, or an unsigned POST with a JSON body: a
   personalize-runtime error (JSON);
 * everything else: S3 (XML), over the state dir's object store, the one import jobs
@@ -193,7 +193,7 @@ def _make_handler(
                 target = self.headers.get("X-Amz-Target")
                 answer = responses.handle_control(service, ctx, target, body)
             elif route == "events":
-                answer = responses.handle_events(self.command, self.path)
+                answer = responses.handle_events(service, ctx, self.command, self.path, body)
             else:
                 answer = responses.handle_runtime(service, ctx, self.command, self.path, body)
             if fault == "drop":  # carried out, but the answer is lost on the way

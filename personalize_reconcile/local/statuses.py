@@ -46,6 +46,8 @@ HEAVY_KINDS = (
     "recommender",
     "batch-inference-job",
     "batch-segment-job",
+    "dataset-export-job",
+    "data-deletion-job",
 )
 """Kinds whose CREATE IN_PROGRESS phase does real work in a worker thread."""
 

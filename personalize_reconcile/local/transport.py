@@ -16,7 +16,7 @@ from personalize_reconcile.local import responses
 from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.service import LocalService
 
-SERVICES = (responses.CONTROL, responses.RUNTIME)
+SERVICES = (responses.CONTROL, responses.RUNTIME, responses.EVENTS)
 """botocore service names the local target answers."""
 
 
@@ -38,7 +38,8 @@ def attach(client: Any, service: LocalService, account_id: str) -> None:
     """Route every request of ``client`` to ``service``.
 
     Args:
-        client: a botocore client for ``personalize`` or ``personalize-runtime``.
+        client: a botocore client for ``personalize``, ``personalize-runtime`` or
+            ``personalize-events``.
         service: the local target.
         account_id: the account its ARNs carry (the region is the client's).
 
@@ -58,6 +59,10 @@ def attach(client: Any, service: LocalService, account_id: str) -> None:
             if isinstance(target, bytes):
                 target = target.decode()
             status, headers, body = responses.handle_control(service, ctx, target, request.body)
+        elif name == responses.EVENTS:
+            status, headers, body = responses.handle_events(
+                service, ctx, request.method, path, request.body
+            )
         else:
             status, headers, body = responses.handle_runtime(
                 service, ctx, request.method, path, request.body

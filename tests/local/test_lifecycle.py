@@ -185,7 +185,7 @@ def test_durations_from_the_environment_and_local_json(tmp_path, monkeypatch):
             "unknown resource kind 'widget' in durations; known kinds: "
             "dataset-group, schema, dataset, dataset-import-job, event-tracker, filter, "
             "metric-attribution, solution, solution-version, campaign, batch-inference-job, "
-            "batch-segment-job, recommender or *",
+            "batch-segment-job, dataset-export-job, data-deletion-job, recommender or *",
         ),
     ],
 )
@@ -209,7 +209,7 @@ def test_local_client_refuses_other_services(tmp_path):
     with pytest.raises(ValueError) as info:
         local_client("s3", state_dir=tmp_path)
     assert str(info.value) == (
-        "the local target answers personalize, personalize-runtime, not 's3'"
+        "the local target answers personalize, personalize-runtime, personalize-events, not 's3'"
     )
 
 

@@ -154,8 +154,9 @@ def test_port_in_use_is_a_clear_error(tmp_path):
             b'"arn:aws:personalize:us-east-1:000000000000:dataset-group/g", "dataSource": '
             b'{"dataLocation": "s3://b/users.csv"}, "roleArn": '
             b'"arn:aws:iam::000000000000:role/R"}',
-            "UnknownOperationException",
-            "The local Personalize target does not implement CreateDataDeletionJob.",
+            "ResourceNotFoundException",
+            "Resource Arn arn:aws:personalize:us-east-1:000000000000:dataset-group/g does not "
+            "exist.",
         ),
     ],
 )

@@ -682,7 +682,7 @@ def test_a_malformed_request_gets_xml_not_html(served):
     assert b"<html" not in reply.lower()
 
 
-def test_personalize_events_is_named(served):
+def test_personalize_events_answers_on_the_same_endpoint(served):
     events = client(served, "personalize-events")
     status, error = error_of(
         lambda: events.put_events(
@@ -692,12 +692,11 @@ def test_personalize_events_is_named(served):
         )
     )
     assert (status, error) == (
-        404,
+        400,
         {
-            "Code": "UnknownOperationException",
-            "Message": "The local target does not serve personalize-events: PutEvents (POST "
-            "/events) is not implemented. Put the events in a CSV file and import it with "
-            "CreateDatasetImportJob (importMode INCREMENTAL adds to the data already imported).",
+            "Code": "InvalidInputException",
+            "Message": "No event tracker has trackingId t; use the trackingId that "
+            "CreateEventTracker (or DescribeEventTracker) returned.",
         },
     )
 

@@ -15,9 +15,10 @@ Shared modules: ``context`` (RequestContext), ``arns``, ``errors`` (the shared r
 ``registry``, ``descriptions`` (Describe shapes), ``pagination``, ``reads`` (the Describe
 and List operations every kind answers alike), ``records`` (find, create, delete, update
 a stored resource), ``tags``. Kind modules: ``dataset_groups``, ``schemas``, ``datasets``,
-``import_jobs``, ``event_trackers``, ``filters``, ``metric_attributions``, ``solutions``,
-``solution_versions``, ``campaigns``, ``recommenders``, ``batch_jobs``, ``recipes`` (and
-``tags`` for the tag operations); ``exploration`` holds the itemExplorationConfig rules
+``import_jobs``, ``dataset_export_jobs``, ``data_deletion_jobs``, ``event_trackers``,
+``filters``, ``metric_attributions``, ``solutions``, ``solution_versions``,
+``campaigns``, ``recommenders``, ``batch_jobs``, ``recipes`` (and ``tags`` for the tag
+operations); ``exploration`` holds the itemExplorationConfig rules
 campaigns and recommenders share.
 
 Sources: reference §1 (ARNs, names, uniqueness), §2 (fields, statuses, ``latest*Update``,
@@ -28,8 +29,7 @@ modes), §7 (campaigns, recommenders),
 
 Automatic training is scheduled outside the control plane (``local/autotraining.py``).
 Not modeled (said here rather than faked): HPO and AutoML runs (see ``solutions``), the
-2-hourly campaign auto-updates, KMS, IAM and S3 permission checks, exports and
-data-deletion jobs (UnknownOperationException).
+2-hourly campaign auto-updates, KMS, IAM and S3 permission checks.
 
 Error messages (the service's exact wording is unconfirmed, reference §10): see
 ``errors``.
@@ -42,6 +42,8 @@ from types import SimpleNamespace
 from personalize_reconcile.local.control import (
     batch_jobs,
     campaigns,
+    data_deletion_jobs,
+    dataset_export_jobs,
     dataset_groups,
     datasets,
     event_trackers,
@@ -65,6 +67,8 @@ KINDS = (
     schemas,
     datasets,
     import_jobs,
+    dataset_export_jobs,
+    data_deletion_jobs,
     event_trackers,
     filters,
     metric_attributions,

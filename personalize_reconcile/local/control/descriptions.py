@@ -29,7 +29,8 @@ def describe(
     """
     out = dict(res.body)
     if res.status is not None:
-        out["status"] = res.status
+        words = registry.status_words_of(res.kind)
+        out["status"] = words.get(res.status, res.status) if words else res.status
     out["creationDateTime"] = res.created
     out["lastUpdatedDateTime"] = res.updated
     if store is not None:

@@ -3,7 +3,8 @@ DeleteEventTracker.
 
 One job: the rules of a group's event tracker: the group ACTIVE, one tracker per group,
 a fresh ``trackingId`` (shown too by the group's Interactions dataset, ``datasets``).
-Events are not ingested locally (no PutEvents). Callers: ``control.call``.
+Events sent with the trackingId are recorded by the personalize-events API
+(``personalize_reconcile.local.events``). Callers: ``control.call``.
 
 Sources: reference §1 (ARN ``event-tracker/<id>``), §3 (prerequisites), §9 (one per group).
 """

@@ -71,6 +71,21 @@ def describer(kind: str) -> Callable[[Describer], Describer]:
     return register
 
 
+_STATUS_WORDS: dict[str, dict[str, str]] = {}
+
+
+def status_words(kind: str, words: dict[str, str]) -> None:
+    """Show ``kind``'s stored statuses with the words its own API uses (a data deletion
+    job is ``PENDING``/``IN_PROGRESS``/``COMPLETED``/``FAILED`` where the status machine
+    says ``CREATE PENDING``/``CREATE IN_PROGRESS``/``ACTIVE``/``CREATE FAILED``)."""
+    _STATUS_WORDS[kind] = dict(words)
+
+
+def status_words_of(kind: str) -> dict[str, str] | None:
+    """The status words registered for ``kind``, or ``None``."""
+    return _STATUS_WORDS.get(kind)
+
+
 def lookup(name: str) -> Operation | None:
     """The registered operation called ``name``, or ``None``."""
     return _OPERATIONS.get(name)

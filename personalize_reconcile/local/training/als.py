@@ -19,7 +19,7 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from personalize_reconcile.local.training.data import Interactions, distinct_users_per_item
-from personalize_reconcile.local.training.model import Model, softmax, top_indices_rows
+from personalize_reconcile.local.training.model import Model, softmax, top_indices, top_indices_rows
 
 SMALL_MATRIX = 200_000
 """Below this many (user, item) entries ALS runs on one thread: thread start-up and
@@ -61,6 +61,11 @@ def history_mask(inter: Interactions, low: float, high: float) -> np.ndarray:
     lo, hi = np.quantile(lengths, [low, high])
     ok = (lengths >= lo) & (lengths <= hi)
     return ok[inter.user]
+
+
+RECENT_EVENTS_HALF_WEIGHT = 2.0
+"""How many recent events weigh as much as everything a user was trained on (see
+:meth:`AlsModel.recommend_with_events`)."""
 
 
 class AlsModel(Model):
@@ -197,6 +202,41 @@ class AlsModel(Model):
         if idx is None:
             return self.popular_scores()
         return softmax(self.item_factors @ self.user_factors[idx])
+
+    def recommend_with_events(
+        self, user_id: str | None, recent_items: list[str], n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Real-time personalization. ``v`` is the factor the recent events alone fold in
+        to (``fold_in`` of one history row: one count per event, the item factors fixed,
+        the model's own regularization and alpha). A user the model trained on, with
+        factor ``u``, is served ``(1 - w) u + w v'`` where ``v'`` is ``v`` scaled to the
+        length of ``u`` and ``w = n / (n + RECENT_EVENTS_HALF_WEIGHT)`` for ``n`` recent
+        events on known items (1 event: w = 1/3, 10 events: w = 5/6), so the more a user
+        has just done, the more it counts; a user the model never saw is served ``v``.
+        Then a softmax over the catalogue as :meth:`item_scores_for_user`. Events on items
+        the model never saw are ignored. Deterministic: the same events give the same
+        answer."""
+        known = [i for i in (self.item_index(s) for s in recent_items) if i is not None]
+        if not known:
+            return self.recommend_user(user_id, n)
+        counts = np.bincount(np.array(known, dtype=np.int64), minlength=self.n_items)
+        cols = np.flatnonzero(counts)
+        history = sparse.csr_matrix(
+            (counts[cols].astype(np.float32), (np.zeros(cols.shape[0], dtype=np.int64), cols)),
+            shape=(1, self.n_items),
+        )
+        factor = self.fold_in(history)[0]
+        idx = None if user_id is None else self.user_index(user_id)
+        if idx is not None:
+            own = self.user_factors[idx]
+            length, recent = float(np.linalg.norm(own)), float(np.linalg.norm(factor))
+            if recent > 0:
+                factor = factor * (length / recent)
+            w = len(known) / (len(known) + RECENT_EVENTS_HALF_WEIGHT)
+            factor = (1.0 - w) * own + w * factor
+        scores = softmax(self.item_factors @ factor)
+        top = top_indices(scores, n)
+        return top, scores[top]
 
     def rank(self, user_id: str, item_ids: list[str]) -> list[tuple[str, float | None]]:
         """See :meth:`Model.rank`; scores are a softmax over the listed known items."""

@@ -212,6 +212,14 @@ class Model:
         ``None`` when the recipe gives no scores."""
         return None
 
+    def recommend_with_events(
+        self, user_id: str | None, recent_items: list[str], n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """As :meth:`recommend_user`, for a user who has recorded ``recent_items``
+        (PutEvents, oldest first) since the model was trained. Models that cannot use
+        recent events (every one but ALS) ignore them."""
+        return self.recommend_user(user_id, n)
+
     def related(self, item_id: str, n: int) -> np.ndarray:
         """Top ``n`` item indices related to ``item_id`` (never the item itself), filled up
         with popular items; an unknown item gets popular items (reference §8)."""

@@ -42,6 +42,12 @@ class ServedModel(Protocol):
         """Top ``n`` item indices for a user and their scores (``None``: unscored)."""
         ...
 
+    def recommend_with_events(
+        self, user_id: str | None, recent_items: list[str], n: int
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """As :meth:`recommend_user` for a user with events recorded since training."""
+        ...
+
     def related(self, item_id: str, n: int) -> np.ndarray:
         """Top ``n`` item indices related to ``item_id``."""
         ...
