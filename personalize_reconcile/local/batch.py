@@ -7,7 +7,8 @@ write ``<output path>/<input file name>.out`` with one line per input line:
 ``{"input": {...}, "output": {"recommendedItems": [...], "scores": [...]}, "error": null}``
 (``scores`` only where the recipe scores). A line that is not a JSON object, or lacks the
 id the recipe needs, gets ``"output": null`` and an ``"error"`` naming the line and the
-problem, and the job goes on. Caller: ``seams.run_batch``.
+problem, and the job goes on. Callers: ``seams.run_batch``; ``batch_segments`` reads and
+writes through :func:`read_inputs` and :func:`write_output`.
 
 Input per recipe type (developer guide, "Preparing input data for batch
 recommendations"): ``{"userId": "..."}`` for USER_PERSONALIZATION (and Popularity-Count);
@@ -18,9 +19,15 @@ PERSONALIZED_RANKING. Unknown users and items get popular items, as at run time.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from personalize_reconcile.local.objectstore import ObjectStore, ObjectStoreError, parse_s3_uri
+from personalize_reconcile.local.objectstore import (
+    ObjectInfo,
+    ObjectStore,
+    ObjectStoreError,
+    parse_s3_uri,
+)
 from personalize_reconcile.local.training.serving import ServedModel
 from personalize_reconcile.rules import recipes
 
@@ -92,6 +99,47 @@ def _error_line(given: Any, message: str) -> str:
     return json.dumps({"input": given, "output": None, "error": message})
 
 
+def read_inputs(store: ObjectStore, input_path: str) -> Iterator[tuple[ObjectInfo, bytes]]:
+    """Each input object under ``input_path`` (one object, or a folder ending in ``/``)
+    with its bytes, in key order. Callers: this module and ``batch_segments``.
+
+    Raises:
+        BatchFailed: no input object, an object over :data:`MAX_INPUT_BYTES`, or a read
+            the object store refuses; the message names the location.
+    """
+    try:
+        found = store.locate(input_path)
+    except ObjectStoreError as e:
+        raise BatchFailed(f"Input data at {input_path} cannot be read: {e}") from None
+    for obj in found:
+        if obj.size > MAX_INPUT_BYTES:
+            raise BatchFailed(
+                f"Input file {obj.uri} is {obj.size:,} bytes, over the 1 GB limit of a batch "
+                "input file; split it into several files under one folder."
+            )
+        try:
+            raw = store.get(obj.uri)
+        except ObjectStoreError as e:
+            raise BatchFailed(f"Input file {obj.uri} cannot be read: {e}") from None
+        yield obj, raw
+
+
+def write_output(store: ObjectStore, output_path: str, obj: ObjectInfo, lines: list[str]) -> None:
+    """Write ``lines`` to ``<output_path>/<input file name>.out`` (a missing trailing ``/``
+    of ``output_path`` is added). Callers: this module and ``batch_segments``.
+
+    Raises:
+        BatchFailed: the object store refuses the write.
+    """
+    folder = output_path if output_path.endswith("/") else output_path + "/"
+    parse_s3_uri(folder)
+    name = obj.key.rsplit("/", 1)[-1]
+    try:
+        store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())
+    except ObjectStoreError as e:
+        raise BatchFailed(f"Output to {folder}{name}.out cannot be written: {e}") from None
+
+
 def run_batch_inference(
     store: ObjectStore,
     model: ServedModel,
@@ -117,28 +165,9 @@ def run_batch_inference(
         BatchFailed: no input object, an input over :data:`MAX_INPUT_BYTES`, or a read or
             write the object store refuses; the message names the location.
     """
-    try:
-        found = store.locate(input_path)
-    except ObjectStoreError as e:
-        raise BatchFailed(f"Input data at {input_path} cannot be read: {e}") from None
-    folder = output_path if output_path.endswith("/") else output_path + "/"
-    parse_s3_uri(folder)
     written = 0
-    for obj in found:
-        if obj.size > MAX_INPUT_BYTES:
-            raise BatchFailed(
-                f"Input file {obj.uri} is {obj.size:,} bytes, over the 1 GB limit of a batch "
-                "input file; split it into several files under one folder."
-            )
-        try:
-            raw = store.get(obj.uri)
-        except ObjectStoreError as e:
-            raise BatchFailed(f"Input file {obj.uri} cannot be read: {e}") from None
+    for obj, raw in read_inputs(store, input_path):
         lines = _lines(raw, model, recipe, num_results)
-        name = obj.key.rsplit("/", 1)[-1]
-        try:
-            store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())
-        except ObjectStoreError as e:
-            raise BatchFailed(f"Output to {folder}{name}.out cannot be written: {e}") from None
+        write_output(store, output_path, obj, lines)
         written += len(lines)
     return written

@@ -136,7 +136,7 @@ def test_recipe_not_trainable_locally():
         resolve("aws-next-best-action", None)
     assert err.value.reason == (
         "The local target cannot train recipe aws-next-best-action; it trains "
-        "aws-personalized-ranking, aws-personalized-ranking-v2, aws-popularity-count, "
+        "aws-item-affinity, aws-item-attribute-affinity, aws-personalized-ranking, aws-personalized-ranking-v2, aws-popularity-count, "
         "aws-similar-items, aws-sims, aws-trending-now, aws-user-personalization, "
         "aws-user-personalization-v2."
     )

@@ -21,6 +21,10 @@ Names with a meaning here:
   ``3 hours``, ``1 day``, and the earlier guide's ``30 min``, ``1h``, ``3h``; default
   ``2 hours``), the service's values from ``rules/hyperparameters.py``.
 - Popularity-Count: none.
+- Item-Affinity and Item-Attribute-Affinity (``segment``: ALS turned into users per
+  item): ``hidden_dimension`` (the recipes' one documented name; the local default is
+  ALS's 32, not the service's 149, which over-fits small data) and the ALS recipes'
+  local-only names.
 """
 
 from __future__ import annotations
@@ -43,7 +47,10 @@ ALS_RECIPES = frozenset(
 SIMS_RECIPES = frozenset({"aws-sims", "aws-similar-items"})
 POPULARITY_RECIPES = frozenset({"aws-popularity-count"})
 TRENDING_RECIPES = frozenset({"aws-trending-now"})
-TRAINABLE_RECIPES = ALS_RECIPES | SIMS_RECIPES | POPULARITY_RECIPES | TRENDING_RECIPES
+SEGMENT_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
+TRAINABLE_RECIPES = (
+    ALS_RECIPES | SIMS_RECIPES | POPULARITY_RECIPES | TRENDING_RECIPES | SEGMENT_RECIPES
+)
 """Recipes the local target trains; others fail training with a clear reason."""
 
 TREND_INTERVALS = {
@@ -76,10 +83,12 @@ _SPECS: dict[str, dict[str, tuple[type, Any, float | None, float | None]]] = {
     "popularity": {},
     "trending": {},
 }
+_SPECS["segment"] = dict(_SPECS["als"])  # the segmentation model is ALS turned around
 
 
 def algorithm_kind(recipe: str) -> str:
-    """Return ``als``, ``sims``, ``popularity`` or ``trending`` for a recipe short name.
+    """Return ``als``, ``sims``, ``popularity``, ``trending`` or ``segment`` for a recipe
+    short name.
 
     Raises:
         TrainingFailed: the local target cannot train this recipe.
@@ -92,6 +101,8 @@ def algorithm_kind(recipe: str) -> str:
         return "popularity"
     if recipe in TRENDING_RECIPES:
         return "trending"
+    if recipe in SEGMENT_RECIPES:
+        return "segment"
     raise TrainingFailed(
         f"The local target cannot train recipe {recipe}; it trains "
         + ", ".join(sorted(TRAINABLE_RECIPES))

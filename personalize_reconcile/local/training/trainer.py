@@ -23,6 +23,7 @@ import numpy as np
 
 from personalize_reconcile.local.training import hyperparams
 from personalize_reconcile.local.training.als import AlsModel
+from personalize_reconcile.local.training.attributes import profile
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
@@ -30,6 +31,8 @@ from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcom
 from personalize_reconcile.local.training.metrics import evaluate
 from personalize_reconcile.local.training.model import Model, load, model_dir
 from personalize_reconcile.local.training.popularity import PopularityModel, TrendingModel
+from personalize_reconcile.local.training.segment_metrics import evaluate_segments
+from personalize_reconcile.local.training.segments import SegmentModel
 from personalize_reconcile.local.training.serving import load_metrics
 from personalize_reconcile.rules.recipes import recipe_name
 
@@ -40,6 +43,7 @@ _FITTERS: dict[str, Any] = {
     "sims": CooccurrenceModel,
     "popularity": PopularityModel,
     "trending": TrendingModel,
+    "segment": SegmentModel,
 }
 
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
@@ -80,6 +84,7 @@ def train_version(
     recipe_arn: str,
     interactions: Mapping[str, np.ndarray],
     items: Mapping[str, np.ndarray] | None = None,
+    items_schema: str | None = None,
     event_type: str | None = None,
     solution_config: Mapping[str, Any] | None = None,
     training_mode: str = "FULL",
@@ -98,8 +103,11 @@ def train_version(
         recipe_arn: the solution's recipe, ARN or short name.
         interactions: the dataset group's Interactions rows, column name -> array
             (USER_ID, ITEM_ID, TIMESTAMP in epoch seconds; EVENT_TYPE, EVENT_VALUE optional).
-        items: the Items rows if the group has an Items dataset (only ITEM_ID is used: it
-            widens the catalogue that ``coverage`` divides by).
+        items: the Items rows if the group has an Items dataset (ITEM_ID widens the
+            catalogue that ``coverage`` divides by; aws-item-attribute-affinity profiles
+            its categorical columns, ``attributes.profile``).
+        items_schema: the Items dataset's Avro schema (JSON text), which tells the
+            categorical columns apart; ``None``: every string column counts.
         event_type: the solution's ``eventType``.
         solution_config: the solution's ``solutionConfig``.
         training_mode: ``FULL`` or ``UPDATE`` (``AUTOTRAIN`` is treated as FULL).
@@ -118,7 +126,9 @@ def train_version(
         TrainingFailed: the recipe cannot be trained locally, UPDATE is not allowed or has
             no base, a hyperparameter is malformed, the event type matches no event, or
             the data is below the minimum (the reason names every count, exact duplicate
-            rows left out). The job runner turns it into CREATE FAILED.
+            rows left out), or aws-item-attribute-affinity finds no Items dataset or
+            Items columns without signal (``attributes.profile``). The job runner turns
+            it into CREATE FAILED.
     """
     started = time.perf_counter()
     recipe = recipe_name(recipe_arn)
@@ -128,6 +138,11 @@ def train_version(
     )
     inter = filtered.interactions
     check_minimum(inter, filtered.duplicates)
+    attributes = None
+    if recipe == "aws-item-attribute-affinity":  # refuse silent columns before training
+        attributes = profile(
+            items, inter.item_ids, schema=items_schema, solution_config=solution_config
+        )
     stop = should_stop or (lambda: False)
     notes = list(filtered.notes)
     if settings.ignored:
@@ -173,10 +188,15 @@ def train_version(
 
         if stop():
             return None
-        metrics = evaluate(inter, fit, _catalogue_size(inter, items))
+        if settings.kind == "segment":
+            metrics = evaluate_segments(inter, fit)  # type: ignore[arg-type]
+        else:
+            metrics = evaluate(inter, fit, _catalogue_size(inter, items))
         if stop():
             return None
         model = fit(inter)
+        if attributes is not None and isinstance(model, SegmentModel):
+            model = model.with_attributes(attributes)
     if stop():
         return None
 
@@ -263,6 +283,7 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         recipe_arn=setting("recipeArn") or "",
         interactions=columns,
         items=items,
+        items_schema=job.schemas.get("ITEMS"),
         event_type=setting("eventType"),
         solution_config=setting("solutionConfig"),
         training_mode=mode,

@@ -1,0 +1,236 @@
+"""User segmentation on the local target through boto3: aws-item-affinity and
+aws-item-attribute-affinity train, report the segmentation metrics, refuse Items columns
+without signal, and batch segment jobs write users per item or per attribute expression.
+
+The data has a planted pattern: users ``c000``-``c149`` interact only with comedies
+(items ``i00``-``i19``, GENRES ``Comedy``) and ``d000``-``d149`` only with dramas
+(``i20``-``i39``, ``Drama``). Every segment for a comedy must hold comedy fans only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import numpy as np
+import pytest
+from personalize_steps import BUCKET, ROLE
+from schemas import INTERACTIONS, ITEM_ID, record
+
+from personalize_reconcile.local.objectstore import LocalObjectStore
+
+P = "arn:aws:personalize:us-east-1:000000000000:"
+GENRES = {"name": "GENRES", "type": "string", "categorical": True}
+COLOR = {"name": "COLOR", "type": "string", "categorical": True}
+TITLE = {"name": "TITLE", "type": "string", "categorical": True}
+DESCRIPTION = {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True}
+ITEMS_SCHEMA = record("Items", [ITEM_ID, GENRES, COLOR, TITLE, DESCRIPTION])
+COMEDIES = [f"i{i:02d}" for i in range(20)]
+DRAMAS = [f"i{i:02d}" for i in range(20, 40)]
+COMEDY_FANS = {f"c{u:03d}" for u in range(150)}
+DRAMA_FANS = {f"d{u:03d}" for u in range(150)}
+
+
+def _csv(header, rows) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode()
+
+
+def interactions_csv() -> bytes:
+    """8 events per user, all on their own genre; popularity falls with the item number."""
+    rng = np.random.default_rng(12)
+    weights = 1.0 / np.arange(1, 21)
+    weights /= weights.sum()
+    rows = []
+    for fans, items in ((sorted(COMEDY_FANS), COMEDIES), (sorted(DRAMA_FANS), DRAMAS)):
+        for n, user in enumerate(fans):
+            for k, pick in enumerate(rng.choice(20, size=8, p=weights)):
+                rows.append([user, items[pick], 1_700_000_000 + n * 1000 + k * 60])
+    return _csv(["USER_ID", "ITEM_ID", "TIMESTAMP"], rows)
+
+
+def items_csv() -> bytes:
+    """GENRES carries the pattern; COLOR is 'red' everywhere; TITLE differs per item."""
+    rows = [
+        [item, "Comedy" if item in COMEDIES else "Drama", "red", f"Title {item}", "text"]
+        for item in COMEDIES + DRAMAS
+    ]
+    return _csv(["ITEM_ID", "GENRES", "COLOR", "TITLE", "DESCRIPTION"], rows)
+
+
+@pytest.fixture
+def group(personalize, wait, state_dir):
+    """A dataset group with imported Interactions and Items; returns its ARN."""
+    store = LocalObjectStore(state_dir)
+    store.put(f"{BUCKET}/seg/interactions.csv", interactions_csv())
+    store.put(f"{BUCKET}/seg/items.csv", items_csv())
+    grp = personalize.create_dataset_group(name="seg")["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=grp), "datasetGroup")
+    for dtype, schema, key in (
+        ("Interactions", INTERACTIONS, "interactions"),
+        ("Items", ITEMS_SCHEMA, "items"),
+    ):
+        schema_arn = personalize.create_schema(name=f"seg-{key}", schema=schema)["schemaArn"]
+        ds = personalize.create_dataset(
+            name=f"seg-{key}", datasetGroupArn=grp, datasetType=dtype, schemaArn=schema_arn
+        )["datasetArn"]
+        wait(lambda ds=ds: personalize.describe_dataset(datasetArn=ds), "dataset")
+        job = personalize.create_dataset_import_job(
+            jobName=f"seg-{key}",
+            datasetArn=ds,
+            roleArn=ROLE,
+            dataSource={"dataLocation": f"{BUCKET}/seg/{key}.csv"},
+        )["datasetImportJobArn"]
+        done = wait(
+            lambda job=job: personalize.describe_dataset_import_job(datasetImportJobArn=job),
+            "datasetImportJob",
+        )
+        assert done["status"] == "ACTIVE", done.get("failureReason")
+    return grp
+
+
+def train(personalize, wait, group, name, recipe, **config):
+    sol = personalize.create_solution(
+        name=name,
+        datasetGroupArn=group,
+        performAutoTraining=False,
+        recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
+        **({"solutionConfig": config} if config else {}),
+    )["solutionArn"]
+    wait(lambda: personalize.describe_solution(solutionArn=sol), "solution")
+    ver = personalize.create_solution_version(solutionArn=sol)["solutionVersionArn"]
+    return wait(
+        lambda: personalize.describe_solution_version(solutionVersionArn=ver), "solutionVersion"
+    )
+
+
+def segment_job(personalize, wait, state_dir, version_arn, lines, num_results=20):
+    store = LocalObjectStore(state_dir)
+    store.put("s3://seg-batch/in/items.json", "".join(line + "\n" for line in lines).encode())
+    arn = personalize.create_batch_segment_job(
+        jobName="segments",
+        solutionVersionArn=version_arn,
+        jobInput={"s3DataSource": {"path": "s3://seg-batch/in/items.json"}},
+        jobOutput={"s3DataDestination": {"path": "s3://seg-batch/out/"}},
+        roleArn=ROLE,
+        numResults=num_results,
+    )["batchSegmentJobArn"]
+    job = wait(
+        lambda: personalize.describe_batch_segment_job(batchSegmentJobArn=arn), "batchSegmentJob"
+    )
+    assert job["status"] == "ACTIVE", job.get("failureReason")
+    raw = store.get("s3://seg-batch/out/items.json.out").decode()
+    return [json.loads(line) for line in raw.splitlines()]
+
+
+def test_item_affinity_segments_hold_the_items_fans(personalize, wait, state_dir, group):
+    version = train(personalize, wait, group, "affinity", "aws-item-affinity")
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    metrics = personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])
+    assert metrics["metrics"] == {"hits_at_1_percent": 0.2432, "recall_at_1_percent": 0.0555}
+    lines = segment_job(
+        personalize,
+        wait,
+        state_dir,
+        version["solutionVersionArn"],
+        ['{"itemId": "i00"}', '{"itemId": "i25"}', '{"itemId": "nope"}', '{"userId": "c000"}'],
+    )
+    assert lines[0]["input"] == {"itemId": "i00"} and lines[0]["error"] is None
+    assert len(lines[0]["output"]["usersList"]) == 20
+    assert set(lines[0]["output"]["usersList"]) <= COMEDY_FANS
+    assert set(lines[1]["output"]["usersList"]) <= DRAMA_FANS
+    assert lines[2:] == [
+        {
+            "input": {"itemId": "nope"},
+            "output": None,
+            "error": "line 3: item 'nope' was not in the data this solution version trained on",
+        },
+        {
+            "input": {"userId": "c000"},
+            "output": None,
+            "error": 'line 4: a line for aws-item-affinity needs "itemId" (a string)',
+        },
+    ]
+
+
+def test_attribute_affinity_refuses_columns_without_signal(personalize, wait, group):
+    version = train(personalize, wait, group, "attr-silent", "aws-item-attribute-affinity")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "Items columns carry no signal for aws-item-attribute-affinity: COLOR has the value "
+        "'red' for every item; TITLE has a different value for every item (40 items). Leave "
+        "them out with solutionConfig.trainingDataConfig.excludedDatasetColumns "
+        '{"ITEMS": ["COLOR", "TITLE"]} and train again.'
+    )
+
+
+def test_attribute_affinity_segments_follow_the_genre(personalize, wait, state_dir, group):
+    version = train(
+        personalize,
+        wait,
+        group,
+        "attr",
+        "aws-item-attribute-affinity",
+        trainingDataConfig={"excludedDatasetColumns": {"ITEMS": ["COLOR", "TITLE"]}},
+    )
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    metrics = personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])
+    assert metrics["metrics"] == {"hits_at_1_percent": 0.2432, "recall_at_1_percent": 0.0555}
+    lines = segment_job(
+        personalize,
+        wait,
+        state_dir,
+        version["solutionVersionArn"],
+        [
+            '{"itemAttributes": "ITEMS.GENRES = \\"Comedy\\""}',
+            '{"itemAttributes": "ITEMS.genres = \\"Drama\\""}',
+            '{"itemAttributes": "ITEMS.GENRES = \\"Comedy\\" OR ITEMS.GENRES = \\"Drama\\""}',
+            '{"itemAttributes": "ITEMS.COLOR = \\"red\\""}',
+            '{"itemAttributes": "ITEMS.GENRES = \\"Western\\""}',
+            '{"itemAttributes": "GENRES = Comedy"}',
+            '{"itemId": "i00"}',
+        ],
+    )
+    assert set(lines[0]["output"]["usersList"]) <= COMEDY_FANS
+    assert len(lines[0]["output"]["usersList"]) == 20
+    assert set(lines[1]["output"]["usersList"]) <= DRAMA_FANS
+    assert len(lines[2]["output"]["usersList"]) == 20
+    assert [line["error"] for line in lines[3:]] == [
+        "line 4: itemAttributes 'ITEMS.COLOR = \"red\"': column COLOR is not an attribute "
+        "this solution version trained on (it trained on: GENRES)",
+        "line 5: itemAttributes 'ITEMS.GENRES = \"Western\"' selects no item of the training data",
+        "line 6: itemAttributes 'GENRES = Comedy': expected ITEMS.<column> = \"<value>\" "
+        "at character 1",
+        'line 7: a line for aws-item-attribute-affinity needs "itemAttributes" (a string)',
+    ]
+
+
+def test_attribute_affinity_needs_an_items_dataset(personalize, wait, state_dir):
+    store = LocalObjectStore(state_dir)
+    store.put(f"{BUCKET}/seg/interactions.csv", interactions_csv())
+    grp = personalize.create_dataset_group(name="seg-no-items")["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=grp), "datasetGroup")
+    schema_arn = personalize.create_schema(name="seg-i", schema=INTERACTIONS)["schemaArn"]
+    ds = personalize.create_dataset(
+        name="seg-i", datasetGroupArn=grp, datasetType="Interactions", schemaArn=schema_arn
+    )["datasetArn"]
+    wait(lambda: personalize.describe_dataset(datasetArn=ds), "dataset")
+    job = personalize.create_dataset_import_job(
+        jobName="seg-i",
+        datasetArn=ds,
+        roleArn=ROLE,
+        dataSource={"dataLocation": f"{BUCKET}/seg/interactions.csv"},
+    )["datasetImportJobArn"]
+    wait(
+        lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob"
+    )
+    version = train(personalize, wait, grp, "attr-none", "aws-item-attribute-affinity")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "aws-item-attribute-affinity needs an Items dataset with at least one categorical "
+        "column; create one and import items before training."
+    )
