@@ -1,5 +1,6 @@
-"""The personalize-runtime API of the local target: GetRecommendations and
-GetPersonalizedRanking (reference §8), served from the models that training saved.
+"""The personalize-runtime API of the local target: GetRecommendations,
+GetPersonalizedRanking and GetActionRecommendations (reference §8), served from the
+models that training saved.
 
 One job: answer one runtime request. The protocol layer calls :func:`dispatch` (seam 3 of
 ``personalize_reconcile.local.seams``) with the parsed, shape-validated JSON body and
@@ -22,6 +23,10 @@ Rules (reference §8 unless noted):
   for trending; none for SIMS, Similar-Items and Popularity-Count.
 - GetPersonalizedRanking: ``inputList`` at most 500 items (50 with ``metadataColumns``);
   scores sum to 1 over the known items; items the model never saw are appended, unscored.
+- GetActionRecommendations: a PERSONALIZED_ACTIONS campaign (aws-next-best-action) only,
+  and only it (GetRecommendations refuses one); ``numResults`` defaults to 5, at most
+  100; ``actionList`` holds ``actionId`` and ``score`` (the propensity) per action; a
+  missing or unknown ``userId`` gets each action's share of users who took it.
 - Every answer carries ``recommendationId`` ``RID-<uuid>``.
 - Not implemented locally (rejected with InvalidInputException rather than silently
   ignored): ``filterArn``, ``promotions``. ``context`` is accepted and has no effect;
@@ -41,6 +46,7 @@ from personalize_reconcile.local.exceptions import (
     ResourceNotFoundException,
 )
 from personalize_reconcile.local.training.serving import (
+    ActionServer,
     ServedModel,
     load_recommender_model,
     load_version_model,
@@ -51,6 +57,8 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_WITH_METADATA = 50
 MAX_INPUT_LIST = 500
+DEFAULT_NUM_ACTIONS = 5
+MAX_NUM_ACTIONS = 100
 
 
 def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
@@ -230,6 +238,11 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
             f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
             "recipe; call GetPersonalizedRanking instead."
         )
+    if kind == recipes.PERSONALIZED_ACTIONS:
+        raise InvalidInputException(
+            f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_ACTIONS "
+            "recipe; call GetActionRecommendations instead."
+        )
     if kind == recipes.RELATED_ITEMS:
         if not item_id:
             raise InvalidInputException(
@@ -295,9 +308,44 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
     return {"personalizedRanking": out, "recommendationId": _recommendation_id()}
 
 
+def get_action_recommendations(ctx: Any, params: dict) -> dict:
+    """GetActionRecommendations (reference §8; rules in the module docstring).
+
+    Returns:
+        ``{"actionList": [{"actionId": str, "score": float}], "recommendationId": str}``.
+
+    Raises:
+        InvalidInputException: numResults over 100, a filter, or a campaign whose recipe
+            is not PERSONALIZED_ACTIONS.
+        ResourceNotFoundException: as for :func:`get_recommendations`.
+    """
+    n = params.get("numResults")
+    n = DEFAULT_NUM_ACTIONS if n is None else n
+    if n > MAX_NUM_ACTIONS:
+        raise _constraint(
+            n, "numResults", f"Member must have value less than or equal to {MAX_NUM_ACTIONS}"
+        )
+    if not params.get("campaignArn"):
+        raise InvalidInputException("campaignArn is required.")
+    serving = _resolve_campaign(ctx, params)
+    _unsupported(params)
+    if serving.recipe.recipe_type != recipes.PERSONALIZED_ACTIONS:
+        raise InvalidInputException(
+            f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "
+            "PERSONALIZED_ACTIONS recipe; call GetRecommendations instead."
+        )
+    model: ActionServer = serving.model  # type: ignore[assignment]
+    ranked = model.recommend_actions(params.get("userId") or None, n)
+    return {
+        "actionList": [{"actionId": a, "score": s} for a, s in ranked],
+        "recommendationId": _recommendation_id(),
+    }
+
+
 _OPERATIONS = {
     "GetRecommendations": get_recommendations,
     "GetPersonalizedRanking": get_personalized_ranking,
+    "GetActionRecommendations": get_action_recommendations,
 }
 
 
@@ -311,8 +359,7 @@ def dispatch(ctx: Any, operation: str, params: dict) -> dict:
 
     Raises:
         InvalidInputException / ResourceNotFoundException: see the handlers.
-        UnknownOperationException: an operation this module does not implement
-            (GetActionRecommendations: the local target has no action recipes).
+        UnknownOperationException: an operation this module does not implement.
     """
     handler = _OPERATIONS.get(operation)
     if handler is None:

@@ -9,13 +9,11 @@ The data has a planted pattern: users ``c000``-``c149`` interact only with comed
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
-import numpy as np
 import pytest
 from personalize_steps import BUCKET, ROLE
+from planted_data import COMEDY_FANS, DRAMA_FANS, interactions_csv, items_csv
 from schemas import INTERACTIONS, ITEM_ID, record
 
 from personalize_reconcile.local.objectstore import LocalObjectStore
@@ -26,40 +24,6 @@ COLOR = {"name": "COLOR", "type": "string", "categorical": True}
 TITLE = {"name": "TITLE", "type": "string", "categorical": True}
 DESCRIPTION = {"name": "DESCRIPTION", "type": ["null", "string"], "textual": True}
 ITEMS_SCHEMA = record("Items", [ITEM_ID, GENRES, COLOR, TITLE, DESCRIPTION])
-COMEDIES = [f"i{i:02d}" for i in range(20)]
-DRAMAS = [f"i{i:02d}" for i in range(20, 40)]
-COMEDY_FANS = {f"c{u:03d}" for u in range(150)}
-DRAMA_FANS = {f"d{u:03d}" for u in range(150)}
-
-
-def _csv(header, rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def interactions_csv() -> bytes:
-    """8 events per user, all on their own genre; popularity falls with the item number."""
-    rng = np.random.default_rng(12)
-    weights = 1.0 / np.arange(1, 21)
-    weights /= weights.sum()
-    rows = []
-    for fans, items in ((sorted(COMEDY_FANS), COMEDIES), (sorted(DRAMA_FANS), DRAMAS)):
-        for n, user in enumerate(fans):
-            for k, pick in enumerate(rng.choice(20, size=8, p=weights)):
-                rows.append([user, items[pick], 1_700_000_000 + n * 1000 + k * 60])
-    return _csv(["USER_ID", "ITEM_ID", "TIMESTAMP"], rows)
-
-
-def items_csv() -> bytes:
-    """GENRES carries the pattern; COLOR is 'red' everywhere; TITLE differs per item."""
-    rows = [
-        [item, "Comedy" if item in COMEDIES else "Drama", "red", f"Title {item}", "text"]
-        for item in COMEDIES + DRAMAS
-    ]
-    return _csv(["ITEM_ID", "GENRES", "COLOR", "TITLE", "DESCRIPTION"], rows)
 
 
 @pytest.fixture

@@ -25,6 +25,9 @@ Names with a meaning here:
   item): ``hidden_dimension`` (the recipes' one documented name; the local default is
   ALS's 32, not the service's 149, which over-fits small data) and the ALS recipes'
   local-only names.
+- Next-Best-Action (``actions``: logistic regressions over ALS user factors): the ALS
+  names; the recipe's ``action_optimization_period`` has no meaning for the local model
+  and is listed as ignored.
 """
 
 from __future__ import annotations
@@ -48,8 +51,14 @@ SIMS_RECIPES = frozenset({"aws-sims", "aws-similar-items"})
 POPULARITY_RECIPES = frozenset({"aws-popularity-count"})
 TRENDING_RECIPES = frozenset({"aws-trending-now"})
 SEGMENT_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
+ACTION_RECIPES = frozenset({"aws-next-best-action"})
 TRAINABLE_RECIPES = (
-    ALS_RECIPES | SIMS_RECIPES | POPULARITY_RECIPES | TRENDING_RECIPES | SEGMENT_RECIPES
+    ALS_RECIPES
+    | SIMS_RECIPES
+    | POPULARITY_RECIPES
+    | TRENDING_RECIPES
+    | SEGMENT_RECIPES
+    | ACTION_RECIPES
 )
 """Recipes the local target trains; others fail training with a clear reason."""
 
@@ -84,11 +93,12 @@ _SPECS: dict[str, dict[str, tuple[type, Any, float | None, float | None]]] = {
     "trending": {},
 }
 _SPECS["segment"] = dict(_SPECS["als"])  # the segmentation model is ALS turned around
+_SPECS["actions"] = dict(_SPECS["als"])  # users are described by ALS factors
 
 
 def algorithm_kind(recipe: str) -> str:
-    """Return ``als``, ``sims``, ``popularity``, ``trending`` or ``segment`` for a recipe
-    short name.
+    """Return ``als``, ``sims``, ``popularity``, ``trending``, ``segment`` or ``actions``
+    for a recipe short name.
 
     Raises:
         TrainingFailed: the local target cannot train this recipe.
@@ -103,6 +113,8 @@ def algorithm_kind(recipe: str) -> str:
         return "trending"
     if recipe in SEGMENT_RECIPES:
         return "segment"
+    if recipe in ACTION_RECIPES:
+        return "actions"
     raise TrainingFailed(
         f"The local target cannot train recipe {recipe}; it trains "
         + ", ".join(sorted(TRAINABLE_RECIPES))

@@ -22,6 +22,7 @@ import numpy as np
 
 # The algorithm modules register their model kinds with ``model.load`` when imported.
 from personalize_reconcile.local.training import (  # noqa: F401
+    actions,
     als,
     cooccurrence,
     popularity,
@@ -55,6 +56,15 @@ class ServedModel(Protocol):
 
     def rank(self, user_id: str, item_ids: list[str]) -> list[tuple[str, float | None]]:
         """``item_ids`` ordered for a user, with scores (``None`` for unknown items)."""
+        ...
+
+
+class ActionServer(Protocol):
+    """What GetActionRecommendations asks of a Next-Best-Action model
+    (``actions.ActionModel``)."""
+
+    def recommend_actions(self, user_id: str | None, n: int) -> list[tuple[str, float]]:
+        """The top ``n`` (action id, propensity 0-1) for a user, best first."""
         ...
 
 

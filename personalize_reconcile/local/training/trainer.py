@@ -22,6 +22,14 @@ from typing import Any
 import numpy as np
 
 from personalize_reconcile.local.training import hyperparams
+from personalize_reconcile.local.training.action_metrics import evaluate_actions
+from personalize_reconcile.local.training.actions import (
+    MIN_TAKEN,
+    ActionModel,
+    read_actions,
+    taken_counts,
+    taken_pairs,
+)
 from personalize_reconcile.local.training.als import AlsModel
 from personalize_reconcile.local.training.attributes import profile
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
@@ -44,6 +52,7 @@ _FITTERS: dict[str, Any] = {
     "popularity": PopularityModel,
     "trending": TrendingModel,
     "segment": SegmentModel,
+    "actions": ActionModel,  # fitted by _train_actions
 }
 
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
@@ -85,6 +94,8 @@ def train_version(
     interactions: Mapping[str, np.ndarray],
     items: Mapping[str, np.ndarray] | None = None,
     items_schema: str | None = None,
+    actions: Mapping[str, np.ndarray] | None = None,
+    action_interactions: Mapping[str, np.ndarray] | None = None,
     event_type: str | None = None,
     solution_config: Mapping[str, Any] | None = None,
     training_mode: str = "FULL",
@@ -108,6 +119,10 @@ def train_version(
             its categorical columns, ``attributes.profile``).
         items_schema: the Items dataset's Avro schema (JSON text), which tells the
             categorical columns apart; ``None``: every string column counts.
+        actions: the Actions rows (aws-next-best-action: ACTION_ID, VALUE,
+            EXPIRATION_TIMESTAMP).
+        action_interactions: the Action_Interactions rows (USER_ID, ACTION_ID,
+            EVENT_TYPE; TAKEN events train aws-next-best-action).
         event_type: the solution's ``eventType``.
         solution_config: the solution's ``solutionConfig``.
         training_mode: ``FULL`` or ``UPDATE`` (``AUTOTRAIN`` is treated as FULL).
@@ -127,8 +142,9 @@ def train_version(
             no base, a hyperparameter is malformed, the event type matches no event, or
             the data is below the minimum (the reason names every count, exact duplicate
             rows left out), or aws-item-attribute-affinity finds no Items dataset or
-            Items columns without signal (``attributes.profile``). The job runner turns
-            it into CREATE FAILED.
+            Items columns without signal (``attributes.profile``), or aws-next-best-action
+            has no Actions dataset (``actions.read_actions``). The job runner turns it into
+            CREATE FAILED.
     """
     started = time.perf_counter()
     recipe = recipe_name(recipe_arn)
@@ -188,13 +204,17 @@ def train_version(
 
         if stop():
             return None
-        if settings.kind == "segment":
+        if settings.kind == "actions":
+            metrics, action_model = _train_actions(
+                inter, settings.values, meta, actions, action_interactions, notes
+            )
+        elif settings.kind == "segment":
             metrics = evaluate_segments(inter, fit)  # type: ignore[arg-type]
         else:
             metrics = evaluate(inter, fit, _catalogue_size(inter, items))
         if stop():
             return None
-        model = fit(inter)
+        model = action_model if settings.kind == "actions" else fit(inter)
         if attributes is not None and isinstance(model, SegmentModel):
             model = model.with_attributes(attributes)
     if stop():
@@ -212,6 +232,40 @@ def train_version(
         seconds=seconds,
         counts={"interactions": inter.n, "users": inter.n_users, "items": inter.n_items},
     )
+
+
+def _train_actions(
+    inter: Interactions,
+    values: dict[str, Any],
+    meta: dict[str, Any],
+    actions: Mapping[str, np.ndarray] | None,
+    action_interactions: Mapping[str, np.ndarray] | None,
+    notes: list[str],
+) -> tuple[dict[str, float], Model]:
+    """aws-next-best-action: the holdout metrics (``action_metrics``) and the served
+    :class:`ActionModel`; actions short of TAKEN events are named in ``notes``.
+
+    Raises:
+        TrainingFailed: no Actions dataset, or every action expired.
+    """
+    action_ids, action_values = read_actions(actions, time.time())
+    pairs = taken_pairs(action_interactions, inter.user_ids, action_ids)
+    counts = taken_counts(action_interactions, action_ids)
+    few = [
+        str(a) for a, c in zip(action_ids.tolist(), counts.tolist(), strict=True) if c < MIN_TAKEN
+    ]
+    if few:
+        notes.append(
+            f"actions with fewer than {MIN_TAKEN} TAKEN action interactions score 0.0: "
+            + ", ".join(few)
+        )
+
+    def fit(taken: tuple[np.ndarray, np.ndarray]) -> ActionModel:
+        return ActionModel.fit_actions(
+            inter, values, meta, action_ids, action_values, taken, counts
+        )
+
+    return evaluate_actions(inter.n_users, pairs, fit), fit(pairs)
 
 
 def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | None:
@@ -261,6 +315,10 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
     columns = data.load(interactions_ds["datasetArn"]).columns
     items_ds = job.datasets.get("ITEMS")
     items = data.load(items_ds["datasetArn"]).columns if items_ds else None
+    actions_ds = job.datasets.get("ACTIONS")
+    actions = data.load(actions_ds["datasetArn"]).columns if actions_ds else None
+    taken_ds = job.datasets.get("ACTION_INTERACTIONS")
+    action_interactions = data.load(taken_ds["datasetArn"]).columns if taken_ds else None
     if not columns:
         raise TrainingFailed(
             "The Interactions dataset holds no imported records; run a dataset import job first."
@@ -284,6 +342,8 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         interactions=columns,
         items=items,
         items_schema=job.schemas.get("ITEMS"),
+        actions=actions,
+        action_interactions=action_interactions,
         event_type=setting("eventType"),
         solution_config=setting("solutionConfig"),
         training_mode=mode,
