@@ -23,6 +23,9 @@ Rules (reference §8 unless noted):
   for trending; none for SIMS, Similar-Items and Popularity-Count.
 - GetPersonalizedRanking: ``inputList`` at most 500 items (50 with ``metadataColumns``);
   scores sum to 1 over the known items; items the model never saw are appended, unscored.
+- aws-user-personalization campaigns mix cold items into GetRecommendations as their
+  ``campaignConfig.itemExplorationConfig`` asks (defaults: weight 0.3, age cut-off 30
+  days), deterministically per request (``training.exploration``).
 - GetActionRecommendations: a PERSONALIZED_ACTIONS campaign (aws-next-best-action) only,
   and only it (GetRecommendations refuses one); ``numResults`` defaults to 5, at most
   100; ``actionList`` holds ``actionId`` and ``score`` (the propensity) per action; a
@@ -47,9 +50,11 @@ from personalize_reconcile.local.exceptions import (
 )
 from personalize_reconcile.local.training.serving import (
     ActionServer,
+    ExploringModel,
     ServedModel,
     load_recommender_model,
     load_version_model,
+    request_seed,
 )
 from personalize_reconcile.rules import recipes, usecases
 
@@ -57,6 +62,8 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_WITH_METADATA = 50
 MAX_INPUT_LIST = 500
+EXPLORING_RECIPE = "aws-user-personalization"
+"""Reference §7: the one recipe whose campaigns take itemExplorationConfig."""
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
 
@@ -77,10 +84,12 @@ class _Serving:
         recipe: recipes.Recipe,
         model: ServedModel,
         use_case: usecases.UseCase | None = None,
+        exploration: dict[str, str] | None = None,
     ) -> None:
         self.recipe = recipe
         self.model = model
         self.use_case = use_case
+        self.exploration = exploration
 
 
 _RESOLVED = threading.local()
@@ -161,7 +170,8 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
         raise ResourceNotFoundException(
             f"Solution version {version_arn} has no trained model."
         ) from None
-    return _Serving(recipe, model)
+    config = campaign.body.get("campaignConfig") or {}
+    return _Serving(recipe, model, exploration=config.get("itemExplorationConfig") or {})
 
 
 def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
@@ -254,13 +264,21 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
             raise InvalidInputException(
                 f"userId is required for a campaign that uses {recipe.name}."
             )
+        if recipe.name == EXPLORING_RECIPE and serving.use_case is None:
+            exploring: ExploringModel = model  # type: ignore[assignment]
+            seed = request_seed(params.get("campaignArn"), user_id, n)
+            ids, mixed = exploring.recommend_explored(user_id, n, serving.exploration, seed)
+            return _item_list(ids, mixed)
         ranked, scores = model.recommend_user(user_id, n)
-    ids = model.item_ids[ranked].tolist()
+    return _item_list(model.item_ids[ranked].tolist(), None if scores is None else scores.tolist())
+
+
+def _item_list(ids: list[str], scores: list[float] | None) -> dict:
+    """GetRecommendations' answer for item ids and their scores (``None``: unscored)."""
     if scores is None:
         items = [{"itemId": s} for s in ids]
     else:
-        pairs = zip(ids, scores.tolist(), strict=True)
-        items = [{"itemId": s, "score": float(v)} for s, v in pairs]
+        items = [{"itemId": s, "score": float(v)} for s, v in zip(ids, scores, strict=True)]
     return {"itemList": items, "recommendationId": _recommendation_id()}
 
 

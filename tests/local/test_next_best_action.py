@@ -11,11 +11,9 @@ model must still put their genre's action first, from their item interactions al
 from __future__ import annotations
 
 import pytest
-from personalize_steps import BUCKET, ROLE
+from personalize_steps import make_group
 from planted_data import as_csv, interactions_csv
 from schemas import INTERACTIONS, record
-
-from personalize_reconcile.local.objectstore import LocalObjectStore
 
 ACTIONS_SCHEMA = record(
     "Actions",
@@ -59,33 +57,6 @@ def action_interactions_csv() -> bytes:
     for n in range(10):
         rows.append([f"c{n:03d}", "app-download", "TAKEN", 1_700_600_000 + n])
     return as_csv(["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"], rows)
-
-
-def make_group(personalize, wait, state_dir, name, datasets):
-    """A dataset group with the given (type, schema, csv bytes) datasets imported."""
-    store = LocalObjectStore(state_dir)
-    grp = personalize.create_dataset_group(name=name)["datasetGroupArn"]
-    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=grp), "datasetGroup")
-    for dtype, schema, data in datasets:
-        key = f"{name}-{dtype.lower()}"
-        store.put(f"{BUCKET}/nba/{key}.csv", data)
-        schema_arn = personalize.create_schema(name=key, schema=schema)["schemaArn"]
-        ds = personalize.create_dataset(
-            name=key, datasetGroupArn=grp, datasetType=dtype, schemaArn=schema_arn
-        )["datasetArn"]
-        wait(lambda ds=ds: personalize.describe_dataset(datasetArn=ds), "dataset")
-        job = personalize.create_dataset_import_job(
-            jobName=key,
-            datasetArn=ds,
-            roleArn=ROLE,
-            dataSource={"dataLocation": f"{BUCKET}/nba/{key}.csv"},
-        )["datasetImportJobArn"]
-        done = wait(
-            lambda job=job: personalize.describe_dataset_import_job(datasetImportJobArn=job),
-            "datasetImportJob",
-        )
-        assert done["status"] == "ACTIVE", done.get("failureReason")
-    return grp
 
 
 def train(personalize, wait, group, name):

@@ -29,6 +29,7 @@ from personalize_reconcile.local.training import (  # noqa: F401
     segments,
 )
 from personalize_reconcile.local.training.attribute_expressions import ExpressionError
+from personalize_reconcile.local.training.exploration import request_seed
 from personalize_reconcile.local.training.model import (
     Model,
     load,
@@ -59,6 +60,17 @@ class ServedModel(Protocol):
         ...
 
 
+class ExploringModel(Protocol):
+    """What an aws-user-personalization campaign asks of its model (``als.AlsModel``)."""
+
+    def recommend_explored(
+        self, user_id: str | None, n: int, config: dict[str, str] | None, seed: int
+    ) -> tuple[list[str], list[float] | None]:
+        """Item ids and scores for a user with cold items mixed in as ``config`` (the
+        campaign's itemExplorationConfig) asks; ``seed`` makes the mix per request."""
+        ...
+
+
 class ActionServer(Protocol):
     """What GetActionRecommendations asks of a Next-Best-Action model
     (``actions.ActionModel``)."""
@@ -83,6 +95,19 @@ class SegmentServer(Protocol):
         """The ``n`` users most drawn to the items an ``itemAttributes`` expression selects."""
         ...
 
+
+__all__ = [
+    "SEGMENT_ERRORS",
+    "ActionServer",
+    "ExploringModel",
+    "SegmentServer",
+    "ServedModel",
+    "load_metrics",
+    "load_notes",
+    "load_recommender_model",
+    "load_version_model",
+    "request_seed",
+]
 
 SEGMENT_ERRORS = (UnknownItem, ExpressionError)
 """The errors a :class:`SegmentServer` raises for one unanswerable input line."""

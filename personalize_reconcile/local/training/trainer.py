@@ -35,6 +35,7 @@ from personalize_reconcile.local.training.attributes import profile
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.local.training.exploration import cold_items
 from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 from personalize_reconcile.local.training.metrics import evaluate
 from personalize_reconcile.local.training.model import Model, load, model_dir
@@ -55,6 +56,8 @@ _FITTERS: dict[str, Any] = {
     "actions": ActionModel,  # fitted by _train_actions
 }
 
+EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
+"""Reference §7: itemExplorationConfig is only for aws-user-personalization."""
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
 """Reference §6 "trainingMode": UPDATE only for aws-user-personalization."""
 
@@ -217,6 +220,8 @@ def train_version(
         model = action_model if settings.kind == "actions" else fit(inter)
         if attributes is not None and isinstance(model, SegmentModel):
             model = model.with_attributes(attributes)
+    if recipe in EXPLORATION_RECIPES and isinstance(model, AlsModel):
+        model.cold = cold_items(inter, items)  # FULL and UPDATE alike: new items are cold
     if stop():
         return None
 
