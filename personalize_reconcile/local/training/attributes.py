@@ -3,7 +3,9 @@
 One job: pick the Items columns the aws-item-attribute-affinity recipe trains on, check
 that each carries a signal, and keep them as a long-form table (item, column, value) that
 batch segment jobs select items from. Callers: ``trainer`` (through ``segments``) at
-training time; ``attribute_expressions`` reads the table when a job runs.
+training time; ``attribute_expressions`` reads the table when a job runs;
+``item_features`` picks its columns with :func:`categorical_fields`,
+:func:`column_filter` and :func:`split_cells`.
 
 Which columns: the Items schema's categorical string fields (reference §4 "Attributes on
 string fields"; every string column when no schema is given), less ``ITEM_ID`` and the
@@ -57,7 +59,7 @@ class AttributeTable:
         )
 
 
-def _categorical_fields(schema: str | None) -> set[str] | None:
+def categorical_fields(schema: str | None) -> set[str] | None:
     """Upper-case names of the categorical fields of an Avro schema, or ``None`` when no
     schema (or an unreadable one) is given."""
     if not schema:
@@ -69,8 +71,9 @@ def _categorical_fields(schema: str | None) -> set[str] | None:
     return {str(f.get("name", "")).upper() for f in fields if f.get("categorical") is True}
 
 
-def _column_filter(config: Mapping[str, Any] | None) -> tuple[set[str], set[str] | None]:
-    """(excluded, included-or-None) Items column names, upper case, from trainingDataConfig."""
+def column_filter(config: Mapping[str, Any] | None) -> tuple[set[str], set[str] | None]:
+    """(excluded, included-or-None) Items column names, upper case, from
+    ``solutionConfig.trainingDataConfig`` (reference §6)."""
     data_config = (config or {}).get("trainingDataConfig") or {}
 
     def names(member: str) -> list[str] | None:
@@ -85,7 +88,8 @@ def _column_filter(config: Mapping[str, Any] | None) -> tuple[set[str], set[str]
     return excluded, None if included is None else set(included)
 
 
-def _cells(raw: np.ndarray) -> list[list[str]]:
+def split_cells(raw: np.ndarray) -> list[list[str]]:
+    """Each cell's values: ``|``-separated parts, none for a null or empty cell."""
     out = []
     for cell in raw.tolist():
         if cell is None or (isinstance(cell, float) and np.isnan(cell)):
@@ -131,8 +135,8 @@ def profile(
     item_col = next((k for k in items if k.upper() == "ITEM_ID"), None)
     if item_col is None:
         raise TrainingFailed("The Items dataset has no ITEM_ID column.")
-    categorical = _categorical_fields(schema)
-    excluded, included = _column_filter(solution_config)
+    categorical = categorical_fields(schema)
+    excluded, included = column_filter(solution_config)
     ids = np.asarray(items[item_col]).astype(str)
     pos = np.searchsorted(catalogue, ids)
     pos = np.minimum(pos, max(catalogue.shape[0] - 1, 0))
@@ -149,7 +153,7 @@ def profile(
             continue
         if categorical is None and raw.dtype.kind not in "OUS":
             continue
-        cells = _cells(raw[known])
+        cells = split_cells(raw[known])
         with_value = [c for c in cells if c]
         if not with_value:
             continue

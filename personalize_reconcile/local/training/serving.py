@@ -27,6 +27,7 @@ from personalize_reconcile.local.training import (  # noqa: F401
     cooccurrence,
     popularity,
     segments,
+    similar_items,
 )
 from personalize_reconcile.local.training.attribute_expressions import ExpressionError
 from personalize_reconcile.local.training.exploration import request_seed

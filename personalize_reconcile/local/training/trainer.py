@@ -36,6 +36,7 @@ from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
 from personalize_reconcile.local.training.exploration import cold_items
+from personalize_reconcile.local.training.item_features import item_features
 from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 from personalize_reconcile.local.training.metrics import evaluate
 from personalize_reconcile.local.training.model import Model, load, model_dir
@@ -43,6 +44,7 @@ from personalize_reconcile.local.training.popularity import PopularityModel, Tre
 from personalize_reconcile.local.training.segment_metrics import evaluate_segments
 from personalize_reconcile.local.training.segments import SegmentModel
 from personalize_reconcile.local.training.serving import load_metrics
+from personalize_reconcile.local.training.similar_items import SimilarItemsModel
 from personalize_reconcile.rules.recipes import recipe_name
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,8 @@ _FITTERS: dict[str, Any] = {
     "actions": ActionModel,  # fitted by _train_actions
 }
 
+METADATA_RECIPES = frozenset({"aws-similar-items"})
+"""Recipes whose local model uses Items metadata (``item_features``)."""
 EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
 """Reference §7: itemExplorationConfig is only for aws-user-personalization."""
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
@@ -201,8 +205,15 @@ def train_version(
         model: Model = base.update(inter, meta)
         notes.append(f"updated from {base_version_arn}; metrics are that version's")
     else:
+        features = (
+            item_features(items, schema=items_schema, solution_config=solution_config)
+            if recipe in METADATA_RECIPES
+            else None
+        )
 
         def fit(subset: Interactions) -> Model:
+            if features is not None and recipe == "aws-similar-items":
+                return SimilarItemsModel.fit_blended(subset, settings.values, meta, features)
             return fitter.fit(subset, settings.values, meta)
 
         if stop():
