@@ -1,6 +1,7 @@
 """Items metadata in the local models, through boto3: aws-similar-items blends the items'
 categorical metadata into co-occurrence, so an item nobody interacted with gets the items
-of its own genre rather than popular ones.
+of its own genre rather than popular ones; the v2 recipes give such items factors borrowed
+from the items whose metadata they share, so they are ranked and recommended.
 
 Data: ``planted_data``'s interactions (comedies ``i00``-``i19``, dramas ``i20``-``i39``) and
 Items with GENRES for those plus ``n00``-``n04`` (Comedy) and ``n05``-``n09`` (Drama), never
@@ -24,13 +25,13 @@ def items_csv() -> bytes:
     return as_csv(["ITEM_ID", "GENRES"], comedies + [[i, "Drama"] for i in DRAMAS + NEW_DRAMAS])
 
 
-def campaign(personalize, wait, state_dir, name, datasets):
+def campaign(personalize, wait, state_dir, name, datasets, recipe="aws-similar-items"):
     group = make_group(personalize, wait, state_dir, name, datasets)
     sol = personalize.create_solution(
         name=name,
         datasetGroupArn=group,
         performAutoTraining=False,
-        recipeArn="arn:aws:personalize:::recipe/aws-similar-items",
+        recipeArn=f"arn:aws:personalize:::recipe/{recipe}",
     )["solutionArn"]
     wait(lambda: personalize.describe_solution(solutionArn=sol), "solution")
     ver = personalize.create_solution_version(solutionArn=sol)["solutionVersionArn"]
@@ -96,3 +97,44 @@ def test_without_items_a_cold_item_gets_popular_items(personalize, runtime, wait
         [("Interactions", INTERACTIONS, interactions_csv())],
     )
     assert related(runtime, arn, "n00", 2) == ["i00", "i20"]
+
+
+@pytest.mark.parametrize("with_items", [True, False])
+def test_ranking_v2_ranks_cold_items_by_their_metadata(
+    personalize, runtime, wait, state_dir, with_items
+):
+    datasets = [("Interactions", INTERACTIONS, interactions_csv())]
+    if with_items:
+        datasets.append(("Items", ITEMS_SCHEMA, items_csv()))
+    name = f"rank-v2-{'meta' if with_items else 'plain'}"
+    _, arn = campaign(personalize, wait, state_dir, name, datasets, "aws-personalized-ranking-v2")
+    got = runtime.get_personalized_ranking(
+        campaignArn=arn, userId="c000", inputList=["i25", "n07", "n00", "i05"]
+    )["personalizedRanking"]
+    order = [i["itemId"] for i in got]
+    scored = [i["itemId"] for i in got if "score" in i]
+    if with_items:
+        assert set(order[:2]) == {"n00", "i05"} and set(order[2:]) == {"i25", "n07"}
+        assert scored == order
+    else:
+        assert order == ["i05", "i25", "n07", "n00"]
+        assert scored == ["i05", "i25"]
+
+
+def test_user_personalization_v2_recommends_cold_items_of_the_users_genre(
+    personalize, runtime, wait, state_dir
+):
+    datasets = [
+        ("Interactions", INTERACTIONS, interactions_csv()),
+        ("Items", ITEMS_SCHEMA, items_csv()),
+    ]
+    _, arn = campaign(
+        personalize, wait, state_dir, "up-v2-meta", datasets, "aws-user-personalization-v2"
+    )
+    for user, new, other in (
+        ("c000", NEW_COMEDIES, NEW_DRAMAS),
+        ("d000", NEW_DRAMAS, NEW_COMEDIES),
+    ):
+        got = runtime.get_recommendations(campaignArn=arn, userId=user, numResults=25)
+        ids = {i["itemId"] for i in got["itemList"]}
+        assert set(new) <= ids and not set(other) & ids

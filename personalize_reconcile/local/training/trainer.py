@@ -32,6 +32,7 @@ from personalize_reconcile.local.training.actions import (
 )
 from personalize_reconcile.local.training.als import AlsModel
 from personalize_reconcile.local.training.attributes import profile
+from personalize_reconcile.local.training.cold_factors import with_cold_items
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
@@ -58,7 +59,9 @@ _FITTERS: dict[str, Any] = {
     "actions": ActionModel,  # fitted by _train_actions
 }
 
-METADATA_RECIPES = frozenset({"aws-similar-items"})
+METADATA_RECIPES = frozenset(
+    {"aws-similar-items", "aws-user-personalization-v2", "aws-personalized-ranking-v2"}
+)
 """Recipes whose local model uses Items metadata (``item_features``)."""
 EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
 """Reference §7: itemExplorationConfig is only for aws-user-personalization."""
@@ -214,7 +217,10 @@ def train_version(
         def fit(subset: Interactions) -> Model:
             if features is not None and recipe == "aws-similar-items":
                 return SimilarItemsModel.fit_blended(subset, settings.values, meta, features)
-            return fitter.fit(subset, settings.values, meta)
+            fitted = fitter.fit(subset, settings.values, meta)
+            if features is not None and isinstance(fitted, AlsModel):
+                return with_cold_items(fitted, features)  # the v2 recipes
+            return fitted
 
         if stop():
             return None
