@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 from personalize_steps import make_group
-from planted_data import COMEDIES, DRAMAS, as_csv, interactions_csv
+from planted_data import COMEDIES, COMEDY_FANS, DRAMA_FANS, DRAMAS, as_csv, interactions_csv
 from schemas import INTERACTIONS, ITEM_ID, record
 
 NEW_COMEDIES = [f"n{i:02d}" for i in range(5)]
@@ -138,3 +138,39 @@ def test_user_personalization_v2_recommends_cold_items_of_the_users_genre(
         got = runtime.get_recommendations(campaignArn=arn, userId=user, numResults=25)
         ids = {i["itemId"] for i in got["itemList"]}
         assert set(new) <= ids and not set(other) & ids
+
+
+USERS_SCHEMA = record(
+    "Users",
+    [
+        {"name": "USER_ID", "type": "string"},
+        {"name": "TASTE", "type": "string", "categorical": True},
+    ],
+)
+
+
+def users_csv() -> bytes:
+    """The fans' tastes, plus x000 (comedy) and y000 (drama), who never interacted."""
+    rows = [[u, "comedy"] for u in sorted(COMEDY_FANS) + ["x000"]]
+    rows += [[u, "drama"] for u in sorted(DRAMA_FANS) + ["y000"]]
+    return as_csv(["USER_ID", "TASTE"], rows)
+
+
+def test_user_personalization_v2_serves_new_users_by_their_metadata(
+    personalize, runtime, wait, state_dir
+):
+    datasets = [
+        ("Interactions", INTERACTIONS, interactions_csv()),
+        ("Users", USERS_SCHEMA, users_csv()),
+    ]
+    _, arn = campaign(
+        personalize, wait, state_dir, "up-v2-users", datasets, "aws-user-personalization-v2"
+    )
+
+    def top(user):
+        got = runtime.get_recommendations(campaignArn=arn, userId=user, numResults=10)
+        return {i["itemId"] for i in got["itemList"]}
+
+    assert top("x000") <= set(COMEDIES)
+    assert top("y000") <= set(DRAMAS)
+    assert top("nobody") & set(COMEDIES) and top("nobody") & set(DRAMAS)  # popular items

@@ -71,15 +71,17 @@ def categorical_fields(schema: str | None) -> set[str] | None:
     return {str(f.get("name", "")).upper() for f in fields if f.get("categorical") is True}
 
 
-def column_filter(config: Mapping[str, Any] | None) -> tuple[set[str], set[str] | None]:
-    """(excluded, included-or-None) Items column names, upper case, from
-    ``solutionConfig.trainingDataConfig`` (reference §6)."""
+def column_filter(
+    config: Mapping[str, Any] | None, dataset: str = "ITEMS"
+) -> tuple[set[str], set[str] | None]:
+    """(excluded, included-or-None) column names of ``dataset`` (``ITEMS``, ``USERS``),
+    upper case, from ``solutionConfig.trainingDataConfig`` (reference §6)."""
     data_config = (config or {}).get("trainingDataConfig") or {}
 
     def names(member: str) -> list[str] | None:
         by_type = data_config.get(member) or {}
         for dtype, cols in by_type.items():
-            if str(dtype).upper() == "ITEMS":
+            if str(dtype).upper() == dataset:
                 return [str(c).upper() for c in cols]
         return None
 

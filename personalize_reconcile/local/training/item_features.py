@@ -1,13 +1,13 @@
-"""Items metadata as vectors: one-hot categorical values per item, for the recipes that
-use Items metadata (aws-similar-items, aws-user-personalization-v2,
+"""Items (or Users) metadata as vectors: one-hot categorical values per record, for the
+recipes that use metadata (aws-similar-items, aws-user-personalization-v2,
 aws-personalized-ranking-v2).
 
-One job: turn the Items dataset's categorical columns (the schema's categorical fields,
-less what ``solutionConfig.trainingDataConfig`` leaves out: ``attributes.column_filter``)
-into a sparse ``(items, values)`` matrix whose rows are L2-normalised, so that the dot
-product of two rows is the cosine similarity of the items' metadata. Multi-value cells
-count each value (``|``-separated, reference §5). Callers: ``similar_items`` and
-``trainer`` (the v2 recipes' cold items).
+One job: turn a dataset's categorical columns (the schema's categorical fields, less what
+``solutionConfig.trainingDataConfig`` leaves out: ``attributes.column_filter``) into a
+sparse ``(records, values)`` matrix whose rows are L2-normalised, so that the dot product
+of two rows is the cosine similarity of their metadata. Multi-value cells count each
+value (``|``-separated, reference §5). Callers: ``similar_items``, ``cold_factors`` and
+``trainer``.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ from personalize_reconcile.local.training.attributes import (
 
 @dataclass(frozen=True)
 class ItemFeatures:
-    """Items metadata vectors.
+    """Metadata vectors of the records of an Items (or Users) dataset.
 
     Attributes:
-        ids: item ids of the Items dataset, sorted (``str`` array, length ``n``).
-        matrix: ``(n, values)`` float32 CSR, rows L2-normalised (all-zero for an item
+        ids: the records' ids, sorted (``str`` array, length ``n``).
+        matrix: ``(n, values)`` float32 CSR, rows L2-normalised (all-zero for a record
             without any value).
         columns: the columns used, as the schema spells them.
     """
@@ -43,7 +43,7 @@ class ItemFeatures:
 
     def rows_for(self, ids: np.ndarray) -> sparse.csr_matrix:
         """The vectors of ``ids`` (``str`` array) in that order; zero rows for ids the
-        Items dataset does not have."""
+        dataset does not have."""
         if self.ids.shape[0] == 0:
             return sparse.csr_matrix((ids.shape[0], self.matrix.shape[1]), dtype=np.float32)
         pos = np.minimum(np.searchsorted(self.ids, ids), self.ids.shape[0] - 1)
@@ -60,16 +60,19 @@ def item_features(
     *,
     schema: str | None = None,
     solution_config: Mapping[str, Any] | None = None,
+    dataset: str = "ITEMS",
 ) -> ItemFeatures | None:
-    """The metadata vectors of the Items rows, or ``None`` when there is no Items dataset
-    or no categorical column to use (the recipes then train on interactions alone)."""
+    """The metadata vectors of the Items rows (``dataset="USERS"``: of the Users rows),
+    or ``None`` when there is no such dataset or no categorical column to use (the
+    recipes then train on interactions alone)."""
     if not items:
         return None
-    id_col = next((k for k in items if k.upper() == "ITEM_ID"), None)
+    key = "USER_ID" if dataset == "USERS" else "ITEM_ID"
+    id_col = next((k for k in items if k.upper() == key), None)
     if id_col is None:
         return None
     categorical = categorical_fields(schema)
-    excluded, included = column_filter(solution_config)
+    excluded, included = column_filter(solution_config, dataset)
     raw_ids = np.asarray(items[id_col]).astype(str)
     ids, first = np.unique(raw_ids[::-1], return_index=True)  # a later record wins
     rows = raw_ids.shape[0] - 1 - first
@@ -80,7 +83,7 @@ def item_features(
     for name in sorted(items, key=str.upper):
         upper = name.upper()
         column = np.asarray(items[name])
-        if upper in ("ITEM_ID", "CREATION_TIMESTAMP") or upper in excluded:
+        if upper in (key, "CREATION_TIMESTAMP") or upper in excluded:
             continue
         if included is not None and upper not in included:
             continue

@@ -32,7 +32,7 @@ from personalize_reconcile.local.training.actions import (
 )
 from personalize_reconcile.local.training.als import AlsModel
 from personalize_reconcile.local.training.attributes import profile
-from personalize_reconcile.local.training.cold_factors import with_cold_items
+from personalize_reconcile.local.training.cold_factors import with_cold_items, with_cold_users
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
@@ -63,6 +63,8 @@ METADATA_RECIPES = frozenset(
     {"aws-similar-items", "aws-user-personalization-v2", "aws-personalized-ranking-v2"}
 )
 """Recipes whose local model uses Items metadata (``item_features``)."""
+USER_METADATA_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
+"""Recipes whose local model uses Users metadata for users without interactions."""
 EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
 """Reference §7: itemExplorationConfig is only for aws-user-personalization."""
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
@@ -104,6 +106,8 @@ def train_version(
     interactions: Mapping[str, np.ndarray],
     items: Mapping[str, np.ndarray] | None = None,
     items_schema: str | None = None,
+    users: Mapping[str, np.ndarray] | None = None,
+    users_schema: str | None = None,
     actions: Mapping[str, np.ndarray] | None = None,
     action_interactions: Mapping[str, np.ndarray] | None = None,
     event_type: str | None = None,
@@ -129,6 +133,8 @@ def train_version(
             its categorical columns, ``attributes.profile``).
         items_schema: the Items dataset's Avro schema (JSON text), which tells the
             categorical columns apart; ``None``: every string column counts.
+        users, users_schema: the Users rows and schema; the v2 recipes give users
+            without interactions factors from their metadata (``cold_factors``).
         actions: the Actions rows (aws-next-best-action: ACTION_ID, VALUE,
             EXPIRATION_TIMESTAMP).
         action_interactions: the Action_Interactions rows (USER_ID, ACTION_ID,
@@ -213,6 +219,13 @@ def train_version(
             if recipe in METADATA_RECIPES
             else None
         )
+        user_features = (
+            item_features(
+                users, schema=users_schema, solution_config=solution_config, dataset="USERS"
+            )
+            if recipe in USER_METADATA_RECIPES
+            else None
+        )
 
         def fit(subset: Interactions) -> Model:
             if features is not None and recipe == "aws-similar-items":
@@ -235,6 +248,8 @@ def train_version(
         if stop():
             return None
         model = action_model if settings.kind == "actions" else fit(inter)
+        if user_features is not None and isinstance(model, AlsModel):
+            model = with_cold_users(model, user_features)  # served model only
         if attributes is not None and isinstance(model, SegmentModel):
             model = model.with_attributes(attributes)
     if recipe in EXPLORATION_RECIPES and isinstance(model, AlsModel):
@@ -337,6 +352,8 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
     columns = data.load(interactions_ds["datasetArn"]).columns
     items_ds = job.datasets.get("ITEMS")
     items = data.load(items_ds["datasetArn"]).columns if items_ds else None
+    users_ds = job.datasets.get("USERS")
+    users = data.load(users_ds["datasetArn"]).columns if users_ds else None
     actions_ds = job.datasets.get("ACTIONS")
     actions = data.load(actions_ds["datasetArn"]).columns if actions_ds else None
     taken_ds = job.datasets.get("ACTION_INTERACTIONS")
@@ -364,6 +381,8 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         interactions=columns,
         items=items,
         items_schema=job.schemas.get("ITEMS"),
+        users=users,
+        users_schema=job.schemas.get("USERS"),
         actions=actions,
         action_interactions=action_interactions,
         event_type=setting("eventType"),
