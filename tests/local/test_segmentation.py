@@ -13,7 +13,7 @@ import json
 
 import pytest
 from personalize_steps import BUCKET, ROLE
-from planted_data import COMEDY_FANS, DRAMA_FANS, interactions_csv, items_csv
+from planted_data import COMEDY_FANS, DRAMA_FANS, as_csv, interactions_csv, items_csv
 from schemas import INTERACTIONS, ITEM_ID, record
 
 from personalize_reconcile.local.objectstore import LocalObjectStore
@@ -91,9 +91,18 @@ def segment_job(personalize, wait, state_dir, version_arn, lines, num_results=20
     return [json.loads(line) for line in raw.splitlines()]
 
 
-def test_item_affinity_segments_hold_the_items_fans(personalize, wait, state_dir, group):
+def test_item_affinity_segments_hold_the_items_fans(
+    personalize, wait, state_dir, group, expect_error
+):
     version = train(personalize, wait, group, "affinity", "aws-item-affinity")
     assert version["status"] == "ACTIVE", version.get("failureReason")
+    arn = version["solutionVersionArn"]
+    expect_error(
+        lambda: personalize.create_campaign(name="segments", solutionVersionArn=arn),
+        "InvalidInputException",
+        f"Solution version {arn} uses aws-item-affinity, a USER_SEGMENTATION recipe, which a "
+        "campaign cannot deploy; get its user segments with CreateBatchSegmentJob.",
+    )
     metrics = personalize.get_solution_metrics(solutionVersionArn=version["solutionVersionArn"])
     assert metrics["metrics"] == {"hits_at_1_percent": 0.2432, "recall_at_1_percent": 0.0555}
     lines = segment_job(
@@ -171,6 +180,36 @@ def test_attribute_affinity_segments_follow_the_genre(personalize, wait, state_d
         "at character 1",
         'line 7: a line for aws-item-attribute-affinity needs "itemAttributes" (a string)',
     ]
+
+
+def test_segmentation_applies_the_minimum_data_rules(personalize, wait, state_dir):
+    rows = [[f"u{n % 10}", f"i{n % 40:02d}", 1_700_000_000 + n] for n in range(1000)]
+    LocalObjectStore(state_dir).put(
+        f"{BUCKET}/seg/few-users.csv", as_csv(["USER_ID", "ITEM_ID", "TIMESTAMP"], rows)
+    )
+    grp = personalize.create_dataset_group(name="seg-few")["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=grp), "datasetGroup")
+    schema_arn = personalize.create_schema(name="seg-few", schema=INTERACTIONS)["schemaArn"]
+    ds = personalize.create_dataset(
+        name="seg-few", datasetGroupArn=grp, datasetType="Interactions", schemaArn=schema_arn
+    )["datasetArn"]
+    wait(lambda: personalize.describe_dataset(datasetArn=ds), "dataset")
+    job = personalize.create_dataset_import_job(
+        jobName="seg-few",
+        datasetArn=ds,
+        roleArn=ROLE,
+        dataSource={"dataLocation": f"{BUCKET}/seg/few-users.csv"},
+    )["datasetImportJobArn"]
+    wait(
+        lambda: personalize.describe_dataset_import_job(datasetImportJobArn=job), "datasetImportJob"
+    )
+    version = train(personalize, wait, grp, "seg-few", "aws-item-affinity")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == (
+        "Insufficient data to train after filtering: 1000 interactions (at least 1000 "
+        "required); 10 users with 2 or more interactions (at least 25 required); 10 of 10 "
+        "users (100.00%) have 2 or more interactions (at least 1% required)."
+    )
 
 
 def test_attribute_affinity_needs_an_items_dataset(personalize, wait, state_dir):
