@@ -28,7 +28,11 @@ from personalize_reconcile.local.objectstore import (
     ObjectStoreError,
     parse_s3_uri,
 )
-from personalize_reconcile.local.training.serving import ServedModel
+from personalize_reconcile.local.training.serving import (
+    ExploringModel,
+    ServedModel,
+    request_seed,
+)
 from personalize_reconcile.rules import recipes
 
 MAX_INPUT_BYTES = 1024 * 1024 * 1024
@@ -40,7 +44,14 @@ class BatchFailed(Exception):
     ``str()`` is its failureReason."""
 
 
-def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> dict:
+def _answer(
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    line: dict,
+    n: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
+) -> dict:
     """The ``output`` object for one input line.
 
     Raises:
@@ -66,6 +77,14 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
     user = line.get("userId")
     if not isinstance(user, str):
         raise ValueError(f'a line for {recipe.name} needs "userId" (a string)')
+    if exploration and recipe.name == "aws-user-personalization":
+        exploring: ExploringModel = model  # type: ignore[assignment]
+        seed = request_seed(job_name, user, n)
+        ids, mixed = exploring.recommend_explored(user, n, exploration, seed)
+        explored: dict[str, Any] = {"recommendedItems": ids}
+        if mixed is not None:
+            explored["scores"] = [round(float(s), 7) for s in mixed]
+        return explored
     ranked_idx, scores = model.recommend_user(user, n)
     out = {"recommendedItems": model.item_ids[ranked_idx].tolist()}
     if scores is not None:
@@ -73,7 +92,14 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
     return out
 
 
-def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> list[str]:
+def _lines(
+    raw: bytes,
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    n: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
+) -> list[str]:
     out = []
     for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not text.strip():
@@ -87,7 +113,7 @@ def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> li
             out.append(_error_line(line, f"line {number}: not a JSON object"))
             continue
         try:
-            answer = _answer(model, recipe, line, n)
+            answer = _answer(model, recipe, line, n, exploration, job_name)
         except ValueError as e:
             out.append(_error_line(line, f"line {number}: {e}"))
             continue
@@ -147,6 +173,8 @@ def run_batch_inference(
     input_path: str,
     output_path: str,
     num_results: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
 ) -> int:
     """Run one batch inference job (see the module docstring).
 
@@ -157,6 +185,11 @@ def run_batch_inference(
         input_path: ``s3://bucket/key.json`` or ``s3://bucket/folder/``.
         output_path: ``s3://bucket/folder/`` (a missing trailing ``/`` is added).
         num_results: recommendations per line (1-500).
+        exploration: the job's ``batchInferenceJobConfig.itemExplorationConfig``; for
+            aws-user-personalization cold items are mixed in as campaigns do
+            (``training.exploration``), seeded by ``job_name``, the user and
+            ``num_results``.
+        job_name: the job's name (part of the exploration seed).
 
     Returns:
         The number of output lines written.
@@ -167,7 +200,7 @@ def run_batch_inference(
     """
     written = 0
     for obj, raw in read_inputs(store, input_path):
-        lines = _lines(raw, model, recipe, num_results)
+        lines = _lines(raw, model, recipe, num_results, exploration, job_name)
         write_output(store, output_path, obj, lines)
         written += len(lines)
     return written

@@ -283,6 +283,16 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
                 destination,
                 n,  # type: ignore[arg-type]
             )
-        return batch.run_batch_inference(store, model, recipe, source, destination, n)
+        explore = (job.get("batchInferenceJobConfig") or {}).get("itemExplorationConfig")
+        return batch.run_batch_inference(
+            store,
+            model,
+            recipe,
+            source,
+            destination,
+            n,
+            exploration=explore or None,
+            job_name=str(job.get("jobName", "")),
+        )
     except batch.BatchFailed as exc:
         raise BatchFailed(str(exc)) from None

@@ -9,10 +9,14 @@ interactions) and an Items dataset that adds ``n00``-``n09``, never interacted w
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from personalize_steps import make_group
+from personalize_steps import ROLE, make_group
 from planted_data import COMEDIES, DRAMAS, as_csv, interactions_csv
 from schemas import INTERACTIONS, ITEM_ID, record
+
+from personalize_reconcile.local.objectstore import LocalObjectStore
 
 DAY = 86400
 LATEST = 1_700_000_000 + 149 * 1000 + 7 * 60
@@ -58,7 +62,7 @@ def campaigns(personalize, wait, state_dir):
         lambda: personalize.describe_solution_version(solutionVersionArn=ver), "solutionVersion"
     )
     assert done["status"] == "ACTIVE", done.get("failureReason")
-    out = {}
+    out = {"version": ver}
     for name, explore in (
         ("none", {"explorationWeight": "0"}),
         ("default", None),
@@ -102,3 +106,49 @@ def test_the_age_cut_off_and_the_default_weight(runtime, campaigns):
         default = [i for i, _ in items(runtime, campaigns["default"], user) if i.startswith("n")]
         assert len(default) == 3 and set(default) <= set(YOUNG)
     assert seen_old == set(OLD)
+
+
+def test_batch_inference_explores_as_its_job_config_asks(personalize, wait, state_dir, campaigns):
+    store = LocalObjectStore(state_dir)
+    store.put("s3://explore/in/users.json", b'{"userId": "c000"}\n{"userId": "d050"}\n')
+
+    def job(name, config):
+        extra = {"batchInferenceJobConfig": {"itemExplorationConfig": config}} if config else {}
+        arn = personalize.create_batch_inference_job(
+            jobName=name,
+            solutionVersionArn=campaigns["version"],
+            jobInput={"s3DataSource": {"path": "s3://explore/in/users.json"}},
+            jobOutput={"s3DataDestination": {"path": f"s3://explore/{name}/"}},
+            roleArn=ROLE,
+            numResults=10,
+            **extra,
+        )["batchInferenceJobArn"]
+        done = wait(
+            lambda: personalize.describe_batch_inference_job(batchInferenceJobArn=arn),
+            "batchInferenceJob",
+        )
+        assert done["status"] == "ACTIVE", done.get("failureReason")
+        raw = store.get(f"s3://explore/{name}/users.json.out").decode()
+        return [json.loads(line)["output"]["recommendedItems"] for line in raw.splitlines()]
+
+    plain = job("plain", None)
+    mixed = job("mixed", {"explorationWeight": "0.4", "explorationItemAgeCutOff": "30"})
+    for before, after in zip(plain, mixed, strict=True):
+        assert not any(i.startswith("n") for i in before)
+        assert len([i for i in after if i in YOUNG]) == 4
+        assert [i for i in after if not i.startswith("n")] == before[:6]
+
+
+def test_batch_exploration_checks_the_bounds(personalize, wait, state_dir, expect_error, campaigns):
+    expect_error(
+        lambda: personalize.create_batch_inference_job(
+            jobName="bad",
+            solutionVersionArn=campaigns["version"],
+            jobInput={"s3DataSource": {"path": "s3://explore/in/users.json"}},
+            jobOutput={"s3DataDestination": {"path": "s3://explore/bad/"}},
+            roleArn=ROLE,
+            batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "2"}},
+        ),
+        "InvalidInputException",
+        "itemExplorationConfig.explorationWeight must be between 0 and 1.",
+    )
