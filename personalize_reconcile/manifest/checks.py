@@ -594,18 +594,20 @@ class Checker:
                     )
             if entry is None:
                 continue
+            # reference §6: Next-Best-Action needs Actions and Action_Interactions datasets
             needs = (
-                "Action_Interactions"
+                ("Action_Interactions", "Actions")
                 if entry.recipe_type == recipes.PERSONALIZED_ACTIONS
-                else "Interactions"
+                else ("Interactions",)
             )
-            if needs not in dataset_types and "datasets" in self.data:
-                self.add(
-                    path + ("recipe",),
-                    f"recipe {entry.name} trains on an {needs} dataset, "
-                    "and the manifest declares none",
-                    f"add datasets.{needs}",
-                )
+            for need in needs:
+                if need not in dataset_types and "datasets" in self.data:
+                    self.add(
+                        path + ("recipe",),
+                        f"recipe {entry.name} trains on an {need} dataset, "
+                        "and the manifest declares none",
+                        f"add datasets.{need}",
+                    )
             training = sol.get("training")
             if (
                 isinstance(training, dict)

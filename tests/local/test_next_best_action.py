@@ -150,17 +150,80 @@ def test_metrics_and_runtime_refusals(personalize, runtime, campaign, expect_err
     )
 
 
-def test_next_best_action_needs_an_actions_dataset(personalize, wait, state_dir):
+@pytest.mark.parametrize(
+    ("datasets", "reason"),
+    [
+        (
+            [("Interactions", INTERACTIONS, interactions_csv())],
+            "aws-next-best-action needs an Action_Interactions dataset with imported action "
+            "interactions; create one and import them before training.",
+        ),
+        (
+            [
+                ("Interactions", INTERACTIONS, interactions_csv()),
+                ("Action_Interactions", ACTION_INTERACTIONS_SCHEMA, action_interactions_csv()),
+            ],
+            "aws-next-best-action needs an Actions dataset with imported actions; create one "
+            "and import actions before training.",
+        ),
+        (  # without Interactions the action interactions (less NOT_TAKEN) describe the
+            # users and must meet the minimum-data rules: 210 TAKEN rows
+            [
+                ("Actions", ACTIONS_SCHEMA, actions_csv()),
+                ("Action_Interactions", ACTION_INTERACTIONS_SCHEMA, action_interactions_csv()),
+            ],
+            "Insufficient data to train after filtering: 210 interactions (at least 1000 "
+            "required); 10 users with 2 or more interactions (at least 25 required); 10 of "
+            "200 users (5.00%) have 2 or more interactions (at least 1% required).",
+        ),
+    ],
+)
+def test_next_best_action_data_requirements(personalize, wait, state_dir, datasets, reason):
+    group = make_group(personalize, wait, state_dir, "nba-short", datasets)
+    version = train(personalize, wait, group, "nba-short")
+    assert version["status"] == "CREATE FAILED"
+    assert version["failureReason"] == reason
+
+
+def test_without_interactions_users_are_described_by_their_action_interactions(
+    personalize, runtime, wait, state_dir
+):
+    rows = []
+    for n in range(150):
+        for fans, own, other in (
+            ("c", "comedy-club", "drama-newsletter"),
+            ("d", "drama-newsletter", "comedy-club"),
+        ):
+            user = f"{fans}{n:03d}"
+            rows += [
+                [user, own, "TAKEN", 1_700_500_000 + n],
+                [user, own, "VIEWED", 1_700_400_000 + n],
+                [user, own, "VIEWED", 1_700_450_000 + n],
+                [user, other, "NOT_TAKEN", 1_700_500_000 + n],
+                [user, other, "VIEWED", 1_700_300_000 + n],
+            ]
+    taken = as_csv(["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"], rows)
     group = make_group(
         personalize,
         wait,
         state_dir,
-        "nba-bare",
-        [("Interactions", INTERACTIONS, interactions_csv())],
+        "nba-actions-only",
+        [
+            ("Actions", ACTIONS_SCHEMA, actions_csv()),
+            ("Action_Interactions", ACTION_INTERACTIONS_SCHEMA, taken),
+        ],
     )
-    version = train(personalize, wait, group, "nba-bare")
-    assert version["status"] == "CREATE FAILED"
-    assert version["failureReason"] == (
-        "aws-next-best-action needs an Actions dataset with imported actions; create one and "
-        "import actions before training."
-    )
+    version = train(personalize, wait, group, "nba-actions-only")
+    assert version["status"] == "ACTIVE", version.get("failureReason")
+    arn = personalize.create_campaign(
+        name="nba-actions-only", solutionVersionArn=version["solutionVersionArn"]
+    )["campaignArn"]
+    wait(lambda: personalize.describe_campaign(campaignArn=arn), "campaign")
+    assert [a for a, _ in ranked(runtime, arn, userId="c120")][:2] == [
+        "comedy-club",
+        "drama-newsletter",
+    ]
+    assert [a for a, _ in ranked(runtime, arn, userId="d120")][:2] == [
+        "drama-newsletter",
+        "comedy-club",
+    ]

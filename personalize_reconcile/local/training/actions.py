@@ -1,17 +1,18 @@
 """Next-Best-Action (aws-next-best-action): a propensity per user and action.
 
 One job: the model behind GetActionRecommendations. Users are described by ALS factors
-learnt from their item interactions (``als.AlsModel``); for every action with at least
-:data:`MIN_TAKEN` ``TAKEN`` events in the Action_Interactions dataset, an L2-regularised
-logistic regression on those factors predicts whether a user takes it (scipy's L-BFGS,
-deterministic). A user's score for such an action is that probability, the propensity;
-other actions score 0.0, as the service gives "propensity scores of 0.0" until an action
-has enough action interactions (developer guide, "Next-Best-Action recipe"). Actions are
-ranked by score, then by VALUE (the guide: of two equally likely actions the one with
-the greater value ranks higher), then by id. Actions whose EXPIRATION_TIMESTAMP has passed
-when the version trains are left out. Users the model has no factors for get each
-action's share of users who took it. Callers: ``trainer`` fits it; the runtime serves it
-through ``serving``.
+learnt from their item interactions (``als.AlsModel``; from their action interactions when
+the group has no Interactions dataset, :func:`actions_as_interactions`); for every action
+with at least :data:`MIN_TAKEN` ``TAKEN`` events in the Action_Interactions dataset, an
+L2-regularised logistic regression on those factors predicts whether a user takes it
+(scipy's L-BFGS, deterministic). A user's score for such an action is that probability,
+the propensity; other actions score 0.0, as the service gives "propensity scores of 0.0"
+until an action has enough action interactions (developer guide, "Next-Best-Action
+recipe"). Actions are ranked by score, then by VALUE (the guide: of two equally likely
+actions the one with the greater value ranks higher), then by id. Actions whose
+EXPIRATION_TIMESTAMP has passed when the version trains are left out. Users the model has
+no factors for get each action's share of users who took it. Callers: ``trainer`` fits it;
+the runtime serves it through ``serving``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ MIN_TAKEN = 50
 """TAKEN action interactions an action needs before it gets a propensity (developer
 guide, "Next-Best-Action recipe": at least 50 action interactions with a TAKEN event)."""
 TAKEN = "TAKEN"
+NOT_TAKEN = "NOT_TAKEN"
 L2 = 1.0
 """Strength of the logistic regressions' L2 penalty (on the weights, not the intercept)."""
 
@@ -55,6 +57,27 @@ def _numbers(raw: np.ndarray | None, n: int) -> np.ndarray:
             out[i] = float(value)
         except (TypeError, ValueError):
             continue
+    return out
+
+
+def actions_as_interactions(action_interactions: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Action_Interactions rows in the Interactions form ``data.prepare`` reads (ACTION_ID
+    as ITEM_ID), less ``NOT_TAKEN`` events, so that users are described by the actions
+    they took or met when the group has no Interactions dataset."""
+    kinds = _column(action_interactions, "EVENT_TYPE")
+    n = len(next(iter(action_interactions.values()))) if action_interactions else 0
+    keep = (
+        np.ones(n, dtype=bool)
+        if kinds is None
+        else np.array([str(k).upper() != NOT_TAKEN for k in kinds.tolist()], dtype=bool)
+    )
+    out: dict[str, np.ndarray] = {}
+    for key, value in action_interactions.items():
+        upper = key.upper()
+        if upper in ("USER_ID", "TIMESTAMP"):
+            out[upper] = np.asarray(value)[keep]
+        elif upper == "ACTION_ID":
+            out["ITEM_ID"] = np.asarray(value)[keep]
     return out
 
 

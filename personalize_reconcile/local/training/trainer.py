@@ -26,6 +26,7 @@ from personalize_reconcile.local.training.action_metrics import evaluate_actions
 from personalize_reconcile.local.training.actions import (
     MIN_TAKEN,
     ActionModel,
+    actions_as_interactions,
     read_actions,
     taken_counts,
     taken_pairs,
@@ -328,7 +329,9 @@ def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | Non
 def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
     """The job runner's training seam (``personalize_reconcile.local.seams``, seam 1).
 
-    Reads the group's Interactions (and Items) rows from the dataset store, trains with
+    Reads the group's Interactions (and Items, Users, Actions, Action_Interactions) rows
+    from the dataset store (aws-next-best-action without an Interactions dataset describes
+    users by their action interactions, ``actions.actions_as_interactions``), trains with
     the solution's recipe, eventType and solutionConfig and the version's trainingMode,
     and writes the artefacts into ``job.artefact_dir``. Idempotent: a rerun overwrites.
 
@@ -337,27 +340,38 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         ``job.should_stop()`` turned True.
 
     Raises:
-        TrainingFailed: no Interactions dataset or rows, or anything
+        TrainingFailed: no Interactions dataset or rows (aws-next-best-action: no
+            Action_Interactions dataset), or anything
             :func:`train_version` refuses; the reason becomes the failureReason.
     """
     from personalize_reconcile.local.datastore import DatasetStore
 
+    data = DatasetStore(job.state_dir)
+
+    def rows(dtype: str) -> dict[str, np.ndarray] | None:
+        ds = job.datasets.get(dtype)
+        return data.load(ds["datasetArn"]).columns if ds else None
+
+    items, users = rows("ITEMS"), rows("USERS")
+    actions, action_interactions = rows("ACTIONS"), rows("ACTION_INTERACTIONS")
+    recipe = recipe_name(
+        job.solution_version.get("recipeArn") or job.solution.get("recipeArn") or ""
+    )
+    if recipe in hyperparams.ACTION_RECIPES and not action_interactions:
+        raise TrainingFailed(
+            "aws-next-best-action needs an Action_Interactions dataset with imported action "
+            "interactions; create one and import them before training."
+        )
     interactions_ds = job.datasets.get("INTERACTIONS")
-    if not interactions_ds:
+    if interactions_ds:
+        columns = data.load(interactions_ds["datasetArn"]).columns
+    elif recipe in hyperparams.ACTION_RECIPES and action_interactions:
+        columns = actions_as_interactions(action_interactions)
+    else:
         raise TrainingFailed(
             "The dataset group has no ACTIVE Interactions dataset; "
             "create one and import interactions before training."
         )
-    data = DatasetStore(job.state_dir)
-    columns = data.load(interactions_ds["datasetArn"]).columns
-    items_ds = job.datasets.get("ITEMS")
-    items = data.load(items_ds["datasetArn"]).columns if items_ds else None
-    users_ds = job.datasets.get("USERS")
-    users = data.load(users_ds["datasetArn"]).columns if users_ds else None
-    actions_ds = job.datasets.get("ACTIONS")
-    actions = data.load(actions_ds["datasetArn"]).columns if actions_ds else None
-    taken_ds = job.datasets.get("ACTION_INTERACTIONS")
-    action_interactions = data.load(taken_ds["datasetArn"]).columns if taken_ds else None
     if not columns:
         raise TrainingFailed(
             "The Interactions dataset holds no imported records; run a dataset import job first."
