@@ -12,51 +12,15 @@ from __future__ import annotations
 
 import pytest
 from personalize_steps import make_group
-from planted_data import as_csv, interactions_csv
-from schemas import INTERACTIONS, record
-
-ACTIONS_SCHEMA = record(
-    "Actions",
-    [
-        {"name": "ACTION_ID", "type": "string"},
-        {"name": "VALUE", "type": ["null", "long"]},
-        {"name": "EXPIRATION_TIMESTAMP", "type": ["null", "long"]},
-        {"name": "CHANNEL", "type": "string", "categorical": True},
-    ],
+from planted_data import (
+    ACTION_INTERACTIONS_SCHEMA,
+    ACTIONS_SCHEMA,
+    action_interactions_csv,
+    actions_csv,
+    as_csv,
+    interactions_csv,
 )
-ACTION_INTERACTIONS_SCHEMA = record(
-    "ActionInteractions",
-    [
-        {"name": "USER_ID", "type": "string"},
-        {"name": "ACTION_ID", "type": "string"},
-        {"name": "EVENT_TYPE", "type": "string"},
-        {"name": "TIMESTAMP", "type": "long"},
-    ],
-)
-
-
-def actions_csv() -> bytes:
-    return as_csv(
-        ["ACTION_ID", "VALUE", "EXPIRATION_TIMESTAMP", "CHANNEL"],
-        [
-            ["comedy-club", 10, "", "web"],
-            ["drama-newsletter", 5, "", "email"],
-            ["app-download", 20, "", "app"],
-            ["expired-offer", 99, 1, "web"],
-        ],
-    )
-
-
-def action_interactions_csv() -> bytes:
-    rows = []
-    for n in range(100):
-        rows.append([f"c{n:03d}", "comedy-club", "TAKEN", 1_700_500_000 + n])
-        rows.append([f"c{n:03d}", "drama-newsletter", "NOT_TAKEN", 1_700_500_000 + n])
-        rows.append([f"d{n:03d}", "drama-newsletter", "TAKEN", 1_700_500_000 + n])
-        rows.append([f"d{n:03d}", "comedy-club", "NOT_TAKEN", 1_700_500_000 + n])
-    for n in range(10):
-        rows.append([f"c{n:03d}", "app-download", "TAKEN", 1_700_600_000 + n])
-    return as_csv(["USER_ID", "ACTION_ID", "EVENT_TYPE", "TIMESTAMP"], rows)
+from schemas import INTERACTIONS
 
 
 def train(personalize, wait, group, name):
