@@ -766,7 +766,8 @@ def recommend(
     profile: ProfileOpt = None,
     state_dir: StateDirOpt = None,
 ) -> None:
-    """Get recommendations from a campaign, like the console's "test campaign"."""
+    """Get recommendations from a campaign, like the console's "test campaign" (actions
+    for a user from an aws-next-best-action campaign)."""
     from rich.table import Table
 
     from personalize_reconcile.engine.recommend import RecommendError
@@ -792,13 +793,15 @@ def recommend(
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
     who = f"user {user_id}" if user_id is not None else f"item {item_id}"
-    table = Table(title=f"{campaign}: recommendations for {who}", title_justify="left")
+    key = "actionId" if "actionList" in resp else "itemId"
+    what = "action recommendations" if key == "actionId" else "recommendations"
+    table = Table(title=f"{campaign}: {what} for {who}", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("itemId")
+    table.add_column(key)
     table.add_column("score", justify="right")
-    for i, item in enumerate(resp.get("itemList", []), 1):
+    for i, item in enumerate(resp.get("actionList", resp.get("itemList", [])), 1):
         score = item.get("score")
-        table.add_row(str(i), escape(item["itemId"]), "" if score is None else f"{score:.6f}")
+        table.add_row(str(i), escape(item[key]), "" if score is None else f"{score:.6f}")
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 

@@ -1,7 +1,9 @@
 """Ask a campaign for recommendations: the console's "test campaign".
 
 One job: find a campaign by name (one ListCampaigns walk), check that it is ACTIVE, and
-call GetRecommendations with a user id or an item id. Called by the CLI's ``recommend``.
+call GetRecommendations with a user id or an item id, or GetActionRecommendations with a
+user id when the campaign's solution uses a PERSONALIZED_ACTIONS recipe
+(aws-next-best-action, reference §8). Called by the CLI's ``recommend``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.resources.base import error_code
+from personalize_reconcile.rules import recipes
 
 
 class RecommendError(Exception):
@@ -48,15 +51,19 @@ def recommend(
     item_id: str | None = None,
     num_results: int | None = None,
 ) -> dict[str, Any]:
-    """GetRecommendations from ``campaign`` (a name) for a user or an item.
+    """GetRecommendations from ``campaign`` (a name) for a user or an item, or
+    GetActionRecommendations for a user when the campaign recommends actions.
 
     Returns:
         The GetRecommendations response: ``itemList`` (``itemId``, optional ``score``),
-        ``recommendationId``, and ``campaignArn`` added for display.
+        ``recommendationId``, and ``campaignArn`` added for display; for an actions
+        campaign the GetActionRecommendations response, ``actionList`` (``actionId``,
+        ``score``) instead of ``itemList``.
 
     Raises:
-        RecommendError: unknown or not ACTIVE campaign, or InvalidInputException from the
-            service (e.g. a user id for a related-items recipe).
+        RecommendError: unknown or not ACTIVE campaign, an item id for an actions
+            campaign, or InvalidInputException from the service (e.g. a user id for a
+            related-items recipe).
     """
     found = find_campaign(target, campaign)
     if found.get("status") != "ACTIVE":
@@ -66,6 +73,13 @@ def recommend(
             "ACTIVE; run apply and wait for it to finish"
         )
     args: dict[str, Any] = {"campaignArn": found["campaignArn"]}
+    recipe = recipes.lookup(_recipe_arn(target, found))
+    actions = recipe is not None and recipe.recipe_type == recipes.PERSONALIZED_ACTIONS
+    if actions and item_id is not None:
+        raise RecommendError(
+            f"campaign {campaign!r} uses {recipe.name if recipe else ''}, which recommends "
+            "actions for a user; use --user-id"
+        )
     if user_id is not None:
         args["userId"] = user_id
     if item_id is not None:
@@ -73,7 +87,10 @@ def recommend(
     if num_results is not None:
         args["numResults"] = num_results
     try:
-        resp = target.runtime.get_recommendations(**args)
+        if actions:
+            resp = target.runtime.get_action_recommendations(**args)
+        else:
+            resp = target.runtime.get_recommendations(**args)
     except ClientError as e:
         if error_code(e) in ("InvalidInputException", "ResourceNotFoundException"):
             message = e.response["Error"].get("Message") or ""
@@ -87,3 +104,16 @@ def recommend(
     resp.pop("ResponseMetadata", None)
     resp["campaignArn"] = found["campaignArn"]
     return resp
+
+
+def _recipe_arn(target: Target, campaign: dict[str, Any]) -> str:
+    """The recipe ARN of the solution whose version ``campaign`` serves ("" if unknown).
+    A version ARN is ``<solution ARN>/<id>`` (``$LATEST`` too, reference §1)."""
+    version = str(campaign.get("solutionVersionArn") or "")
+    if "/" not in version:
+        return ""
+    try:
+        solution = target.personalize.describe_solution(solutionArn=version.rsplit("/", 1)[0])
+    except ClientError:
+        return ""
+    return str(solution["solution"].get("recipeArn") or "")

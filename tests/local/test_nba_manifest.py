@@ -81,3 +81,36 @@ def test_next_best_action_manifest_converges_and_serves(cli, tmp_path):
         "drama-newsletter",
         "app-download",
     ]
+
+    asked = cli(
+        "recommend",
+        "--campaign",
+        "nba-campaign",
+        "--user-id",
+        "c120",
+        "--json",
+        "--state-dir",
+        str(state),
+    )
+    assert asked.code == 0, asked.err
+    answer = json.loads(asked.out)
+    assert [a["actionId"] for a in answer["actionList"]] == [
+        "comedy-club",
+        "drama-newsletter",
+        "app-download",
+    ]
+    assert "itemList" not in answer
+    table = cli(
+        "recommend", "--campaign", "nba-campaign", "--user-id", "nobody", "--state-dir", str(state)
+    )
+    assert table.code == 0, table.err
+    assert "nba-campaign: action recommendations for user nobody" in table.out
+    assert "comedy-club" in table.out and "0.333333" in table.out
+    by_item = cli(
+        "recommend", "--campaign", "nba-campaign", "--item-id", "i00", "--state-dir", str(state)
+    )
+    assert by_item.code == 1
+    assert by_item.err == (
+        "Error: campaign 'nba-campaign' uses aws-next-best-action, which recommends actions "
+        "for a user; use --user-id\n"
+    )
