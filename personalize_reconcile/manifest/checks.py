@@ -595,11 +595,11 @@ class Checker:
             if entry is None:
                 continue
             # reference §6: Next-Best-Action needs Actions and Action_Interactions datasets
-            needs = (
-                ("Action_Interactions", "Actions")
-                if entry.recipe_type == recipes.PERSONALIZED_ACTIONS
-                else ("Interactions",)
-            )
+            needs: tuple[str, ...] = ("Interactions",)
+            if entry.recipe_type == recipes.PERSONALIZED_ACTIONS:
+                needs = ("Action_Interactions", "Actions")
+            elif entry.name == "aws-item-attribute-affinity":  # its segments are by Items
+                needs = ("Interactions", "Items")  # attributes (the recipe's guide page)
             for need in needs:
                 if need not in dataset_types and "datasets" in self.data:
                     self.add(
