@@ -958,7 +958,7 @@ def recommend(
     state_dir: StateDirOpt = None,
 ) -> None:
     """Get recommendations from a campaign or a recommender, like the console's "test
-    campaign"."""
+    campaign" (actions for a user from an aws-next-best-action campaign)."""
     from rich.table import Table
 
     from personalize_reconcile.engine.recommend import RecommendError
@@ -1001,13 +1001,15 @@ def recommend(
         f"{what} {value}" for what, value in (("user", user_id), ("item", item_id)) if value
     )
     source = campaign if campaign is not None else recommender
-    table = Table(title=f"{source}: recommendations for {who}", title_justify="left")
+    key = "actionId" if "actionList" in resp else "itemId"
+    what = "action recommendations" if key == "actionId" else "recommendations"
+    table = Table(title=f"{source}: {what} for {who}", title_justify="left")
     table.add_column("#", justify="right")
-    table.add_column("itemId")
+    table.add_column(key)
     table.add_column("score", justify="right")
-    for i, item in enumerate(resp.get("itemList", []), 1):
+    for i, item in enumerate(resp.get("actionList", resp.get("itemList", [])), 1):
         score = item.get("score")
-        table.add_row(str(i), escape(item["itemId"]), "" if score is None else f"{score:.6f}")
+        table.add_row(str(i), escape(item[key]), "" if score is None else f"{score:.6f}")
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 

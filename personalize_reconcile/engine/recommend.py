@@ -3,8 +3,9 @@ and "test recommender".
 
 One job: find a campaign or a recommender by name (one ListCampaigns or ListRecommenders
 walk), check that it is ACTIVE, and call GetRecommendations with a user id or an item id
-(``campaignArn`` or ``recommenderArn``: exactly one, reference §8). Called by the CLI's
-``recommend``.
+(``campaignArn`` or ``recommenderArn``: exactly one, reference §8), or
+GetActionRecommendations with a user id when the campaign's solution uses a
+PERSONALIZED_ACTIONS recipe (aws-next-best-action). Called by the CLI's ``recommend``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from botocore.exceptions import ClientError
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.resources.base import error_code
+from personalize_reconcile.rules import recipes
 
 
 class RecommendError(Exception):
@@ -66,16 +68,20 @@ def recommend(
     num_results: int | None = None,
 ) -> dict[str, Any]:
     """GetRecommendations from ``campaign`` or ``recommender`` (a name; exactly one is
-    given) for a user or an item.
+    given) for a user or an item, or GetActionRecommendations for a user when the
+    campaign recommends actions.
 
     Returns:
         The GetRecommendations response: ``itemList`` (``itemId``, optional ``score``),
-        ``recommendationId``, and ``campaignArn`` or ``recommenderArn`` added for display.
+        ``recommendationId``, and ``campaignArn`` or ``recommenderArn`` added for display;
+        for an actions campaign the GetActionRecommendations response, ``actionList``
+        (``actionId``, ``score``) instead of ``itemList``.
 
     Raises:
         RecommendError: unknown or not ACTIVE campaign or recommender (a stopped
-            recommender is INACTIVE), or InvalidInputException from the service (e.g. a
-            user id for a related-items recipe).
+            recommender is INACTIVE), an item id for an actions campaign, or
+            InvalidInputException from the service (e.g. a user id for a related-items
+            recipe).
     """
     kind, name = ("campaign", campaign) if campaign is not None else ("recommender", recommender)
     assert name is not None
@@ -92,6 +98,15 @@ def recommend(
             f"{kind} {name!r} is {found.get('status')}{reason}, not ACTIVE; {hint}"
         )
     args: dict[str, Any] = {key: found[key]}
+    actions = False
+    if kind == "campaign":
+        recipe = recipes.lookup(_recipe_arn(target, found))
+        actions = recipe is not None and recipe.recipe_type == recipes.PERSONALIZED_ACTIONS
+        if actions and item_id is not None:
+            raise RecommendError(
+                f"campaign {name!r} uses {recipe.name if recipe else ''}, which recommends "
+                "actions for a user; use --user-id"
+            )
     if user_id is not None:
         args["userId"] = user_id
     if item_id is not None:
@@ -99,7 +114,10 @@ def recommend(
     if num_results is not None:
         args["numResults"] = num_results
     try:
-        resp = target.runtime.get_recommendations(**args)
+        if actions:
+            resp = target.runtime.get_action_recommendations(**args)
+        else:
+            resp = target.runtime.get_recommendations(**args)
     except ClientError as e:
         if error_code(e) in ("InvalidInputException", "ResourceNotFoundException"):
             message = e.response["Error"].get("Message") or ""
@@ -113,3 +131,16 @@ def recommend(
     resp.pop("ResponseMetadata", None)
     resp[key] = found[key]
     return resp
+
+
+def _recipe_arn(target: Target, campaign: dict[str, Any]) -> str:
+    """The recipe ARN of the solution whose version ``campaign`` serves ("" if unknown).
+    A version ARN is ``<solution ARN>/<id>`` (``$LATEST`` too, reference §1)."""
+    version = str(campaign.get("solutionVersionArn") or "")
+    if "/" not in version:
+        return ""
+    try:
+        solution = target.personalize.describe_solution(solutionArn=version.rsplit("/", 1)[0])
+    except ClientError:
+        return ""
+    return str(solution["solution"].get("recipeArn") or "")

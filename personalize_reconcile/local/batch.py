@@ -7,7 +7,8 @@ write ``<output path>/<input file name>.out`` with one line per input line:
 ``{"input": {...}, "output": {"recommendedItems": [...], "scores": [...]}, "error": null}``
 (``scores`` only where the recipe scores). A line that is not a JSON object, or lacks the
 id the recipe needs, gets ``"output": null`` and an ``"error"`` naming the line and the
-problem, and the job goes on. Caller: ``seams.run_batch``.
+problem, and the job goes on. Callers: ``seams.run_batch``; ``batch_segments`` reads and
+writes through :func:`read_inputs` and :func:`write_output`.
 
 Input per recipe type (developer guide, "Preparing input data for batch
 recommendations"): ``{"userId": "..."}`` for USER_PERSONALIZATION (and Popularity-Count);
@@ -18,10 +19,20 @@ PERSONALIZED_RANKING. Unknown users and items get popular items, as at run time.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
-from personalize_reconcile.local.objectstore import ObjectStore, ObjectStoreError, parse_s3_uri
-from personalize_reconcile.local.training.serving import ServedModel
+from personalize_reconcile.local.objectstore import (
+    ObjectInfo,
+    ObjectStore,
+    ObjectStoreError,
+    parse_s3_uri,
+)
+from personalize_reconcile.local.training.serving import (
+    ExploringModel,
+    ServedModel,
+    request_seed,
+)
 from personalize_reconcile.rules import recipes
 
 MAX_INPUT_BYTES = 1024 * 1024 * 1024
@@ -33,7 +44,14 @@ class BatchFailed(Exception):
     ``str()`` is its failureReason."""
 
 
-def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> dict:
+def _answer(
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    line: dict,
+    n: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
+) -> dict:
     """The ``output`` object for one input line.
 
     Raises:
@@ -59,6 +77,14 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
     user = line.get("userId")
     if not isinstance(user, str):
         raise ValueError(f'a line for {recipe.name} needs "userId" (a string)')
+    if exploration and recipe.name == "aws-user-personalization":
+        exploring: ExploringModel = model  # type: ignore[assignment]
+        seed = request_seed(job_name, user, n)
+        ids, mixed = exploring.recommend_explored(user, n, exploration, seed)
+        explored: dict[str, Any] = {"recommendedItems": ids}
+        if mixed is not None:
+            explored["scores"] = [round(float(s), 7) for s in mixed]
+        return explored
     ranked_idx, scores = model.recommend_user(user, n)
     out = {"recommendedItems": model.item_ids[ranked_idx].tolist()}
     if scores is not None:
@@ -66,7 +92,14 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
     return out
 
 
-def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> list[str]:
+def _lines(
+    raw: bytes,
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    n: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
+) -> list[str]:
     out = []
     for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not text.strip():
@@ -80,7 +113,7 @@ def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> li
             out.append(_error_line(line, f"line {number}: not a JSON object"))
             continue
         try:
-            answer = _answer(model, recipe, line, n)
+            answer = _answer(model, recipe, line, n, exploration, job_name)
         except ValueError as e:
             out.append(_error_line(line, f"line {number}: {e}"))
             continue
@@ -92,38 +125,18 @@ def _error_line(given: Any, message: str) -> str:
     return json.dumps({"input": given, "output": None, "error": message})
 
 
-def run_batch_inference(
-    store: ObjectStore,
-    model: ServedModel,
-    recipe: recipes.Recipe,
-    input_path: str,
-    output_path: str,
-    num_results: int,
-) -> int:
-    """Run one batch inference job (see the module docstring).
-
-    Args:
-        store: the object store the job reads and writes.
-        model: the solution version's served model.
-        recipe: the version's recipe.
-        input_path: ``s3://bucket/key.json`` or ``s3://bucket/folder/``.
-        output_path: ``s3://bucket/folder/`` (a missing trailing ``/`` is added).
-        num_results: recommendations per line (1-500).
-
-    Returns:
-        The number of output lines written.
+def read_inputs(store: ObjectStore, input_path: str) -> Iterator[tuple[ObjectInfo, bytes]]:
+    """Each input object under ``input_path`` (one object, or a folder ending in ``/``)
+    with its bytes, in key order. Callers: this module and ``batch_segments``.
 
     Raises:
-        BatchFailed: no input object, an input over :data:`MAX_INPUT_BYTES`, or a read or
-            write the object store refuses; the message names the location.
+        BatchFailed: no input object, an object over :data:`MAX_INPUT_BYTES`, or a read
+            the object store refuses; the message names the location.
     """
     try:
         found = store.locate(input_path)
     except ObjectStoreError as e:
         raise BatchFailed(f"Input data at {input_path} cannot be read: {e}") from None
-    folder = output_path if output_path.endswith("/") else output_path + "/"
-    parse_s3_uri(folder)
-    written = 0
     for obj in found:
         if obj.size > MAX_INPUT_BYTES:
             raise BatchFailed(
@@ -134,11 +147,60 @@ def run_batch_inference(
             raw = store.get(obj.uri)
         except ObjectStoreError as e:
             raise BatchFailed(f"Input file {obj.uri} cannot be read: {e}") from None
-        lines = _lines(raw, model, recipe, num_results)
-        name = obj.key.rsplit("/", 1)[-1]
-        try:
-            store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())
-        except ObjectStoreError as e:
-            raise BatchFailed(f"Output to {folder}{name}.out cannot be written: {e}") from None
+        yield obj, raw
+
+
+def write_output(store: ObjectStore, output_path: str, obj: ObjectInfo, lines: list[str]) -> None:
+    """Write ``lines`` to ``<output_path>/<input file name>.out`` (a missing trailing ``/``
+    of ``output_path`` is added). Callers: this module and ``batch_segments``.
+
+    Raises:
+        BatchFailed: the object store refuses the write.
+    """
+    folder = output_path if output_path.endswith("/") else output_path + "/"
+    parse_s3_uri(folder)
+    name = obj.key.rsplit("/", 1)[-1]
+    try:
+        store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())
+    except ObjectStoreError as e:
+        raise BatchFailed(f"Output to {folder}{name}.out cannot be written: {e}") from None
+
+
+def run_batch_inference(
+    store: ObjectStore,
+    model: ServedModel,
+    recipe: recipes.Recipe,
+    input_path: str,
+    output_path: str,
+    num_results: int,
+    exploration: dict[str, str] | None = None,
+    job_name: str = "",
+) -> int:
+    """Run one batch inference job (see the module docstring).
+
+    Args:
+        store: the object store the job reads and writes.
+        model: the solution version's served model.
+        recipe: the version's recipe.
+        input_path: ``s3://bucket/key.json`` or ``s3://bucket/folder/``.
+        output_path: ``s3://bucket/folder/`` (a missing trailing ``/`` is added).
+        num_results: recommendations per line (1-500).
+        exploration: the job's ``batchInferenceJobConfig.itemExplorationConfig``; for
+            aws-user-personalization cold items are mixed in as campaigns do
+            (``training.exploration``), seeded by ``job_name``, the user and
+            ``num_results``.
+        job_name: the job's name (part of the exploration seed).
+
+    Returns:
+        The number of output lines written.
+
+    Raises:
+        BatchFailed: no input object, an input over :data:`MAX_INPUT_BYTES`, or a read or
+            write the object store refuses; the message names the location.
+    """
+    written = 0
+    for obj, raw in read_inputs(store, input_path):
+        lines = _lines(raw, model, recipe, num_results, exploration, job_name)
+        write_output(store, output_path, obj, lines)
         written += len(lines)
     return written

@@ -349,10 +349,14 @@ class Lifecycle:
         if sol is None:
             return seams.TrainingFailed(f"Solution {res.parent} no longer exists.")
         datasets = {}
+        schemas = {}
         for ds in self.store.select(
             None, "kind='dataset' AND grp=? AND status=?", (sol.grp, M.ACTIVE)
         ):
             datasets[ds.body["datasetType"]] = self.describe(ds, None, self.store)
+            schema = self.store.get(ds.body.get("schemaArn") or "")
+            if schema is not None:
+                schemas[ds.body["datasetType"]] = schema.body.get("schema", "")
         version_id = res.arn.rsplit("/", 1)[-1]
         artefacts = Path(self.config.state_dir) / "models" / (sol.name or "solution") / version_id
         artefacts.mkdir(parents=True, exist_ok=True)
@@ -376,6 +380,7 @@ class Lifecycle:
             artefact_dir=artefacts,
             should_stop=should_stop,
             attempt=job.attempts + 1,
+            schemas=schemas,
         )
         try:
             return trainer(training_job)

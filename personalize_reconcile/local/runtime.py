@@ -1,5 +1,6 @@
-"""The personalize-runtime API of the local target: GetRecommendations and
-GetPersonalizedRanking (reference §8), served from the models that training saved.
+"""The personalize-runtime API of the local target: GetRecommendations,
+GetPersonalizedRanking and GetActionRecommendations (reference §8), served from the
+models that training saved.
 
 One job: answer one runtime request. The protocol layer calls :func:`dispatch` (seam 3 of
 ``personalize_reconcile.local.seams``) with the parsed, shape-validated JSON body and
@@ -28,6 +29,13 @@ Rules (reference §8 unless noted):
   that user's GetRecommendations at once, through ``ServedModel.recommend_with_events``
   (ALS models fold them into the user's factor; other models ignore them). A user the
   model never saw (an anonymous sessionId) is personalized from those events alone.
+- aws-user-personalization campaigns mix cold items into GetRecommendations as their
+  ``campaignConfig.itemExplorationConfig`` asks (defaults: weight 0.3, age cut-off 30
+  days), deterministically per request (``training.exploration``).
+- GetActionRecommendations: a PERSONALIZED_ACTIONS campaign (aws-next-best-action) only,
+  and only it (GetRecommendations refuses one); ``numResults`` defaults to 5, at most
+  100; ``actionList`` holds ``actionId`` and ``score`` (the propensity) per action; a
+  missing or unknown ``userId`` gets each action's share of users who took it.
 - Every answer carries ``recommendationId`` ``RID-<uuid>``.
 - Not implemented locally (rejected with InvalidInputException rather than silently
   ignored): ``filterArn``, ``promotions``. ``context`` is accepted and has no effect;
@@ -52,9 +60,12 @@ from personalize_reconcile.local.exceptions import (
 )
 from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.training.serving import (
+    ActionServer,
+    ExploringModel,
     ServedModel,
     load_recommender_model,
     load_version_model,
+    request_seed,
 )
 from personalize_reconcile.rules import recipes, usecases
 
@@ -62,6 +73,10 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_WITH_METADATA = 50
 MAX_INPUT_LIST = 500
+EXPLORING_RECIPE = "aws-user-personalization"
+"""Reference §7: the one recipe whose campaigns take itemExplorationConfig."""
+DEFAULT_NUM_ACTIONS = 5
+MAX_NUM_ACTIONS = 100
 
 
 def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
@@ -81,11 +96,13 @@ class _Serving:
         model: ServedModel,
         use_case: usecases.UseCase | None = None,
         events: _Events | None = None,
+        exploration: dict[str, str] | None = None,
     ) -> None:
         self.recipe = recipe
         self.model = model
         self.use_case = use_case
         self.events = events
+        self.exploration = exploration
 
 
 class _Events:
@@ -230,7 +247,10 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
             events = _Events(
                 state_dir, found[0].arn, solution.body.get("eventType"), float(trained_at)
             )
-    return _Serving(recipe, model, events=events)
+    config = campaign.body.get("campaignConfig") or {}
+    return _Serving(
+        recipe, model, events=events, exploration=config.get("itemExplorationConfig") or {}
+    )
 
 
 def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
@@ -276,9 +296,10 @@ def _recommendation_id() -> str:
     return f"RID-{uuid4_text()}"
 
 
-def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | None]:
+def _recommended(ctx: Any, params: dict) -> tuple[Any, Any, Any]:
     """GetRecommendations' checks and ranking: ``(model, item indices best first, their
-    scores or None)``; errors as in :func:`get_recommendations`."""
+    scores or None)``, or, when exploration mixed cold items in, ``(model, item ids,
+    their scores or None)`` as lists; errors as in :func:`get_recommendations`."""
     limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
     n = params.get("numResults", DEFAULT_NUM_RESULTS)
     if n is None:
@@ -297,6 +318,11 @@ def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | 
             f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_RANKING "
             "recipe; call GetPersonalizedRanking instead."
         )
+    if kind == recipes.PERSONALIZED_ACTIONS:
+        raise InvalidInputException(
+            f"Campaign {params['campaignArn']} uses {recipe.name}, a PERSONALIZED_ACTIONS "
+            "recipe; call GetActionRecommendations instead."
+        )
     if kind == recipes.RELATED_ITEMS:
         if not item_id:
             raise InvalidInputException(
@@ -310,6 +336,11 @@ def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | 
         ranked, scores = model.recommend_with_events(user_id, recent, n)
     else:
         ranked, scores = model.recommend_user(user_id, n)
+    if recipe.name == EXPLORING_RECIPE and serving.use_case is None:
+        exploring: ExploringModel = model  # type: ignore[assignment]
+        seed = request_seed(params.get("campaignArn"), user_id, n)
+        ids, mixed = exploring.explore_ranked(user_id, ranked, scores, serving.exploration, seed)
+        return model, ids, mixed
     return model, ranked, scores
 
 
@@ -327,11 +358,12 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
             not exist, is not ACTIVE, or has no trained model.
     """
     model, ranked, scores = _recommended(ctx, params)
-    ids = model.item_ids[ranked].tolist()
-    if scores is None:
+    ids = ranked if isinstance(ranked, list) else model.item_ids[ranked].tolist()
+    values = scores if scores is None or isinstance(scores, list) else scores.tolist()
+    if values is None:
         items = [{"itemId": s} for s in ids]
     else:
-        items = [{"itemId": s, "score": v} for s, v in zip(ids, scores.tolist(), strict=True)]
+        items = [{"itemId": s, "score": float(v)} for s, v in zip(ids, values, strict=True)]
     return {"itemList": items, "recommendationId": _recommendation_id()}
 
 
@@ -379,12 +411,14 @@ def get_recommendations_json(ctx: Any, params: dict) -> bytes:
             raises the same).
     """
     model, ranked, scores = _recommended(ctx, params)
-    names = _json_ids(model)
-    indices = ranked.tolist()
+    if isinstance(ranked, list):  # cold items mixed in: ids, not indices
+        names, indices = [json.dumps(s) for s in ranked], list(range(len(ranked)))
+    else:
+        names, indices = _json_ids(model), ranked.tolist()
     if scores is None:
         items = ",".join([f'{{"itemId":{names[i]}}}' for i in indices])
     else:
-        values = scores.tolist()
+        values = scores if isinstance(scores, list) else scores.tolist()
         # scores lie in [0, 1], so their sum is finite unless one is NaN or infinite
         if not math.isfinite(sum(values)):
             raise ValueError("Out of range float values are not JSON compliant")
@@ -425,9 +459,44 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
     return {"personalizedRanking": out, "recommendationId": _recommendation_id()}
 
 
+def get_action_recommendations(ctx: Any, params: dict) -> dict:
+    """GetActionRecommendations (reference §8; rules in the module docstring).
+
+    Returns:
+        ``{"actionList": [{"actionId": str, "score": float}], "recommendationId": str}``.
+
+    Raises:
+        InvalidInputException: numResults over 100, a filter, or a campaign whose recipe
+            is not PERSONALIZED_ACTIONS.
+        ResourceNotFoundException: as for :func:`get_recommendations`.
+    """
+    n = params.get("numResults")
+    n = DEFAULT_NUM_ACTIONS if n is None else n
+    if n > MAX_NUM_ACTIONS:
+        raise _constraint(
+            n, "numResults", f"Member must have value less than or equal to {MAX_NUM_ACTIONS}"
+        )
+    if not params.get("campaignArn"):
+        raise InvalidInputException("campaignArn is required.")
+    serving = _resolve_campaign(ctx, params)
+    _unsupported(params)
+    if serving.recipe.recipe_type != recipes.PERSONALIZED_ACTIONS:
+        raise InvalidInputException(
+            f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "
+            "PERSONALIZED_ACTIONS recipe; call GetRecommendations instead."
+        )
+    model: ActionServer = serving.model  # type: ignore[assignment]
+    ranked = model.recommend_actions(params.get("userId") or None, n)
+    return {
+        "actionList": [{"actionId": a, "score": s} for a, s in ranked],
+        "recommendationId": _recommendation_id(),
+    }
+
+
 _OPERATIONS = {
     "GetRecommendations": get_recommendations,
     "GetPersonalizedRanking": get_personalized_ranking,
+    "GetActionRecommendations": get_action_recommendations,
 }
 
 
@@ -441,8 +510,7 @@ def dispatch(ctx: Any, operation: str, params: dict) -> dict:
 
     Raises:
         InvalidInputException / ResourceNotFoundException: see the handlers.
-        UnknownOperationException: an operation this module does not implement
-            (GetActionRecommendations: the local target has no action recipes).
+        UnknownOperationException: an operation this module does not implement.
     """
     handler = _OPERATIONS.get(operation)
     if handler is None:

@@ -51,8 +51,9 @@ INCREMENTAL needs an earlier import (reference §5) around it.
 Seam 2b: batch jobs
 -------------------
 :func:`run_batch` runs a batch inference job over the version's served model
-(``batch.run_batch_inference``): JSON Lines in from ``jobInput``, the service's output
-format out to ``jobOutput``. It returns the number of lines answered, or raises
+(``batch.run_batch_inference``), or a batch segment job over a USER_SEGMENTATION model
+(``batch_segments.run_batch_segments``): JSON Lines in from ``jobInput``, the service's
+output format out to ``jobOutput``. It returns the number of lines answered, or raises
 :class:`BatchFailed` whose message is the failureReason.
 
 Seam 2c/2d: dataset export and data deletion jobs
@@ -344,15 +345,13 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
     Raises:
         BatchFailed: the job cannot run; the message is the failureReason.
     """
-    from personalize_reconcile.local import batch, objectstore
+    from personalize_reconcile.local import batch, batch_segments, objectstore
     from personalize_reconcile.local.training.serving import load_version_model
     from personalize_reconcile.rules import recipes
 
     recipe = recipes.lookup(recipe_name)
-    if kind != "batch-inference-job" or recipe is None:
-        raise BatchFailed(
-            f"The local target cannot compute user segments: {recipe_name} is not trained locally."
-        )
+    if recipe is None:
+        raise BatchFailed(f"The local target cannot run a batch job for recipe {recipe_name}.")
     try:
         model = load_version_model(state_dir, job["solutionVersionArn"])
     except (FileNotFoundError, ValueError):
@@ -360,14 +359,29 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
             f"Solution version {job['solutionVersionArn']} has no trained model."
         ) from None
     store = objectstore.open_object_store(state_dir, os.environ.get(S3_ENDPOINT_ENV) or None)
+    source = job["jobInput"]["s3DataSource"]["path"]
+    destination = job["jobOutput"]["s3DataDestination"]["path"]
+    n = int(job.get("numResults") or 25)
     try:
+        if kind == "batch-segment-job":
+            return batch_segments.run_batch_segments(
+                store,
+                model,
+                recipe.name,
+                source,
+                destination,
+                n,  # type: ignore[arg-type]
+            )
+        explore = (job.get("batchInferenceJobConfig") or {}).get("itemExplorationConfig")
         return batch.run_batch_inference(
             store,
             model,
             recipe,
-            job["jobInput"]["s3DataSource"]["path"],
-            job["jobOutput"]["s3DataDestination"]["path"],
-            int(job.get("numResults") or 25),
+            source,
+            destination,
+            n,
+            exploration=explore or None,
+            job_name=str(job.get("jobName", "")),
         )
     except batch.BatchFailed as exc:
         raise BatchFailed(str(exc)) from None

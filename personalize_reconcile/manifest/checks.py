@@ -644,18 +644,20 @@ class Checker:
                     )
             if entry is None:
                 continue
-            needs = (
-                "Action_Interactions"
-                if entry.recipe_type == recipes.PERSONALIZED_ACTIONS
-                else "Interactions"
-            )
-            if needs not in dataset_types and "datasets" in self.data:
-                self.add(
-                    path + ("recipe",),
-                    f"recipe {entry.name} trains on an {needs} dataset, "
-                    "and the manifest declares none",
-                    f"add datasets.{needs}",
-                )
+            # reference §6: Next-Best-Action needs Actions and Action_Interactions datasets
+            needs: tuple[str, ...] = ("Interactions",)
+            if entry.recipe_type == recipes.PERSONALIZED_ACTIONS:
+                needs = ("Action_Interactions", "Actions")
+            elif entry.name == "aws-item-attribute-affinity":  # its segments are by Items
+                needs = ("Interactions", "Items")  # attributes (the recipe's guide page)
+            for need in needs:
+                if need not in dataset_types and "datasets" in self.data:
+                    self.add(
+                        path + ("recipe",),
+                        f"recipe {entry.name} trains on an {need} dataset, "
+                        "and the manifest declares none",
+                        f"add datasets.{need}",
+                    )
             training = sol.get("training")
             if (
                 isinstance(training, dict)

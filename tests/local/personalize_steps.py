@@ -115,3 +115,30 @@ class Group:
         )
         assert got["status"] == "ACTIVE", got.get("failureReason")
         return arn
+
+
+def make_group(personalize, wait, state_dir, name, datasets):
+    """A dataset group with the given (type, schema, csv bytes) datasets imported."""
+    store = LocalObjectStore(state_dir)
+    grp = personalize.create_dataset_group(name=name)["datasetGroupArn"]
+    wait(lambda: personalize.describe_dataset_group(datasetGroupArn=grp), "datasetGroup")
+    for dtype, schema, data in datasets:
+        key = f"{name}-{dtype.lower()}"
+        store.put(f"{BUCKET}/nba/{key}.csv", data)
+        schema_arn = personalize.create_schema(name=key, schema=schema)["schemaArn"]
+        ds = personalize.create_dataset(
+            name=key, datasetGroupArn=grp, datasetType=dtype, schemaArn=schema_arn
+        )["datasetArn"]
+        wait(lambda ds=ds: personalize.describe_dataset(datasetArn=ds), "dataset")
+        job = personalize.create_dataset_import_job(
+            jobName=key,
+            datasetArn=ds,
+            roleArn=ROLE,
+            dataSource={"dataLocation": f"{BUCKET}/nba/{key}.csv"},
+        )["datasetImportJobArn"]
+        done = wait(
+            lambda job=job: personalize.describe_dataset_import_job(datasetImportJobArn=job),
+            "datasetImportJob",
+        )
+        assert done["status"] == "ACTIVE", done.get("failureReason")
+    return grp

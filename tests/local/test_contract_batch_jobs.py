@@ -142,6 +142,14 @@ def test_create_time_rules(workshop, personalize, expect_error):
         "the Trending-Now and Next-Best-Action recipes give no batch recommendations.",
     )
     expect_error(
+        create(
+            popular,
+            batchInferenceJobConfig={"itemExplorationConfig": {"explorationWeight": "0.5"}},
+        ),
+        "InvalidInputException",
+        "itemExplorationConfig is only supported by aws-user-personalization.",
+    )
+    expect_error(
         create(popular, filterArn=P + "filter/f"),
         "InvalidInputException",
         "The local target does not apply filters; leave filterArn out.",

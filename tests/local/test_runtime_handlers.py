@@ -17,7 +17,6 @@ from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
-    UnknownOperationException,
 )
 from personalize_reconcile.local.service import close_service, get_service
 from personalize_reconcile.local.store import Resource
@@ -354,9 +353,10 @@ def test_personalized_ranking_on_a_user_personalization_campaign(world):
     )
 
 
-def test_action_recommendations_not_implemented(world):
-    with pytest.raises(UnknownOperationException) as err:
+def test_action_recommendations_need_a_next_best_action_campaign(world):
+    with pytest.raises(InvalidInputException) as err:
         runtime.dispatch(world.ctx, "GetActionRecommendations", {"campaignArn": camp("up")})
     assert err.value.message == (
-        "The local target does not implement personalize-runtime GetActionRecommendations."
+        f"Campaign {camp('up')} uses aws-user-personalization-v2, which is not a "
+        "PERSONALIZED_ACTIONS recipe; call GetRecommendations instead."
     )

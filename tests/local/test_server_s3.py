@@ -890,7 +890,9 @@ def test_help_says_which_server_answers_s3(cli):
     result = cli("local", "serve", "--help")
     assert result.code == 0
     text = " ".join(result.out.split())
-    assert "One endpoint answers personalize, personalize-runtime, personalize-events and S3" in text
+    assert (
+        "One endpoint answers personalize, personalize-runtime, personalize-events and S3" in text
+    )
     assert "that endpoint then answers S3 and this server refuses S3 requests" in text
     assert "Without it, this server answers S3 itself over the state dir's object store" in text
 

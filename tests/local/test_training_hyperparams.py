@@ -133,9 +133,10 @@ def test_percentiles_out_of_order():
 
 def test_recipe_not_trainable_locally():
     with pytest.raises(TrainingFailed) as err:
-        resolve("aws-next-best-action", None)
+        resolve("aws-semantic-similarity", None)
     assert err.value.reason == (
-        "The local target cannot train recipe aws-next-best-action; it trains "
+        "The local target cannot train recipe aws-semantic-similarity; it trains "
+        "aws-item-affinity, aws-item-attribute-affinity, aws-next-best-action, "
         "aws-personalized-ranking, aws-personalized-ranking-v2, aws-popularity-count, "
         "aws-similar-items, aws-sims, aws-trending-now, aws-user-personalization, "
         "aws-user-personalization-v2."

@@ -90,6 +90,8 @@ EXPECTED = (
     "shop.yaml:54:68  solutions.trending.solutionConfig.featureTransformationParameters.trend_discovery_frequency: trend_discovery_frequency must be one of '30 minutes', '1 hour', '2 hours', '3 hours', '1 day', not '2 days'\n"
     "shop.yaml:56:13  solutions.actions.recipe: recipe aws-next-best-action trains on an Action_Interactions dataset, and the manifest declares none\n"
     "    hint: add datasets.Action_Interactions\n"
+    "shop.yaml:56:13  solutions.actions.recipe: recipe aws-next-best-action trains on an Actions dataset, and the manifest declares none\n"
+    "    hint: add datasets.Actions\n"
     "shop.yaml:58:69  solutions.actions.solutionConfig.featureTransformationParameters.action_optimization_period: action_optimization_period must be between 7 and 28, not '30'\n"
     "    hint: the service's range for aws-next-best-action (default 14)\n"
     "shop.yaml:60:9  solutions.actions.solutionConfig.hpoConfig.algorithmHyperParameterRanges: aws-next-best-action does not support hyperparameter optimisation\n"
@@ -108,7 +110,7 @@ def test_every_hyperparameter_problem_in_one_run(tmp_path, cli):
     )
     result = cli("validate", "shop.yaml", cwd=tmp_path)
     assert (result.code, result.out) == (1, "")
-    assert result.err == EXPECTED + "\n19 problems found in shop.yaml.\n"
+    assert result.err == EXPECTED + "\n20 problems found in shop.yaml.\n"
 
 
 def test_aliases_number_spellings_defaults_and_local_knobs_are_valid(tmp_path, cli):

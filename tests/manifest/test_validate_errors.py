@@ -353,6 +353,13 @@ CASES = {
         [],
         "shop.yaml:23:15  campaigns.shop-campaign.solution: solution 'shop-solution' uses aws-item-affinity, a USER_SEGMENTATION recipe that serves batch segment jobs only; a campaign cannot deploy it\n    hint: remove the campaign, or pick another recipe\n",
     ),
+    "attribute-affinity-without-items": (
+        [("recipe: aws-user-personalization-v2", "recipe: aws-item-attribute-affinity")],
+        [],
+        [],
+        "shop.yaml:20:13  solutions.shop-solution.recipe: recipe aws-item-attribute-affinity trains on an Items dataset, and the manifest declares none\n    hint: add datasets.Items\n"
+        "shop.yaml:23:15  campaigns.shop-campaign.solution: solution 'shop-solution' uses aws-item-attribute-affinity, a USER_SEGMENTATION recipe that serves batch segment jobs only; a campaign cannot deploy it\n    hint: remove the campaign, or pick another recipe\n",
+    ),
     "dangling-campaign-solution": (
         [("    solution: shop-solution", "    solution: shop-soluton")],
         [],

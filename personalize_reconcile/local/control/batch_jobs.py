@@ -2,7 +2,9 @@
 
 One job: the rules checked when a batch job is requested: the solution version ACTIVE; a
 recipe that gives batch recommendations (not Trending-Now or Next-Best-Action) for an
-inference job and a USER_SEGMENTATION recipe for a segment job; ``s3://`` input and
+inference job and a USER_SEGMENTATION recipe for a segment job; a
+``batchInferenceJobConfig.itemExplorationConfig`` only for aws-user-personalization, with
+the campaigns' keys and bounds (``exploration``); ``s3://`` input and
 output paths; ``numResults`` 1-500; at most :data:`JOBS_IN_PROGRESS_PER_REGION` of each
 kind running. The input is read and the output written when the job runs (``lifecycle``
 through ``seams.run_batch``), where a failure becomes the job's CREATE FAILED; a bad input
@@ -24,6 +26,7 @@ import sqlite3
 from personalize_reconcile.local.control import records
 from personalize_reconcile.local.control.arns import make_arn
 from personalize_reconcile.local.control.context import RequestContext
+from personalize_reconcile.local.control.exploration import check_exploration
 from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
@@ -86,6 +89,13 @@ def _create(ctx: RequestContext, conn: sqlite3.Connection, params: dict, kind: s
         raise InvalidInputException(
             "The local target does not generate themes; use batchInferenceJobMode BATCH_INFERENCE."
         )
+    explore = (params.get("batchInferenceJobConfig") or {}).get("itemExplorationConfig")
+    if kind == INFERENCE and explore:
+        if name != "aws-user-personalization":  # reference §7, as for campaigns
+            raise InvalidInputException(
+                "itemExplorationConfig is only supported by aws-user-personalization."
+            )
+        check_exploration(explore)
     n = params.get("numResults") or DEFAULT_NUM_RESULTS
     if not 1 <= n <= MAX_NUM_RESULTS:
         raise InvalidInputException(f"numResults must be between 1 and {MAX_NUM_RESULTS}, not {n}.")

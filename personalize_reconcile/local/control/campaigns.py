@@ -75,6 +75,13 @@ def _campaign_version(
 
 
 def _check_campaign_config(version: Resource, config: dict) -> None:
+    recipe = recipes.lookup(version.body.get("recipeArn", ""))
+    if recipe is not None and recipe.recipe_type == recipes.USER_SEGMENTATION:
+        # reference §6: USER_SEGMENTATION recipes serve CreateBatchSegmentJob only
+        raise InvalidInputException(
+            f"Solution version {version.arn} uses {recipe.name}, a USER_SEGMENTATION recipe, "
+            "which a campaign cannot deploy; get its user segments with CreateBatchSegmentJob."
+        )
     explore = config.get("itemExplorationConfig")
     if not explore:
         return

@@ -16,7 +16,12 @@ the package. What others use:
 
 Modules: ``job`` and ``errors`` (the seam's data and error), ``data`` (filters, encoding,
 minimum data), ``hyperparams``, ``als``, ``cooccurrence``, ``popularity`` (popularity
-count and trending), ``model`` (shared interface and storage), ``metrics`` (holdout
+count and trending), ``similar_items`` (co-occurrence blended with Items metadata),
+``item_features`` (metadata as vectors), ``cold_factors`` (v2 factors for cold items and
+users), ``exploration`` (aws-user-personalization's cold-item exploration),
+``segments``, ``segment_metrics``, ``attributes`` and ``attribute_expressions``
+(Item-Affinity and Item-Attribute-Affinity), ``actions`` and ``action_metrics``
+(Next-Best-Action), ``model`` (shared interface and storage), ``metrics`` (holdout
 evaluation), ``trainer`` (the entry point), ``recommenders`` (a recommender's use case
 trained with those algorithms), ``serving`` (the readers).
 

@@ -19,7 +19,13 @@ from scipy import sparse
 from threadpoolctl import threadpool_limits
 
 from personalize_reconcile.local.training.data import Interactions, distinct_users_per_item
-from personalize_reconcile.local.training.model import Model, softmax, top_indices, top_indices_rows
+from personalize_reconcile.local.training.exploration import ColdItems, explore
+from personalize_reconcile.local.training.model import (
+    Model,
+    softmax,
+    top_indices,
+    top_indices_rows,
+)
 
 SMALL_MATRIX = 200_000
 """Below this many (user, item) entries ALS runs on one thread: thread start-up and
@@ -72,7 +78,8 @@ class AlsModel(Model):
     """User and item factors from ALS; see the module docstring.
 
     Extra attributes: ``user_factors`` ``(n_users, f)`` and ``item_factors``
-    ``(n_items, f)``, float32.
+    ``(n_items, f)``, float32; ``cold`` (``exploration.ColdItems`` or ``None``), the items
+    aws-user-personalization campaigns may explore.
     """
 
     kind = "als"
@@ -90,6 +97,7 @@ class AlsModel(Model):
         super().__init__(item_ids, user_ids, popularity, meta)
         self.user_factors = user_factors
         self.item_factors = item_factors
+        self.cold: ColdItems | None = None
 
     # ------------------------------------------------------------------ training
     @classmethod
@@ -272,19 +280,53 @@ class AlsModel(Model):
         out[np.ix_(empty, np.arange(pop.shape[0]))] = pop
         return out
 
+    def recommend_explored(
+        self, user_id: str | None, n: int, config: dict[str, str] | None, seed: int
+    ) -> tuple[list[str], list[float] | None]:
+        """:meth:`recommend_user` with cold items mixed in (``exploration.explore``):
+        item ids and scores, best first."""
+        ranked, scores = self.recommend_user(user_id, n)
+        return self.explore_ranked(user_id, ranked, scores, config, seed)
+
+    def explore_ranked(
+        self,
+        user_id: str | None,
+        ranked: np.ndarray,
+        scores: np.ndarray | None,
+        config: dict[str, str] | None,
+        seed: int,
+    ) -> tuple[list[str], list[float] | None]:
+        """Cold items mixed into an already ranked answer (item indices best first and
+        their scores, e.g. shifted by the user's recent events): item ids and scores."""
+        ids = self.item_ids[ranked].tolist()
+        values = None if scores is None else [float(v) for v in scores.tolist()]
+        if self.cold is None:
+            return ids, values
+        full = self.item_scores_for_user(user_id)
+        known = {s: self.item_index(s) for s in self.cold.ids.tolist()}
+        score_of = {
+            s: float(full[i]) for s, i in known.items() if i is not None and full is not None
+        }
+        return explore(ids, values, score_of, self.cold, config, seed)
+
     # ------------------------------------------------------------------ storage
     def arrays(self) -> dict[str, np.ndarray]:
-        """Base arrays plus both factor matrices."""
-        return {
+        """Base arrays plus both factor matrices (and the cold items, when kept)."""
+        out = {
             **super().arrays(),
             "user_factors": self.user_factors,
             "item_factors": self.item_factors,
         }
+        if self.cold is not None:
+            out["cold_ids"] = self.cold.ids
+            out["cold_created"] = self.cold.created
+            out["cold_latest"] = np.array([self.cold.latest], dtype=np.int64)
+        return out
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> AlsModel:
         """Rebuild a saved ALS model."""
-        return cls(
+        model = cls(
             arrays["item_ids"],
             arrays["user_ids"],
             arrays["popularity"],
@@ -292,3 +334,8 @@ class AlsModel(Model):
             arrays["user_factors"],
             arrays["item_factors"],
         )
+        if "cold_ids" in arrays:
+            model.cold = ColdItems(
+                arrays["cold_ids"], arrays["cold_created"], int(arrays["cold_latest"][0])
+            )
+        return model

@@ -76,7 +76,7 @@ class CooccurrenceModel(Model):
             inter.user_ids,
             distinct_users_per_item(inter),
             meta,
-            _rank_rows(scores, MAX_NEIGHBOURS),
+            rank_rows(scores, MAX_NEIGHBOURS),
         )
 
     def _neighbours_of(self, idx: int) -> np.ndarray:
@@ -132,7 +132,7 @@ class CooccurrenceModel(Model):
         return cls(arrays["item_ids"], arrays["user_ids"], arrays["popularity"], meta, nb)
 
 
-def _rank_rows(scores: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
+def rank_rows(scores: sparse.csr_matrix, k: int) -> sparse.csr_matrix:
     """Keep each row's ``k`` best entries, stored best first (ties: lower column first).
     The result is not in canonical (sorted-index) order; only row slices are read."""
     indptr = [0]

@@ -21,6 +21,13 @@ Names with a meaning here:
   ``3 hours``, ``1 day``, and the earlier guide's ``30 min``, ``1h``, ``3h``; default
   ``2 hours``), the service's values from ``rules/hyperparameters.py``.
 - Popularity-Count: none.
+- Item-Affinity and Item-Attribute-Affinity (``segment``: ALS turned into users per
+  item): ``hidden_dimension`` (the recipes' one documented name; the local default is
+  ALS's 32, not the service's 149, which over-fits small data) and the ALS recipes'
+  local-only names.
+- Next-Best-Action (``actions``: logistic regressions over ALS user factors): the ALS
+  names; the recipe's ``action_optimization_period`` has no meaning for the local model
+  and is listed as ignored.
 """
 
 from __future__ import annotations
@@ -43,7 +50,16 @@ ALS_RECIPES = frozenset(
 SIMS_RECIPES = frozenset({"aws-sims", "aws-similar-items"})
 POPULARITY_RECIPES = frozenset({"aws-popularity-count"})
 TRENDING_RECIPES = frozenset({"aws-trending-now"})
-TRAINABLE_RECIPES = ALS_RECIPES | SIMS_RECIPES | POPULARITY_RECIPES | TRENDING_RECIPES
+SEGMENT_RECIPES = frozenset({"aws-item-affinity", "aws-item-attribute-affinity"})
+ACTION_RECIPES = frozenset({"aws-next-best-action"})
+TRAINABLE_RECIPES = (
+    ALS_RECIPES
+    | SIMS_RECIPES
+    | POPULARITY_RECIPES
+    | TRENDING_RECIPES
+    | SEGMENT_RECIPES
+    | ACTION_RECIPES
+)
 """Recipes the local target trains; others fail training with a clear reason."""
 
 TREND_INTERVALS = {
@@ -76,10 +92,13 @@ _SPECS: dict[str, dict[str, tuple[type, Any, float | None, float | None]]] = {
     "popularity": {},
     "trending": {},
 }
+_SPECS["segment"] = dict(_SPECS["als"])  # the segmentation model is ALS turned around
+_SPECS["actions"] = dict(_SPECS["als"])  # users are described by ALS factors
 
 
 def algorithm_kind(recipe: str) -> str:
-    """Return ``als``, ``sims``, ``popularity`` or ``trending`` for a recipe short name.
+    """Return ``als``, ``sims``, ``popularity``, ``trending``, ``segment`` or ``actions``
+    for a recipe short name.
 
     Raises:
         TrainingFailed: the local target cannot train this recipe.
@@ -92,6 +111,10 @@ def algorithm_kind(recipe: str) -> str:
         return "popularity"
     if recipe in TRENDING_RECIPES:
         return "trending"
+    if recipe in SEGMENT_RECIPES:
+        return "segment"
+    if recipe in ACTION_RECIPES:
+        return "actions"
     raise TrainingFailed(
         f"The local target cannot train recipe {recipe}; it trains "
         + ", ".join(sorted(TRAINABLE_RECIPES))

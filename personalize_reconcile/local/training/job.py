@@ -31,6 +31,8 @@ class TrainingJob:
         artefact_dir: where to write the model (created before the call).
         should_stop: returns True once StopSolutionVersionCreation was called.
         attempt: 1 on the first run, 2 or 3 when resumed after an interruption.
+        schemas: dataset type in upper case -> that dataset's Avro schema (JSON text), for
+            the datasets in ``datasets``; empty when the caller has none to give.
     """
 
     state_dir: Path
@@ -45,6 +47,7 @@ class TrainingJob:
     artefact_dir: Path
     should_stop: Callable[[], bool]
     attempt: int = 1
+    schemas: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -21,13 +21,23 @@ from typing import Protocol
 import numpy as np
 
 # The algorithm modules register their model kinds with ``model.load`` when imported.
-from personalize_reconcile.local.training import als, cooccurrence, popularity  # noqa: F401
+from personalize_reconcile.local.training import (  # noqa: F401
+    actions,
+    als,
+    cooccurrence,
+    popularity,
+    segments,
+    similar_items,
+)
+from personalize_reconcile.local.training.attribute_expressions import ExpressionError
+from personalize_reconcile.local.training.exploration import request_seed
 from personalize_reconcile.local.training.model import (
     Model,
     load,
     model_dir,
     recommender_model_dir,
 )
+from personalize_reconcile.local.training.segments import UnknownItem
 
 
 class ServedModel(Protocol):
@@ -55,6 +65,59 @@ class ServedModel(Protocol):
     def rank(self, user_id: str, item_ids: list[str]) -> list[tuple[str, float | None]]:
         """``item_ids`` ordered for a user, with scores (``None`` for unknown items)."""
         ...
+
+
+class ExploringModel(Protocol):
+    """What an aws-user-personalization campaign asks of its model (``als.AlsModel``)."""
+
+    def recommend_explored(
+        self, user_id: str | None, n: int, config: dict[str, str] | None, seed: int
+    ) -> tuple[list[str], list[float] | None]:
+        """Item ids and scores for a user with cold items mixed in as ``config`` (the
+        campaign's itemExplorationConfig) asks; ``seed`` makes the mix per request."""
+        ...
+
+
+class ActionServer(Protocol):
+    """What GetActionRecommendations asks of a Next-Best-Action model
+    (``actions.ActionModel``)."""
+
+    def recommend_actions(self, user_id: str | None, n: int) -> list[tuple[str, float]]:
+        """The top ``n`` (action id, propensity 0-1) for a user, best first."""
+        ...
+
+
+class SegmentServer(Protocol):
+    """What batch segment jobs ask of a USER_SEGMENTATION model (``segments.SegmentModel``).
+
+    Both methods raise :data:`SEGMENT_ERRORS` (``ValueError`` subclasses) for an input line
+    the model cannot answer; ``str()`` says why.
+    """
+
+    def users_for_item(self, item_id: str, n: int) -> list[str]:
+        """The ``n`` users most likely to interact with ``item_id``, best first."""
+        ...
+
+    def users_for_attributes(self, expression: str, n: int) -> list[str]:
+        """The ``n`` users most drawn to the items an ``itemAttributes`` expression selects."""
+        ...
+
+
+__all__ = [
+    "SEGMENT_ERRORS",
+    "ActionServer",
+    "ExploringModel",
+    "SegmentServer",
+    "ServedModel",
+    "load_metrics",
+    "load_notes",
+    "load_recommender_model",
+    "load_version_model",
+    "request_seed",
+]
+
+SEGMENT_ERRORS = (UnknownItem, ExpressionError)
+"""The errors a :class:`SegmentServer` raises for one unanswerable input line."""
 
 
 def load_metrics(state_dir: Path, solution_version_arn: str) -> dict[str, float]:

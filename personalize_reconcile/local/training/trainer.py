@@ -22,15 +22,31 @@ from typing import Any
 import numpy as np
 
 from personalize_reconcile.local.training import hyperparams
+from personalize_reconcile.local.training.action_metrics import evaluate_actions
+from personalize_reconcile.local.training.actions import (
+    MIN_TAKEN,
+    ActionModel,
+    actions_as_interactions,
+    read_actions,
+    taken_counts,
+    taken_pairs,
+)
 from personalize_reconcile.local.training.als import AlsModel
+from personalize_reconcile.local.training.attributes import profile
+from personalize_reconcile.local.training.cold_factors import with_cold_items, with_cold_users
 from personalize_reconcile.local.training.cooccurrence import CooccurrenceModel
 from personalize_reconcile.local.training.data import Interactions, check_minimum, prepare
 from personalize_reconcile.local.training.errors import TrainingFailed
+from personalize_reconcile.local.training.exploration import cold_items
+from personalize_reconcile.local.training.item_features import item_features
 from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 from personalize_reconcile.local.training.metrics import evaluate
 from personalize_reconcile.local.training.model import Model, load, model_dir
 from personalize_reconcile.local.training.popularity import PopularityModel, TrendingModel
+from personalize_reconcile.local.training.segment_metrics import evaluate_segments
+from personalize_reconcile.local.training.segments import SegmentModel
 from personalize_reconcile.local.training.serving import load_metrics
+from personalize_reconcile.local.training.similar_items import SimilarItemsModel
 from personalize_reconcile.rules.recipes import recipe_name
 
 log = logging.getLogger(__name__)
@@ -40,8 +56,18 @@ _FITTERS: dict[str, Any] = {
     "sims": CooccurrenceModel,
     "popularity": PopularityModel,
     "trending": TrendingModel,
+    "segment": SegmentModel,
+    "actions": ActionModel,  # fitted by _train_actions
 }
 
+METADATA_RECIPES = frozenset(
+    {"aws-similar-items", "aws-user-personalization-v2", "aws-personalized-ranking-v2"}
+)
+"""Recipes whose local model uses Items metadata (``item_features``)."""
+USER_METADATA_RECIPES = frozenset({"aws-user-personalization-v2", "aws-personalized-ranking-v2"})
+"""Recipes whose local model uses Users metadata for users without interactions."""
+EXPLORATION_RECIPES = frozenset({"aws-user-personalization"})
+"""Reference §7: itemExplorationConfig is only for aws-user-personalization."""
 UPDATE_RECIPES = frozenset({"aws-user-personalization"})
 """Reference §6 "trainingMode": UPDATE only for aws-user-personalization."""
 
@@ -80,6 +106,11 @@ def train_version(
     recipe_arn: str,
     interactions: Mapping[str, np.ndarray],
     items: Mapping[str, np.ndarray] | None = None,
+    items_schema: str | None = None,
+    users: Mapping[str, np.ndarray] | None = None,
+    users_schema: str | None = None,
+    actions: Mapping[str, np.ndarray] | None = None,
+    action_interactions: Mapping[str, np.ndarray] | None = None,
     event_type: str | None = None,
     solution_config: Mapping[str, Any] | None = None,
     training_mode: str = "FULL",
@@ -98,8 +129,17 @@ def train_version(
         recipe_arn: the solution's recipe, ARN or short name.
         interactions: the dataset group's Interactions rows, column name -> array
             (USER_ID, ITEM_ID, TIMESTAMP in epoch seconds; EVENT_TYPE, EVENT_VALUE optional).
-        items: the Items rows if the group has an Items dataset (only ITEM_ID is used: it
-            widens the catalogue that ``coverage`` divides by).
+        items: the Items rows if the group has an Items dataset (ITEM_ID widens the
+            catalogue that ``coverage`` divides by; aws-item-attribute-affinity profiles
+            its categorical columns, ``attributes.profile``).
+        items_schema: the Items dataset's Avro schema (JSON text), which tells the
+            categorical columns apart; ``None``: every string column counts.
+        users, users_schema: the Users rows and schema; the v2 recipes give users
+            without interactions factors from their metadata (``cold_factors``).
+        actions: the Actions rows (aws-next-best-action: ACTION_ID, VALUE,
+            EXPIRATION_TIMESTAMP).
+        action_interactions: the Action_Interactions rows (USER_ID, ACTION_ID,
+            EVENT_TYPE; TAKEN events train aws-next-best-action).
         event_type: the solution's ``eventType``.
         solution_config: the solution's ``solutionConfig``.
         training_mode: ``FULL`` or ``UPDATE`` (``AUTOTRAIN`` is treated as FULL).
@@ -118,7 +158,10 @@ def train_version(
         TrainingFailed: the recipe cannot be trained locally, UPDATE is not allowed or has
             no base, a hyperparameter is malformed, the event type matches no event, or
             the data is below the minimum (the reason names every count, exact duplicate
-            rows left out). The job runner turns it into CREATE FAILED.
+            rows left out), or aws-item-attribute-affinity finds no Items dataset or
+            Items columns without signal (``attributes.profile``), or aws-next-best-action
+            has no Actions dataset (``actions.read_actions``). The job runner turns it into
+            CREATE FAILED.
     """
     started = time.perf_counter()
     recipe = recipe_name(recipe_arn)
@@ -128,6 +171,11 @@ def train_version(
     )
     inter = filtered.interactions
     check_minimum(inter, filtered.duplicates)
+    attributes = None
+    if recipe == "aws-item-attribute-affinity":  # refuse silent columns before training
+        attributes = profile(
+            items, inter.item_ids, schema=items_schema, solution_config=solution_config
+        )
     stop = should_stop or (lambda: False)
     notes = list(filtered.notes)
     if settings.ignored:
@@ -167,16 +215,46 @@ def train_version(
         model: Model = base.update(inter, meta)
         notes.append(f"updated from {base_version_arn}; metrics are that version's")
     else:
+        features = (
+            item_features(items, schema=items_schema, solution_config=solution_config)
+            if recipe in METADATA_RECIPES
+            else None
+        )
+        user_features = (
+            item_features(
+                users, schema=users_schema, solution_config=solution_config, dataset="USERS"
+            )
+            if recipe in USER_METADATA_RECIPES
+            else None
+        )
 
         def fit(subset: Interactions) -> Model:
-            return fitter.fit(subset, settings.values, meta)
+            if features is not None and recipe == "aws-similar-items":
+                return SimilarItemsModel.fit_blended(subset, settings.values, meta, features)
+            fitted = fitter.fit(subset, settings.values, meta)
+            if features is not None and isinstance(fitted, AlsModel):
+                return with_cold_items(fitted, features)  # the v2 recipes
+            return fitted
 
         if stop():
             return None
-        metrics = evaluate(inter, fit, _catalogue_size(inter, items))
+        if settings.kind == "actions":
+            metrics, action_model = _train_actions(
+                inter, settings.values, meta, actions, action_interactions, notes
+            )
+        elif settings.kind == "segment":
+            metrics = evaluate_segments(inter, fit)  # type: ignore[arg-type]
+        else:
+            metrics = evaluate(inter, fit, _catalogue_size(inter, items))
         if stop():
             return None
-        model = fit(inter)
+        model = action_model if settings.kind == "actions" else fit(inter)
+        if user_features is not None and isinstance(model, AlsModel):
+            model = with_cold_users(model, user_features)  # served model only
+        if attributes is not None and isinstance(model, SegmentModel):
+            model = model.with_attributes(attributes)
+    if recipe in EXPLORATION_RECIPES and isinstance(model, AlsModel):
+        model.cold = cold_items(inter, items)  # FULL and UPDATE alike: new items are cold
     if stop():
         return None
 
@@ -192,6 +270,40 @@ def train_version(
         seconds=seconds,
         counts={"interactions": inter.n, "users": inter.n_users, "items": inter.n_items},
     )
+
+
+def _train_actions(
+    inter: Interactions,
+    values: dict[str, Any],
+    meta: dict[str, Any],
+    actions: Mapping[str, np.ndarray] | None,
+    action_interactions: Mapping[str, np.ndarray] | None,
+    notes: list[str],
+) -> tuple[dict[str, float], Model]:
+    """aws-next-best-action: the holdout metrics (``action_metrics``) and the served
+    :class:`ActionModel`; actions short of TAKEN events are named in ``notes``.
+
+    Raises:
+        TrainingFailed: no Actions dataset, or every action expired.
+    """
+    action_ids, action_values = read_actions(actions, time.time())
+    pairs = taken_pairs(action_interactions, inter.user_ids, action_ids)
+    counts = taken_counts(action_interactions, action_ids)
+    few = [
+        str(a) for a, c in zip(action_ids.tolist(), counts.tolist(), strict=True) if c < MIN_TAKEN
+    ]
+    if few:
+        notes.append(
+            f"actions with fewer than {MIN_TAKEN} TAKEN action interactions score 0.0: "
+            + ", ".join(few)
+        )
+
+    def fit(taken: tuple[np.ndarray, np.ndarray]) -> ActionModel:
+        return ActionModel.fit_actions(
+            inter, values, meta, action_ids, action_values, taken, counts
+        )
+
+    return evaluate_actions(inter.n_users, pairs, fit), fit(pairs)
 
 
 def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | None:
@@ -217,7 +329,9 @@ def latest_full_version(state_dir: Path, solution_version_arn: str) -> str | Non
 def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
     """The job runner's training seam (``personalize_reconcile.local.seams``, seam 1).
 
-    Reads the group's Interactions (and Items) rows from the dataset store, trains with
+    Reads the group's Interactions (and Items, Users, Actions, Action_Interactions) rows
+    from the dataset store (aws-next-best-action without an Interactions dataset describes
+    users by their action interactions, ``actions.actions_as_interactions``), trains with
     the solution's recipe, eventType and solutionConfig and the version's trainingMode,
     and writes the artefacts into ``job.artefact_dir``. Idempotent: a rerun overwrites.
 
@@ -226,21 +340,38 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         ``job.should_stop()`` turned True.
 
     Raises:
-        TrainingFailed: no Interactions dataset or rows, or anything
+        TrainingFailed: no Interactions dataset or rows (aws-next-best-action: no
+            Action_Interactions dataset), or anything
             :func:`train_version` refuses; the reason becomes the failureReason.
     """
     from personalize_reconcile.local.datastore import DatasetStore
 
+    data = DatasetStore(job.state_dir)
+
+    def rows(dtype: str) -> dict[str, np.ndarray] | None:
+        ds = job.datasets.get(dtype)
+        return data.load(ds["datasetArn"]).columns if ds else None
+
+    items, users = rows("ITEMS"), rows("USERS")
+    actions, action_interactions = rows("ACTIONS"), rows("ACTION_INTERACTIONS")
+    recipe = recipe_name(
+        job.solution_version.get("recipeArn") or job.solution.get("recipeArn") or ""
+    )
+    if recipe in hyperparams.ACTION_RECIPES and not action_interactions:
+        raise TrainingFailed(
+            "aws-next-best-action needs an Action_Interactions dataset with imported action "
+            "interactions; create one and import them before training."
+        )
     interactions_ds = job.datasets.get("INTERACTIONS")
-    if not interactions_ds:
+    if interactions_ds:
+        columns = data.load(interactions_ds["datasetArn"]).columns
+    elif recipe in hyperparams.ACTION_RECIPES and action_interactions:
+        columns = actions_as_interactions(action_interactions)
+    else:
         raise TrainingFailed(
             "The dataset group has no ACTIVE Interactions dataset; "
             "create one and import interactions before training."
         )
-    data = DatasetStore(job.state_dir)
-    columns = data.load(interactions_ds["datasetArn"]).columns
-    items_ds = job.datasets.get("ITEMS")
-    items = data.load(items_ds["datasetArn"]).columns if items_ds else None
     if not columns:
         raise TrainingFailed(
             "The Interactions dataset holds no imported records; run a dataset import job first."
@@ -263,6 +394,11 @@ def train_solution_version(job: TrainingJob) -> TrainingOutcome | None:
         recipe_arn=setting("recipeArn") or "",
         interactions=columns,
         items=items,
+        items_schema=job.schemas.get("ITEMS"),
+        users=users,
+        users_schema=job.schemas.get("USERS"),
+        actions=actions,
+        action_interactions=action_interactions,
         event_type=setting("eventType"),
         solution_config=setting("solutionConfig"),
         training_mode=mode,
