@@ -13,13 +13,24 @@ Input per recipe type (developer guide, "Preparing input data for batch
 recommendations"): ``{"userId": "..."}`` for USER_PERSONALIZATION (and Popularity-Count);
 ``{"itemId": "..."}`` for RELATED_ITEMS; ``{"userId": "...", "itemList": [...]}`` for
 PERSONALIZED_RANKING. Unknown users and items get popular items, as at run time.
+
+A job with ``filterArn`` applies the filter to every line (``local.filtering``, the rules
+of GetRecommendations), with the line's own ``filterValues`` (the guide's batch input
+form ``{"userId": "...", "filterValues": {"GENRE": "\"comedy\""}}``); a line whose
+values are bad or missing (for an INCLUDE placeholder) gets an ``"error"``.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from personalize_reconcile.local import filtering
+from personalize_reconcile.local.exceptions import ServiceError
 from personalize_reconcile.local.objectstore import ObjectStore, ObjectStoreError, parse_s3_uri
 from personalize_reconcile.local.training.serving import ServedModel
 from personalize_reconcile.rules import recipes
@@ -33,7 +44,42 @@ class BatchFailed(Exception):
     ``str()`` is its failureReason."""
 
 
-def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> dict:
+@dataclass
+class LineFilter:
+    """A batch job's filter: the state dir (dataset records), the filter's ARN, its
+    dataset group and its expression."""
+
+    state_dir: Path
+    filterArn: str  # noqa: N815 - the service's member names
+    datasetGroupArn: str  # noqa: N815
+    filterExpression: str  # noqa: N815
+
+    def keep(self, line: dict, ids: list[str]) -> np.ndarray:
+        """Which of ``ids`` the filter keeps for this line.
+
+        Raises:
+            ValueError: bad or missing ``filterValues``; the message says which.
+        """
+        try:
+            tree = filtering.parsed(self.filterArn, self.filterExpression)
+            values = filtering.filter_values(line.get("filterValues"))
+            return filtering.keep(
+                Path(self.state_dir),
+                self.datasetGroupArn,
+                self.filterArn,
+                tree,
+                values,
+                ids,
+                line.get("userId"),
+                line.get("itemId"),
+            )
+        except ServiceError as e:
+            raise ValueError(e.message) from None
+
+
+def _answer(
+    model: ServedModel, recipe: recipes.Recipe, line: dict, n: int, keep: LineFilter | None = None
+) -> dict:
     """The ``output`` object for one input line.
 
     Raises:
@@ -47,6 +93,9 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
         if not all(isinstance(i, str) for i in items):
             raise ValueError('"itemList" must be a list of item ids (strings)')
         ranked = model.rank(user, items)
+        if keep is not None:
+            mask = keep.keep(line, [i for i, _ in ranked]).tolist()
+            ranked = [r for r, k in zip(ranked, mask, strict=True) if k]
         out: dict[str, Any] = {"recommendedItems": [i for i, _ in ranked]}
         if any(s is not None for _, s in ranked):
             out["scores"] = [s for _, s in ranked]
@@ -55,18 +104,31 @@ def _answer(model: ServedModel, recipe: recipes.Recipe, line: dict, n: int) -> d
         item = line.get("itemId")
         if not isinstance(item, str):
             raise ValueError(f'a line for {recipe.name} needs "itemId" (a string)')
-        return {"recommendedItems": model.item_ids[model.related(item, n)].tolist()}
+        if keep is None:
+            return {"recommendedItems": model.item_ids[model.related(item, n)].tolist()}
+        ids = model.item_ids[model.related(item, len(model.item_ids))].tolist()
+        mask = keep.keep(line, ids).tolist()
+        return {"recommendedItems": [i for i, k in zip(ids, mask, strict=True) if k][:n]}
     user = line.get("userId")
     if not isinstance(user, str):
         raise ValueError(f'a line for {recipe.name} needs "userId" (a string)')
-    ranked_idx, scores = model.recommend_user(user, n)
-    out = {"recommendedItems": model.item_ids[ranked_idx].tolist()}
-    if scores is not None:
-        out["scores"] = [round(float(s), 7) for s in scores.tolist()]
+    ranked_idx, scores = model.recommend_user(user, n if keep is None else len(model.item_ids))
+    ids = model.item_ids[ranked_idx].tolist()
+    values = None if scores is None else scores.tolist()
+    if keep is not None:
+        mask = keep.keep(line, ids).tolist()
+        ids = [i for i, k in zip(ids, mask, strict=True) if k][:n]
+        if values is not None:
+            values = [v for v, k in zip(values, mask, strict=True) if k][:n]
+    out = {"recommendedItems": ids}
+    if values is not None:
+        out["scores"] = [round(float(s), 7) for s in values]
     return out
 
 
-def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> list[str]:
+def _lines(
+    raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int, keep: LineFilter | None
+) -> list[str]:
     out = []
     for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not text.strip():
@@ -80,7 +142,7 @@ def _lines(raw: bytes, model: ServedModel, recipe: recipes.Recipe, n: int) -> li
             out.append(_error_line(line, f"line {number}: not a JSON object"))
             continue
         try:
-            answer = _answer(model, recipe, line, n)
+            answer = _answer(model, recipe, line, n, keep)
         except ValueError as e:
             out.append(_error_line(line, f"line {number}: {e}"))
             continue
@@ -99,6 +161,7 @@ def run_batch_inference(
     input_path: str,
     output_path: str,
     num_results: int,
+    line_filter: LineFilter | None = None,
 ) -> int:
     """Run one batch inference job (see the module docstring).
 
@@ -109,6 +172,7 @@ def run_batch_inference(
         input_path: ``s3://bucket/key.json`` or ``s3://bucket/folder/``.
         output_path: ``s3://bucket/folder/`` (a missing trailing ``/`` is added).
         num_results: recommendations per line (1-500).
+        line_filter: the job's filter, applied to each line, or None.
 
     Returns:
         The number of output lines written.
@@ -134,7 +198,7 @@ def run_batch_inference(
             raw = store.get(obj.uri)
         except ObjectStoreError as e:
             raise BatchFailed(f"Input file {obj.uri} cannot be read: {e}") from None
-        lines = _lines(raw, model, recipe, num_results)
+        lines = _lines(raw, model, recipe, num_results, line_filter)
         name = obj.key.rsplit("/", 1)[-1]
         try:
             store.put(folder + name + ".out", ("\n".join(lines) + "\n").encode())

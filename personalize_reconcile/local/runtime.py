@@ -39,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from personalize_reconcile.local import refine
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
     ResourceNotFoundException,
@@ -55,6 +56,8 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_WITH_METADATA = 50
 MAX_INPUT_LIST = 500
+METADATA_ON = ("aws-user-personalization-v2", "aws-semantic-similarity")
+"""Recipes whose campaigns always have metadata enabled (reference §7)."""
 
 
 def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
@@ -73,10 +76,16 @@ class _Serving:
         recipe: recipes.Recipe,
         model: ServedModel,
         use_case: usecases.UseCase | None = None,
+        group_arn: str = "",
+        metadata: bool = False,
+        where: str = "",
     ) -> None:
         self.recipe = recipe
         self.model = model
         self.use_case = use_case
+        self.group_arn = group_arn  # the dataset group (filters, metadata)
+        self.metadata = metadata  # enableMetadataWithRecommendations (reference §7)
+        self.where = where  # "campaign <arn>" / "recommender <arn>", for messages
 
 
 _RESOLVED = threading.local()
@@ -144,8 +153,8 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
             f"Solution version {version_arn or '(none)'} of campaign {campaign_arn} does not exist."
         )
     recipe_arn = version.body.get("recipeArn")
+    solution = store.get(version.body.get("solutionArn") or version.parent or "")
     if not recipe_arn:
-        solution = store.get(version.body.get("solutionArn") or version.parent or "")
         recipe_arn = solution.body.get("recipeArn") if solution is not None else None
     recipe = recipes.lookup(recipe_arn or "")
     if recipe is None:
@@ -157,7 +166,10 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
         raise ResourceNotFoundException(
             f"Solution version {version_arn} has no trained model."
         ) from None
-    return _Serving(recipe, model)
+    group = str(solution.body.get("datasetGroupArn") or "") if solution is not None else ""
+    config = campaign.body.get("campaignConfig") or {}
+    metadata = bool(config.get("enableMetadataWithRecommendations")) or recipe.name in METADATA_ON
+    return _Serving(recipe, model, None, group, metadata, f"campaign {campaign_arn}")
 
 
 def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
@@ -180,7 +192,10 @@ def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
         model = load_recommender_model(state_dir, arn, str(rec.extra.get("modelId", "")))
     except (FileNotFoundError, ValueError):
         raise ResourceNotFoundException(f"Recommender {arn} has no trained model.") from None
-    return _Serving(recipe, model, use_case)
+    config = rec.body.get("recommenderConfig") or {}
+    metadata = bool(config.get("enableMetadataWithRecommendations"))
+    group = str(rec.body.get("datasetGroupArn") or "")
+    return _Serving(recipe, model, use_case, group, metadata, f"recommender {arn}")
 
 
 def _latest_active(store: Any, solution_arn: str) -> str:
@@ -190,13 +205,30 @@ def _latest_active(store: Any, solution_arn: str) -> str:
     return rows[-1].arn if rows else ""
 
 
-def _unsupported(params: dict) -> None:
-    if params.get("filterArn"):
-        raise InvalidInputException("The local target does not apply filters; leave filterArn out.")
-    if params.get("promotions"):
-        raise InvalidInputException(
-            "The local target does not apply promotions; leave promotions out."
-        )
+def _refined(params: dict) -> bool:
+    """Whether the request has a filter, a promotion or metadata columns."""
+    return bool(
+        params.get("filterArn") or params.get("promotions") or params.get("metadataColumns")
+    )
+
+
+def _refine(ctx: Any, params: dict, ids: list, scores: list | None, n: int | None) -> list:
+    """The answer's items under filterArn, promotions and metadataColumns
+    (``refine.items``; the campaign's resolution is cached)."""
+    serving = _resolve_campaign(ctx, params)
+    return refine.items(
+        store=ctx.service.store,
+        state_dir=Path(ctx.service.config.state_dir),
+        group_arn=serving.group_arn,
+        params=params,
+        ids=ids,
+        scores=scores,
+        num_results=n,
+        metadata_enabled=serving.metadata,
+        where=serving.where,
+        recipe_name=serving.recipe.name,
+        use_case=serving.use_case is not None,
+    )
 
 
 def _recommendation_id() -> str:
@@ -205,7 +237,8 @@ def _recommendation_id() -> str:
 
 def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | None]:
     """GetRecommendations' checks and ranking: ``(model, item indices best first, their
-    scores or None)``; errors as in :func:`get_recommendations`."""
+    scores or None)``; errors as in :func:`get_recommendations`. With a filter or a
+    promotion the ranking is the whole catalogue (``refine.needs_full_ranking``)."""
     limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
     n = params.get("numResults", DEFAULT_NUM_RESULTS)
     if n is None:
@@ -213,8 +246,9 @@ def _recommended(ctx: Any, params: dict) -> tuple[Any, np.ndarray, np.ndarray | 
     if n > limit:
         raise _constraint(n, "numResults", f"Member must have value less than or equal to {limit}")
     serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
     recipe, model = serving.recipe, serving.model
+    if refine.needs_full_ranking(params):
+        n = len(model.item_ids)
     user_id, item_id = params.get("userId"), params.get("itemId")
     kind = recipe.recipe_type
     if serving.use_case is not None:
@@ -250,6 +284,11 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
             not exist, is not ACTIVE, or has no trained model.
     """
     model, ranked, scores = _recommended(ctx, params)
+    if _refined(params):
+        ids, values = refine.as_arrays(ranked, scores, model.item_ids)
+        n = params.get("numResults")
+        items = _refine(ctx, params, ids, values, DEFAULT_NUM_RESULTS if n is None else n)
+        return {"itemList": items, "recommendationId": _recommendation_id()}
     ids = model.item_ids[ranked].tolist()
     if scores is None:
         items = [{"itemId": s} for s in ids]
@@ -301,6 +340,9 @@ def get_recommendations_json(ctx: Any, params: dict) -> bytes:
         ValueError: a score is not finite (a bug; ``json.dumps(..., allow_nan=False)``
             raises the same).
     """
+    if _refined(params):
+        data = get_recommendations(ctx, params)
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
     model, ranked, scores = _recommended(ctx, params)
     names = _json_ids(model)
     indices = ranked.tolist()
@@ -337,14 +379,17 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
             f"Member must have length less than or equal to {limit}",
         )
     serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
     if serving.recipe.recipe_type != recipes.PERSONALIZED_RANKING:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "
             "PERSONALIZED_RANKING recipe; call GetRecommendations instead."
         )
     ranked = serving.model.rank(params.get("userId") or "", input_list)
-    out = [{"itemId": s} if v is None else {"itemId": s, "score": v} for s, v in ranked]
+    if _refined(params):
+        ids, values = [s for s, _ in ranked], [v for _, v in ranked]
+        out = _refine(ctx, params, ids, values, None)
+    else:
+        out = [{"itemId": s} if v is None else {"itemId": s, "score": v} for s, v in ranked]
     return {"personalizedRanking": out, "recommendationId": _recommendation_id()}
 
 

@@ -253,7 +253,9 @@ MIN_IMPORT_RECORDS = 1000
 §5: "at least 1000 interaction records"); Items and Users imports have no minimum."""
 
 
-def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
+def run_batch(
+    state_dir: Path, kind: str, job: dict, recipe_name: str, job_filter: dict | None = None
+) -> int:
     """Run a batch job (seam 2b).
 
     Args:
@@ -261,6 +263,8 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
         kind: ``batch-inference-job`` or ``batch-segment-job``.
         job: the job's Describe shape (solutionVersionArn, numResults, jobInput, jobOutput).
         recipe_name: the short name of the version's recipe.
+        job_filter: the job's filter (``filterArn``, ``datasetGroupArn``,
+            ``filterExpression``) or None.
 
     Returns:
         The number of output lines written.
@@ -292,6 +296,7 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
             job["jobInput"]["s3DataSource"]["path"],
             job["jobOutput"]["s3DataDestination"]["path"],
             int(job.get("numResults") or 25),
+            batch.LineFilter(state_dir, **job_filter) if job_filter else None,
         )
     except batch.BatchFailed as exc:
         raise BatchFailed(str(exc)) from None
