@@ -8,7 +8,8 @@ item's ``promotionName`` and ``metadata``. The rules of a filter live in
 
 Sources: reference §8 (``filterValues``; ``promotions`` at most 1 with ``name``,
 ``percentPromotedItems``, ``filterArn``, ``filterValues``, supported by the domain use
-cases and by UP-v2, UP, Similar-Items, SIMS, Trending-Now and Popularity-Count;
+cases and by UP-v2, UP, Similar-Items, SIMS, Trending-Now and Popularity-Count, which
+are every recipe the local target serves through GetRecommendations;
 ``metadataColumns`` ``{"ITEMS": [...]}`` only when metadata is enabled), reference §7
 (``enableMetadataWithRecommendations``).
 """
@@ -22,19 +23,6 @@ import numpy as np
 
 from personalize_reconcile.local import filtering
 from personalize_reconcile.local.exceptions import InvalidInputException
-
-PROMOTION_RECIPES = frozenset(
-    {
-        "aws-user-personalization-v2",
-        "aws-user-personalization",
-        "aws-similar-items",
-        "aws-sims",
-        "aws-trending-now",
-        "aws-popularity-count",
-    }
-)
-"""Custom recipes whose campaigns take ``promotions`` (reference §8); every domain use case
-does too."""
 
 
 def needs_full_ranking(params: dict) -> bool:
@@ -71,8 +59,6 @@ def items(
     num_results: int | None,
     metadata_enabled: bool,
     where: str,
-    recipe_name: str,
-    use_case: bool = False,
 ) -> list[dict]:
     """The answer's items.
 
@@ -88,15 +74,13 @@ def items(
         num_results: how many to answer (``None``: all that pass, for ranking).
         metadata_enabled: whether the campaign or recommender has metadata enabled.
         where: "campaign <arn>" or "recommender <arn>", for messages.
-        recipe_name: the recipe's short name (promotions are recipe-dependent).
-        use_case: a recommender (every use case takes promotions).
 
     Returns:
         ``[{"itemId": str, "score"?: float, "promotionName"?: str, "metadata"?: {str: str}}]``.
 
     Raises:
         InvalidInputException: a bad ``filterValues``, a missing INCLUDE value, a
-            promotion the recipe does not support or without ``filterArn``, metadata not
+            promotion without ``filterArn``, metadata not
             enabled or an unknown metadata column (see ``local.filtering``).
         ResourceNotFoundException: a filter that does not exist.
     """
@@ -116,12 +100,6 @@ def items(
     name = ""
     if promotion:
         name = str(promotion.get("name") or "")
-        if not use_case and recipe_name not in PROMOTION_RECIPES:
-            raise InvalidInputException(
-                f"{where} uses {recipe_name}, which does not support promotions; they work "
-                "with UP-v2, UP, Similar-Items, SIMS, Trending-Now, Popularity-Count and "
-                "the domain use cases."
-            )
         arn = promotion.get("filterArn")
         if not arn:
             raise InvalidInputException(

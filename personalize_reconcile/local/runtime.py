@@ -226,8 +226,6 @@ def _refine(ctx: Any, params: dict, ids: list, scores: list | None, n: int | Non
         num_results=n,
         metadata_enabled=serving.metadata,
         where=serving.where,
-        recipe_name=serving.recipe.name,
-        use_case=serving.use_case is not None,
     )
 
 

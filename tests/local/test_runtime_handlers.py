@@ -245,25 +245,6 @@ def test_a_promotion_needs_a_filter(world):
     )
 
 
-def test_promotions_on_a_recipe_without_them(world):
-    with pytest.raises(InvalidInputException) as err:
-        runtime.dispatch(
-            world.ctx,
-            "GetPersonalizedRanking",
-            {
-                "campaignArn": camp("rank"),
-                "userId": "u",
-                "inputList": ["a"],
-                "promotions": [{"name": "p", "percentPromotedItems": 10}],
-            },
-        )
-    assert err.value.message == (
-        f"campaign {camp('rank')} uses aws-personalized-ranking-v2, which does not support "
-        "promotions; they work with UP-v2, UP, Similar-Items, SIMS, Trending-Now, "
-        "Popularity-Count and the domain use cases."
-    )
-
-
 def test_version_without_model(world):
     world.store.add(
         f"{PFX}solution/up/vempty",
