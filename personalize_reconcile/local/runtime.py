@@ -23,9 +23,11 @@ Rules (reference §8 unless noted):
 - GetPersonalizedRanking: ``inputList`` at most 500 items (50 with ``metadataColumns``);
   scores sum to 1 over the known items; items the model never saw are appended, unscored.
 - Every answer carries ``recommendationId`` ``RID-<uuid>``.
-- Not implemented locally (rejected with InvalidInputException rather than silently
-  ignored): ``filterArn``, ``promotions``. ``context`` is accepted and has no effect;
-  ``metadataColumns`` limits the count but returns no metadata.
+- ``filterArn`` / ``filterValues``, ``promotions`` and ``metadataColumns`` are applied by
+  ``refine`` (rules in ``filtering``): with a filter or a promotion the model ranks the
+  whole catalogue and ``numResults`` is filled from what passes. Metadata needs
+  ``enableMetadataWithRecommendations`` (always on for the v2 recipes, reference §7).
+  ``context`` is accepted and has no effect.
 """
 
 from __future__ import annotations
@@ -56,7 +58,11 @@ DEFAULT_NUM_RESULTS = 25
 MAX_NUM_RESULTS = 500
 MAX_WITH_METADATA = 50
 MAX_INPUT_LIST = 500
-METADATA_ON = ("aws-user-personalization-v2", "aws-semantic-similarity")
+METADATA_ON = (
+    "aws-user-personalization-v2",
+    "aws-personalized-ranking-v2",
+    "aws-semantic-similarity",
+)
 """Recipes whose campaigns always have metadata enabled (reference §7)."""
 
 
@@ -276,8 +282,8 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
 
     Raises:
         InvalidInputException: a missing userId/itemId, numResults over the maximum, a
-            ranking campaign, both or neither of campaignArn/recommenderArn, a filter or a
-            promotion.
+            ranking campaign, both or neither of campaignArn/recommenderArn, bad or missing
+            filterValues, metadata not enabled (``refine.items``).
         ResourceNotFoundException: the campaign (or its version, or a recommender) does
             not exist, is not ACTIVE, or has no trained model.
     """
@@ -365,7 +371,8 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
 
     Raises:
         InvalidInputException: inputList too long, or the campaign's recipe is not a
-            PERSONALIZED_RANKING recipe, or a filter.
+            PERSONALIZED_RANKING recipe, or as for :func:`get_recommendations` (filters,
+            metadata).
         ResourceNotFoundException: as for :func:`get_recommendations`.
     """
     input_list = list(params.get("inputList") or [])

@@ -337,3 +337,48 @@ def test_an_import_changes_what_a_filter_sees(personalize, runtime, wait, state_
     assert POPULAR[:3] == ids(
         runtime.get_recommendations(campaignArn=pop, userId="bob", numResults=3)
     )
+
+
+@pytest.fixture(scope="module")
+def models(shop):
+    """A ranking campaign and a SIMS campaign on the shop."""
+    rank = shop.shop.campaign("rank", "aws-personalized-ranking-v2")
+    sims = shop.shop.campaign("sims", "aws-sims")
+    return SimpleNamespace(rank=rank, sims=sims)
+
+
+def test_personalized_ranking_applies_the_filter_and_metadata(shop, models):
+    comedy = shop.shop.filter("rank-comedy", 'INCLUDE ItemID WHERE Items.GENRE IN ("comedy")')
+    inputs = ["i00", "i01", "i02", "i03", "i04", "i05", "i06"]
+    unfiltered = ids(
+        shop.rt.get_personalized_ranking(campaignArn=models.rank, userId="alice", inputList=inputs),
+        "personalizedRanking",
+    )
+    answer = shop.rt.get_personalized_ranking(
+        campaignArn=models.rank,
+        userId="alice",
+        inputList=inputs,
+        filterArn=comedy,
+        metadataColumns={"ITEMS": ["GENRE"]},  # v2 recipes always have metadata enabled
+    )["personalizedRanking"]
+    assert [i["itemId"] for i in answer] == [i for i in unfiltered if i in ("i00", "i03", "i06")]
+    assert {i["itemId"]: i["metadata"] for i in answer} == {
+        "i00": {"GENRE": "comedy|family"},
+        "i03": {"GENRE": "comedy"},
+        "i06": {"GENRE": "comedy"},
+    }
+
+
+def test_current_item_for_related_items(shop, models):
+    same = shop.shop.filter("same-genre", "INCLUDE ItemID WHERE Items.GENRE IN (CurrentItem.GENRE)")
+    everything = ids(
+        shop.rt.get_recommendations(campaignArn=models.sims, itemId="i01", numResults=50)
+    )
+    dramas = [i for i in everything if int(i[1:]) % 3 == 1]
+    answer = ids(
+        shop.rt.get_recommendations(
+            campaignArn=models.sims, itemId="i01", numResults=50, filterArn=same
+        )
+    )
+    assert answer == dramas
+    assert answer  # the planted data gives SIMS dramas related to i01
