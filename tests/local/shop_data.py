@@ -4,7 +4,8 @@ Forty items ``i00``..``i39``: item ``iKK`` has ``120 - 2*K`` distinct users (so
 Popularity-Count ranks ``i00, i01, ..., i39``), GENRE ``comedy`` / ``drama`` / ``action``
 for K % 3 = 0 / 1 / 2, plus ``family`` (multi-value ``comedy|family``) when K % 5 = 0,
 and PRICE K (a double). User ``alice`` (AGE 30) purchased ``i00`` and ``i03`` and clicked
-``i05``; ``bob`` (AGE 12) has no interactions."""
+``i05``; ``bob`` (AGE 12) has no interactions; ``carol`` viewed ``i39`` and then ``i00``
+100 times."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from personalize_steps import BUCKET, ROLE
 from personalize_reconcile.local.objectstore import LocalObjectStore
 
 GENRES = ("comedy", "drama", "action")
+RECENT = 100
+"""Filters read the 100 most recent interactions per user and event type (reference §9)."""
 POPULAR = [f"i{k:02d}" for k in range(40)]
 """Popularity-Count's ranking of the shop, best first."""
 
@@ -70,6 +73,9 @@ def interactions_csv() -> str:
     for item, event in (("i00", "purchase"), ("i03", "purchase"), ("i05", "click")):
         ts += 1
         out.write(f"alice,{item},{event},{ts}\n")
+    for item in ["i39"] + ["i00"] * RECENT:  # only the newest 100 views count in filters
+        ts += 1
+        out.write(f"carol,{item},view,{ts}\n")
     return out.getvalue()
 
 

@@ -382,3 +382,39 @@ def test_current_item_for_related_items(shop, models):
     )
     assert answer == dramas
     assert answer  # the planted data gives SIMS dramas related to i01
+
+
+def test_only_the_100_most_recent_interactions_per_event_type_count(shop):
+    viewed = shop.shop.filter("viewed", 'INCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("view")')
+    assert recommend(shop, viewed, user="carol") == ["i00"]
+
+
+def test_filters_that_cannot_filter_items(shop):
+    users = shop.shop.filter("segment", "INCLUDE UserID WHERE Users.AGE > 18")
+    expect_error(
+        lambda: recommend(shop, users),
+        "InvalidInputException",
+        f"Filter {users} filters UserID; recommendations need a filter over ItemID.",
+    )
+    by_user = shop.shop.filter("by-user", "EXCLUDE ItemID WHERE Users.AGE > 18")
+    expect_error(
+        lambda: recommend(shop, by_user),
+        "InvalidInputException",
+        f"Filter {by_user} filters items by Users; filter items by Items or Interactions.",
+    )
+
+
+def test_a_filter_of_another_dataset_group(shop):
+    other = shop.p.create_dataset_group(name="other")["datasetGroupArn"]
+    wait_for(lambda: shop.p.describe_dataset_group(datasetGroupArn=other), "datasetGroup")
+    f = shop.p.create_filter(
+        name="elsewhere",
+        datasetGroupArn=other,
+        filterExpression='INCLUDE ItemID WHERE Items.GENRE IN ("x")',
+    )["filterArn"]
+    expect_error(
+        lambda: recommend(shop, f),
+        "InvalidInputException",
+        f"Filter {f} belongs to dataset group {other}, not to {shop.shop.arn}, the group of "
+        "the campaign or recommender.",
+    )
