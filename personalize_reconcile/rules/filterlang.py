@@ -69,13 +69,15 @@ class Value:
 @dataclass(frozen=True)
 class Cond:
     """``<dataset>.<column> <op> values``; ``op`` is ``IN``, ``NOT IN`` or a comparison.
-    ``dataset`` is ``Users`` for ``CurrentUser`` after IF (``current`` is then True)."""
+    ``dataset`` is ``Users`` for ``CurrentUser`` after IF (``current`` is then True);
+    ``position`` is where it starts (1-based)."""
 
     dataset: str
     column: str
     op: str
     values: tuple[Value, ...]
     current: bool = False
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -198,10 +200,9 @@ class _Parser:
         action = self.word("INCLUDE", "EXCLUDE")
         target = self.word("ItemID", "UserID", "ActionID")
         self.word("WHERE")
-        pos = self.peek()[2]
         where = self.disjunction()
         dataset = _first(where).dataset
-        _same_dataset(where, dataset, pos)
+        _same_dataset(where, dataset)
         when = None
         if self.is_word("IF"):
             self.take()
@@ -268,7 +269,7 @@ class _Parser:
             op = "IN"
         elif self.peek()[0] == "op" and self.peek()[1] in COMPARISONS:
             op = self.take()[1]
-            return Cond(dataset, column, op, (self.value(),), after_if)
+            return Cond(dataset, column, op, (self.value(),), after_if, pos)
         else:
             raise self.fail("IN, NOT IN or a comparison (=, !=, <, <=, >, >=)")
         self.op("(")
@@ -277,7 +278,7 @@ class _Parser:
             self.take()
             values.append(self.value())
         self.op(")")
-        return Cond(dataset, column, op, tuple(values), after_if)
+        return Cond(dataset, column, op, tuple(values), after_if, pos)
 
     def value(self) -> Value:
         kind, text, pos = self.peek()
@@ -307,13 +308,13 @@ def _first(node: object) -> Cond:
     return node
 
 
-def _same_dataset(node: object, dataset: str, pos: int) -> None:
+def _same_dataset(node: object, dataset: str) -> None:
     if isinstance(node, Bool):
         for term in node.terms:
-            _same_dataset(term, dataset, pos)
+            _same_dataset(term, dataset)
     elif isinstance(node, Cond) and node.dataset != dataset:
         raise FilterSyntaxError(
-            pos,
+            node.position,
             f"conditions joined with AND or OR must use the dataset of the first one "
             f"({dataset}), not {node.dataset}.{node.column}; join them with | instead",
         )

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from answers import check_answer
 from calls import expect_error, wait_for
+from domain_data import DomainGroup, ecommerce_rows
 from personalize_steps import ROLE
 from shop_data import POPULAR, Shop, items_csv
 
@@ -177,7 +178,7 @@ def test_create_filter_refuses_what_does_not_parse(shop):
     expect_error(
         create('INCLUDE ItemID WHERE Items.GENRE IN ("x") AND Interactions.EVENT_TYPE IN ("y")'),
         "InvalidInputException",
-        "Invalid filter expression at position 22: conditions joined with AND or OR must use "
+        "Invalid filter expression at position 47: conditions joined with AND or OR must use "
         "the dataset of the first one (Items), not Interactions.EVENT_TYPE; join them with | "
         "instead.",
     )
@@ -417,4 +418,36 @@ def test_a_filter_of_another_dataset_group(shop):
         "InvalidInputException",
         f"Filter {f} belongs to dataset group {other}, not to {shop.shop.arn}, the group of "
         "the campaign or recommender.",
+    )
+
+
+def test_a_recommender_applies_filters_and_checks_its_metadata_setting(
+    personalize, runtime, wait, state_dir, tmp_path
+):
+    group = DomainGroup(personalize, wait, state_dir, "ECOMMERCE")
+    group.interactions(tmp_path, ecommerce_rows())
+    arn = group.recommender("sellers", "aws-ecomm-popular-items-by-purchases")
+    assert group.settled(arn)["status"] == "ACTIVE"
+    f = personalize.create_filter(
+        name="not-bought",
+        datasetGroupArn=group.arn,
+        filterExpression='EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("Purchase")',
+    )["filterArn"]
+
+    def sellers(user, **extra):
+        answer = runtime.get_recommendations(
+            recommenderArn=arn, userId=user, numResults=50, **extra
+        )
+        return ids(answer)
+
+    everything = sellers("u001")
+    assert everything[0] == "best"  # u001 bought it (users u000-u179 did)
+    bought = {r[1] for r in ecommerce_rows() if r[0] == "u001" and r[2] == "Purchase"}
+    assert "best" in bought and len(everything) < 50  # the whole catalogue
+    assert sellers("u001", filterArn=f) == [i for i in everything if i not in bought]
+    expect_error(
+        lambda: sellers("u001", metadataColumns={"ITEMS": ["PRICE"]}),
+        "InvalidInputException",
+        f"metadataColumns needs metadata enabled on recommender {arn}: set "
+        "enableMetadataWithRecommendations to true in its configuration.",
     )
