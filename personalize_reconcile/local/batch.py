@@ -50,9 +50,9 @@ class LineFilter:
     dataset group and its expression."""
 
     state_dir: Path
-    filterArn: str  # noqa: N815 - the service's member names
-    datasetGroupArn: str  # noqa: N815
-    filterExpression: str  # noqa: N815
+    filter_arn: str
+    group_arn: str
+    expression: str
 
     def keep(self, line: dict, ids: list[str]) -> np.ndarray:
         """Which of ``ids`` the filter keeps for this line.
@@ -61,12 +61,12 @@ class LineFilter:
             ValueError: bad or missing ``filterValues``; the message says which.
         """
         try:
-            tree = filtering.parsed(self.filterArn, self.filterExpression)
+            tree = filtering.parsed(self.filter_arn, self.expression)
             values = filtering.filter_values(line.get("filterValues"))
             return filtering.keep(
                 Path(self.state_dir),
-                self.datasetGroupArn,
-                self.filterArn,
+                self.group_arn,
+                self.filter_arn,
                 tree,
                 values,
                 ids,

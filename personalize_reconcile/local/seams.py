@@ -296,7 +296,14 @@ def run_batch(
             job["jobInput"]["s3DataSource"]["path"],
             job["jobOutput"]["s3DataDestination"]["path"],
             int(job.get("numResults") or 25),
-            batch.LineFilter(state_dir, **job_filter) if job_filter else None,
+            batch.LineFilter(
+                state_dir,
+                job_filter["filterArn"],
+                job_filter["datasetGroupArn"],
+                job_filter["filterExpression"],
+            )
+            if job_filter
+            else None,
         )
     except batch.BatchFailed as exc:
         raise BatchFailed(str(exc)) from None
