@@ -20,8 +20,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from personalize_reconcile.local import filtering
+from personalize_reconcile.local.exceptions import ServiceError
 from personalize_reconcile.local.objectstore import (
     ObjectInfo,
     ObjectStore,
@@ -44,6 +50,39 @@ class BatchFailed(Exception):
     ``str()`` is its failureReason."""
 
 
+@dataclass
+class LineFilter:
+    """A batch job's filter: the state dir (dataset records), the filter's ARN, its
+    dataset group and its expression."""
+
+    state_dir: Path
+    filter_arn: str
+    group_arn: str
+    expression: str
+
+    def keep(self, line: dict, ids: list[str]) -> np.ndarray:
+        """Which of ``ids`` the filter keeps for this line.
+
+        Raises:
+            ValueError: bad or missing ``filterValues``; the message says which.
+        """
+        try:
+            tree = filtering.parsed(self.filter_arn, self.expression)
+            values = filtering.filter_values(line.get("filterValues"))
+            return filtering.keep(
+                Path(self.state_dir),
+                self.group_arn,
+                self.filter_arn,
+                tree,
+                values,
+                ids,
+                line.get("userId"),
+                line.get("itemId"),
+            )
+        except ServiceError as e:
+            raise ValueError(e.message) from None
+
+
 def _answer(
     model: ServedModel,
     recipe: recipes.Recipe,
@@ -51,8 +90,11 @@ def _answer(
     n: int,
     exploration: dict[str, str] | None = None,
     job_name: str = "",
+    keep: LineFilter | None = None,
 ) -> dict:
-    """The ``output`` object for one input line.
+    """The ``output`` object for one input line (with ``keep``, the job's filter: the
+    whole catalogue is ranked, filtered, then cut to ``n``; exploration is not mixed in
+    then).
 
     Raises:
         ValueError: the line lacks what the recipe needs; the message says what.
@@ -65,6 +107,9 @@ def _answer(
         if not all(isinstance(i, str) for i in items):
             raise ValueError('"itemList" must be a list of item ids (strings)')
         ranked = model.rank(user, items)
+        if keep is not None:
+            mask = keep.keep(line, [i for i, _ in ranked]).tolist()
+            ranked = [r for r, k in zip(ranked, mask, strict=True) if k]
         out: dict[str, Any] = {"recommendedItems": [i for i, _ in ranked]}
         if any(s is not None for _, s in ranked):
             out["scores"] = [s for _, s in ranked]
@@ -73,11 +118,15 @@ def _answer(
         item = line.get("itemId")
         if not isinstance(item, str):
             raise ValueError(f'a line for {recipe.name} needs "itemId" (a string)')
-        return {"recommendedItems": model.item_ids[model.related(item, n)].tolist()}
+        if keep is None:
+            return {"recommendedItems": model.item_ids[model.related(item, n)].tolist()}
+        ids = model.item_ids[model.related(item, len(model.item_ids))].tolist()
+        mask = keep.keep(line, ids).tolist()
+        return {"recommendedItems": [i for i, k in zip(ids, mask, strict=True) if k][:n]}
     user = line.get("userId")
     if not isinstance(user, str):
         raise ValueError(f'a line for {recipe.name} needs "userId" (a string)')
-    if exploration and recipe.name == "aws-user-personalization":
+    if exploration and recipe.name == "aws-user-personalization" and keep is None:
         exploring: ExploringModel = model  # type: ignore[assignment]
         seed = request_seed(job_name, user, n)
         ids, mixed = exploring.recommend_explored(user, n, exploration, seed)
@@ -85,10 +134,17 @@ def _answer(
         if mixed is not None:
             explored["scores"] = [round(float(s), 7) for s in mixed]
         return explored
-    ranked_idx, scores = model.recommend_user(user, n)
-    out = {"recommendedItems": model.item_ids[ranked_idx].tolist()}
-    if scores is not None:
-        out["scores"] = [round(float(s), 7) for s in scores.tolist()]
+    ranked_idx, scores = model.recommend_user(user, n if keep is None else len(model.item_ids))
+    ids = model.item_ids[ranked_idx].tolist()
+    values = None if scores is None else scores.tolist()
+    if keep is not None:
+        mask = keep.keep(line, ids).tolist()
+        ids = [i for i, k in zip(ids, mask, strict=True) if k][:n]
+        if values is not None:
+            values = [v for v, k in zip(values, mask, strict=True) if k][:n]
+    out = {"recommendedItems": ids}
+    if values is not None:
+        out["scores"] = [round(float(s), 7) for s in values]
     return out
 
 
@@ -99,6 +155,7 @@ def _lines(
     n: int,
     exploration: dict[str, str] | None = None,
     job_name: str = "",
+    keep: LineFilter | None = None,
 ) -> list[str]:
     out = []
     for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
@@ -113,7 +170,7 @@ def _lines(
             out.append(_error_line(line, f"line {number}: not a JSON object"))
             continue
         try:
-            answer = _answer(model, recipe, line, n, exploration, job_name)
+            answer = _answer(model, recipe, line, n, exploration, job_name, keep)
         except ValueError as e:
             out.append(_error_line(line, f"line {number}: {e}"))
             continue
@@ -175,6 +232,7 @@ def run_batch_inference(
     num_results: int,
     exploration: dict[str, str] | None = None,
     job_name: str = "",
+    line_filter: LineFilter | None = None,
 ) -> int:
     """Run one batch inference job (see the module docstring).
 
@@ -190,6 +248,8 @@ def run_batch_inference(
             (``training.exploration``), seeded by ``job_name``, the user and
             ``num_results``.
         job_name: the job's name (part of the exploration seed).
+        line_filter: the job's filter, applied to each line with its own
+            ``filterValues``, or None.
 
     Returns:
         The number of output lines written.
@@ -200,7 +260,7 @@ def run_batch_inference(
     """
     written = 0
     for obj, raw in read_inputs(store, input_path):
-        lines = _lines(raw, model, recipe, num_results, exploration, job_name)
+        lines = _lines(raw, model, recipe, num_results, exploration, job_name, line_filter)
         write_output(store, output_path, obj, lines)
         written += len(lines)
     return written

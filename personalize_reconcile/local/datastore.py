@@ -50,6 +50,8 @@ API (class :class:`DatasetStore`, one per state dir; safe across threads and pro
   ``stat`` calls), for callers that cache what they read.
 * ``has_import(dataset_arn) -> bool``: whether a bulk import has been stored.
 * ``count(dataset_arn) -> int``: records stored (0 for an unknown dataset).
+* ``revision(dataset_arn) -> tuple[str, ...]``: changes whenever the records change (a
+  cache key for what is derived from ``load``).
 * ``load(dataset_arn) -> StoredData``: ``fields`` (``list[Field]``, the latest import's
   schema), ``columns`` (name -> numpy array, same dtypes as ``CsvTable``, rows in the
   order stored; a replaced record moves to the end), ``nulls`` (name -> bool mask for
@@ -475,6 +477,15 @@ class DatasetStore:
         """Whether at least one bulk import has been stored for ``dataset_arn``."""
         with self._connect(dataset_arn, create=False) as conn:
             return conn is not None and bool(self._meta(conn).get("imports"))
+
+    def revision(self, dataset_arn: str) -> tuple[str, ...]:
+        """A value that changes whenever ``dataset_arn``'s records change: the names of its
+        segment files (every write commits new, uniquely named files). ``()`` when the
+        dataset has no records. Callers cache what they derive from :meth:`load` under it."""
+        with self._connect(dataset_arn, create=False) as conn:
+            if conn is None:
+                return ()
+            return tuple(s.file for s in self._segments(conn))
 
     def count(self, dataset_arn: str) -> int:
         """Number of records stored for ``dataset_arn`` (0 when none or unknown)."""

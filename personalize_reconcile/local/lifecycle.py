@@ -285,7 +285,11 @@ class Lifecycle:
         if res.kind in ("batch-inference-job", "batch-segment-job"):
             try:
                 return seams.run_batch(
-                    Path(self.config.state_dir), res.kind, res.body, res.extra.get("recipe", "")
+                    Path(self.config.state_dir),
+                    res.kind,
+                    res.body,
+                    res.extra.get("recipe", ""),
+                    res.extra.get("filter"),
                 )
             except seams.BatchFailed as exc:
                 return exc

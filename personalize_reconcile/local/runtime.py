@@ -37,9 +37,11 @@ Rules (reference §8 unless noted):
   100; ``actionList`` holds ``actionId`` and ``score`` (the propensity) per action; a
   missing or unknown ``userId`` gets each action's share of users who took it.
 - Every answer carries ``recommendationId`` ``RID-<uuid>``.
-- Not implemented locally (rejected with InvalidInputException rather than silently
-  ignored): ``filterArn``, ``promotions``. ``context`` is accepted and has no effect;
-  ``metadataColumns`` limits the count but returns no metadata.
+- ``filterArn`` / ``filterValues``, ``promotions`` and ``metadataColumns`` are applied by
+  ``refine`` (rules in ``filtering``): with a filter or a promotion the model ranks the
+  whole catalogue and ``numResults`` is filled from what passes. Metadata needs
+  ``enableMetadataWithRecommendations`` (always on for the v2 recipes, reference §7).
+  ``context`` is accepted and has no effect.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from typing import Any
 
 import numpy as np
 
+from personalize_reconcile.local import refine
 from personalize_reconcile.local.datastore import DatasetStore
 from personalize_reconcile.local.exceptions import (
     InvalidInputException,
@@ -77,6 +80,12 @@ EXPLORING_RECIPE = "aws-user-personalization"
 """Reference §7: the one recipe whose campaigns take itemExplorationConfig."""
 DEFAULT_NUM_ACTIONS = 5
 MAX_NUM_ACTIONS = 100
+METADATA_ON = (
+    "aws-user-personalization-v2",
+    "aws-personalized-ranking-v2",
+    "aws-semantic-similarity",
+)
+"""Recipes whose campaigns always have metadata enabled (reference §7)."""
 
 
 def _constraint(value: Any, path: str, rule: str) -> InvalidInputException:
@@ -95,6 +104,9 @@ class _Serving:
         recipe: recipes.Recipe,
         model: ServedModel,
         use_case: usecases.UseCase | None = None,
+        group_arn: str = "",
+        metadata: bool = False,
+        where: str = "",
         events: _Events | None = None,
         exploration: dict[str, str] | None = None,
     ) -> None:
@@ -103,6 +115,9 @@ class _Serving:
         self.use_case = use_case
         self.events = events
         self.exploration = exploration
+        self.group_arn = group_arn  # the dataset group (filters, metadata)
+        self.metadata = metadata  # enableMetadataWithRecommendations (reference §7)
+        self.where = where  # "campaign <arn>" / "recommender <arn>", for messages
 
 
 class _Events:
@@ -219,8 +234,8 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
             f"Solution version {version_arn or '(none)'} of campaign {campaign_arn} does not exist."
         )
     recipe_arn = version.body.get("recipeArn")
+    solution = store.get(version.body.get("solutionArn") or version.parent or "")
     if not recipe_arn:
-        solution = store.get(version.body.get("solutionArn") or version.parent or "")
         recipe_arn = solution.body.get("recipeArn") if solution is not None else None
     recipe = recipes.lookup(recipe_arn or "")
     if recipe is None:
@@ -232,9 +247,9 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
         raise ResourceNotFoundException(
             f"Solution version {version_arn} has no trained model."
         ) from None
+    solution = store.get(version.body.get("solutionArn") or version.parent or "")
     events = None
     if recipe.recipe_type == recipes.USER_PERSONALIZATION:
-        solution = store.get(version.body.get("solutionArn") or version.parent or "")
         found = (
             store.select(
                 None, "kind='dataset' AND grp=? AND arn LIKE ?", (solution.grp, "%/INTERACTIONS")
@@ -247,9 +262,18 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
             events = _Events(
                 state_dir, found[0].arn, solution.body.get("eventType"), float(trained_at)
             )
+    group = str(solution.body.get("datasetGroupArn") or "") if solution is not None else ""
     config = campaign.body.get("campaignConfig") or {}
+    metadata = bool(config.get("enableMetadataWithRecommendations")) or recipe.name in METADATA_ON
     return _Serving(
-        recipe, model, events=events, exploration=config.get("itemExplorationConfig") or {}
+        recipe,
+        model,
+        None,
+        group,
+        metadata,
+        f"campaign {campaign_arn}",
+        events=events,
+        exploration=config.get("itemExplorationConfig") or {},
     )
 
 
@@ -273,7 +297,10 @@ def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
         model = load_recommender_model(state_dir, arn, str(rec.extra.get("modelId", "")))
     except (FileNotFoundError, ValueError):
         raise ResourceNotFoundException(f"Recommender {arn} has no trained model.") from None
-    return _Serving(recipe, model, use_case)
+    config = rec.body.get("recommenderConfig") or {}
+    metadata = bool(config.get("enableMetadataWithRecommendations"))
+    group = str(rec.body.get("datasetGroupArn") or "")
+    return _Serving(recipe, model, use_case, group, metadata, f"recommender {arn}")
 
 
 def _latest_active(store: Any, solution_arn: str) -> str:
@@ -283,13 +310,28 @@ def _latest_active(store: Any, solution_arn: str) -> str:
     return rows[-1].arn if rows else ""
 
 
-def _unsupported(params: dict) -> None:
-    if params.get("filterArn"):
-        raise InvalidInputException("The local target does not apply filters; leave filterArn out.")
-    if params.get("promotions"):
-        raise InvalidInputException(
-            "The local target does not apply promotions; leave promotions out."
-        )
+def _refined(params: dict) -> bool:
+    """Whether the request has a filter, a promotion or metadata columns."""
+    return bool(
+        params.get("filterArn") or params.get("promotions") or params.get("metadataColumns")
+    )
+
+
+def _refine(ctx: Any, params: dict, ids: list, scores: list | None, n: int | None) -> list:
+    """The answer's items under filterArn, promotions and metadataColumns
+    (``refine.items``; the campaign's resolution is cached)."""
+    serving = _resolve_campaign(ctx, params)
+    return refine.items(
+        store=ctx.service.store,
+        state_dir=Path(ctx.service.config.state_dir),
+        group_arn=serving.group_arn,
+        params=params,
+        ids=ids,
+        scores=scores,
+        num_results=n,
+        metadata_enabled=serving.metadata,
+        where=serving.where,
+    )
 
 
 def _recommendation_id() -> str:
@@ -299,7 +341,8 @@ def _recommendation_id() -> str:
 def _recommended(ctx: Any, params: dict) -> tuple[Any, Any, Any]:
     """GetRecommendations' checks and ranking: ``(model, item indices best first, their
     scores or None)``, or, when exploration mixed cold items in, ``(model, item ids,
-    their scores or None)`` as lists; errors as in :func:`get_recommendations`."""
+    their scores or None)`` as lists; errors as in :func:`get_recommendations`. With a
+    filter or a promotion the ranking is the whole catalogue (``refine.needs_full_ranking``)."""
     limit = MAX_WITH_METADATA if params.get("metadataColumns") else MAX_NUM_RESULTS
     n = params.get("numResults", DEFAULT_NUM_RESULTS)
     if n is None:
@@ -307,8 +350,9 @@ def _recommended(ctx: Any, params: dict) -> tuple[Any, Any, Any]:
     if n > limit:
         raise _constraint(n, "numResults", f"Member must have value less than or equal to {limit}")
     serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
     recipe, model = serving.recipe, serving.model
+    if refine.needs_full_ranking(params):
+        n = len(model.item_ids)
     user_id, item_id = params.get("userId"), params.get("itemId")
     kind = recipe.recipe_type
     if serving.use_case is not None:
@@ -352,12 +396,20 @@ def get_recommendations(ctx: Any, params: dict) -> dict:
 
     Raises:
         InvalidInputException: a missing userId/itemId, numResults over the maximum, a
-            ranking campaign, both or neither of campaignArn/recommenderArn, a filter or a
-            promotion.
+            ranking campaign, both or neither of campaignArn/recommenderArn, bad or missing
+            filterValues, metadata not enabled (``refine.items``).
         ResourceNotFoundException: the campaign (or its version, or a recommender) does
             not exist, is not ACTIVE, or has no trained model.
     """
     model, ranked, scores = _recommended(ctx, params)
+    if _refined(params):
+        if isinstance(ranked, list):
+            ids, values = ranked, scores
+        else:
+            ids, values = refine.as_arrays(ranked, scores, model.item_ids)
+        n = params.get("numResults")
+        items = _refine(ctx, params, ids, values, DEFAULT_NUM_RESULTS if n is None else n)
+        return {"itemList": items, "recommendationId": _recommendation_id()}
     ids = ranked if isinstance(ranked, list) else model.item_ids[ranked].tolist()
     values = scores if scores is None or isinstance(scores, list) else scores.tolist()
     if values is None:
@@ -410,6 +462,9 @@ def get_recommendations_json(ctx: Any, params: dict) -> bytes:
         ValueError: a score is not finite (a bug; ``json.dumps(..., allow_nan=False)``
             raises the same).
     """
+    if _refined(params):
+        data = get_recommendations(ctx, params)
+        return json.dumps(data, separators=(",", ":"), allow_nan=False).encode()
     model, ranked, scores = _recommended(ctx, params)
     if isinstance(ranked, list):  # cold items mixed in: ids, not indices
         names, indices = [json.dumps(s) for s in ranked], list(range(len(ranked)))
@@ -436,7 +491,8 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
 
     Raises:
         InvalidInputException: inputList too long, or the campaign's recipe is not a
-            PERSONALIZED_RANKING recipe, or a filter.
+            PERSONALIZED_RANKING recipe, or as for :func:`get_recommendations` (filters,
+            metadata).
         ResourceNotFoundException: as for :func:`get_recommendations`.
     """
     input_list = list(params.get("inputList") or [])
@@ -448,14 +504,17 @@ def get_personalized_ranking(ctx: Any, params: dict) -> dict:
             f"Member must have length less than or equal to {limit}",
         )
     serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
     if serving.recipe.recipe_type != recipes.PERSONALIZED_RANKING:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "
             "PERSONALIZED_RANKING recipe; call GetRecommendations instead."
         )
     ranked = serving.model.rank(params.get("userId") or "", input_list)
-    out = [{"itemId": s} if v is None else {"itemId": s, "score": v} for s, v in ranked]
+    if _refined(params):
+        ids, values = [s for s, _ in ranked], [v for _, v in ranked]
+        out = _refine(ctx, params, ids, values, None)
+    else:
+        out = [{"itemId": s} if v is None else {"itemId": s, "score": v} for s, v in ranked]
     return {"personalizedRanking": out, "recommendationId": _recommendation_id()}
 
 
@@ -479,7 +538,11 @@ def get_action_recommendations(ctx: Any, params: dict) -> dict:
     if not params.get("campaignArn"):
         raise InvalidInputException("campaignArn is required.")
     serving = _resolve_campaign(ctx, params)
-    _unsupported(params)
+    if params.get("filterArn"):
+        raise InvalidInputException(
+            "The local target does not apply filters to action recommendations; leave "
+            "filterArn out."
+        )
     if serving.recipe.recipe_type != recipes.PERSONALIZED_ACTIONS:
         raise InvalidInputException(
             f"Campaign {params['campaignArn']} uses {serving.recipe.name}, which is not a "

@@ -330,7 +330,9 @@ MIN_IMPORT_RECORDS = 1000
 §5: "at least 1000 interaction records"); Items and Users imports have no minimum."""
 
 
-def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
+def run_batch(
+    state_dir: Path, kind: str, job: dict, recipe_name: str, job_filter: dict | None = None
+) -> int:
     """Run a batch job (seam 2b).
 
     Args:
@@ -338,6 +340,8 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
         kind: ``batch-inference-job`` or ``batch-segment-job``.
         job: the job's Describe shape (solutionVersionArn, numResults, jobInput, jobOutput).
         recipe_name: the short name of the version's recipe.
+        job_filter: the job's filter (``filterArn``, ``datasetGroupArn``,
+            ``filterExpression``) or None.
 
     Returns:
         The number of output lines written.
@@ -382,6 +386,14 @@ def run_batch(state_dir: Path, kind: str, job: dict, recipe_name: str) -> int:
             n,
             exploration=explore or None,
             job_name=str(job.get("jobName", "")),
+            line_filter=batch.LineFilter(
+                state_dir,
+                job_filter["filterArn"],
+                job_filter["datasetGroupArn"],
+                job_filter["filterExpression"],
+            )
+            if job_filter
+            else None,
         )
     except batch.BatchFailed as exc:
         raise BatchFailed(str(exc)) from None

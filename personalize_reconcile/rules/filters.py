@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import re
 
+from personalize_reconcile.rules import filterlang
+
 DATASET_WORDS = {
     "Items": "Items",
     "Users": "Users",
@@ -67,7 +69,10 @@ def expression_problems(expression: str) -> list[str]:
     Checked: every ``|``-separated part starts ``INCLUDE|EXCLUDE ItemID|UserID|ActionID
     WHERE`` and a condition (keywords in capitals, as the Developer Guide writes them),
     double quotes and parentheses are closed, and each ``<dataset>.<column>`` names a
-    dataset type in :data:`DATASET_WORDS`.
+    dataset type in :data:`DATASET_WORDS`; when all that holds, the whole expression must
+    parse with ``rules.filterlang`` (the grammar the local runtime evaluates), e.g. ``it
+    cannot be read at position 34: expected IN, NOT IN or a comparison (=, !=, <, <=, >,
+    >=), found "LIKE"``.
     """
     text, closed = _unquoted(expression)
     if not closed:
@@ -94,6 +99,11 @@ def expression_problems(expression: str) -> list[str]:
                 + ", ".join(names[:-1])
                 + f" or {names[-1]}"
             )
+    if not problems:
+        try:
+            filterlang.parse(expression)
+        except filterlang.FilterSyntaxError as e:
+            problems.append(f"it cannot be read {e}")
     return problems
 
 

@@ -151,8 +151,8 @@ def test_create_time_rules(workshop, personalize, expect_error):
     )
     expect_error(
         create(popular, filterArn=P + "filter/f"),
-        "InvalidInputException",
-        "The local target does not apply filters; leave filterArn out.",
+        "ResourceNotFoundException",
+        f"Resource Arn {P}filter/f does not exist.",
     )
     expect_error(
         create(popular, batchInferenceJobMode="THEME_GENERATION"),

@@ -225,13 +225,13 @@ def test_recommender_is_not_found(world):
     assert err.value.message == f"Recommender {PFX}recommender/r does not exist."
 
 
-def test_filters_are_refused(world):
-    with pytest.raises(InvalidInputException) as err:
+def test_an_unknown_filter_is_not_found(world):
+    with pytest.raises(ResourceNotFoundException) as err:
         rec(world, campaignArn=camp("up"), userId="u", filterArn=f"{PFX}filter/f")
-    assert err.value.message == "The local target does not apply filters; leave filterArn out."
+    assert err.value.message == f"Filter {PFX}filter/f does not exist."
 
 
-def test_promotions_are_refused(world):
+def test_a_promotion_needs_a_filter(world):
     with pytest.raises(InvalidInputException) as err:
         rec(
             world,
@@ -240,7 +240,7 @@ def test_promotions_are_refused(world):
             promotions=[{"name": "p", "percentPromotedItems": 10}],
         )
     assert err.value.message == (
-        "The local target does not apply promotions; leave promotions out."
+        "promotions[0].filterArn is required: it names the filter that picks the promoted items."
     )
 
 

@@ -57,6 +57,11 @@ CASES = {
         AT + "Item.CATEGORY: Item is not a dataset type; use Items, Users, Interactions, "
         "Actions, Action_Interactions, CurrentUser or CurrentItem\n" + HINT,
     ),
+    "does-not-parse": (
+        [_expression("EXCLUDE ItemID WHERE Items.CATEGORY LIKE ($CATEGORY)")],
+        AT + "it cannot be read at position 37: expected IN, NOT IN or a comparison (=, !=, "
+        '<, <=, >, >=), found "LIKE"\n' + HINT,
+    ),
     "undeclared-dataset": (
         [_expression("EXCLUDE ActionID WHERE Actions.KIND IN ($KIND)")],
         AT + "Actions.KIND: the filter reads the Actions dataset, and the manifest declares "

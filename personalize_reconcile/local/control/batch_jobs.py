@@ -10,8 +10,10 @@ kind running. The input is read and the output written when the job runs (``life
 through ``seams.run_batch``), where a failure becomes the job's CREATE FAILED; a bad input
 line is reported in its own output line. Jobs cannot be deleted. Callers: ``control.call``.
 
-Not modelled, and refused rather than ignored: ``filterArn`` (the runtime does not apply
-filters either), ``batchInferenceJobMode`` THEME_GENERATION (no text generation offline).
+``filterArn`` must name a filter of the version's dataset group; the job applies it to
+every line (with the line's ``filterValues``, ``local.batch``). Not modelled, and refused
+rather than ignored: ``batchInferenceJobMode`` THEME_GENERATION (no text generation
+offline).
 
 Sources: reference §1 (ARNs ``batch-inference-job/<name>``, ``batch-segment-job/<name>``),
 §3 (a version ACTIVE before batch jobs), §6 (which recipes give batch recommendations),
@@ -83,8 +85,17 @@ def _create(ctx: RequestContext, conn: sqlite3.Connection, params: dict, kind: s
             f"Solution version {version.arn} uses {name}; a batch segment job needs a "
             "USER_SEGMENTATION recipe (aws-item-affinity or aws-item-attribute-affinity)."
         )
+    filter_row = None
     if params.get("filterArn"):
-        raise InvalidInputException("The local target does not apply filters; leave filterArn out.")
+        filter_row = records.load(ctx, conn, params["filterArn"], "filter")
+        solution = ctx.store.get(version.parent or "", conn)
+        group = solution.body.get("datasetGroupArn") if solution is not None else None
+        if filter_row.body.get("datasetGroupArn") != group:
+            raise InvalidInputException(
+                f"Filter {filter_row.arn} belongs to dataset group "
+                f"{filter_row.body.get('datasetGroupArn')}, not to {group}, the group of "
+                f"solution version {version.arn}."
+            )
     if params.get("batchInferenceJobMode") == "THEME_GENERATION":
         raise InvalidInputException(
             "The local target does not generate themes; use batchInferenceJobMode BATCH_INFERENCE."
@@ -127,10 +138,18 @@ def _create(ctx: RequestContext, conn: sqlite3.Connection, params: dict, kind: s
     }
     if kind == INFERENCE:
         body["batchInferenceJobMode"] = params.get("batchInferenceJobMode") or "BATCH_INFERENCE"
+        if filter_row is not None:
+            body["filterArn"] = filter_row.arn
         if params.get("batchInferenceJobConfig"):
             body["batchInferenceJobConfig"] = params["batchInferenceJobConfig"]
     res = records.create_under(ctx, conn, version, kind, arn, body, params, name_key="jobName")
     res.extra["recipe"] = name
+    if filter_row is not None:
+        res.extra["filter"] = {
+            "filterArn": filter_row.arn,
+            "datasetGroupArn": filter_row.body.get("datasetGroupArn"),
+            "filterExpression": filter_row.body.get("filterExpression"),
+        }
     ctx.store.save(conn, res, touch=False)
     return {arn_key: arn}
 

@@ -1,9 +1,9 @@
 """Filters: CreateFilter, DescribeFilter, ListFilters, DeleteFilter.
 
 One job: the rules of a group's filters: the group must exist, the expression must start
-``INCLUDE|EXCLUDE ItemID|UserID|ActionID WHERE``, at most :data:`FILTERS_PER_GROUP`.
-The expression is stored, not evaluated: the local runtime refuses ``filterArn``
-(``personalize_reconcile.local.runtime``). Callers: ``control.call``.
+``INCLUDE|EXCLUDE ItemID|UserID|ActionID WHERE`` and parse (``rules.filterlang``, the
+grammar the runtime evaluates with ``local.filtering``; a refusal names the character
+position), at most :data:`FILTERS_PER_GROUP`. Callers: ``control.call``.
 
 Sources: reference §1 (ARN), §2 (``ListFilters`` answers ``Filters``), §9 (quota).
 """
@@ -19,6 +19,7 @@ from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
+from personalize_reconcile.rules import filterlang
 
 KIND = "filter"
 FILTERS_PER_GROUP = 30
@@ -35,7 +36,15 @@ register_reads(KIND, "DescribeFilter", "ListFilters", "datasetGroupArn")
 @operation("CreateFilter")
 def create_filter(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """CreateFilter: the group must exist; the expression must start
-    ``INCLUDE|EXCLUDE ItemID|UserID|ActionID WHERE``; at most 30 per group."""
+    ``INCLUDE|EXCLUDE ItemID|UserID|ActionID WHERE`` and parse
+    (``rules.filterlang.parse``); at most 30 per group.
+
+    Raises:
+        InvalidInputException: the expression's form, e.g. ``Invalid filter expression at
+            position 34: expected IN, NOT IN or a comparison (=, !=, <, <=, >, >=),
+            found "LIKE".``
+        LimitExceededException: the group has 30 filters (reference §9).
+    """
     group = records.load(ctx, conn, params["datasetGroupArn"], "dataset-group")
     expr = params["filterExpression"]
     if not _FILTER_RE.fullmatch(expr):
@@ -43,6 +52,10 @@ def create_filter(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -
             "Invalid filter expression: it must start with INCLUDE or EXCLUDE, then "
             "ItemID, UserID or ActionID, then WHERE and a condition."
         )
+    try:
+        filterlang.parse(expr)
+    except filterlang.FilterSyntaxError as e:
+        raise InvalidInputException(f"Invalid filter expression {e}.") from None
     if records.count(conn, "kind='filter' AND grp=?", (group.arn,)) >= FILTERS_PER_GROUP:
         raise LimitExceededException(
             f"Dataset group {group.arn} already has {FILTERS_PER_GROUP} filters, the limit."
