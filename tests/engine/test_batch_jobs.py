@@ -133,10 +133,10 @@ def test_destroy_leaves_the_batch_jobs_and_says_so(pc, batch, state):
     assert "Destroy complete: 5 deleted." in result.out
 
 
-def test_a_batch_segment_job_waits_for_a_segmentation_version_the_local_target_refuses(
-    pc, workshop
-):
-    (workshop.parent / "data" / "batch-items.jsonl").write_text('{"itemId": "x"}\n')
+def test_a_batch_segment_job_runs_once_its_segmentation_version_is_trained(pc, workshop, state):
+    (workshop.parent / "data" / "batch-items.jsonl").write_text(
+        '{"itemId": "green-cotton-shirt"}\n{"itemId": "x"}\n'
+    )
     text = replaced(
         workshop.read_text(),
         "solutions:\n",
@@ -146,7 +146,7 @@ def test_a_batch_segment_job_waits_for_a_segmentation_version_the_local_target_r
         text + "\nbatchSegmentJobs:\n  segments:\n    solution: affinity\n"
         "    jobInput: s3://${bucket}/batch/items.jsonl\n"
         "    uploadFrom: data/batch-items.jsonl\n"
-        "    jobOutput: s3://${bucket}/batch/segments/\n    roleArn: ${role}\n"
+        "    jobOutput: s3://${bucket}/batch/segments/\n    numResults: 5\n    roleArn: ${role}\n"
     )
     doc = plan_json(pc)
     change = next(
@@ -155,12 +155,18 @@ def test_a_batch_segment_job_waits_for_a_segmentation_version_the_local_target_r
     assert change["actions"] == ["create"]
     assert change["reason"] == "a new solution version: it runs once apply has trained it"
     applied = pc("apply", "--auto-approve")
-    assert applied.code == 1
-    assert (
-        "Apply failed: 8 created, 0 updated, 0 replaced, 0 deleted; 1 failed, 1 not started.\n"
-        "  solution_version.affinity: The local target cannot train recipe aws-item-affinity; "
-        in applied.err
-    )
+    assert applied.code == 0, applied.out + applied.err
+    out = state / "s3" / BUCKET / "batch" / "segments" / "items.jsonl.out"
+    first, second = [json.loads(x) for x in out.read_text().splitlines()]
+    assert first["input"] == {"itemId": "green-cotton-shirt"} and first["error"] is None
+    assert len(first["output"]["usersList"]) == 5
+    assert second == {
+        "input": {"itemId": "x"},
+        "output": None,
+        "error": "line 2: item 'x' was not in the data this solution version trained on",
+    }
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
 
 
 def test_a_saved_plan_is_stale_once_the_input_file_changed(pc, cli, batch, state, tmp_path):
