@@ -38,9 +38,10 @@ API:
       UTF-8 byte-order mark (EF BB BF); save the file as UTF-8 without a BOM
       No object at s3://b/missing.csv
 
-Checked (reference §5): UTF-8; header names equal the schema field names in schema order
-(byte-order mark, stray whitespace, wrong case, missing, extra, duplicate and misordered
-columns named); every row has as many values as the header; types (``int``/``long``
+Checked (reference §5): UTF-8; an unquoted header whose names equal the schema field names
+in schema order (quoted names, byte-order mark, stray whitespace, wrong case, missing,
+extra, duplicate and misordered columns named); every row has as many values as the
+header; types (``int``/``long``
 whole numbers in range, ``float``/``double`` finite decimals, ``boolean`` lower-case
 ``true``/``false``); TIMESTAMP and CREATION_TIMESTAMP in epoch seconds (milliseconds,
 microseconds, fractional seconds and ISO 8601 dates rejected with the converted value);
@@ -544,6 +545,10 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
     return _parse(stream, uri, fields, None, None)
 
 
+_QUOTED_NAME = re.compile(r'"([^"\r\n]*)"')
+"""A quoted name in a header line (reference §5: the header is unquoted)."""
+
+
 def _parse(
     stream: BinaryIO,
     uri: str,
@@ -568,6 +573,18 @@ def _parse(
             raise CsvImportError(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
+    first_line = data.split(b"\n", 1)[0]
+    if b'"' in first_line:
+        quoted = _QUOTED_NAME.search(first_line.decode("utf-8", errors="replace"))
+        shown = quoted.group(0) if quoted else '"'
+        column = quoted.group(1) if quoted else None
+        raise CsvImportError(
+            f"the header quotes its names ({shown}); the header must be unquoted "
+            f"field names: {','.join(names)}",
+            uri,
+            1,
+            column,
+        )
     if len(data) <= _FAST_MAX_BYTES:
         table = _fast_parse(data, fields, obj)
         if table is not None:

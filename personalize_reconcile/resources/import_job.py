@@ -11,6 +11,8 @@ Callers: the engine, through ``resources.kinds()`` and ``engine/desired.py``.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from typing import Any
 
@@ -76,6 +78,7 @@ class ImportJobKind(Kind):
         retries a failed import with a fresh name."""
         dataset = ctx.live.get(desired.extra["dataset_address"])
         if dataset is None or desired.extra["dataset_address"] not in ctx.arns:
+            desired.note = "new data to import" + _duplicates_note(desired)
             return None
         jobs = {j.get("jobName"): j for j in self.jobs_of(ctx, dataset.arn)}
         created = dataset.raw.get("creationDateTime")
@@ -88,6 +91,7 @@ class ImportJobKind(Kind):
                     if failure
                     else "this data has not been imported yet"
                 )
+                desired.note += _duplicates_note(desired)
                 return None
             if job.get("status") != "CREATE FAILED":
                 return Live(
@@ -154,3 +158,53 @@ def _head_failed(location: str, exc: Exception) -> str:
         f"cannot check whether the data is already at {location} (bucket {bucket}, key {key}) "
         f"before uploading it: {answer}"
     )
+
+
+def _duplicates_note(desired: Desired) -> str:
+    """``; it holds N exact duplicate rows (the first is line L), which training counts
+    once`` for an ``uploadFrom`` file with such rows, else ``""``."""
+    upload = desired.extra.get("upload_path")
+    dups = duplicate_rows(upload) if upload else None
+    if not dups:
+        return ""
+    count, line = dups
+    return (
+        f"; it holds {count} exact duplicate row{'s' if count != 1 else ''} "
+        f"(the first is line {line}), which training counts once"
+    )
+
+
+DUPLICATES_MAX_BYTES = 512 * 1024 * 1024
+"""Files up to this size are checked for exact duplicate rows when an import is planned."""
+
+
+def duplicate_rows(path: str) -> tuple[int, int] | None:
+    """How many data rows of the CSV file ``path`` repeat an earlier row byte for byte,
+    and the line number (1-based, header = 1) of the first such repeat; ``None`` when
+    there are none, or the file is larger than :data:`DUPLICATES_MAX_BYTES` or cannot be
+    read (the import reports what is wrong with it). Line ends are ignored, so CRLF and
+    LF copies of a row count as the same.
+
+    Training leaves such rows out of the minimum-data counts (``local/training/data.py``);
+    the plan says so before the data is imported.
+    """
+    try:
+        if os.path.getsize(path) > DUPLICATES_MAX_BYTES:
+            return None
+        seen: set[bytes] = set()
+        count, first = 0, 0
+        with open(path, "rb") as fh:
+            fh.readline()  # the header
+            for number, line in enumerate(fh, 2):
+                row = line.rstrip(b"\r\n")
+                if not row:
+                    continue
+                key = hashlib.blake2b(row, digest_size=16).digest()
+                if key in seen:
+                    count += 1
+                    first = first or number
+                else:
+                    seen.add(key)
+    except OSError:
+        return None
+    return (count, first) if count else None

@@ -149,6 +149,15 @@ def test_bom_header(store, schema, workshop_lines):
     )
 
 
+def test_quoted_header_names_are_refused_naming_the_quoting(store, schema, workshop_lines):
+    data = b'"USER_ID","ITEM_ID","EVENT_TYPE","TIMESTAMP"\n' + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header quotes "
+        'its names ("USER_ID"); the header must be unquoted field names: '
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
+    )
+
+
 def test_utf16_file(store, schema, workshop_lines):
     data = b"".join(workshop_lines).decode().encode("utf-16")
     assert _reason(store, URI, data, schema) == (
