@@ -2,9 +2,9 @@
 local serve``: dataset group, schema, import, solution, version, campaign, then an event
 tracker and PutEvents that change a user's recommendations at once.
 
-The workshop CSV is placed in the state dir's object store (where ``s3://`` URIs resolve,
-``docs/local-target.md``) before the import; every Personalize call is an ``aws`` command
-with ``--endpoint-url``. Skipped when the AWS CLI is not installed.
+Every call is an ``aws`` command with ``--endpoint-url``, the S3 ones too (``aws s3 mb``,
+``aws s3 cp`` up and down): one endpoint, no other server. Skipped when the AWS CLI is not
+installed.
 """
 
 from __future__ import annotations
@@ -21,8 +21,6 @@ from pathlib import Path
 import pytest
 from serving import start_serve
 from workshop_data import WORKSHOP_CSV
-
-from personalize_reconcile.local.objectstore import LocalObjectStore
 
 WORKSHOP = WORKSHOP_CSV.parent
 BUCKET = "s3://personalize-data-000000000000"
@@ -47,6 +45,18 @@ class Aws:
             "AWS_CONFIG_FILE": str(home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
         }
+
+    def s3(self, *args: str) -> str:
+        """``aws s3 ARGS... --endpoint-url URL``; its standard output."""
+        done = subprocess.run(
+            ["aws", "s3", *args, "--endpoint-url", self.url],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
     def __call__(self, service: str, command: str, *args: str) -> dict:
         done = subprocess.run(
@@ -73,11 +83,12 @@ class Aws:
 @pytest.fixture
 def aws(tmp_path):
     state = tmp_path / "state"
-    LocalObjectStore(state).put(f"{BUCKET}/workshop/interactions.csv", WORKSHOP_CSV)
     served = start_serve(state)
     try:
         aws = Aws(served.url, tmp_path)
-        aws.state = state
+        aws.s3("mb", BUCKET)
+        aws.s3("cp", str(WORKSHOP_CSV), f"{BUCKET}/workshop/interactions.csv")
+        aws.tmp = tmp_path
         yield aws
     finally:
         served.stop()
@@ -214,16 +225,18 @@ def test_workshop_exercises_2_and_4_with_the_aws_cli(aws):
         json.dumps({"s3DataDestination": {"path": f"{BUCKET}/exports/"}}),
     )["datasetExportJobArn"]
     aws.wait("describe-dataset-export-job", "--dataset-export-job-arn", export, "datasetExportJob")
-    written = LocalObjectStore(aws.state).get(
-        f"{BUCKET}/exports/segment-workshop-events/part-00000.csv"
-    )
+    copy = aws.tmp / "exported.csv"
+    aws.s3("cp", f"{BUCKET}/exports/segment-workshop-events/part-00000.csv", str(copy))
+    written = copy.read_bytes()
     assert list(csv.reader(io.StringIO(written.decode()))) == [
         ["USER_ID", "ITEM_ID", "EVENT_TYPE", "TIMESTAMP"],
         *[[user, e["itemId"], e["eventType"], str(e["sentAt"])] for e in events],
     ]
 
     # a data deletion job removes the user: its imported rows and its recorded events
-    LocalObjectStore(aws.state).put(f"{BUCKET}/delete/users.csv", f"USER_ID\n{user}\n".encode())
+    forget = aws.tmp / "forget.csv"
+    forget.write_text(f"USER_ID\n{user}\n")
+    aws.s3("cp", str(forget), f"{BUCKET}/delete/users.csv")
     deletion = aws(
         "personalize",
         "create-data-deletion-job",
