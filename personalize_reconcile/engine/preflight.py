@@ -1,23 +1,26 @@
-"""Preflight on ``--target aws``: can Personalize read the data the manifest imports?
+"""Preflight on ``--target aws``: can Personalize read the data the manifest imports and
+write where its jobs put their output?
 
 One job: before apply writes anything (and in ``preconcile preflight``), check with IAM
 and S3 read calls what an import job needs and otherwise reports only hours later as
 ``CREATE FAILED`` (reference §5, "IAM and S3"):
 
-- the role each import passes (``roleArn``) exists and its trust policy lets the service
-  principal ``personalize.amazonaws.com`` call ``sts:AssumeRole`` (iam:GetRole);
+- the role each import, batch job and metric attribution passes (``roleArn``) exists and
+  its trust policy lets the service principal ``personalize.amazonaws.com`` call
+  ``sts:AssumeRole`` (iam:GetRole);
 - the role's permissions allow ``s3:GetObject`` on the data and ``s3:ListBucket`` on its
-  bucket: its attached and inline policies are read (iam:ListAttachedRolePolicies,
-  iam:GetPolicy, iam:GetPolicyVersion, iam:ListRolePolicies, iam:GetRolePolicy) and
-  evaluated here (Allow statements whose Action and Resource match, with ``*`` and ``?``
-  wildcards; an explicit Deny wins; Conditions are not evaluated and count as matching).
+  bucket, and ``s3:PutObject`` on an output location (a batch job's ``jobOutput``, a
+  metric attribution's ``s3DataDestination``): its attached and inline policies are read
+  (iam:ListAttachedRolePolicies, iam:GetPolicy, iam:GetPolicyVersion,
+  iam:ListRolePolicies, iam:GetRolePolicy) and evaluated here (Allow statements whose
+  Action and Resource match, with ``*`` and ``?`` wildcards; an explicit Deny wins;
+  Conditions are not evaluated and count as matching).
   iam:SimulatePrincipalPolicy is not used: moto, which the tests run against, does not
   answer it, and it evaluates the same identity policies;
-- the bucket's policy lets ``personalize.amazonaws.com`` do the same two actions
+- the bucket's policy lets ``personalize.amazonaws.com`` do the same actions
   (s3:GetBucketPolicy).
 
-The manifest declares no output locations yet (batch and export jobs), so no
-``s3:PutObject`` check is made. Each failure names the role or bucket and carries the
+Each failure names the role or bucket and carries the
 JSON to add (the policies of docs/aws.md, sections 2 and 3). A call the credentials may
 not make (AccessDenied), or that cannot reach the service, is reported as not checked,
 never as a failure.
@@ -36,7 +39,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from personalize_reconcile.engine.plan import CREATE, Plan
+from personalize_reconcile.engine.plan import CREATE, UPDATE, Plan
 from personalize_reconcile.resources import Desired
 
 SERVICE = "personalize.amazonaws.com"
@@ -45,12 +48,14 @@ DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
 
 @dataclass(frozen=True)
 class Access:
-    """What one import needs: its manifest address, the role it passes (or ``None``) and
-    its ``s3://bucket/key`` data location."""
+    """What one import or job needs: its manifest address, the role it passes (or
+    ``None``), an ``s3://bucket/key`` location and whether the service writes there (an
+    output location) rather than reads it."""
 
     address: str
     role_arn: str | None
     data_location: str
+    writes: bool = False
 
     @property
     def bucket(self) -> str:
@@ -81,17 +86,39 @@ class Report:
     passed: list[str] = field(default_factory=list)
 
 
+BATCH_KINDS = ("batch_inference_job", "batch_segment_job")
+
+
 def accesses(desired: dict[str, Desired], plan: Plan | None = None) -> list[Access]:
-    """The imports to check: every declared import with an ``s3://`` data location, or,
-    given ``plan``, those it creates (what apply is about to start)."""
-    creating = None if plan is None else {c.address for c in plan.changes if c.action == CREATE}
+    """The locations to check: every declared import's data, batch job's input and output
+    and metric attribution's output in ``s3://``, or, given ``plan``, only those of what
+    it creates or changes (what apply is about to start)."""
+    changing = (
+        None
+        if plan is None
+        else {c.address for c in plan.changes if c.action in (CREATE, UPDATE, "replace")}
+    )
     out = []
     for address, d in desired.items():
-        if d.kind != "import" or (creating is not None and address not in creating):
+        if changing is not None and address not in changing:
             continue
-        location = d.fields.get("dataLocation") or ""
-        if location.startswith("s3://"):
-            out.append(Access(address, d.fields.get("roleArn"), location))
+        f = d.fields
+        if d.kind == "import":
+            wanted = [(f.get("roleArn"), f.get("dataLocation"), False)]
+        elif d.kind in BATCH_KINDS:
+            wanted = [
+                (f.get("roleArn"), f.get("jobInput"), False),
+                (f.get("roleArn"), f.get("jobOutput"), True),
+            ]
+        elif d.kind == "metric_attribution":
+            output = f.get("metricsOutputConfig") or {}
+            path = (output.get("s3DataDestination") or {}).get("path")
+            wanted = [(output.get("roleArn"), path, True)]
+        else:
+            continue
+        for role, location, writes in wanted:
+            if isinstance(location, str) and location.startswith("s3://"):
+                out.append(Access(address, role, location, writes))
     return out
 
 
@@ -116,22 +143,35 @@ def check(iam: Any, s3: Any, needed: list[Access]) -> Report:
     return report
 
 
-def role_policy(bucket: str) -> dict[str, Any]:
-    """The permissions policy the role needs to read ``bucket`` (docs/aws.md §2)."""
+def _actions(writes: bool) -> list[str]:
+    return (
+        ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+        if writes
+        else [
+            "s3:GetObject",
+            "s3:ListBucket",
+        ]
+    )
+
+
+def role_policy(bucket: str, writes: bool = False) -> dict[str, Any]:
+    """The permissions policy the role needs to read ``bucket`` (and write to it, with
+    ``writes``) (docs/aws.md §2)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Action": _actions(writes),
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             }
         ],
     }
 
 
-def bucket_policy(bucket: str) -> dict[str, Any]:
-    """The bucket policy that lets Personalize read ``bucket`` (docs/aws.md §3)."""
+def bucket_policy(bucket: str, writes: bool = False) -> dict[str, Any]:
+    """The bucket policy that lets Personalize read ``bucket`` (and write to it, with
+    ``writes``) (docs/aws.md §3)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
@@ -139,7 +179,7 @@ def bucket_policy(bucket: str) -> dict[str, Any]:
                 "Sid": "PersonalizeS3BucketAccessPolicy",
                 "Effect": "Allow",
                 "Principal": {"Service": SERVICE},
-                "Action": ["s3:GetObject", "s3:ListBucket"],
+                "Action": _actions(writes),
                 "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
             }
         ],
@@ -159,10 +199,19 @@ def _snippet(doc: Any) -> str:
 
 
 def _users(uses: list[Access]) -> str:
-    names = sorted({u.address for u in uses})
-    return ("imports " if len(names) > 1 else "import ") + ", ".join(
-        n.split(".", 1)[1] for n in names
+    """``import a``, ``imports a, b``, ``import a and batch inference job n``..."""
+    by_kind: dict[str, list[str]] = {}
+    for address in sorted({u.address for u in uses}):
+        kind, name = address.split(".", 1)
+        by_kind.setdefault(kind.replace("_", " "), []).append(name)
+    return " and ".join(
+        f"{kind}{'s' if len(names) > 1 else ''} {', '.join(names)}"
+        for kind, names in by_kind.items()
     )
+
+
+def _writes(uses: list[Access], bucket: str | None = None) -> bool:
+    return any(u.writes for u in uses if bucket is None or u.bucket == bucket)
 
 
 def _check_role(iam: Any, arn: str, uses: list[Access], report: Report) -> None:
@@ -176,7 +225,7 @@ def _check_role(iam: Any, arn: str, uses: list[Access], report: Report) -> None:
                 f"{who}: it does not exist. Create it with this trust policy:\n"
                 + _snippet({"Version": "2012-10-17", "Statement": [TRUST_STATEMENT]})
                 + "\n  and this permissions policy:\n"
-                + _snippet(role_policy(uses[0].bucket))
+                + _snippet(role_policy(uses[0].bucket, _writes(uses, uses[0].bucket)))
             )
         else:
             report.unchecked.append(_unchecked(f"role {name}", "iam:GetRole", e))
@@ -206,17 +255,26 @@ def _check_role(iam: Any, arn: str, uses: list[Access], report: Report) -> None:
         if missing:
             report.failures.append(
                 f"{who}: its policies do not allow {' and '.join(missing)} on bucket "
-                f"{bucket}. Attach this policy to the role:\n" + _snippet(role_policy(bucket))
+                f"{bucket}. Attach this policy to the role:\n"
+                + _snippet(role_policy(bucket, _writes(uses, bucket)))
             )
     if not any(f.startswith(who) for f in report.failures):
-        report.passed.append(
-            f"role {name} trusts {SERVICE} and may read "
-            + ", ".join(sorted({u.data_location for u in uses}))
+        reads = sorted({u.data_location for u in uses if not u.writes})
+        writes = sorted({u.data_location for u in uses if u.writes})
+        may = ([f"read {', '.join(reads)}"] if reads else []) + (
+            [f"write to {', '.join(writes)}"] if writes else []
         )
+        report.passed.append(f"role {name} trusts {SERVICE} and may " + " and ".join(may))
 
 
 def _check_bucket(s3: Any, bucket: str, uses: list[Access], report: Report) -> None:
-    who = f"bucket {bucket}, which {_users(uses)} reads"
+    verb = (
+        "reads and writes to"
+        if _writes(uses) and not all(u.writes for u in uses)
+        else ("writes to" if _writes(uses) else "reads")
+    )
+    who = f"bucket {bucket}, which {_users(uses)} {verb}"
+    writes = _writes(uses)
     try:
         text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except (ClientError, BotoCoreError) as e:
@@ -224,12 +282,12 @@ def _check_bucket(s3: Any, bucket: str, uses: list[Access], report: Report) -> N
         if code == "NoSuchBucketPolicy":
             report.failures.append(
                 f"{who}: it has no bucket policy, and Personalize needs one that lets "
-                f"{SERVICE} in. Put this policy on it:\n" + _snippet(bucket_policy(bucket))
+                f"{SERVICE} in. Put this policy on it:\n" + _snippet(bucket_policy(bucket, writes))
             )
         elif code == "NoSuchBucket":
             report.failures.append(
                 f"{who}: it does not exist. Create it, then put this policy on it:\n"
-                + _snippet(bucket_policy(bucket))
+                + _snippet(bucket_policy(bucket, writes))
             )
         else:
             report.unchecked.append(_unchecked(f"bucket {bucket}", "s3:GetBucketPolicy", e))
@@ -246,13 +304,21 @@ def _check_bucket(s3: Any, bucket: str, uses: list[Access], report: Report) -> N
     if missing:
         report.failures.append(
             f"{who}: its policy does not let {SERVICE} {' and '.join(missing)}. Add this "
-            "statement to the bucket policy:\n" + _snippet(bucket_policy(bucket)["Statement"][0])
+            "statement to the bucket policy:\n"
+            + _snippet(bucket_policy(bucket, writes)["Statement"][0])
         )
     else:
-        report.passed.append(f"bucket {bucket}'s policy lets {SERVICE} read it")
+        what = (
+            "read and write to it"
+            if writes and verb != "writes to"
+            else ("write to it" if writes else "read it")
+        )
+        report.passed.append(f"bucket {bucket}'s policy lets {SERVICE} {what}")
 
 
 def _needs(a: Access) -> list[tuple[str, str]]:
+    if a.writes:
+        return [("s3:PutObject", f"arn:aws:s3:::{a.bucket}/{a.key}")]
     return [
         ("s3:GetObject", f"arn:aws:s3:::{a.bucket}/{a.key}"),
         ("s3:ListBucket", f"arn:aws:s3:::{a.bucket}"),

@@ -237,3 +237,34 @@ def test_on_the_local_target_there_is_nothing_to_check(cli, workshop):
         "Nothing to check on the local target: preflight checks the IAM role and the S3 "
         "bucket policy Personalize uses, on --target aws.\n"
     )
+
+
+BATCH_JOB = """
+batchInferenceJobs:
+  nightly-recs:
+    solution: segment-workshop-solution
+    jobInput: s3://${bucket}/batch/users.jsonl
+    jobOutput: s3://${bucket}/batch/out/
+    roleArn: ${role}
+"""
+
+
+def test_an_output_location_needs_put_object(cli, workshop, moto_env):
+    workshop.write_text(workshop.read_text() + BATCH_JOB)
+    _role(moto_env["iam"])  # may read, not write
+    writes = json.loads(json.dumps(BUCKET_POLICY))
+    writes["Statement"][0]["Action"] = ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    moto_env["s3"].put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(writes))
+    result = _preflight(cli, workshop)
+    assert (result.code, result.out) == (1, "")
+    who = (
+        f"role PersonalizeExecutionRole ({ROLE}), which batch inference job nightly-recs "
+        "and import segment-workshop-interactions passes to Personalize"
+    )
+    can_write = json.loads(json.dumps(READ))
+    can_write["Statement"][0]["Action"] = ["s3:GetObject", "s3:ListBucket", "s3:PutObject"]
+    assert (
+        f"  {who}: its policies do not allow s3:PutObject on bucket {BUCKET}. Attach this "
+        "policy to the role:\n" + _indented(can_write)
+    ) in result.err
+    assert "bucket personalize-data-000000000000, which" not in result.err  # its policy is right
