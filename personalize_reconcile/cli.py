@@ -780,6 +780,11 @@ def recommend(
     for option, value in (("--user-id", user_id), ("--item-id", item_id)):
         if value is not None and not value.strip():
             raise UserError(f"{option} must not be empty")
+        if value is not None and len(value) > ID_MAX:
+            raise UserError(
+                f"{option} is {len(value):,} characters long; GetRecommendations takes ids "
+                f"of at most {ID_MAX} characters (botocore model)"
+            )
     if num_results is not None and not 1 <= num_results <= 500:
         raise UserError(f"--num-results must be between 1 and 500, not {num_results}")
     tgt = _open(target, region, profile, state_dir)
@@ -848,6 +853,10 @@ def output(
             markup=False,
         )
 
+
+ID_MAX = 256
+"""The longest ``userId`` / ``itemId`` GetRecommendations takes (botocore's personalize-runtime
+model, shapes ``UserID`` and ``ItemID``)."""
 
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 

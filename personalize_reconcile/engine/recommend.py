@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.resources.base import error_code
+from personalize_reconcile.rules.problems import shown
 
 
 class RecommendError(Exception):
@@ -35,7 +36,7 @@ def find_campaign(target: Target, name: str) -> dict[str, Any]:
             names.append(c["name"])
     known = ", ".join(sorted(names)) if names else "none"
     raise RecommendError(
-        f"there is no campaign named {name!r} on the {target.name} target "
+        f"there is no campaign named {shown(name)} on the {target.name} target "
         f"({target.region}); campaigns there: {known}"
     )
 
@@ -62,7 +63,7 @@ def recommend(
     if found.get("status") != "ACTIVE":
         reason = f": {found['failureReason']}" if found.get("failureReason") else ""
         raise RecommendError(
-            f"campaign {campaign!r} is {found.get('status')}{reason}, not "
+            f"campaign {shown(campaign)} is {found.get('status')}{reason}, not "
             "ACTIVE; run apply and wait for it to finish"
         )
     args: dict[str, Any] = {"campaignArn": found["campaignArn"]}

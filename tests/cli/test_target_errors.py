@@ -166,6 +166,17 @@ CLI_CASES = {
         ["recommend", "--campaign", "c", "--item-id", ""],
         "Error: --item-id must not be empty\n",
     ),
+    "user id longer than the service takes": (
+        ["recommend", "--campaign", "c", "--user-id", "u" * 257],
+        "Error: --user-id is 257 characters long; GetRecommendations takes ids of at most 256 "
+        "characters (botocore model)\n",
+    ),
+    "huge campaign name is cut in the message": (
+        ["recommend", "--campaign", "c" * 100_000, "--item-id", "i"],
+        "Error: there is no campaign named '"
+        + "c" * 80
+        + "…' (100000 characters) on the local target (us-east-1); campaigns there: none\n",
+    ),
     "serve with a bad S3 endpoint": (
         ["local", "serve", "--s3-endpoint-url", "not-a-url", "--port", "0"],
         "Error: --s3-endpoint-url 'not-a-url' is not an http(s) URL; write one such as "
