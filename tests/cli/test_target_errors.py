@@ -57,6 +57,12 @@ CASES = {
         "Error: The config profile (nope) could not be found; list your profiles with "
         "`aws configure list-profiles`\n",
     ),
+    "configured region that is not one": (
+        ["plan", MANIFEST, "--target", "aws"],
+        {"AWS_DEFAULT_REGION": "\u2603", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"},
+        "Error: the configured AWS region '\u2603' is not a region name; fix AWS_REGION / "
+        "AWS_DEFAULT_REGION or the profile's region in the AWS config, or pass --region\n",
+    ),
     "unreachable endpoint": (
         ["plan", MANIFEST, "--target", "aws"],
         {
@@ -161,6 +167,10 @@ CLI_CASES = {
     "region that is not one": (
         ["plan", MANIFEST, "--region", "mars"],
         "Error: 'mars' is not a region name; write one such as us-east-1\n",
+    ),
+    "region longer than a DNS label": (
+        ["plan", MANIFEST, "--region", "us-east-" + "1" * 5000],
+        "Error: 'us-east-" + "1" * 55 + "…' is not a region name; write one such as us-east-1\n",
     ),
     "empty item id": (
         ["recommend", "--campaign", "c", "--item-id", ""],
