@@ -224,6 +224,7 @@ PollOpt = Annotated[
         "--poll-interval",
         metavar="SECONDS",
         min=0.01,
+        max=3600,
         envvar="PRECONCILE_POLL_INTERVAL",
         help="Seconds before the first status check of a resource being waited for; the pause "
         "grows from there [default: 5 on aws, 0.02 on local].",

@@ -203,6 +203,18 @@ def test_cli_errors(case, tmp_path):
     assert result.stderr == expected
 
 
+@pytest.mark.parametrize("value", ["inf", "1e300"])
+def test_a_poll_interval_past_an_hour_is_a_usage_error(tmp_path, value):
+    """An infinite first pause would wait out the whole timeout before the first check."""
+    result = run("apply", MANIFEST, "--auto-approve", "--poll-interval", value, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--poll-interval' (env var: 'PRECONCILE_POLL_INTERVAL'): "
+        "Input should be less than or equal to 3600\n"
+    )
+    assert not (tmp_path / ".preconcile").exists()
+
+
 def test_negative_timeout_is_a_usage_error(tmp_path):
     result = run("apply", MANIFEST, "--timeout", "-1", cwd=tmp_path)
     assert result.returncode == 1
