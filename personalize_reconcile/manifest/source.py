@@ -371,6 +371,9 @@ def parse_source(text: str, shown_as: str) -> Source:
         elif isinstance(e, MaxDepthExceededError):
             problem = f"nesting is deeper than {MAX_DEPTH} levels"
             hint = "a manifest needs about 10 levels; flatten this value"
+        elif problem == "but found another document":  # ruamel's ComposerError wording
+            problem = "a second document starts here; the file may hold only one"
+            hint = "remove this '---' and what follows it, or split the file in two"
         elif kind == "JSON":
             hint = (
                 "check the brackets, commas, colons and double quotes around this place (a "

@@ -125,6 +125,10 @@ CASES = {
         "interactions.avsc:3:17  the file contains a NUL character, so it is binary data, not JSON text\n    hint: check that this is the right file, and save it as UTF-8 text\n",
         schema=[('"name": "Interactions"', '"name": "Inter\x00actions"')],
     ),
+    "second-document": Case(
+        [("minProvisionedTPS: 1\n", "minProvisionedTPS: 1\n---\nname: other\n")],
+        "shop.yaml:25:1  invalid YAML: a second document starts here; the file may hold only one\n    hint: remove this '---' and what follows it, or split the file in two\n",
+    ),
     "control-character": Case(
         [("name: shop\n", "name: sh\x01op\n")],
         "shop.yaml:2:9  invalid YAML: the control character U+0001 is not allowed\n    hint: remove it; the text may hold tabs and line breaks but no other control characters\n",
