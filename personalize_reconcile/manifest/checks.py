@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from personalize_reconcile.manifest.source import (
 )
 from personalize_reconcile.rules import avro, hyperparameters, limits, metrics, recipes, shapes
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
-from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
+from personalize_reconcile.rules.problems import SHOWN_MAX, a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
 
 IMPORT_NAME_MAX = NAME_MAX - 9
@@ -733,9 +734,16 @@ class Checker:
                     continue
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     continue  # the model check reports it
-                if value < low or (high is not None and value > high):
+                if isinstance(value, float) and math.isnan(value):
+                    self.add(
+                        at,
+                        f"{metric} is .nan, which no metric can be compared with",
+                        "write a number, e.g. 0.2",
+                    )
+                elif value < low or (high is not None and value > high):
                     span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
-                    self.add(at, f"{metric} must be {span}, not {value:g}")
+                    given = f"{value:g}" if isinstance(value, float) else shown(value)
+                    self.add(at, f"{metric} must be {span}, not {given}")
 
     def check_sync(self, path: tuple, config: dict, sol_name: Any, solutions: dict) -> None:
         """``syncWithLatestSolutionVersion: true`` deploys ``<solution>/$LATEST``, which only
@@ -787,8 +795,11 @@ class Checker:
                     self.add(kpath, f"{k} must be a number written as a string, not {shown(v)}")
                     continue
                 low, high = bounds[k]
-                if number < low or (high is not None and number > high):
+                if math.isnan(number) or number < low or (high is not None and number > high):
                     span = (
                         f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
                     )
-                    self.add(kpath, f"{k} must be {span}, not {v}")
+                    given = (
+                        v if len(v) <= SHOWN_MAX else f"{v[:SHOWN_MAX]}… ({len(v):,} characters)"
+                    )
+                    self.add(kpath, f"{k} must be {span}, not {given}")

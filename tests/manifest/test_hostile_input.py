@@ -139,6 +139,34 @@ CASES = {
         + "9" * 80
         + "…' (5000 characters) cannot be read as an int\n    hint: quote it to make it a string, or check the value\n",
     ),
+    "rollout-gate-nan-and-huge-integer": Case(
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    rollout:\n      minimums:\n        precision_at_25: .nan\n"
+                "      maxRegression:\n        coverage: 1" + "0" * 400 + "\n",
+            )
+        ],
+        "shop.yaml:27:26  campaigns.shop-campaign.rollout.minimums.precision_at_25: precision_at_25 is .nan, which no metric can be compared with\n"
+        "    hint: write a number, e.g. 0.2\n"
+        "shop.yaml:29:19  campaigns.shop-campaign.rollout.maxRegression.coverage: input should be a valid number\n",
+    ),
+    "exploration-nan-and-huge": Case(
+        [
+            ("aws-user-personalization-v2", "aws-user-personalization"),
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    campaignConfig:\n      itemExplorationConfig:\n"
+                "        explorationWeight: '"
+                + "9" * 500
+                + "'\n        explorationItemAgeCutOff: nan\n",
+            ),
+        ],
+        "shop.yaml:27:28  campaigns.shop-campaign.campaignConfig.itemExplorationConfig.explorationWeight: explorationWeight must be between 0 and 1, not "
+        + "9" * 80
+        + "… (500 characters)\n"
+        "shop.yaml:28:35  campaigns.shop-campaign.campaignConfig.itemExplorationConfig.explorationItemAgeCutOff: explorationItemAgeCutOff must be at least 1, not nan\n",
+    ),
     # -- variables -----------------------------------------------------------------------
     "variable-chain-blows-up": Case(
         [
