@@ -142,10 +142,9 @@ def validate(
                 )
             )
         else:
-            for d in e.diagnostics:
-                err.print(d.render(), markup=False)
+            _print_problems(e.diagnostics)
             n = len(e.diagnostics)
-            err.print(f"\n{n} problem{'s' if n != 1 else ''} found in {file}.", markup=False)
+            err.print(f"\n{n:,} problem{'s' if n != 1 else ''} found in {file}.", markup=False)
         raise typer.Exit(1) from None
     m = loaded.manifest
     datasets = m.datasets.by_type()
@@ -246,14 +245,31 @@ def _load(file: Path, var: list[str] | None, target: str = "local") -> LoadedMan
                 f"{file} is a saved plan, not a manifest; only apply takes a saved plan: "
                 f"preconcile apply {shlex.quote(str(file))}"
             ) from None
-        for d in e.diagnostics:
-            err.print(d.render(), markup=False)
+        _print_problems(e.diagnostics)
         n = len(e.diagnostics)
         err.print(
-            f"\n{n} problem{'s' if n != 1 else ''} found in {file}; nothing was changed.",
+            f"\n{n:,} problem{'s' if n != 1 else ''} found in {file}; nothing was changed.",
             markup=False,
         )
         raise typer.Exit(1) from None
+
+
+PROBLEMS_SHOWN = 100
+"""At most this many problems are printed; a file with thousands (a generated manifest gone
+wrong) would otherwise print megabytes. ``validate --json`` still lists them all."""
+
+
+def _print_problems(diagnostics) -> None:
+    """Print the first :data:`PROBLEMS_SHOWN` diagnostics to stderr, then how many more."""
+    for d in diagnostics[:PROBLEMS_SHOWN]:
+        err.print(d.render(), markup=False)
+    rest = len(diagnostics) - PROBLEMS_SHOWN
+    if rest > 0:
+        err.print(
+            f"... and {rest:,} more problem{'s' if rest != 1 else ''}, not shown; fix these "
+            "first, or see them all with `preconcile validate FILE --json`",
+            markup=False,
+        )
 
 
 def _open(target: str, region: str | None, profile: str | None, state_dir: Path | None):

@@ -10,6 +10,7 @@ one edit; the expected text is the whole of stderr.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -572,3 +573,26 @@ def test_every_command_refuses_a_special_file_without_opening_it(tmp_path, comma
         f"{file}  {what}, not a regular file\n{NOT_REGULAR_HINT}\n"
         f"1 problem found in {file}; nothing was changed.\n"
     )
+
+
+def test_only_the_first_hundred_problems_are_printed(tmp_path, cli):
+    """A generated manifest gone wrong can hold thousands of problems: stderr shows 100,
+    then how many more and where to see them all; --json still lists every one."""
+    extra = "".join(f"x{i}: 1\n" for i in range(150))
+    write_shop(tmp_path, [("datasetGroup:\n", extra + "datasetGroup:\n")])
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0] == "shop.yaml:5:1  x0: unknown key 'x0'"
+    assert sum(1 for line in lines if line.startswith("shop.yaml:")) == 100
+    assert lines[-3:] == [
+        "... and 50 more problems, not shown; fix these first, or see them all with "
+        "`preconcile validate FILE --json`",
+        "",
+        "150 problems found in shop.yaml.",
+    ]
+    planned = cli("plan", "shop.yaml", cwd=tmp_path)
+    assert planned.code == 1
+    assert planned.err.splitlines()[-1] == "150 problems found in shop.yaml; nothing was changed."
+    as_json = cli("validate", "shop.yaml", "--json", cwd=tmp_path)
+    assert len(json.loads(as_json.out)["diagnostics"]) == 150
