@@ -57,11 +57,22 @@ def _make_handler(
             log.debug("%s " + fmt, self.address_string(), *args)
 
         def _body(self) -> bytes | str:
-            """The request body, or the reason it is refused (``str``): a Content-Length
-            that is not a number, or one over :data:`MAX_BODY_BYTES` (not read at all)."""
-            raw = self.headers.get("Content-Length") or "0"
-            if not raw.strip().isdigit():
+            """The request body, or the reason it is refused (``str``): a Transfer-Encoding
+            (botocore always sends a Content-Length), a Content-Length that is not a number,
+            or one over :data:`MAX_BODY_BYTES` (not read at all)."""
+            if self.headers.get("Transfer-Encoding"):
+                return (
+                    "The local target does not accept a Transfer-Encoding; send the body with "
+                    "a Content-Length."
+                )
+            raw = (self.headers.get("Content-Length") or "0").strip()
+            if not (raw.isascii() and raw.isdigit()):
                 return "The Content-Length header is not a number."
+            if len(raw) > 20:  # before int(), which refuses over 4,300 digits (ValueError)
+                return (
+                    f"The request body is larger than {MAX_BODY_BYTES:,} bytes, the most the "
+                    f"local target accepts (its Content-Length has {len(raw):,} digits)."
+                )
             length = int(raw)
             if length > MAX_BODY_BYTES:
                 return (

@@ -314,6 +314,53 @@ def test_an_absurd_content_length_is_refused_unread(http_url):
     )
 
 
+def test_a_content_length_of_thousands_of_digits_is_refused_unread(http_url):
+    reply = _raw(http_url, LIST_SCHEMAS + b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n")
+    assert reply.startswith("HTTP/1.1 413 ")
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The request body is larger than '
+        "8,388,608 bytes, the most the local target accepts (its Content-Length has 5,000 "
+        'digits)."}'
+    )
+
+
+def test_a_chunked_body_is_refused_not_taken_for_an_empty_one(http_url):
+    reply = _raw(
+        http_url,
+        LIST_SCHEMAS + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The local target does not accept a '
+        'Transfer-Encoding; send the body with a Content-Length."}'
+    )
+    assert reply.count("HTTP/1.1") == 1  # the chunks were not read as a second request
+
+
+def test_a_huge_operation_name_or_path_is_cut_in_the_error(http_url):
+    reply = _raw(
+        http_url,
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize."
+        + b"A" * 60_000
+        + b"\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "__type": "UnknownOperationException",
+        "message": "Unknown operation " + "A" * 80 + "… (60,000 characters).",
+    }
+    reply = _raw(
+        http_url,
+        b"POST /" + b"r" * 60_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+    )
+    assert reply.startswith("HTTP/1.1 404 ")
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "message": "No personalize-runtime operation at POST /"
+        + "r" * 79
+        + "… (60,001 characters)."
+    }
+
+
 def test_deeply_nested_json_is_a_serialization_error(http_url):
     body = b"[" * 100_000 + b"]" * 100_000
     reply = _raw(
