@@ -538,7 +538,11 @@ class LocalObjectStore:
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
             rel = os.path.relpath(dirpath, bucket_dir)
-            for name in filenames:
+            # os.walk lists a symbolic link to a folder among the folders and does not
+            # follow it; it is yielded like a file so that list() refuses it, instead of
+            # leaving the folder's files out of an import without a word
+            links = [name for name in dirnames if os.path.islink(os.path.join(dirpath, name))]
+            for name in links + filenames:
                 key = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
                 yield key, Path(dirpath) / name
 
