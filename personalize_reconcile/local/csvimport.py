@@ -36,15 +36,16 @@ API:
       UTF-8 byte-order mark (EF BB BF); save the file as UTF-8 without a BOM
       No object at s3://b/missing.csv
 
-Checked (reference §5): UTF-8; header names equal the schema field names in schema order
-(byte-order mark, stray whitespace, wrong case, missing, extra, duplicate and misordered
-columns named); every row has as many values as the header; types (``int``/``long``
-whole numbers in range, ``float``/``double`` finite decimals, ``boolean`` lower-case
-``true``/``false``); TIMESTAMP and CREATION_TIMESTAMP in epoch seconds (milliseconds,
-microseconds, fractional seconds and ISO 8601 dates rejected with the converted value);
-non-nullable values present (empty = null); lengths (USER_ID, ITEM_ID, ACTION_ID <= 256;
-textual <= 20000; other strings <= 1000 characters, ``|`` separators included); no empty
-value between ``|`` separators of a multi-value cell (categorical fields and IMPRESSION).
+Checked (reference §5): UTF-8; an unquoted header whose names equal the schema field names
+in schema order (quotation marks, byte-order mark, stray whitespace, wrong case, missing,
+extra, duplicate and misordered columns named); every row has as many values as the
+header; types (``int``/``long`` whole numbers in range, ``float``/``double`` finite
+decimals, ``boolean`` lower-case ``true``/``false``); TIMESTAMP and CREATION_TIMESTAMP in
+epoch seconds (milliseconds, microseconds, fractional seconds and ISO 8601 dates rejected
+with the converted value); non-nullable values present (empty = null); lengths (USER_ID,
+ITEM_ID, ACTION_ID <= 256; textual <= 20000; other strings <= 1000 characters, ``|``
+separators included); no empty value between ``|`` separators of a multi-value cell
+(categorical fields and IMPRESSION).
 Blank lines are skipped.
 The minimum record count (1000) and INCREMENTAL's need for an earlier import are the
 import job's checks, not this module's.
@@ -519,6 +520,19 @@ def _parse(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
     data = head + stream.read(_FAST_MAX_BYTES + 1 - len(head))
+    first = data.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    if b'"' in first:
+        quoted = next(
+            (n.strip().strip('"') for n in first.decode("utf-8", "replace").split(",") if '"' in n),
+            None,
+        )
+        raise CsvImportError(
+            'the header encloses its names in quotation marks ("), which the service does not '
+            f"accept; write the header without quotes: {','.join(names)}",
+            uri,
+            1,
+            quoted,
+        )
     if len(data) <= _FAST_MAX_BYTES:
         table = _fast_parse(data, fields, obj)
         if table is not None:

@@ -157,6 +157,16 @@ def test_utf16_file(store, schema, workshop_lines):
     )
 
 
+def test_quoted_header(store, schema, workshop_lines):
+    """The service wants the header's names without quotation marks (reference §5)."""
+    data = b'"USER_ID","ITEM_ID",EVENT_TYPE,TIMESTAMP\n' + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
+        'encloses its names in quotation marks ("), which the service does not accept; write '
+        "the header without quotes: USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
+    )
+
+
 def test_millisecond_timestamps(store, schema, workshop_lines):
     def ms(row, header):
         return row if header else row[:3] + [row[3] + "000"]
