@@ -94,6 +94,10 @@ _ISO_RE = re.compile(
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _BATCH_ROWS = 100_000
 _READ_BYTES = 8 << 20
+_MAX_LINE_BYTES = 64 << 20
+"""A line longer than this (64 MiB) ends the import: no row of Personalize data comes near
+it (values are at most 20,000 characters), and reading on would hold the whole file in
+memory."""
 _SHOW_CHARS = 60
 
 
@@ -377,8 +381,9 @@ class _Lines:
     after validating the rows before it, so problems are reported in file order.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, uri: str | None = None) -> None:
         self.stream = stream
+        self.uri = uri
         self.bad: tuple[int, bytes, int] | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -394,6 +399,14 @@ class _Lines:
             else:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:
+                    if len(data) > _MAX_LINE_BYTES:  # a binary file, or no line breaks at all
+                        raise CsvImportError(
+                            f"the line is longer than {_MAX_LINE_BYTES:,} bytes without a line "
+                            "break, far longer than any row of Personalize data; check that "
+                            "this is a CSV file",
+                            self.uri,
+                            line_no + 1,
+                        )
                     carry = data
                     continue
                 carry, data = data[cut:], data[:cut]
@@ -537,7 +550,7 @@ def _parse(
         table = _fast_parse(data, fields, obj)
         if table is not None:
             return table
-    lines = _Lines(_Prepend(data, stream))
+    lines = _Lines(_Prepend(data, stream), uri)
     reader = csv.reader(iter(lines), strict=False)
     try:
         header = next(reader, None)

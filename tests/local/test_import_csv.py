@@ -167,6 +167,17 @@ def test_quoted_header(store, schema, workshop_lines):
     )
 
 
+def test_a_line_without_end_is_refused_without_reading_the_whole_file(store, schema):
+    """A binary file (or one 1 GB line, like a sparse file of NULs) must fail on its first
+    64 MiB, not be gathered into memory line by line."""
+    data = b"\x00" * ((64 << 20) + 1)
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1: the line is longer than "
+        "67,108,864 bytes without a line break, far longer than any row of Personalize data; "
+        "check that this is a CSV file"
+    )
+
+
 def test_millisecond_timestamps(store, schema, workshop_lines):
     def ms(row, header):
         return row if header else row[:3] + [row[3] + "000"]
