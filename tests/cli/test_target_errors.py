@@ -63,6 +63,19 @@ CASES = {
         "Error: the configured AWS region '\u2603' is not a region name; fix AWS_REGION / "
         "AWS_DEFAULT_REGION or the profile's region in the AWS config, or pass --region\n",
     ),
+    "durations setting that is not kind=seconds": (
+        ["plan", MANIFEST],
+        {"PRECONCILE_LOCAL_DURATIONS": '{"campaign": 100}'},
+        "Error: the local target's settings are unusable: PRECONCILE_LOCAL_DURATIONS: duration "
+        "'{\"campaign\": 100}' is not kind=seconds; write kind=seconds pairs, for example "
+        "solution-version=30,*=1\n",
+    ),
+    "account id setting that is not one": (
+        ["plan", MANIFEST],
+        {"PRECONCILE_ACCOUNT_ID": "42"},
+        "Error: the local target's settings are unusable: account id '42' "
+        "(PRECONCILE_ACCOUNT_ID) must be 12 digits\n",
+    ),
     "unreachable endpoint": (
         ["plan", MANIFEST, "--target", "aws"],
         {

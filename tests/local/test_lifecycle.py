@@ -198,7 +198,7 @@ def test_bad_durations(text, message):
 def test_bad_account_and_config_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, account_id="12")
-    assert str(info.value) == "account id '12' must be 12 digits"
+    assert str(info.value) == "account id '12' (--account-id) must be 12 digits"
     (tmp_path / "local.json").write_text("{")
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)

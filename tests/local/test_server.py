@@ -392,7 +392,9 @@ def test_bad_account_id_is_a_clear_error(tmp_path):
     )
     err = proc.stderr
     assert proc.returncode == 1
-    assert err == "Error: cannot open the local state: account id '42' must be 12 digits\n"
+    assert err == (
+        "Error: cannot open the local state: account id '42' (--account-id) must be 12 digits\n"
+    )
 
 
 @pytest.mark.parametrize(
