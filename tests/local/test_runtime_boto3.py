@@ -106,3 +106,18 @@ def test_latest_campaign_follows_new_versions(
     workshop.reimport(state_dir, renamed, "v2")
     assert workshop.new_version(first["solutionArn"])["status"] == "ACTIVE"
     assert all(s.startswith("v2-") for s in served())
+
+
+def test_a_damaged_model_file_is_named_not_an_internal_failure(workshop, runtime, state_dir):
+    version = workshop.version("ws-damaged", "aws-popularity-count")
+    campaign = workshop.campaign("ws-damaged-campaign", version["solutionVersionArn"])
+    (folder,) = (Path(state_dir) / "models" / "ws-damaged").iterdir()
+    (folder / "model.npz").write_bytes(b"PK\x03\x04 cut short")
+    trainer._CACHE.clear()  # as a new process would read it
+    with pytest.raises(runtime.exceptions.ResourceNotFoundException) as info:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1")
+    assert info.value.response["Error"]["Message"] == (
+        f"Solution version {version['solutionVersionArn']} has no usable trained model: the "
+        f"model files in {folder.resolve()} are damaged (File is not a zip file); train a new "
+        "solution version."
+    )
