@@ -144,6 +144,10 @@ def load_config(
             file_settings = json.loads(cfg_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{cfg_file} is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ConfigError(
+                f"{cfg_file} is not valid JSON: it nests deeper than Python can read"
+            ) from None
         if not isinstance(file_settings, dict):
             raise ConfigError(f"{cfg_file} must hold a JSON object")
     account, source = next(
