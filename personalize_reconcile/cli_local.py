@@ -84,6 +84,13 @@ def serve(
             )
             raise typer.Exit(1)
         os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
+    if not host.strip():
+        typer.echo(
+            "Error: --host is empty; give the address to listen on, such as 127.0.0.1 (this "
+            "machine only, the default) or 0.0.0.0 (every interface)",
+            err=True,
+        )
+        raise typer.Exit(1)
     injected = None
     if faults:
         from personalize_reconcile.local.faults import FaultsError, parse_faults
@@ -121,7 +128,10 @@ def serve(
             if exc.errno == errno.EADDRINUSE
             else "Check --host: it must be an address of this machine, such as 127.0.0.1."
         )
-        typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. {fix}", err=True)
+        where = host if len(host) <= 80 else f"{host[:80]}… ({len(host)} characters)"
+        typer.echo(
+            f"Error: cannot listen on {where}:{port}: {exc.strerror or exc}. {fix}", err=True
+        )
         raise typer.Exit(1) from None
     if s3_endpoint_url:
         typer.echo(f"import jobs read s3:// data through {s3_endpoint_url}", err=True)

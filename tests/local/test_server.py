@@ -411,6 +411,7 @@ def test_bad_account_id_is_a_clear_error(tmp_path):
         ("error=lots", "fault error='lots' is not a number"),
         ("drop=1.5", "fault drop=1.5 must be a probability between 0 and 1"),
         ("throttle=0.6,error=0.6", "the fault rates add up to more than 1"),
+        ("seed=" + "9" * 5000, "fault seed='" + "9" * 80 + "…' (5000 characters) is not a number"),
     ],
 )
 def test_bad_fault_settings_are_clear_errors(tmp_path, spec, message):
@@ -424,3 +425,20 @@ def test_bad_fault_settings_are_clear_errors(tmp_path, spec, message):
     assert proc.stderr == (
         f"Error: --faults: {message}; write e.g. throttle=0.3,error=0.05,drop=0.05,seed=1\n"
     )
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_an_empty_host_is_refused_not_taken_for_every_interface(tmp_path, host):
+    """An empty host would bind every interface of the machine, unauthenticated."""
+    proc = subprocess.run(
+        serve_command(tmp_path / "state", "--port", "0", "--host", host),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (
+        "Error: --host is empty; give the address to listen on, such as 127.0.0.1 (this "
+        "machine only, the default) or 0.0.0.0 (every interface)\n"
+    )
+    assert not (tmp_path / "state").exists()
