@@ -191,9 +191,13 @@ def fast_forward(
     from personalize_reconcile.local.service import get_service
 
     for arn in arns or []:
-        if not re.fullmatch(r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:[a-z-]+/.+", arn):
+        # reference §1: every ARN is at most 256 characters
+        if len(arn) > 256 or not re.fullmatch(
+            r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:[a-z-]+/.+", arn
+        ):
+            shown = repr(arn) if len(arn) <= 80 else f"{arn[:80]!r}… ({len(arn)} characters)"
             typer.echo(
-                f"Error: {arn!r} is not the ARN of a Personalize resource; write one such as "
+                f"Error: {shown} is not the ARN of a Personalize resource; write one such as "
                 "arn:aws:personalize:us-east-1:000000000000:campaign/NAME",
                 err=True,
             )
