@@ -168,6 +168,16 @@ CASES = {
         + "… (500 characters)\n"
         "shop.yaml:28:35  campaigns.shop-campaign.campaignConfig.itemExplorationConfig.explorationItemAgeCutOff: explorationItemAgeCutOff must be at least 1, not nan\n",
     ),
+    "reference-longer-than-any-name": Case(
+        [("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: shop-${" + "a" * 300 + "}\n")],
+        "shop.yaml:6:9  datasetGroup.name: '${aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is a reference of more than 256 characters between '${' and '}'\n"
+        "    hint: a reference names one variable (${name}) or environment variable (${env:NAME}); check where its braces open and close\n"
+        "shop.yaml:11:3  datasets.Interactions: the default dataset name 'shop-${"
+        + "a"
+        * 73
+        + "…' is longer than 63 characters\n"
+        "    hint: set `name:` for this dataset\n",
+    ),
     # -- variables -----------------------------------------------------------------------
     "variable-chain-blows-up": Case(
         [
@@ -596,3 +606,17 @@ def test_only_the_first_hundred_problems_are_printed(tmp_path, cli):
     assert planned.err.splitlines()[-1] == "150 problems found in shop.yaml; nothing was changed."
     as_json = cli("validate", "shop.yaml", "--json", cwd=tmp_path)
     assert len(json.loads(as_json.out)["diagnostics"]) == 150
+
+
+def test_a_boolean_variable_reads_as_yaml_spells_it(tmp_path, cli):
+    """Inside a longer string, true stays true (not Python's True)."""
+    write_shop(
+        tmp_path,
+        [
+            ("  bucket: my-bucket\n", "  bucket: my-bucket\n  on: true\n"),
+            ("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: shop-${on}\n"),
+        ],
+    )
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("shop.yaml is valid: dataset group shop-true, ")
