@@ -254,6 +254,14 @@ def _load(file: Path, var: list[str] | None, target: str = "local") -> LoadedMan
         raise typer.Exit(1) from None
 
 
+def _visible(text: str) -> str:
+    """``text`` with its control characters written as escapes (``\\x1b``), so an id from
+    the data cannot move the cursor, recolour or retitle the terminal it is printed on."""
+    return "".join(
+        f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text
+    )
+
+
 PROBLEMS_SHOWN = 100
 """At most this many problems are printed; a file with thousands (a generated manifest gone
 wrong) would otherwise print megabytes. ``validate --json`` still lists them all."""
@@ -813,14 +821,18 @@ def recommend(
     if as_json:
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
-    who = f"user {user_id}" if user_id is not None else f"item {item_id}"
-    table = Table(title=f"{campaign}: recommendations for {who}", title_justify="left")
+    who = f"user {_visible(user_id)}" if user_id is not None else f"item {_visible(item_id)}"
+    table = Table(
+        title=escape(f"{_visible(campaign)}: recommendations for {who}"), title_justify="left"
+    )
     table.add_column("#", justify="right")
     table.add_column("itemId")
     table.add_column("score", justify="right")
     for i, item in enumerate(resp.get("itemList", []), 1):
         score = item.get("score")
-        table.add_row(str(i), escape(item["itemId"]), "" if score is None else f"{score:.6f}")
+        table.add_row(
+            str(i), escape(_visible(item["itemId"])), "" if score is None else f"{score:.6f}"
+        )
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 
