@@ -254,14 +254,6 @@ def _load(file: Path, var: list[str] | None, target: str = "local") -> LoadedMan
         raise typer.Exit(1) from None
 
 
-def _visible(text: str) -> str:
-    """``text`` with its control characters written as escapes (``\\x1b``), so an id from
-    the data cannot move the cursor, recolour or retitle the terminal it is printed on."""
-    return "".join(
-        f"\\x{ord(c):02x}" if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 else c for c in text
-    )
-
-
 PROBLEMS_SHOWN = 100
 """At most this many problems are printed; a file with thousands (a generated manifest gone
 wrong) would otherwise print megabytes. ``validate --json`` still lists them all."""
@@ -796,6 +788,7 @@ def recommend(
 
     from personalize_reconcile.engine.recommend import RecommendError
     from personalize_reconcile.engine.recommend import recommend as ask
+    from personalize_reconcile.render.text import visible
 
     if (user_id is None) == (item_id is None):
         raise UserError(
@@ -821,9 +814,9 @@ def recommend(
     if as_json:
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
-    who = f"user {_visible(user_id)}" if user_id is not None else f"item {_visible(item_id)}"
+    who = f"user {visible(user_id)}" if user_id is not None else f"item {visible(item_id)}"
     table = Table(
-        title=escape(f"{_visible(campaign)}: recommendations for {who}"), title_justify="left"
+        title=escape(f"{visible(campaign)}: recommendations for {who}"), title_justify="left"
     )
     table.add_column("#", justify="right")
     table.add_column("itemId")
@@ -831,7 +824,7 @@ def recommend(
     for i, item in enumerate(resp.get("itemList", []), 1):
         score = item.get("score")
         table.add_row(
-            str(i), escape(_visible(item["itemId"])), "" if score is None else f"{score:.6f}"
+            str(i), escape(visible(item["itemId"])), "" if score is None else f"{score:.6f}"
         )
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)

@@ -1,5 +1,5 @@
-"""``preconcile recommend`` prints ids that come from the data: control characters in them
-are shown as escapes, never sent to the terminal."""
+"""Ids and messages that come from the data are printed with their control characters
+shown as escapes, never sent to the terminal (``render/text.py``)."""
 
 from __future__ import annotations
 
