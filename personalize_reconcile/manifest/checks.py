@@ -19,7 +19,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,20 @@ USER_TAGS_MAX = 49
 """50 tags per resource (reference §1) less the ownership tag preconcile adds."""
 
 OWNERSHIP_TAG_PREFIX = "preconcile:"
+
+
+def _non_finite(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """``(path, text)`` of every infinite or NaN number in a parsed document: YAML reads
+    ``1e999`` as infinity and ``.nan`` as NaN, which ``json.dumps`` would send as the
+    non-JSON ``Infinity`` and ``NaN``."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield path, "NaN" if math.isnan(data) else ("-" if data < 0 else "") + "infinity"
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _non_finite(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _non_finite(v, path + (i,))
 
 
 @dataclass
@@ -320,6 +334,15 @@ class Checker:
             self.schema_docs[name] = doc
             for p in avro.schema_problems(doc.data):
                 self.out.append(doc.diag(p.path, p.message, p.hint))
+            for at, number in _non_finite(doc.data):
+                self.out.append(
+                    doc.diag(
+                        at,
+                        f"{number} is not a number JSON can hold, so the service cannot read "
+                        "the schema",
+                        "write a finite number, or quote the value to make it a string",
+                    )
+                )
             # CreateSchema receives json.dumps(document) (resources/schema.py)
             sent = len(json.dumps(doc.data))
             limit = shapes.member("CreateSchema", "schema").metadata["max"]

@@ -178,6 +178,12 @@ CASES = {
         + "…' is longer than 63 characters\n"
         "    hint: set `name:` for this dataset\n",
     ),
+    "schema-number-json-cannot-hold": Case(
+        [],
+        "interactions.avsc:11:14  version: infinity is not a number JSON can hold, so the service cannot read the schema\n"
+        "    hint: write a finite number, or quote the value to make it a string\n",
+        schema=[('  "version": "1.0"\n', '  "version": 1e999\n')],
+    ),
     # -- variables -----------------------------------------------------------------------
     "variable-chain-blows-up": Case(
         [
