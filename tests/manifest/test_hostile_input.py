@@ -184,6 +184,24 @@ CASES = {
         "    hint: write a finite number, or quote the value to make it a string\n",
         schema=[('  "version": "1.0"\n', '  "version": 1e999\n')],
     ),
+    "hyperparameter-range-past-a-float": Case(
+        [
+            ("aws-user-personalization-v2", "aws-sims"),
+            (
+                "    recipe: aws-sims\n",
+                "    recipe: aws-sims\n    performHPO: true\n    solutionConfig:\n      hpoConfig:\n"
+                "        hpoObjective: {type: Maximize, metricName: precision_at_25}\n"
+                "        hpoResourceConfig: {maxNumberOfTrainingJobs: '4', maxParallelTrainingJobs: '2'}\n"
+                "        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n"
+                "            - {name: min_cointeraction_count, minValue: 1, maxValue: 1"
+                + "0" * 400
+                + "}\n",
+            ),
+        ],
+        "shop.yaml:28:70  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: must be at most 1000000, not 1"
+        + "0" * 79
+        + "… (401 characters)\n",
+    ),
     # -- variables -----------------------------------------------------------------------
     "variable-chain-blows-up": Case(
         [
