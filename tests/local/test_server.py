@@ -442,3 +442,36 @@ def test_an_empty_host_is_refused_not_taken_for_every_interface(tmp_path, host):
         "machine only, the default) or 0.0.0.0 (every interface)\n"
     )
     assert not (tmp_path / "state").exists()
+
+
+def test_an_integer_past_a_float_in_a_hyperparameter_range_is_a_validation_error(http_url):
+    """It was an InternalFailure (500): formatting the bound overflowed a float."""
+
+    def call(target: str, body: str) -> str:
+        data = body.encode()
+        return _raw(
+            http_url,
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize."
+            + target.encode()
+            + b"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(data)
+            + data,
+        )
+
+    call("CreateDatasetGroup", '{"name": "hp-range"}')
+    huge = "1" + "0" * 400
+    reply = call(
+        "CreateSolution",
+        '{"name": "s", "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:'
+        'dataset-group/hp-range", "recipeArn": "arn:aws:personalize:::recipe/aws-sims", '
+        '"performHPO": true, "solutionConfig": {"hpoConfig": {"algorithmHyperParameterRanges":'
+        ' {"continuousHyperParameterRanges": [{"name": "popularity_discount_factor", '
+        f'"minValue": {huge}, "maxValue": {huge}}}]}}}}}}}}',
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "__type": "InvalidInputException",
+        "message": "Invalid solutionConfig.hpoConfig.algorithmHyperParameterRanges."
+        "continuousHyperParameterRanges[0].minValue: minValue of popularity_discount_factor "
+        "must be between 0 and 1, not " + huge[:80] + "… (401 characters). The service's "
+        "range for aws-sims (default 0.5).",
+    }
