@@ -388,7 +388,13 @@ class LocalObjectStore:
         loc = parse_s3_uri(uri, allow_prefix=False)
         path = self._path(loc)
         tmp_dir = self.root / ".tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ObjectStoreError(
+                f"Cannot store {loc.uri}: the local object store {self.root} is not a folder "
+                "(a file is in its place); move that file aside"
+            ) from None
         md5 = hashlib.md5(usedforsecurity=False)
         fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         try:
