@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,10 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 schema is at most 20,000 characters and a PutEvents call 10 events (reference §8)."""
 READ_TIMEOUT_SECONDS = 30.0
 """A client that sends nothing for this long is disconnected, freeing its thread."""
+REQUEST_DEADLINE_SECONDS = 60.0
+"""A request whose line, headers and body have not all arrived this long after its first
+byte was awaited is dropped: a client sending one byte every few seconds never trips
+:data:`READ_TIMEOUT_SECONDS`, and would hold its thread for ever."""
 
 
 def is_loopback(host: str) -> bool:
@@ -52,6 +57,25 @@ def _make_handler(
         # algorithm and the client's delayed ACK add ~40 ms to every keep-alive request.
         disable_nagle_algorithm = True
         timeout = READ_TIMEOUT_SECONDS  # per blocking read: a stalled client is dropped
+
+        def handle_one_request(self) -> None:
+            # the deadline covers reading the request; _handle cancels it once the body
+            # is in, so a slow answer (training data, a large model) is never cut
+            self._deadline = threading.Timer(REQUEST_DEADLINE_SECONDS, self._drop)
+            self._deadline.daemon = True
+            self._deadline.start()
+            try:
+                super().handle_one_request()
+            finally:
+                self._deadline.cancel()
+
+        def _drop(self) -> None:
+            """Close a connection whose request is still arriving at the deadline."""
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
@@ -96,6 +120,7 @@ def _make_handler(
 
         def _handle(self) -> None:
             body = self._body()
+            self._deadline.cancel()
             if isinstance(body, str):
                 self.close_connection = True  # the unread body must not be taken for a request
                 self._send(
@@ -141,6 +166,7 @@ def _make_handler(
 
         def do_GET(self) -> None:  # noqa: N802
             if self.path.rstrip("/") in ("", "/health"):
+                self._deadline.cancel()
                 self._send(
                     200,
                     {"Content-Type": "application/json"},

@@ -475,3 +475,39 @@ def test_an_integer_past_a_float_in_a_hyperparameter_range_is_a_validation_error
         "must be between 0 and 1, not " + huge[:80] + "… (401 characters). The service's "
         "range for aws-sims (default 0.5).",
     }
+
+
+def test_a_client_dripping_its_request_is_dropped_at_the_deadline(tmp_path, monkeypatch):
+    """One byte at a time never trips the read timeout; the whole-request deadline (here cut
+    to half a second) frees the thread long before the client would have finished."""
+    import select
+
+    from personalize_reconcile.local import server as server_module
+    from personalize_reconcile.local.service import close_service, get_service
+
+    monkeypatch.setattr(server_module, "REQUEST_DEADLINE_SECONDS", 0.5)
+    svc = get_service(tmp_path / "state")
+    server = server_module.LocalServer(svc, "127.0.0.1", 0)
+    server.serve_in_thread()
+    try:
+        host, port = server.server_address[:2]
+        dropped = False
+        with socket.create_connection((host, port), timeout=60) as slow:
+            slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            for byte in b"X-Padding: " + b"p" * 400:  # 400 x 50 ms: 40 times the deadline
+                try:
+                    slow.sendall(bytes([byte]))
+                except OSError:
+                    dropped = True
+                    break
+                readable, _, _ = select.select([slow], [], [], 0.05)
+                if readable and slow.recv(1) == b"":
+                    dropped = True
+                    break
+        assert dropped
+        reply = _raw(server.url, LIST_SCHEMAS + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}")
+        assert reply.startswith("HTTP/1.1 200 ")
+    finally:
+        server.shutdown()
+        server.server_close()
+        close_service(svc)
