@@ -533,7 +533,8 @@ def _parse(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
     data = head + stream.read(_FAST_MAX_BYTES + 1 - len(head))
-    first = data.split(b"\n", 1)[0].split(b"\r", 1)[0]
+    ends = [i for i in (data.find(b"\n", 0, 1 << 20), data.find(b"\r", 0, 1 << 20)) if i >= 0]
+    first = data[: min(ends, default=1 << 20)]  # the header line (its first MiB), not a copy
     if b'"' in first:
         quoted = next(
             (n.strip().strip('"') for n in first.decode("utf-8", "replace").split(",") if '"' in n),
