@@ -482,7 +482,9 @@ class _Builder:
                 )
             self.check_tag(key_node, path, _SCALAR_TAGS)
             key = self.scalar(key_node, path)
-            key = key if isinstance(key, str) else str(key)
+            # a key YAML reads as null, a boolean or a number keeps the text it was written
+            # with (``true``, ``~``, ``1e3``), not Python's spelling of the value (True, None)
+            key = key if isinstance(key, str) else str(key_node.value)
             if key in out:
                 raise _located(
                     self.src.file,

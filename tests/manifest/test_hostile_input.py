@@ -130,6 +130,15 @@ CASES = {
         [("minProvisionedTPS: 1\n", "minProvisionedTPS: 1\n---\nname: other\n")],
         "shop.yaml:25:1  invalid YAML: a second document starts here; the file may hold only one\n    hint: remove this '---' and what follows it, or split the file in two\n",
     ),
+    "keys-yaml-reads-as-null-boolean-or-number": Case(
+        [("datasetGroup:\n", "~: 2\ntrue: 3\n1e3: 4\ndatasetGroup:\n")],
+        "shop.yaml:5:1  ~: unknown key '~'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "shop.yaml:6:1  true: unknown key 'true'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "shop.yaml:7:1  1e3: unknown key '1e3'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n",
+    ),
     "control-character": Case(
         [("name: shop\n", "name: sh\x01op\n")],
         "shop.yaml:2:9  invalid YAML: the control character U+0001 is not allowed\n    hint: remove it; the text may hold tabs and line breaks but no other control characters\n",
