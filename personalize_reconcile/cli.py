@@ -143,10 +143,9 @@ def validate(
                 )
             )
         else:
-            for d in e.diagnostics:
-                err.print(d.render(), markup=False)
+            _print_problems(e.diagnostics)
             n = len(e.diagnostics)
-            err.print(f"\n{n} problem{'s' if n != 1 else ''} found in {file}.", markup=False)
+            err.print(f"\n{n:,} problem{'s' if n != 1 else ''} found in {file}.", markup=False)
         raise typer.Exit(1) from None
     m = loaded.manifest
     datasets = m.datasets.by_type()
@@ -237,6 +236,7 @@ PollOpt = Annotated[
         "--poll-interval",
         metavar="SECONDS",
         min=0.01,
+        max=3600,
         envvar="PRECONCILE_POLL_INTERVAL",
         help="Seconds before the first status check of a resource being waited for; the pause "
         "grows from there [default: 5 on aws, 0.02 on local].",
@@ -258,14 +258,31 @@ def _load(file: Path, var: list[str] | None, target: str = "local") -> LoadedMan
                 f"{file} is a saved plan, not a manifest; only apply takes a saved plan: "
                 f"preconcile apply {shlex.quote(str(file))}"
             ) from None
-        for d in e.diagnostics:
-            err.print(d.render(), markup=False)
+        _print_problems(e.diagnostics)
         n = len(e.diagnostics)
         err.print(
-            f"\n{n} problem{'s' if n != 1 else ''} found in {file}; nothing was changed.",
+            f"\n{n:,} problem{'s' if n != 1 else ''} found in {file}; nothing was changed.",
             markup=False,
         )
         raise typer.Exit(1) from None
+
+
+PROBLEMS_SHOWN = 100
+"""At most this many problems are printed; a file with thousands (a generated manifest gone
+wrong) would otherwise print megabytes. ``validate --json`` still lists them all."""
+
+
+def _print_problems(diagnostics) -> None:
+    """Print the first :data:`PROBLEMS_SHOWN` diagnostics to stderr, then how many more."""
+    for d in diagnostics[:PROBLEMS_SHOWN]:
+        err.print(d.render(), markup=False)
+    rest = len(diagnostics) - PROBLEMS_SHOWN
+    if rest > 0:
+        err.print(
+            f"... and {rest:,} more problem{'s' if rest != 1 else ''}, not shown; fix these "
+            "first, or see them all with `preconcile validate FILE --json`",
+            markup=False,
+        )
 
 
 def _open(target: str, region: str | None, profile: str | None, state_dir: Path | None):
@@ -963,6 +980,7 @@ def recommend(
 
     from personalize_reconcile.engine.recommend import RecommendError
     from personalize_reconcile.engine.recommend import recommend as ask
+    from personalize_reconcile.render.text import visible
 
     if (campaign is None) == (recommender is None):
         raise UserError(
@@ -979,6 +997,11 @@ def recommend(
     for option, value in (("--user-id", user_id), ("--item-id", item_id)):
         if value is not None and not value.strip():
             raise UserError(f"{option} must not be empty")
+        if value is not None and len(value) > ID_MAX:
+            raise UserError(
+                f"{option} is {len(value):,} characters long; GetRecommendations takes ids "
+                f"of at most {ID_MAX} characters (botocore model)"
+            )
     if num_results is not None and not 1 <= num_results <= 500:
         raise UserError(f"--num-results must be between 1 and 500, not {num_results}")
     tgt = _open(target, region, profile, state_dir)
@@ -998,18 +1021,20 @@ def recommend(
         out.print(json.dumps(resp, indent=2, default=str), markup=False)
         return
     who = " and ".join(
-        f"{what} {value}" for what, value in (("user", user_id), ("item", item_id)) if value
+        f"{what} {visible(value)}"
+        for what, value in (("user", user_id), ("item", item_id))
+        if value
     )
     source = campaign if campaign is not None else recommender
     key = "actionId" if "actionList" in resp else "itemId"
     what = "action recommendations" if key == "actionId" else "recommendations"
-    table = Table(title=f"{source}: {what} for {who}", title_justify="left")
+    table = Table(title=escape(f"{visible(source)}: {what} for {who}"), title_justify="left")
     table.add_column("#", justify="right")
     table.add_column(key)
     table.add_column("score", justify="right")
     for i, item in enumerate(resp.get("actionList", resp.get("itemList", [])), 1):
         score = item.get("score")
-        table.add_row(str(i), escape(item[key]), "" if score is None else f"{score:.6f}")
+        table.add_row(str(i), escape(visible(item[key])), "" if score is None else f"{score:.6f}")
     out.print(table)
     out.print(f"recommendationId: {resp.get('recommendationId', '')}", markup=False)
 
@@ -1145,6 +1170,10 @@ def export(
         markup=False,
     )
 
+
+ID_MAX = 256
+"""The longest ``userId`` / ``itemId`` GetRecommendations takes (botocore's personalize-runtime
+model, shapes ``UserID`` and ``ItemID``)."""
 
 VERBS_PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 

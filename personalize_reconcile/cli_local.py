@@ -89,6 +89,13 @@ def serve(
             )
             raise typer.Exit(1)
         os.environ[S3_ENDPOINT_ENV] = s3_endpoint_url  # read by import jobs in this process
+    if not host.strip():
+        typer.echo(
+            "Error: --host is empty; give the address to listen on, such as 127.0.0.1 (this "
+            "machine only, the default) or 0.0.0.0 (every interface)",
+            err=True,
+        )
+        raise typer.Exit(1)
     injected = None
     if faults:
         from personalize_reconcile.local.faults import FaultsError, parse_faults
@@ -126,7 +133,10 @@ def serve(
             if exc.errno == errno.EADDRINUSE
             else "Check --host: it must be an address of this machine, such as 127.0.0.1."
         )
-        typer.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}. {fix}", err=True)
+        where = host if len(host) <= 80 else f"{host[:80]}… ({len(host)} characters)"
+        typer.echo(
+            f"Error: cannot listen on {where}:{port}: {exc.strerror or exc}. {fix}", err=True
+        )
         raise typer.Exit(1) from None
     if s3_endpoint_url:
         typer.echo(
@@ -190,9 +200,13 @@ def fast_forward(
     from personalize_reconcile.local.service import get_service
 
     for arn in arns or []:
-        if not re.fullmatch(r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:[a-z-]+/.+", arn):
+        # reference §1: every ARN is at most 256 characters
+        if len(arn) > 256 or not re.fullmatch(
+            r"arn:aws[a-z-]*:personalize:[a-z0-9-]+:\d{12}:[a-z-]+/.+", arn
+        ):
+            shown = repr(arn) if len(arn) <= 80 else f"{arn[:80]!r}… ({len(arn)} characters)"
             typer.echo(
-                f"Error: {arn!r} is not the ARN of a Personalize resource; write one such as "
+                f"Error: {shown} is not the ARN of a Personalize resource; write one such as "
                 "arn:aws:personalize:us-east-1:000000000000:campaign/NAME",
                 err=True,
             )

@@ -30,6 +30,9 @@ from personalize_reconcile.local.objectstore import ObjectStoreError as ObjectSt
 
 TARGETS = ("local", "aws")
 _REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d+")
+REGION_MAX = 63
+"""botocore refuses a region longer than one DNS label (63 characters) with its own
+InvalidRegionError; the check here names the option instead."""
 LOCAL_DEFAULT_REGION = "us-east-1"
 AWS_MAX_ATTEMPTS = 8
 """Retry budget per call on AWS (retries after the first attempt). botocore's standard and
@@ -140,8 +143,9 @@ def open_target(
     """
     if name not in TARGETS:
         raise TargetError(f"unknown target {name!r}; use --target local or --target aws")
-    if region is not None and not _REGION.fullmatch(region):
-        raise TargetError(f"{region!r} is not a region name; write one such as us-east-1")
+    if region is not None and (len(region) > REGION_MAX or not _REGION.fullmatch(region)):
+        shown = region if len(region) <= REGION_MAX else f"{region[:REGION_MAX]}…"
+        raise TargetError(f"{shown!r} is not a region name; write one such as us-east-1")
     if name == "local":
         return _open_local(region, state_dir)
     import boto3  # the local target does without it (see backends.local)
@@ -152,6 +156,15 @@ def open_target(
         raise TargetError(f"{e}; list your profiles with `aws configure list-profiles`") from None
     if not session.region_name:
         raise TargetError("no AWS region is configured; pass --region or set AWS_DEFAULT_REGION")
+    configured_region = session.region_name
+    if len(configured_region) > REGION_MAX or not _REGION.fullmatch(configured_region):
+        shown = configured_region[:REGION_MAX] + (
+            "…" if len(configured_region) > REGION_MAX else ""
+        )
+        raise TargetError(
+            f"the configured AWS region {shown!r} is not a region name; fix AWS_REGION / "
+            "AWS_DEFAULT_REGION or the profile's region in the AWS config, or pass --region"
+        )
     configured = session._session.get_config_variable("max_attempts")
     config = botocore.config.Config(
         retries={

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from personalize_reconcile.backends.target import Target
 from personalize_reconcile.resources.base import error_code
 from personalize_reconcile.rules import recipes
+from personalize_reconcile.rules.problems import shown
 
 
 class RecommendError(Exception):
@@ -53,7 +54,7 @@ def _find(target: Target, kind: str, name: str) -> dict[str, Any]:
             names.append(c["name"])
     known = ", ".join(sorted(names)) if names else "none"
     raise RecommendError(
-        f"there is no {kind} named {name!r} on the {target.name} target "
+        f"there is no {kind} named {shown(name)} on the {target.name} target "
         f"({target.region}); {kind}s there: {known}"
     )
 
@@ -95,7 +96,7 @@ def recommend(
             else "run apply and wait for it to finish"
         )
         raise RecommendError(
-            f"{kind} {name!r} is {found.get('status')}{reason}, not ACTIVE; {hint}"
+            f"{kind} {shown(name)} is {found.get('status')}{reason}, not ACTIVE; {hint}"
         )
     args: dict[str, Any] = {key: found[key]}
     actions = False

@@ -221,16 +221,26 @@ def read(path: Path) -> SavedPlan | None:
             f"{path} is a damaged saved plan ({e}); save it again with "
             "`preconcile plan MANIFEST --out PLAN`."
         ) from None
+    except RecursionError:
+        raise SavedPlanError(
+            f"{path} is a damaged saved plan (its JSON nests deeper than Python can read); "
+            "save it again with `preconcile plan MANIFEST --out PLAN`."
+        ) from None
     version = doc.get(MARKER) if isinstance(doc, dict) else None
-    if version != PLAN_FILE_VERSION:
+    if type(version) is not int or version != PLAN_FILE_VERSION:
         made_by = doc.get("made_by") if isinstance(doc, dict) else None
+        if type(version) is not int:
+            raise SavedPlanError(
+                f"{path} is a damaged saved plan (its format version is {_brief(version)}, "
+                "not a whole number); save it again with `preconcile plan MANIFEST --out PLAN`."
+            )
         raise SavedPlanError(
             f"{path} is a saved plan of format version {version}, which this preconcile "
             f"({__version__}) cannot read (it reads version {PLAN_FILE_VERSION}); apply it with "
             f"the preconcile that made it ({made_by or 'unknown version'}), or run plan again."
         )
     try:
-        manifest, target = doc["manifest"], doc["target"]
+        manifest, target = _mapping(doc["manifest"]), _mapping(doc["target"])
         saved = SavedPlan(
             manifest_path=_str(manifest["path"]),
             manifest_text=_str(manifest["text"]),
@@ -253,7 +263,7 @@ def read(path: Path) -> SavedPlan | None:
         for value in (saved.state_dir, saved.account):
             if value is not None:
                 _str(value)
-        for change in saved.plan.get("resource_changes", []):
+        for change in _list(saved.plan.get("resource_changes", [])):
             _mapping(change)
     except (KeyError, TypeError) as e:
         missing = f"no {e.args[0]!r}" if isinstance(e, KeyError) else str(e)
@@ -592,11 +602,23 @@ def _not_a_plan(path: Path, data: bytes) -> None:
 
 def _str(value: Any) -> str:
     if not isinstance(value, str):
-        raise TypeError(f"{value!r} where a string belongs")
+        raise TypeError(f"{_brief(value)} where a string belongs")
     return value
 
 
 def _mapping(value: Any) -> dict:
     if not isinstance(value, dict):
-        raise TypeError(f"{value!r} where a mapping belongs")
+        raise TypeError(f"{_brief(value)} where a mapping belongs")
     return value
+
+
+def _list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise TypeError(f"{_brief(value)} where a list belongs")
+    return value
+
+
+def _brief(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a damaged plan's message stays short."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"

@@ -146,16 +146,24 @@ def load_config(
             file_settings = json.loads(cfg_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise ConfigError(f"{cfg_file} is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ConfigError(
+                f"{cfg_file} is not valid JSON: it nests deeper than Python can read"
+            ) from None
         if not isinstance(file_settings, dict):
             raise ConfigError(f"{cfg_file} must hold a JSON object")
-    account = (
-        account_id
-        or os.environ.get("PRECONCILE_ACCOUNT_ID")
-        or file_settings.get("accountId")
-        or DEFAULT_ACCOUNT
+    account, source = next(
+        (value, source)
+        for value, source in (
+            (account_id, "--account-id"),
+            (os.environ.get("PRECONCILE_ACCOUNT_ID"), "PRECONCILE_ACCOUNT_ID"),
+            (file_settings.get("accountId"), f"accountId in {cfg_file}"),
+            (DEFAULT_ACCOUNT, "the default"),
+        )
+        if value
     )
     if not isinstance(account, str) or not _ACCOUNT_RE.fullmatch(account):
-        raise ConfigError(f"account id {account!r} must be 12 digits")
+        raise ConfigError(f"account id {account!r} ({source}) must be 12 digits")
     merged: dict[str, float] = {}
     file_durations = file_settings.get("durations") or {}
     if not isinstance(file_durations, dict):
@@ -164,7 +172,13 @@ def load_config(
         merged[kind] = _seconds(kind, value)
     env = os.environ.get("PRECONCILE_LOCAL_DURATIONS")
     if env:
-        merged.update(parse_durations(env))
+        try:
+            merged.update(parse_durations(env))
+        except ConfigError as e:
+            raise ConfigError(
+                f"PRECONCILE_LOCAL_DURATIONS: {e}; write kind=seconds pairs, for example "
+                "solution-version=30,*=1"
+            ) from None
     for kind, value in (durations or {}).items():
         merged[kind] = _seconds(kind, value)
     _check_kinds(merged)

@@ -39,15 +39,15 @@ API:
       No object at s3://b/missing.csv
 
 Checked (reference §5): UTF-8; an unquoted header whose names equal the schema field names
-in schema order (quoted names, byte-order mark, stray whitespace, wrong case, missing,
+in schema order (quotation marks, byte-order mark, stray whitespace, wrong case, missing,
 extra, duplicate and misordered columns named); every row has as many values as the
-header; types (``int``/``long``
-whole numbers in range, ``float``/``double`` finite decimals, ``boolean`` lower-case
-``true``/``false``); TIMESTAMP and CREATION_TIMESTAMP in epoch seconds (milliseconds,
-microseconds, fractional seconds and ISO 8601 dates rejected with the converted value);
-non-nullable values present (empty = null); lengths (USER_ID, ITEM_ID, ACTION_ID <= 256;
-textual <= 20000; other strings <= 1000 characters, ``|`` separators included); no empty
-value between ``|`` separators of a multi-value cell (categorical fields and IMPRESSION).
+header; types (``int``/``long`` whole numbers in range, ``float``/``double`` finite
+decimals, ``boolean`` lower-case ``true``/``false``); TIMESTAMP and CREATION_TIMESTAMP in
+epoch seconds (milliseconds, microseconds, fractional seconds and ISO 8601 dates rejected
+with the converted value); non-nullable values present (empty = null); lengths (USER_ID,
+ITEM_ID, ACTION_ID <= 256; textual <= 20000; other strings <= 1000 characters, ``|``
+separators included); no empty value between ``|`` separators of a multi-value cell
+(categorical fields and IMPRESSION).
 Blank lines are skipped.
 The minimum record count (1000) and INCREMENTAL's need for an earlier import are the
 import job's checks, not this module's.
@@ -96,6 +96,10 @@ _ISO_RE = re.compile(
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 _BATCH_ROWS = 100_000
 _READ_BYTES = 8 << 20
+_MAX_LINE_BYTES = 64 << 20
+"""A line longer than this (64 MiB) ends the import: no row of Personalize data comes near
+it (values are at most 20,000 characters), and reading on would hold the whole file in
+memory."""
 _SHOW_CHARS = 60
 
 
@@ -426,8 +430,9 @@ class _Lines:
     after validating the rows before it, so problems are reported in file order.
     """
 
-    def __init__(self, stream: BinaryIO) -> None:
+    def __init__(self, stream: BinaryIO, uri: str | None = None) -> None:
         self.stream = stream
+        self.uri = uri
         self.bad: tuple[int, bytes, int] | None = None
 
     def __iter__(self) -> Iterator[str]:
@@ -443,6 +448,14 @@ class _Lines:
             else:
                 cut = data.rfind(b"\n") + 1
                 if cut == 0:
+                    if len(data) > _MAX_LINE_BYTES:  # a binary file, or no line breaks at all
+                        raise CsvImportError(
+                            f"the line is longer than {_MAX_LINE_BYTES:,} bytes without a line "
+                            "break, far longer than any row of Personalize data; check that "
+                            "this is a CSV file",
+                            self.uri,
+                            line_no + 1,
+                        )
                     carry = data
                     continue
                 carry, data = data[cut:], data[:cut]
@@ -545,10 +558,6 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
     return _parse(stream, uri, fields, None, None)
 
 
-_QUOTED_NAME = re.compile(r'"([^"\r\n]*)"')
-"""A quoted name in a header line (reference §5: the header is unquoted)."""
-
-
 def _parse(
     stream: BinaryIO,
     uri: str,
@@ -557,8 +566,7 @@ def _parse(
     reopen: Callable[[], BinaryIO] | None,
 ) -> CsvTable:
     names = [f.name for f in fields]
-    data = stream.read(_FAST_MAX_BYTES + 1)
-    head = data[:4]
+    head = stream.read(4)
     for bom, what in (
         (codecs.BOM_UTF8, "a UTF-8 byte-order mark (EF BB BF)"),
         (codecs.BOM_UTF16_LE, "a UTF-16 byte-order mark (FF FE)"),
@@ -573,23 +581,26 @@ def _parse(
             raise CsvImportError(
                 f"the header starts with {what}; {fix}", uri, 1, names[0] if names else None
             )
-    first_line = data.split(b"\n", 1)[0]
-    if b'"' in first_line:
-        quoted = _QUOTED_NAME.search(first_line.decode("utf-8", errors="replace"))
-        shown = quoted.group(0) if quoted else '"'
-        column = quoted.group(1) if quoted else None
+    data = head + stream.read(_FAST_MAX_BYTES + 1 - len(head))
+    ends = [i for i in (data.find(b"\n", 0, 1 << 20), data.find(b"\r", 0, 1 << 20)) if i >= 0]
+    first = data[: min(ends, default=1 << 20)]  # the header line (its first MiB), not a copy
+    if b'"' in first:
+        quoted = next(
+            (n.strip().strip('"') for n in first.decode("utf-8", "replace").split(",") if '"' in n),
+            None,
+        )
         raise CsvImportError(
-            f"the header quotes its names ({shown}); the header must be unquoted "
-            f"field names: {','.join(names)}",
+            'the header encloses its names in quotation marks ("), which the service does not '
+            f"accept; write the header without quotes: {','.join(names)}",
             uri,
             1,
-            column,
+            quoted,
         )
     if len(data) <= _FAST_MAX_BYTES:
         table = _fast_parse(data, fields, obj)
         if table is not None:
             return table
-    lines = _Lines(_Prepend(data, stream))
+    lines = _Lines(_Prepend(data, stream), uri)
     reader = csv.reader(iter(lines), strict=False)
     try:
         header = next(reader, None)

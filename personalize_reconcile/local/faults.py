@@ -19,6 +19,8 @@ import random
 import threading
 from dataclasses import dataclass, field
 
+from personalize_reconcile.rules.problems import shown
+
 FAULTS = ("throttle", "error", "drop")
 
 
@@ -69,13 +71,13 @@ def parse_faults(text: str) -> Faults:
         name = name.strip()
         if not sep or name not in (*FAULTS, "seed"):
             raise FaultsError(
-                f"fault setting {item!r} is not name=value with a name among "
+                f"fault setting {shown(item)} is not name=value with a name among "
                 f"{', '.join(FAULTS)}, seed"
             )
         try:
             number = int(value) if name == "seed" else float(value)
         except ValueError:
-            raise FaultsError(f"fault {name}={value.strip()!r} is not a number") from None
+            raise FaultsError(f"fault {name}={shown(value.strip())} is not a number") from None
         if name != "seed" and not 0 <= number <= 1:
             raise FaultsError(f"fault {name}={number} must be a probability between 0 and 1")
         values[name] = number

@@ -404,7 +404,13 @@ class LocalObjectStore:
         loc = parse_s3_uri(uri, allow_prefix=False)
         path = self._path(loc)
         tmp_dir = self.root / ".tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            tmp_dir.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            raise ObjectStoreError(
+                f"Cannot store {loc.uri}: the local object store {self.root} is not a folder "
+                "(a file is in its place); move that file aside"
+            ) from None
         md5 = hashlib.md5(usedforsecurity=False)
         fd, tmp = tempfile.mkstemp(dir=tmp_dir, prefix="put-")
         try:
@@ -558,7 +564,11 @@ class LocalObjectStore:
         for dirpath, dirnames, filenames in os.walk(start):
             dirnames.sort()
             rel = os.path.relpath(dirpath, bucket_dir)
-            for name in filenames:
+            # os.walk lists a symbolic link to a folder among the folders and does not
+            # follow it; it is yielded like a file so that list() refuses it, instead of
+            # leaving the folder's files out of an import without a word
+            links = [name for name in dirnames if os.path.islink(os.path.join(dirpath, name))]
+            for name in links + filenames:
                 key = name if rel == "." else f"{rel}/{name}".replace(os.sep, "/")
                 yield key, Path(dirpath) / name
 

@@ -28,6 +28,7 @@ from personalize_reconcile.local.exceptions import (
 from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.service import LocalService
 from personalize_reconcile.local.store import StateUnavailable
+from personalize_reconcile.rules.problems import SHOWN_MAX, shown
 from personalize_reconcile.rules.shapes import service_model, validate
 
 log = logging.getLogger(__name__)
@@ -94,10 +95,16 @@ def _parse(body: bytes | str | None) -> dict:
     return params
 
 
+def _cut(text: str, limit: int = SHOWN_MAX) -> str:
+    """``text`` cut to ``limit`` characters for an error message, so a client's 60 KB
+    operation name or path is not echoed back whole."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def _validate(service: str, op: str, params: dict) -> None:
     shape = _input_shape(service, op)
     if shape is None:
-        raise UnknownOperationException(f"Unknown operation {op}.")
+        raise UnknownOperationException(f"Unknown operation {_cut(op)}.")
     problems = validate(shape, params)
     if problems:
         raise validation_error(problems, params)
@@ -162,7 +169,8 @@ def handle_control(
     try:
         if not target or not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException(
-                f"Missing or unknown X-Amz-Target {target!r}; expected {TARGET_PREFIX}<Operation>."
+                f"Missing or unknown X-Amz-Target {shown(target)}; expected "
+                f"{TARGET_PREFIX}<Operation>."
             )
         op = target[len(TARGET_PREFIX) :]
         metering.record(CONTROL, op)
@@ -190,7 +198,9 @@ def handle_runtime(
     try:
         op = runtime_operation(method, path)
         if op is None:
-            raise UnknownOperationException(f"No personalize-runtime operation at {method} {path}.")
+            raise UnknownOperationException(
+                f"No personalize-runtime operation at {method} {_cut(path)}."
+            )
         metering.record(RUNTIME, op)
         params = _parse(body)
         _validate(RUNTIME, op, params)

@@ -243,9 +243,14 @@ def _resolve_uncached(ctx: Any, params: dict) -> _Serving:
     state_dir = Path(ctx.service.config.state_dir)
     try:
         model = load_version_model(state_dir, version_arn)
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         raise ResourceNotFoundException(
             f"Solution version {version_arn} has no trained model."
+        ) from None
+    except ValueError as e:
+        raise ResourceNotFoundException(
+            f"Solution version {version_arn} has no usable trained model: {e}; train a new "
+            "solution version."
         ) from None
     solution = store.get(version.body.get("solutionArn") or version.parent or "")
     events = None
@@ -295,8 +300,13 @@ def _resolve_recommender(ctx: Any, arn: str) -> _Serving:
     state_dir = Path(ctx.service.config.state_dir)
     try:
         model = load_recommender_model(state_dir, arn, str(rec.extra.get("modelId", "")))
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         raise ResourceNotFoundException(f"Recommender {arn} has no trained model.") from None
+    except ValueError as e:
+        raise ResourceNotFoundException(
+            f"Recommender {arn} has no usable trained model: {e}; update the recommender to "
+            "train it again."
+        ) from None
     config = rec.body.get("recommenderConfig") or {}
     metadata = bool(config.get("enableMetadataWithRecommendations"))
     group = str(rec.body.get("datasetGroupArn") or "")

@@ -52,6 +52,10 @@ DRAIN_BYTES = 1024 * 1024
 connection stays open); a larger one closes the connection."""
 READ_TIMEOUT_SECONDS = 30.0
 """A client that sends nothing for this long is disconnected, freeing its thread."""
+REQUEST_DEADLINE_SECONDS = 60.0
+"""A request whose line, headers and body have not all arrived this long after its first
+byte was awaited is dropped: a client sending one byte every few seconds never trips
+:data:`READ_TIMEOUT_SECONDS`, and would hold its thread for ever."""
 
 
 def is_loopback(host: str) -> bool:
@@ -106,15 +110,45 @@ def _make_handler(
         disable_nagle_algorithm = True
         timeout = READ_TIMEOUT_SECONDS  # per blocking read: a stalled client is dropped
 
+        def handle_one_request(self) -> None:
+            # the deadline covers reading the request; _handle cancels it once the body
+            # is in, so a slow answer (training data, a large model) is never cut
+            self._deadline = threading.Timer(REQUEST_DEADLINE_SECONDS, self._drop)
+            self._deadline.daemon = True
+            self._deadline.start()
+            try:
+                super().handle_one_request()
+            finally:
+                self._deadline.cancel()
+
+        def _drop(self) -> None:
+            """Close a connection whose request is still arriving at the deadline."""
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
         def log_message(self, fmt: str, *args: Any) -> None:
             log.debug("%s " + fmt, self.address_string(), *args)
 
         def _body(self) -> bytes | str:
-            """The request body, or the reason it is refused (``str``): a Content-Length
-            that is not a number, or one over :data:`MAX_BODY_BYTES` (not read at all)."""
-            raw = self.headers.get("Content-Length") or "0"
-            if not raw.strip().isdigit():
+            """The request body, or the reason it is refused (``str``): a Transfer-Encoding
+            (botocore always sends a Content-Length), a Content-Length that is not a number,
+            or one over :data:`MAX_BODY_BYTES` (not read at all)."""
+            if self.headers.get("Transfer-Encoding"):
+                return (
+                    "The local target does not accept a Transfer-Encoding; send the body with "
+                    "a Content-Length."
+                )
+            raw = (self.headers.get("Content-Length") or "0").strip()
+            if not (raw.isascii() and raw.isdigit()):
                 return "The Content-Length header is not a number."
+            if len(raw) > 20:  # before int(), which refuses over 4,300 digits (ValueError)
+                return (
+                    f"The request body is larger than {MAX_BODY_BYTES:,} bytes, the most the "
+                    f"local target accepts (its Content-Length has {len(raw):,} digits)."
+                )
             length = int(raw)
             if length > MAX_BODY_BYTES:
                 return (
@@ -166,6 +200,7 @@ def _make_handler(
                 self._handle_s3()
                 return
             body = self._body()
+            self._deadline.cancel()
             if isinstance(body, str):
                 self.close_connection = True  # the unread body must not be taken for a request
                 self._send(

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -76,6 +77,34 @@ class StateReadOnly(StateUnavailable):
             f"and this command needs to record its progress there: make {path.parent} and "
             "the files in it writable, or use another --state-dir"
         )
+
+
+def _check_regular(path: Path) -> None:
+    """Refuse a state database that is there but is not a regular file (a folder, a FIFO,
+    a device): SQLite would call it read-only or a disk I/O error.
+
+    Raises:
+        StateUnavailable: naming the path, what it is and what to do.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return  # created on first use
+    except OSError:
+        return  # SQLite reports it
+    if stat.S_ISREG(mode):
+        return
+    what = (
+        "a folder"
+        if stat.S_ISDIR(mode)
+        else "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device or socket"
+    )
+    raise StateUnavailable(
+        f"the local target's state {path} is {what}, not a database file: move it aside "
+        f"(or delete {path.parent} to start over), or use another --state-dir"
+    )
 
 
 def lock_timeout() -> float:
@@ -290,6 +319,7 @@ class Store:
         through :meth:`_locked_retry`."""
         c = getattr(self._local, "conn", None)
         if c is None:
+            _check_regular(Path(self.path))
             c = sqlite3.connect(
                 self.path,
                 timeout=LOCK_NOTICE_SECONDS,

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ from personalize_reconcile.rules import (
     shapes,
 )
 from personalize_reconcile.rules.names import NAME_MAX, name_problem
-from personalize_reconcile.rules.problems import a_or_an, dotted, listed, shown
+from personalize_reconcile.rules.problems import SHOWN_MAX, a_or_an, dotted, listed, shown
 from personalize_reconcile.rules.s3 import bucket_name_problem, key_problem
 
 IMPORT_NAME_MAX = NAME_MAX - 9
@@ -60,6 +61,20 @@ FILTER_HINT = (
     "write INCLUDE or EXCLUDE, ItemID, UserID or ActionID, WHERE, then conditions on "
     '<dataset type>.<column>, e.g. EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN ("purchase")'
 )
+
+
+def _non_finite(data: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    """``(path, text)`` of every infinite or NaN number in a parsed document: YAML reads
+    ``1e999`` as infinity and ``.nan`` as NaN, which ``json.dumps`` would send as the
+    non-JSON ``Infinity`` and ``NaN``."""
+    if isinstance(data, float) and not math.isfinite(data):
+        yield path, "NaN" if math.isnan(data) else ("-" if data < 0 else "") + "infinity"
+    elif isinstance(data, dict):
+        for k, v in data.items():
+            yield from _non_finite(v, path + (k,))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _non_finite(v, path + (i,))
 
 
 @dataclass
@@ -368,6 +383,15 @@ class Checker:
             self.schema_docs[name] = doc
             for p in avro.schema_problems(doc.data):
                 self.out.append(doc.diag(p.path, p.message, p.hint))
+            for at, number in _non_finite(doc.data):
+                self.out.append(
+                    doc.diag(
+                        at,
+                        f"{number} is not a number JSON can hold, so the service cannot read "
+                        "the schema",
+                        "write a finite number, or quote the value to make it a string",
+                    )
+                )
             # CreateSchema receives json.dumps(document) (resources/schema.py)
             sent = len(json.dumps(doc.data))
             limit = shapes.member("CreateSchema", "schema").metadata["max"]
@@ -874,9 +898,16 @@ class Checker:
                     continue
                 if isinstance(value, bool) or not isinstance(value, (int, float)):
                     continue  # the model check reports it
-                if value < low or (high is not None and value > high):
+                if isinstance(value, float) and math.isnan(value):
+                    self.add(
+                        at,
+                        f"{metric} is .nan, which no metric can be compared with",
+                        "write a number, e.g. 0.2",
+                    )
+                elif value < low or (high is not None and value > high):
                     span = f"from {low:g} to {high:g}" if high is not None else f"{low:g} or more"
-                    self.add(at, f"{metric} must be {span}, not {value:g}")
+                    given = f"{value:g}" if isinstance(value, float) else shown(value)
+                    self.add(at, f"{metric} must be {span}, not {given}")
 
     def check_sync(self, path: tuple, config: dict, sol_name: Any, solutions: dict) -> None:
         """``syncWithLatestSolutionVersion: true`` deploys ``<solution>/$LATEST``, which only
@@ -928,8 +959,11 @@ class Checker:
                     self.add(kpath, f"{k} must be a number written as a string, not {shown(v)}")
                     continue
                 low, high = bounds[k]
-                if number < low or (high is not None and number > high):
+                if math.isnan(number) or number < low or (high is not None and number > high):
                     span = (
                         f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
                     )
-                    self.add(kpath, f"{k} must be {span}, not {v}")
+                    given = (
+                        v if len(v) <= SHOWN_MAX else f"{v[:SHOWN_MAX]}… ({len(v):,} characters)"
+                    )
+                    self.add(kpath, f"{k} must be {span}, not {given}")

@@ -34,6 +34,15 @@ MAX_REF_CHARS = 256
 """The longest text between ``${`` and ``}``; longer is taken as an unclosed reference
 (which also keeps the scan linear in the length of the string)."""
 
+
+def _text(value: Any) -> str:
+    """A variable's value as it reads inside a longer string: booleans in YAML's spelling
+    (``true``, not Python's ``True``)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 _REF = re.compile(r"\$\$\{|\$\{([^}]{0," + str(MAX_REF_CHARS) + r"})\}")
 _VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _UNCLOSED_HINT = "close it: ${name}, or write $${ for a literal '${'"
@@ -138,7 +147,7 @@ def interpolate(
                     piece = "${"
                 else:
                     ok, value = resolve(ref, path)
-                    piece = str(value) if ok else m.group(0)
+                    piece = _text(value) if ok else m.group(0)
                 size += m.start() - last + len(piece)
                 if size > limit:
                     problems.append(
@@ -163,6 +172,19 @@ def interpolate(
 
     def unclosed(s: str, start: int, end: int, path: tuple) -> None:
         at = s.find("${", start, end)
+        if at >= 0 and s.find("}", at) >= 0:  # closed, but too long to be a reference
+            problems.append(
+                Unresolved(
+                    (
+                        path,
+                        f"{shown(s[at : at + 40], length=False)} is a reference of more than "
+                        f"{MAX_REF_CHARS} characters between '${{' and '}}'",
+                        "a reference names one variable (${name}) or environment variable "
+                        "(${env:NAME}); check where its braces open and close",
+                    )
+                )
+            )
+            raise _Overflow
         if at >= 0:
             problems.append(
                 Unresolved(

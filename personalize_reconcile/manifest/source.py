@@ -371,6 +371,9 @@ def parse_source(text: str, shown_as: str) -> Source:
         elif isinstance(e, MaxDepthExceededError):
             problem = f"nesting is deeper than {MAX_DEPTH} levels"
             hint = "a manifest needs about 10 levels; flatten this value"
+        elif problem == "but found another document":  # ruamel's ComposerError wording
+            problem = "a second document starts here; the file may hold only one"
+            hint = "remove this '---' and what follows it, or split the file in two"
         elif kind == "JSON":
             hint = (
                 "check the brackets, commas, colons and double quotes around this place (a "
@@ -479,7 +482,9 @@ class _Builder:
                 )
             self.check_tag(key_node, path, _SCALAR_TAGS)
             key = self.scalar(key_node, path)
-            key = key if isinstance(key, str) else str(key)
+            # a key YAML reads as null, a boolean or a number keeps the text it was written
+            # with (``true``, ``~``, ``1e3``), not Python's spelling of the value (True, None)
+            key = key if isinstance(key, str) else str(key_node.value)
             if key in out:
                 raise _located(
                     self.src.file,

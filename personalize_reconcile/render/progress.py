@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from personalize_reconcile.engine import Event
+from personalize_reconcile.render.text import visible
 
 _PHASE_STYLE = {"done": "green", "failed": "red", "skipped": "yellow"}
 
@@ -65,7 +66,7 @@ class Progress:
         if row.phase in ("done", "failed"):
             text += f" [dim]({row.elapsed:.1f}s)[/dim]"
         if row.message:
-            text += f": {escape(row.message)}"
+            text += f": {escape(visible(row.message))}"
         return text
 
     def _table(self) -> Table:
@@ -84,7 +85,7 @@ class Progress:
             table.add_row(
                 escape(address),
                 row.step,
-                f"[{style}]{escape(status)}[/{style}]",
+                f"[{style}]{escape(visible(status))}[/{style}]",
                 f"{row.elapsed:.1f}s",
             )
         return table

@@ -135,8 +135,11 @@ class Hyperparameter:
 
 
 def _written(number: float) -> str:
-    """A bound as people write it: ``2147483647``, ``0.5``, ``1000000``."""
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+    """A bound as people write it: ``2147483647``, ``0.5``, ``1000000``; an integer too
+    large for a float is cut like any long value (:func:`shown`)."""
+    if isinstance(number, int):
+        return shown(number)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
 @dataclass(frozen=True)

@@ -173,3 +173,35 @@ def test_a_new_state_in_a_read_only_folder_is_named(tmp_path, read_only):
         f"file or folder), and this command needs to record its progress there: make {folder} "
         "and the files in it writable, or use another --state-dir\n"
     )
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIFOs are POSIX")
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+@pytest.mark.parametrize(
+    "command",
+    [["plan", MANIFEST, "--state-dir", "st"], ["local", "fast-forward", "--state-dir", "st"]],
+)
+def test_a_state_database_that_is_not_a_file_is_named(tmp_path, kind, command):
+    db = tmp_path / "st" / "state.db"
+    db.parent.mkdir()
+    os.mkfifo(db) if kind == "fifo" else db.mkdir()
+    result = run(*command, cwd=tmp_path)
+    what = "a FIFO (named pipe)" if kind == "fifo" else "a folder"
+    prefix = "cannot open the local state: " if command[0] == "local" else ""
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: {prefix}the local target's state {db} is {what}, not a database file: move "
+        f"it aside (or delete {db.parent} to start over), or use another --state-dir\n"
+    )
+
+
+def test_a_settings_file_nested_too_deeply_is_named(tmp_path):
+    (tmp_path / "st").mkdir()
+    (tmp_path / "st" / "local.json").write_text("[" * 100_000)
+    result = run("plan", MANIFEST, "--state-dir", "st", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: the local target's settings are unusable: "
+        f"{tmp_path / 'st' / 'local.json'} is not valid JSON: it nests deeper than Python can "
+        "read\n"
+    )

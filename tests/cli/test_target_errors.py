@@ -57,6 +57,25 @@ CASES = {
         "Error: The config profile (nope) could not be found; list your profiles with "
         "`aws configure list-profiles`\n",
     ),
+    "configured region that is not one": (
+        ["plan", MANIFEST, "--target", "aws"],
+        {"AWS_DEFAULT_REGION": "\u2603", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "y"},
+        "Error: the configured AWS region '\u2603' is not a region name; fix AWS_REGION / "
+        "AWS_DEFAULT_REGION or the profile's region in the AWS config, or pass --region\n",
+    ),
+    "durations setting that is not kind=seconds": (
+        ["plan", MANIFEST],
+        {"PRECONCILE_LOCAL_DURATIONS": '{"campaign": 100}'},
+        "Error: the local target's settings are unusable: PRECONCILE_LOCAL_DURATIONS: duration "
+        "'{\"campaign\": 100}' is not kind=seconds; write kind=seconds pairs, for example "
+        "solution-version=30,*=1\n",
+    ),
+    "account id setting that is not one": (
+        ["plan", MANIFEST],
+        {"PRECONCILE_ACCOUNT_ID": "42"},
+        "Error: the local target's settings are unusable: account id '42' "
+        "(PRECONCILE_ACCOUNT_ID) must be 12 digits\n",
+    ),
     "unreachable endpoint": (
         ["plan", MANIFEST, "--target", "aws"],
         {
@@ -162,9 +181,24 @@ CLI_CASES = {
         ["plan", MANIFEST, "--region", "mars"],
         "Error: 'mars' is not a region name; write one such as us-east-1\n",
     ),
+    "region longer than a DNS label": (
+        ["plan", MANIFEST, "--region", "us-east-" + "1" * 5000],
+        "Error: 'us-east-" + "1" * 55 + "…' is not a region name; write one such as us-east-1\n",
+    ),
     "empty item id": (
         ["recommend", "--campaign", "c", "--item-id", ""],
         "Error: --item-id must not be empty\n",
+    ),
+    "user id longer than the service takes": (
+        ["recommend", "--campaign", "c", "--user-id", "u" * 257],
+        "Error: --user-id is 257 characters long; GetRecommendations takes ids of at most 256 "
+        "characters (botocore model)\n",
+    ),
+    "huge campaign name is cut in the message": (
+        ["recommend", "--campaign", "c" * 100_000, "--item-id", "i"],
+        "Error: there is no campaign named '"
+        + "c" * 80
+        + "…' (100000 characters) on the local target (us-east-1); campaigns there: none\n",
     ),
     "serve with a bad S3 endpoint": (
         ["local", "serve", "--s3-endpoint-url", "not-a-url", "--port", "0"],
@@ -180,6 +214,18 @@ def test_cli_errors(case, tmp_path):
     result = run(*args, cwd=tmp_path)
     assert result.returncode == 1
     assert result.stderr == expected
+
+
+@pytest.mark.parametrize("value", ["inf", "1e300"])
+def test_a_poll_interval_past_an_hour_is_a_usage_error(tmp_path, value):
+    """An infinite first pause would wait out the whole timeout before the first check."""
+    result = run("apply", MANIFEST, "--auto-approve", "--poll-interval", value, cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--poll-interval' (env var: 'PRECONCILE_POLL_INTERVAL'): "
+        "Input should be less than or equal to 3600\n"
+    )
+    assert not (tmp_path / ".preconcile").exists()
 
 
 def test_negative_timeout_is_a_usage_error(tmp_path):

@@ -170,7 +170,46 @@ NOT_PLANS = {
         "{plan} is the JSON plan that `plan --json` prints, not a saved plan; save a plan for "
         "apply with `preconcile plan MANIFEST --out PLAN`.",
     ),
+    "deeply nested JSON": (
+        lambda path: path.write_text(
+            '{"preconcile_plan": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        ),
+        "{plan} is a damaged saved plan (its JSON nests deeper than Python can read); save it "
+        "again with `preconcile plan MANIFEST --out PLAN`.",
+    ),
+    "format version as text": (
+        lambda path: _edit(path, lambda doc: doc.update(preconcile_plan="1")),
+        "{plan} is a damaged saved plan (its format version is '1', not a whole number); save "
+        "it again with `preconcile plan MANIFEST --out PLAN`.",
+    ),
+    "format version true": (
+        lambda path: _edit(path, lambda doc: doc.update(preconcile_plan=True)),
+        "{plan} is a damaged saved plan (its format version is True, not a whole number); save "
+        "it again with `preconcile plan MANIFEST --out PLAN`.",
+    ),
+    "manifest is a list": (
+        lambda path: _edit(path, lambda doc: doc.update(manifest=[])),
+        "{plan} is a damaged saved plan ([] where a mapping belongs); save it again with "
+        "`preconcile plan MANIFEST --out PLAN`.",
+    ),
+    "huge value where a mapping belongs": (
+        lambda path: _edit(path, lambda doc: doc.update(files=["a" * 100_000])),
+        "{plan} is a damaged saved plan (['" + "a" * 58 + "… (100,004 characters) where a "
+        "mapping belongs); save it again with `preconcile plan MANIFEST --out PLAN`.",
+    ),
+    "resource changes not a list": (
+        lambda path: _edit(path, lambda doc: doc["plan"].update(resource_changes=5)),
+        "{plan} is a damaged saved plan (5 where a list belongs); save it again with "
+        "`preconcile plan MANIFEST --out PLAN`.",
+    ),
 }
+
+
+def _edit(path, change):
+    """Rewrite the plan file at ``path`` with ``change(doc)`` applied to its JSON."""
+    doc = json.loads(path.read_text())
+    change(doc)
+    path.write_text(json.dumps(doc))
 
 
 @pytest.mark.parametrize("case", NOT_PLANS)

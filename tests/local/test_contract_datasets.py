@@ -242,6 +242,18 @@ def test_schema_errors(personalize, dataset, schema, expect_error):
         "The schema is not valid JSON: Expecting property name enclosed in double "
         "quotes: line 1 column 2 (char 1)",
     )
+    expect_error(  # Python's json reads these; JSON has no such values
+        lambda: personalize.create_schema(
+            name="j", schema=INTERACTIONS.replace('"1.0"', "Infinity")
+        ),
+        "InvalidInputException",
+        "The schema is not valid JSON: Infinity is not a JSON value",
+    )
+    expect_error(
+        lambda: personalize.create_schema(name="j", schema="[" * 9_000 + "]" * 9_000),
+        "InvalidInputException",
+        "The schema is not valid JSON: it nests too deeply.",
+    )
     msg = expect_error(
         lambda: personalize.create_schema(
             name="a",

@@ -740,6 +740,14 @@ def test_campaign_errors(personalize, group, solution, version, expect_error, ma
         "InvalidInputException",
         "itemExplorationConfig.explorationItemAgeCutOff must be at least 1.",
     )
+    expect_error(  # NaN compares false with everything: it must not slip through
+        lambda: personalize.update_campaign(
+            campaignArn=P + "campaign/c",
+            campaignConfig={"itemExplorationConfig": {"explorationItemAgeCutOff": "nan"}},
+        ),
+        "InvalidInputException",
+        "itemExplorationConfig.explorationItemAgeCutOff must be at least 1.",
+    )
     # a version of another solution in the group (a recipe change): the campaign moves to
     # that solution, so the old one can then be deleted
     personalize.update_campaign(campaignArn=P + "campaign/c", solutionVersionArn=foreign)

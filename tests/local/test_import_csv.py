@@ -149,20 +149,32 @@ def test_bom_header(store, schema, workshop_lines):
     )
 
 
-def test_quoted_header_names_are_refused_naming_the_quoting(store, schema, workshop_lines):
-    data = b'"USER_ID","ITEM_ID","EVENT_TYPE","TIMESTAMP"\n' + b"".join(workshop_lines[1:])
-    assert _reason(store, URI, data, schema) == (
-        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header quotes "
-        'its names ("USER_ID"); the header must be unquoted field names: '
-        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
-    )
-
-
 def test_utf16_file(store, schema, workshop_lines):
     data = b"".join(workshop_lines).decode().encode("utf-16")
     assert _reason(store, URI, data, schema) == (
         "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
         "starts with a UTF-16 byte-order mark (FF FE); save the file as UTF-8 (without a BOM)"
+    )
+
+
+def test_quoted_header(store, schema, workshop_lines):
+    """The service wants the header's names without quotation marks (reference §5)."""
+    data = b'"USER_ID","ITEM_ID",EVENT_TYPE,TIMESTAMP\n' + b"".join(workshop_lines[1:])
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1, column USER_ID: the header "
+        'encloses its names in quotation marks ("), which the service does not accept; write '
+        "the header without quotes: USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP"
+    )
+
+
+def test_a_line_without_end_is_refused_without_reading_the_whole_file(store, schema):
+    """A binary file (or one 1 GB line, like a sparse file of NULs) must fail on its first
+    64 MiB, not be gathered into memory line by line."""
+    data = b"\x00" * ((64 << 20) + 1)
+    assert _reason(store, URI, data, schema) == (
+        "Input CSV s3://data/broken/interactions.csv, line 1: the line is longer than "
+        "67,108,864 bytes without a line break, far longer than any row of Personalize data; "
+        "check that this is a CSV file"
     )
 
 

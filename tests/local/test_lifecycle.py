@@ -70,6 +70,16 @@ def test_fast_forward_refuses_what_is_not_an_arn(state_dir, cli):
     )
 
 
+def test_fast_forward_refuses_an_arn_longer_than_the_service_allows(state_dir, cli):
+    arn = "arn:aws:personalize:us-east-1:000000000000:campaign/" + "c" * 100_000
+    result = cli("local", "fast-forward", "--state-dir", str(state_dir), arn)
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        f"Error: {arn[:80]!r}… (100052 characters) is not the ARN of a Personalize resource; "
+        "write one such as arn:aws:personalize:us-east-1:000000000000:campaign/NAME\n"
+    )
+
+
 def test_delete_is_asynchronous_and_visible(make_client, fast_forward):
     fast = make_client()
     g = fast.create_dataset_group(name="g")["datasetGroupArn"]
@@ -198,7 +208,7 @@ def test_bad_durations(text, message):
 def test_bad_account_and_config_file(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path, account_id="12")
-    assert str(info.value) == "account id '12' must be 12 digits"
+    assert str(info.value) == "account id '12' (--account-id) must be 12 digits"
     (tmp_path / "local.json").write_text("{")
     with pytest.raises(ConfigError) as info:
         load_config(tmp_path)

@@ -437,6 +437,34 @@ def test_a_symbolic_link_inside_the_store_is_not_followed(local, tmp_path):
         assert str(e.value) == message
 
 
+def test_a_symbolic_link_to_a_folder_under_a_prefix_is_refused_not_skipped(local, tmp_path):
+    """Left out silently, the linked folder's files would be missing from the import."""
+    local.put("s3://data/in/a.csv", b"a,b\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.csv").write_text("a,b\n")
+    bucket = tmp_path / "state" / "s3" / "data"
+    (bucket / "in" / "more").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(ObjectStoreError) as e:
+        local.list("s3://data/in/")
+    assert str(e.value) == (
+        f"s3://data/in/more: {bucket / 'in' / 'more'} in the local object store is a symbolic "
+        "link, which the store never follows; replace it with the file itself"
+    )
+    assert [o.key for o in local.list("s3://data/in/a")] == ["in/a.csv"]
+
+
+def test_a_file_where_the_store_belongs_is_named(local, tmp_path):
+    (tmp_path / "state").mkdir(exist_ok=True)
+    (tmp_path / "state" / "s3").write_text("not a folder")
+    with pytest.raises(ObjectStoreError) as e:
+        local.put("s3://data/a.csv", b"a,b\n")
+    assert str(e.value) == (
+        f"Cannot store s3://data/a.csv: the local object store {tmp_path / 'state' / 's3'} is "
+        "not a folder (a file is in its place); move that file aside"
+    )
+
+
 def _raised(call, outcome: list) -> None:
     """Append to ``outcome`` the exception ``call()`` raised, or ``None``."""
     try:

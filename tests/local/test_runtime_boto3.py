@@ -176,3 +176,18 @@ def test_recommendations_written_as_json_equal_the_handlers_data(workshop, runti
         assert len(answer["itemList"]) == ask.get("numResults", 25)
         # user personalization gives scores, SIMS none
         assert all(("score" in i) == (ask["campaignArn"] == up) for i in answer["itemList"])
+
+
+def test_a_damaged_model_file_is_named_not_an_internal_failure(workshop, runtime, state_dir):
+    version = workshop.version("ws-damaged", "aws-popularity-count")
+    campaign = workshop.campaign("ws-damaged-campaign", version["solutionVersionArn"])
+    (folder,) = (Path(state_dir) / "models" / "ws-damaged").iterdir()
+    (folder / "model.npz").write_bytes(b"PK\x03\x04 cut short")
+    trainer._CACHE.clear()  # as a new process would read it
+    with pytest.raises(runtime.exceptions.ResourceNotFoundException) as info:
+        runtime.get_recommendations(campaignArn=campaign, userId="u1")
+    assert info.value.response["Error"]["Message"] == (
+        f"Solution version {version['solutionVersionArn']} has no usable trained model: the "
+        f"model files in {folder.resolve()} are damaged (File is not a zip file); train a new "
+        "solution version."
+    )

@@ -320,6 +320,53 @@ def test_an_absurd_content_length_is_refused_unread(http_url):
     )
 
 
+def test_a_content_length_of_thousands_of_digits_is_refused_unread(http_url):
+    reply = _raw(http_url, LIST_SCHEMAS + b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n")
+    assert reply.startswith("HTTP/1.1 413 ")
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The request body is larger than '
+        "8,388,608 bytes, the most the local target accepts (its Content-Length has 5,000 "
+        'digits)."}'
+    )
+
+
+def test_a_chunked_body_is_refused_not_taken_for_an_empty_one(http_url):
+    reply = _raw(
+        http_url,
+        LIST_SCHEMAS + b"Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert reply.endswith(
+        '{"__type":"SerializationException","message":"The local target does not accept a '
+        'Transfer-Encoding; send the body with a Content-Length."}'
+    )
+    assert reply.count("HTTP/1.1") == 1  # the chunks were not read as a second request
+
+
+def test_a_huge_operation_name_or_path_is_cut_in_the_error(http_url):
+    reply = _raw(
+        http_url,
+        b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize."
+        + b"A" * 60_000
+        + b"\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+    )
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "__type": "UnknownOperationException",
+        "message": "Unknown operation " + "A" * 80 + "… (60,000 characters).",
+    }
+    reply = _raw(
+        http_url,
+        b"POST /" + b"r" * 60_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+    )
+    assert reply.startswith("HTTP/1.1 404 ")
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "message": "No personalize-runtime operation at POST /"
+        + "r" * 79
+        + "… (60,001 characters)."
+    }
+
+
 def test_deeply_nested_json_is_a_serialization_error(http_url):
     body = b"[" * 100_000 + b"]" * 100_000
     reply = _raw(
@@ -351,7 +398,9 @@ def test_bad_account_id_is_a_clear_error(tmp_path):
     )
     err = proc.stderr
     assert proc.returncode == 1
-    assert err == "Error: cannot open the local state: account id '42' must be 12 digits\n"
+    assert err == (
+        "Error: cannot open the local state: account id '42' (--account-id) must be 12 digits\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -368,6 +417,7 @@ def test_bad_account_id_is_a_clear_error(tmp_path):
         ("error=lots", "fault error='lots' is not a number"),
         ("drop=1.5", "fault drop=1.5 must be a probability between 0 and 1"),
         ("throttle=0.6,error=0.6", "the fault rates add up to more than 1"),
+        ("seed=" + "9" * 5000, "fault seed='" + "9" * 80 + "…' (5000 characters) is not a number"),
     ],
 )
 def test_bad_fault_settings_are_clear_errors(tmp_path, spec, message):
@@ -381,3 +431,89 @@ def test_bad_fault_settings_are_clear_errors(tmp_path, spec, message):
     assert proc.stderr == (
         f"Error: --faults: {message}; write e.g. throttle=0.3,error=0.05,drop=0.05,seed=1\n"
     )
+
+
+@pytest.mark.parametrize("host", ["", " "])
+def test_an_empty_host_is_refused_not_taken_for_every_interface(tmp_path, host):
+    """An empty host would bind every interface of the machine, unauthenticated."""
+    proc = subprocess.run(
+        serve_command(tmp_path / "state", "--port", "0", "--host", host),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (proc.returncode, proc.stdout) == (1, "")
+    assert proc.stderr == (
+        "Error: --host is empty; give the address to listen on, such as 127.0.0.1 (this "
+        "machine only, the default) or 0.0.0.0 (every interface)\n"
+    )
+    assert not (tmp_path / "state").exists()
+
+
+def test_an_integer_past_a_float_in_a_hyperparameter_range_is_a_validation_error(http_url):
+    """It was an InternalFailure (500): formatting the bound overflowed a float."""
+
+    def call(target: str, body: str) -> str:
+        data = body.encode()
+        return _raw(
+            http_url,
+            b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: AmazonPersonalize."
+            + target.encode()
+            + b"\r\nConnection: close\r\nContent-Length: %d\r\n\r\n" % len(data)
+            + data,
+        )
+
+    call("CreateDatasetGroup", '{"name": "hp-range"}')
+    huge = "1" + "0" * 400
+    reply = call(
+        "CreateSolution",
+        '{"name": "s", "datasetGroupArn": "arn:aws:personalize:us-east-1:000000000000:'
+        'dataset-group/hp-range", "recipeArn": "arn:aws:personalize:::recipe/aws-sims", '
+        '"performHPO": true, "solutionConfig": {"hpoConfig": {"algorithmHyperParameterRanges":'
+        ' {"continuousHyperParameterRanges": [{"name": "popularity_discount_factor", '
+        f'"minValue": {huge}, "maxValue": {huge}}}]}}}}}}}}',
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
+        "__type": "InvalidInputException",
+        "message": "Invalid solutionConfig.hpoConfig.algorithmHyperParameterRanges."
+        "continuousHyperParameterRanges[0].minValue: minValue of popularity_discount_factor "
+        "must be between 0 and 1, not " + huge[:80] + "… (401 characters). The service's "
+        "range for aws-sims (default 0.5).",
+    }
+
+
+def test_a_client_dripping_its_request_is_dropped_at_the_deadline(tmp_path, monkeypatch):
+    """One byte at a time never trips the read timeout; the whole-request deadline (here cut
+    to half a second) frees the thread long before the client would have finished."""
+    from personalize_reconcile.local import server as server_module
+    from personalize_reconcile.local.service import close_service, get_service
+
+    monkeypatch.setattr(server_module, "REQUEST_DEADLINE_SECONDS", 0.5)
+    svc = get_service(tmp_path / "state")
+    server = server_module.LocalServer(svc, "127.0.0.1", 0)
+    server.serve_in_thread()
+    try:
+        host, port = server.server_address[:2]
+        dropped = False
+        with socket.create_connection((host, port), timeout=60) as slow:
+            slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")
+            for byte in b"X-Padding: " + b"p" * 400:  # 400 x 50 ms: 40 times the deadline
+                try:
+                    slow.sendall(bytes([byte]))
+                    slow.settimeout(0.05)  # wait a moment for the server to close
+                    if slow.recv(1) == b"":
+                        dropped = True
+                        break
+                except TimeoutError:
+                    continue  # still open: drip on
+                except OSError:
+                    dropped = True
+                    break
+        assert dropped
+        reply = _raw(server.url, LIST_SCHEMAS + b"Connection: close\r\nContent-Length: 2\r\n\r\n{}")
+        assert reply.startswith("HTTP/1.1 200 ")
+    finally:
+        server.shutdown()
+        server.server_close()
+        close_service(svc)

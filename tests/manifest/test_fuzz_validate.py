@@ -54,7 +54,15 @@ SCALARS = st.one_of(
     st.text(max_size=30),
     st.sampled_from(HOSTILE),
     st.builds(lambda c, n: c * n, st.sampled_from("x${-"), st.integers(0, 400)),
+    # integers no float can hold (a range check that formats them as floats overflows)
+    st.builds(lambda n, sign: sign * 10**n, st.integers(309, 400), st.sampled_from([1, -1])),
 )
+
+EXTRAS = {
+    # blocks the shop manifest lacks, so that mutations reach their checks too
+    "rollout": {"minimums": {"precision_at_25": 0.1}, "maxRegression": {"coverage": 0.05}},
+    "campaignConfig": {"itemExplorationConfig": {"explorationWeight": "0.3"}},
+}
 
 
 def _paths(node, path=()):
@@ -126,6 +134,9 @@ def _dump(doc) -> str:
 def test_validate_survives_mutations(data, tmp_path, cli):
     yaml = YAML(typ="safe", pure=True)
     manifest, schema = yaml.load(BASE), json.loads(AVSC)
+    for key, block in EXTRAS.items():
+        if data.draw(st.booleans()):
+            manifest["campaigns"]["shop-campaign"][key] = copy.deepcopy(block)
     for _ in range(data.draw(st.integers(0, 3))):
         _mutate(data, manifest)
     for _ in range(data.draw(st.integers(0, 2))):
@@ -155,3 +166,53 @@ def test_validate_survives_mutations(data, tmp_path, cli):
         ), result.err
     for path, raw in files.items():
         assert path.read_bytes() == raw, f"{path.name} changed"
+
+
+NUMBER_PATHS = [
+    ("campaigns", "shop-campaign", "minProvisionedTPS"),
+    ("campaigns", "shop-campaign", "rollout", "minimums", "precision_at_25"),
+    ("campaigns", "shop-campaign", "rollout", "maxRegression", "coverage"),
+    ("campaigns", "shop-campaign", "campaignConfig", "itemExplorationConfig", "explorationWeight"),
+    (
+        "solutions",
+        "shop-solution",
+        "solutionConfig",
+        "algorithmHyperParameters",
+        "hidden_dimension",
+    ),
+    ("quotas", "campaignsPerDatasetGroup"),
+    ("variables", "bucket"),
+]
+
+
+@settings(
+    max_examples=80,
+    deadline=timedelta(seconds=60),
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_validate_survives_hostile_numbers_where_numbers_go(data, tmp_path, cli):
+    """Every field that holds a number (or a number written as a string) gets NaN, infinity,
+    integers past a float's range, booleans, text: validate still answers 0 or 1."""
+    yaml = YAML(typ="safe", pure=True)
+    manifest = yaml.load(BASE)
+    for key, block in EXTRAS.items():
+        manifest["campaigns"]["shop-campaign"][key] = copy.deepcopy(block)
+    for path in data.draw(st.lists(st.sampled_from(NUMBER_PATHS), min_size=1, max_size=3)):
+        value = data.draw(st.one_of(SCALARS, SCALARS.map(str)))
+        node = manifest
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+    write_shop(tmp_path)
+    try:
+        (tmp_path / "shop.yaml").write_text(
+            _dump(manifest), encoding="utf-8", errors="surrogatepass"
+        )
+    except (ValueError, TypeError):
+        return  # a value the dumper cannot write
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert result.code in (0, 1), result
+    assert "Traceback" not in result.err + result.out, result.err
+    assert "Error: unexpected" not in result.err, result.err

@@ -10,6 +10,7 @@ one edit; the expected text is the whole of stderr.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -125,6 +126,19 @@ CASES = {
         "interactions.avsc:3:17  the file contains a NUL character, so it is binary data, not JSON text\n    hint: check that this is the right file, and save it as UTF-8 text\n",
         schema=[('"name": "Interactions"', '"name": "Inter\x00actions"')],
     ),
+    "second-document": Case(
+        [("minProvisionedTPS: 1\n", "minProvisionedTPS: 1\n---\nname: other\n")],
+        "shop.yaml:25:1  invalid YAML: a second document starts here; the file may hold only one\n    hint: remove this '---' and what follows it, or split the file in two\n",
+    ),
+    "keys-yaml-reads-as-null-boolean-or-number": Case(
+        [("datasetGroup:\n", "~: 2\ntrue: 3\n1e3: 4\ndatasetGroup:\n")],
+        "shop.yaml:5:1  ~: unknown key '~'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "shop.yaml:6:1  true: unknown key 'true'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "shop.yaml:7:1  1e3: unknown key '1e3'\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n",
+    ),
     "control-character": Case(
         [("name: shop\n", "name: sh\x01op\n")],
         "shop.yaml:2:9  invalid YAML: the control character U+0001 is not allowed\n    hint: remove it; the text may hold tabs and line breaks but no other control characters\n",
@@ -134,6 +148,68 @@ CASES = {
         "shop.yaml:24:24  campaigns.shop-campaign.minProvisionedTPS: invalid YAML: '"
         + "9" * 80
         + "…' (5000 characters) cannot be read as an int\n    hint: quote it to make it a string, or check the value\n",
+    ),
+    "rollout-gate-nan-and-huge-integer": Case(
+        [
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    rollout:\n      minimums:\n        precision_at_25: .nan\n"
+                "      maxRegression:\n        coverage: 1" + "0" * 400 + "\n",
+            )
+        ],
+        "shop.yaml:27:26  campaigns.shop-campaign.rollout.minimums.precision_at_25: precision_at_25 is .nan, which no metric can be compared with\n"
+        "    hint: write a number, e.g. 0.2\n"
+        "shop.yaml:29:19  campaigns.shop-campaign.rollout.maxRegression.coverage: input should be a valid number\n",
+    ),
+    "exploration-nan-and-huge": Case(
+        [
+            ("aws-user-personalization-v2", "aws-user-personalization"),
+            (
+                "    minProvisionedTPS: 1\n",
+                "    minProvisionedTPS: 1\n    campaignConfig:\n      itemExplorationConfig:\n"
+                "        explorationWeight: '"
+                + "9" * 500
+                + "'\n        explorationItemAgeCutOff: nan\n",
+            ),
+        ],
+        "shop.yaml:27:28  campaigns.shop-campaign.campaignConfig.itemExplorationConfig.explorationWeight: explorationWeight must be between 0 and 1, not "
+        + "9" * 80
+        + "… (500 characters)\n"
+        "shop.yaml:28:35  campaigns.shop-campaign.campaignConfig.itemExplorationConfig.explorationItemAgeCutOff: explorationItemAgeCutOff must be at least 1, not nan\n",
+    ),
+    "reference-longer-than-any-name": Case(
+        [("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: shop-${" + "a" * 300 + "}\n")],
+        "shop.yaml:6:9  datasetGroup.name: '${aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' is a reference of more than 256 characters between '${' and '}'\n"
+        "    hint: a reference names one variable (${name}) or environment variable (${env:NAME}); check where its braces open and close\n"
+        "shop.yaml:11:3  datasets.Interactions: the default dataset name 'shop-${"
+        + "a"
+        * 73
+        + "…' is longer than 63 characters\n"
+        "    hint: set `name:` for this dataset\n",
+    ),
+    "schema-number-json-cannot-hold": Case(
+        [],
+        "interactions.avsc:11:14  version: infinity is not a number JSON can hold, so the service cannot read the schema\n"
+        "    hint: write a finite number, or quote the value to make it a string\n",
+        schema=[('  "version": "1.0"\n', '  "version": 1e999\n')],
+    ),
+    "hyperparameter-range-past-a-float": Case(
+        [
+            ("aws-user-personalization-v2", "aws-sims"),
+            (
+                "    recipe: aws-sims\n",
+                "    recipe: aws-sims\n    performHPO: true\n    solutionConfig:\n      hpoConfig:\n"
+                "        hpoObjective: {type: Maximize, metricName: precision_at_25}\n"
+                "        hpoResourceConfig: {maxNumberOfTrainingJobs: '4', maxParallelTrainingJobs: '2'}\n"
+                "        algorithmHyperParameterRanges:\n          integerHyperParameterRanges:\n"
+                "            - {name: min_cointeraction_count, minValue: 1, maxValue: 1"
+                + "0" * 400
+                + "}\n",
+            ),
+        ],
+        "shop.yaml:28:70  solutions.shop-solution.solutionConfig.hpoConfig.algorithmHyperParameterRanges.integerHyperParameterRanges[0].maxValue: must be at most 1000000, not 1"
+        + "0" * 79
+        + "… (401 characters)\n",
     ),
     # -- variables -----------------------------------------------------------------------
     "variable-chain-blows-up": Case(
@@ -540,3 +616,40 @@ def test_every_command_refuses_a_special_file_without_opening_it(tmp_path, comma
         f"{file}  {what}, not a regular file\n{NOT_REGULAR_HINT}\n"
         f"1 problem found in {file}; nothing was changed.\n"
     )
+
+
+def test_only_the_first_hundred_problems_are_printed(tmp_path, cli):
+    """A generated manifest gone wrong can hold thousands of problems: stderr shows 100,
+    then how many more and where to see them all; --json still lists every one."""
+    extra = "".join(f"x{i}: 1\n" for i in range(150))
+    write_shop(tmp_path, [("datasetGroup:\n", extra + "datasetGroup:\n")])
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0] == "shop.yaml:5:1  x0: unknown key 'x0'"
+    assert sum(1 for line in lines if line.startswith("shop.yaml:")) == 100
+    assert lines[-3:] == [
+        "... and 50 more problems, not shown; fix these first, or see them all with "
+        "`preconcile validate FILE --json`",
+        "",
+        "150 problems found in shop.yaml.",
+    ]
+    planned = cli("plan", "shop.yaml", cwd=tmp_path)
+    assert planned.code == 1
+    assert planned.err.splitlines()[-1] == "150 problems found in shop.yaml; nothing was changed."
+    as_json = cli("validate", "shop.yaml", "--json", cwd=tmp_path)
+    assert len(json.loads(as_json.out)["diagnostics"]) == 150
+
+
+def test_a_boolean_variable_reads_as_yaml_spells_it(tmp_path, cli):
+    """Inside a longer string, true stays true (not Python's True)."""
+    write_shop(
+        tmp_path,
+        [
+            ("  bucket: my-bucket\n", "  bucket: my-bucket\n  on: true\n"),
+            ("datasetGroup:\n  name: shop\n", "datasetGroup:\n  name: shop-${on}\n"),
+        ],
+    )
+    result = cli("validate", "shop.yaml", cwd=tmp_path)
+    assert (result.code, result.err) == (0, "")
+    assert result.out.startswith("shop.yaml is valid: dataset group shop-true, ")

@@ -40,7 +40,7 @@ def check_exploration(explore: dict[str, str]) -> None:
             raise InvalidInputException(
                 "itemExplorationConfig.explorationWeight must be between 0 and 1."
             )
-        if key == "explorationItemAgeCutOff" and number < 1:
+        if key == "explorationItemAgeCutOff" and not number >= 1:  # NaN too
             raise InvalidInputException(
                 "itemExplorationConfig.explorationItemAgeCutOff must be at least 1."
             )

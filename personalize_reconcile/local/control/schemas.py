@@ -60,6 +60,11 @@ def check_fits(schema: Resource, dataset_type: str, domain: str | None) -> None:
         )
 
 
+def _not_json(constant: str) -> None:
+    """Python's json reads NaN, Infinity and -Infinity; JSON (and the service) does not."""
+    raise ValueError(f"{constant} is not a JSON value")
+
+
 @operation("CreateSchema")
 def create_schema(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -> dict:
     """CreateSchema: the Avro document must pass ``rules.avro.schema_problems``
@@ -67,9 +72,11 @@ def create_schema(ctx: RequestContext, conn: sqlite3.Connection, params: dict) -
     name = params["name"]
     arn = make_arn(ctx, f"schema/{name}")
     try:
-        doc = json.loads(params["schema"])
+        doc = json.loads(params["schema"], parse_constant=_not_json)
     except ValueError as exc:
         raise InvalidInputException(f"The schema is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInputException("The schema is not valid JSON: it nests too deeply.") from None
     problems = avro.schema_problems(doc)
     if problems:
         raise InvalidInputException(schema_message(problems))

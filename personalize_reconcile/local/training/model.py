@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -310,12 +311,26 @@ def load(directory: Path) -> Model:
 
     Raises:
         FileNotFoundError: no model in ``directory``.
-        ValueError: the files are not a model this version understands.
+        ValueError: the files are not a model this version understands, or are damaged
+            (truncated, not JSON, not an npz archive); the message names the folder.
     """
     directory = Path(directory)
-    doc = json.loads((directory / "model.json").read_text())
-    if doc.get("format") != FORMAT_VERSION or doc.get("kind") not in Model._registry:
-        raise ValueError(f"{directory} does not hold a model this version can read")
-    with np.load(directory / "model.npz", allow_pickle=False) as npz:
-        arrays = {k: npz[k] for k in npz.files}
-    return Model._registry[doc["kind"]].from_arrays(arrays, doc["meta"])
+    try:
+        doc = json.loads((directory / "model.json").read_text())
+        if (
+            not isinstance(doc, dict)
+            or doc.get("format") != FORMAT_VERSION
+            or doc.get("kind") not in Model._registry
+        ):
+            raise ValueError(f"{directory} does not hold a model this version can read")
+        with np.load(directory / "model.npz", allow_pickle=False) as npz:
+            arrays = {k: npz[k] for k in npz.files}
+        return Model._registry[doc["kind"]].from_arrays(arrays, doc["meta"])
+    except FileNotFoundError:
+        raise
+    except ValueError as e:
+        if str(e).startswith(str(directory)):
+            raise
+        raise ValueError(f"the model files in {directory} are damaged ({e})") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, RecursionError) as e:
+        raise ValueError(f"the model files in {directory} are damaged ({e})") from None
