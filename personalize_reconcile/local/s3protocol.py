@@ -174,14 +174,22 @@ def error_answer(exc: S3Error, *, head: bool = False) -> S3Answer:
     headers = {"x-amz-request-id": _request_id()}
     if head:
         return S3Answer(exc.status, headers)
-    extra = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in exc.extra.items())
+    extra = "".join(f"<{k}>{escape(_cut(v))}</{k}>" for k, v in exc.extra.items())
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{exc.code}</Code><Message>{escape(exc.message)}</Message>{extra}"
+        f"<Error><Code>{exc.code}</Code><Message>{escape(_cut(exc.message, 2000))}</Message>"
+        f"{extra}"
         f"<RequestId>{headers['x-amz-request-id']}</RequestId></Error>"
     ).encode()
     headers["Content-Type"] = "application/xml"
     return S3Answer(exc.status, headers, body)
+
+
+def _cut(text: str, limit: int = 1024) -> str:
+    """``text``, or its first ``limit`` characters and how long it was: an error never
+    echoes a client's megabytes back (a bucket name or key is at most 1024 bytes on S3)."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _request_id() -> str:

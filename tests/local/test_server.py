@@ -357,7 +357,7 @@ def test_a_huge_operation_name_or_path_is_cut_in_the_error(http_url):
     reply = _raw(
         http_url,
         b"POST /" + b"r" * 60_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
-        b"Content-Length: 2\r\n\r\n{}",
+        b"Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
     )
     assert reply.startswith("HTTP/1.1 404 ")
     assert json.loads(reply.split("\r\n\r\n", 1)[1]) == {
@@ -365,6 +365,15 @@ def test_a_huge_operation_name_or_path_is_cut_in_the_error(http_url):
         + "r" * 79
         + "… (60,001 characters)."
     }
+    # the same path without a JSON body is S3's: the bucket name is cut there too
+    reply = _raw(
+        http_url,
+        b"POST /" + b"r" * 60_000 + b" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Content-Length: 2\r\n\r\n{}",
+    )
+    assert reply.startswith("HTTP/1.1 400 ")
+    assert "<BucketName>" + "r" * 1024 + "… (60,000 characters)</BucketName>" in reply
+    assert len(reply) < 5000
 
 
 def test_deeply_nested_json_is_a_serialization_error(http_url):

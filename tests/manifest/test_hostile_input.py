@@ -133,11 +133,11 @@ CASES = {
     "keys-yaml-reads-as-null-boolean-or-number": Case(
         [("datasetGroup:\n", "~: 2\ntrue: 3\n1e3: 4\ndatasetGroup:\n")],
         "shop.yaml:5:1  ~: unknown key '~'\n"
-        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, filters, eventTracker, recommenders, metricAttributions, batchInferenceJobs, batchSegmentJobs, quotas\n"
         "shop.yaml:6:1  true: unknown key 'true'\n"
-        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n"
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, filters, eventTracker, recommenders, metricAttributions, batchInferenceJobs, batchSegmentJobs, quotas\n"
         "shop.yaml:7:1  1e3: unknown key '1e3'\n"
-        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, quotas\n",
+        "    hint: allowed keys here: version, name, variables, datasetGroup, schemas, datasets, solutions, campaigns, filters, eventTracker, recommenders, metricAttributions, batchInferenceJobs, batchSegmentJobs, quotas\n",
     ),
     "control-character": Case(
         [("name: shop\n", "name: sh\x01op\n")],
