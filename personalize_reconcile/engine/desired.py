@@ -240,7 +240,11 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
             tags=dict(flt.tags),
             depends_on=[g_addr] + datasets,
             replace_with=[g_addr] + datasets,
-            extra={"group_address": g_addr, "campaigns": list(m.campaigns)},
+            extra={
+                "group_address": g_addr,
+                "campaigns": list(m.campaigns),
+                "recommenders": list(m.recommenders),
+            },
         )
     if m.event_tracker is not None:
         tracker = m.event_tracker

@@ -48,12 +48,17 @@ class FilterKind(Kind):
         ``the service has no UpdateFilter, so the filter is deleted and created again
         with the same name and ARN; until the new one is ACTIVE, GetRecommendations and
         GetPersonalizedRanking requests to campaign <c> that pass its filterArn fail``
-        (``campaigns <a>, <b>``; with no campaign in the manifest, ``requests that pass
-        its filterArn fail``)."""
-        campaigns = desired.extra.get("campaigns") or []
-        to = ""
-        if campaigns:
-            to = f" to campaign{'s' if len(campaigns) > 1 else ''} {', '.join(campaigns)}"
+        (``campaigns <a>, <b>``, ``and recommender <r>``; with neither in the manifest,
+        ``requests that pass its filterArn fail``)."""
+        users = [
+            f"{word}{'s' if len(names) > 1 else ''} {', '.join(names)}"
+            for word, names in (
+                ("campaign", desired.extra.get("campaigns") or []),
+                ("recommender", desired.extra.get("recommenders") or []),
+            )
+            if names
+        ]
+        to = f" to {' and '.join(users)}" if users else ""
         return (
             "the service has no UpdateFilter, so the filter is deleted and created again "
             "with the same name and ARN; until the new one is ACTIVE, GetRecommendations "

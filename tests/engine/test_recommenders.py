@@ -274,3 +274,23 @@ def test_an_equal_recommender_made_elsewhere_is_adopted(pc, domain, state):
     out = _apply(pc, domain, "--adopt")  # creates the other recommender and the attribution
     assert "Apply complete: 2 created, 1 updated, 0 replaced, 0 deleted, 1 adopted." in out
     _no_changes(pc, domain)
+
+
+def test_a_changed_filter_names_the_recommenders_its_callers_use(pc, domain):
+    _apply(pc, domain)
+    text = domain.read_text()
+    domain.write_text(
+        text + "\nfilters:\n  shop-views:\n    expression: "
+        "'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"View\")'\n"
+    )
+    _apply(pc, domain)
+    domain.write_text(
+        text + "\nfilters:\n  shop-views:\n    expression: "
+        "'EXCLUDE ItemID WHERE Interactions.EVENT_TYPE IN (\"Purchase\")'\n"
+    )
+    doc = plan_json(pc, "--allow-replace", manifest=domain)
+    change = next(c for c in doc["resource_changes"] if c["address"] == "filter.shop-views")
+    assert change["reason"].endswith(
+        "until the new one is ACTIVE, GetRecommendations and GetPersonalizedRanking requests "
+        "to recommenders shop-recommended-for-you, shop-also-viewed that pass its filterArn fail"
+    )
