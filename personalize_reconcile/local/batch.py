@@ -19,7 +19,7 @@ PERSONALIZED_RANKING. Unknown users and items get popular items, as at run time.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,19 @@ def _lines(
     job_name: str = "",
     keep: LineFilter | None = None,
 ) -> list[str]:
+    return answer_lines(
+        raw, lambda line: _answer(model, recipe, line, n, exploration, job_name, keep)
+    )
+
+
+def answer_lines(
+    raw: bytes, answer: Callable[[dict], dict], errors: tuple[type[Exception], ...] = ()
+) -> list[str]:
+    """The output lines of one input object: for each JSON Lines input line,
+    ``{"input": line, "output": answer(line), "error": null}``, or ``"output": null`` and
+    an ``"error"`` naming the line when it is not a JSON object or ``answer`` raises
+    ValueError (or one of ``errors``). Blank lines are skipped. Callers: this module and
+    ``batch_segments``."""
     out = []
     for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
         if not text.strip():
@@ -170,11 +183,11 @@ def _lines(
             out.append(_error_line(line, f"line {number}: not a JSON object"))
             continue
         try:
-            answer = _answer(model, recipe, line, n, exploration, job_name, keep)
-        except ValueError as e:
+            output = answer(line)
+        except (ValueError, *errors) as e:
             out.append(_error_line(line, f"line {number}: {e}"))
             continue
-        out.append(json.dumps({"input": line, "output": answer, "error": None}))
+        out.append(json.dumps({"input": line, "output": output, "error": None}))
     return out
 
 

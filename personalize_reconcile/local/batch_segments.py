@@ -17,10 +17,7 @@ Input per recipe (developer guide, "Preparing input data for batch recommendatio
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
-from personalize_reconcile.local.batch import read_inputs, write_output
+from personalize_reconcile.local.batch import answer_lines, read_inputs, write_output
 from personalize_reconcile.local.objectstore import ObjectStore
 from personalize_reconcile.local.training.serving import SEGMENT_ERRORS, SegmentServer
 
@@ -45,30 +42,8 @@ def _answer(model: SegmentServer, recipe: str, line: dict, n: int) -> dict:
     return {"usersList": model.users_for_item(item, n)}
 
 
-def _error_line(given: Any, message: str) -> str:
-    return json.dumps({"input": given, "output": None, "error": message})
-
-
 def _lines(raw: bytes, model: SegmentServer, recipe: str, n: int) -> list[str]:
-    out = []
-    for number, text in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            line = json.loads(text)
-        except ValueError:
-            out.append(_error_line(text, f"line {number}: not valid JSON"))
-            continue
-        if not isinstance(line, dict):
-            out.append(_error_line(line, f"line {number}: not a JSON object"))
-            continue
-        try:
-            answer = _answer(model, recipe, line, n)
-        except (ValueError, *SEGMENT_ERRORS) as e:
-            out.append(_error_line(line, f"line {number}: {e}"))
-            continue
-        out.append(json.dumps({"input": line, "output": answer, "error": None}))
-    return out
+    return answer_lines(raw, lambda line: _answer(model, recipe, line, n), SEGMENT_ERRORS)
 
 
 def run_batch_segments(

@@ -195,27 +195,9 @@ def handle_runtime(
 ) -> Answer:
     """Answer one personalize-runtime (rest-json) request through
     ``personalize_reconcile.local.runtime.answer`` (see ``seams``)."""
-    try:
-        op = runtime_operation(method, path)
-        if op is None:
-            raise UnknownOperationException(
-                f"No personalize-runtime operation at {method} {_cut(path)}."
-            )
-        metering.record(RUNTIME, op)
-        params = _parse(body)
-        _validate(RUNTIME, op, params)
-        answer = seams.runtime_answer()
-        service.advance()
-        return _ok(answer(ctx, op, params), "application/json")
-    except ServiceError as exc:
-        return _error(exc, runtime=True)
-    except StateUnavailable as exc:
-        return _error(InternalFailure(str(exc)), runtime=True)
-    except Exception:  # noqa: BLE001
-        log.exception("internal error answering %s %s", method, path)
-        return _error(
-            InternalFailure("An internal error occurred in the local target."), runtime=True
-        )
+    return _rest_json(
+        RUNTIME, service, method, path, body, lambda op, p: seams.runtime_answer()(ctx, op, p)
+    )
 
 
 def handle_events(
@@ -224,21 +206,38 @@ def handle_events(
     """Answer one personalize-events (rest-json) request through
     ``personalize_reconcile.local.events.dispatch`` (see ``seams``); errors as the
     runtime's (``x-amzn-ErrorType``; not found is 404)."""
+    return _rest_json(
+        EVENTS, service, method, path, body, lambda op, p: seams.events_dispatch()(ctx, op, p)
+    )
+
+
+def _rest_json(
+    name: str,
+    service: LocalService,
+    method: str,
+    path: str,
+    body: bytes | str | None,
+    call: Any,
+) -> Answer:
+    """One rest-json request of service ``name``: find the operation by method and path,
+    parse and validate the body, run ``call(op, params)`` (its output shape as data, or
+    the JSON bytes of it), and answer; every error as the service's (a bug is logged and
+    answered InternalFailure)."""
     try:
-        op = events_operation(method, path)
+        op = rest_operation(name, method, path)
         if op is None:
-            raise UnknownOperationException(f"No personalize-events operation at {method} {path}.")
-        metering.record(EVENTS, op)
+            raise UnknownOperationException(f"No {name} operation at {method} {_cut(path)}.")
+        metering.record(name, op)
         params = _parse(body)
-        _validate(EVENTS, op, params)
+        _validate(name, op, params)
         service.advance()
-        return _ok(seams.events_dispatch()(ctx, op, params), "application/json")
+        return _ok(call(op, params), "application/json")
     except ServiceError as exc:
         return _error(exc, runtime=True)
     except StateUnavailable as exc:
         return _error(InternalFailure(str(exc)), runtime=True)
-    except Exception:  # noqa: BLE001
-        log.exception("internal error answering %s %s", method, path)
+    except Exception:  # noqa: BLE001 - a bug: log it, answer like AWS does
+        log.exception("internal error answering %s %s", method, _cut(path))
         return _error(
             InternalFailure("An internal error occurred in the local target."), runtime=True
         )
