@@ -27,22 +27,14 @@ from scipy import sparse
 
 from personalize_reconcile.local.training.data import Interactions, distinct_sorted
 from personalize_reconcile.local.training.model import Model
+from personalize_reconcile.rules.metrics import SOLUTION_METRICS
 
 SPLIT_SEED = 20190522
 """Seed of the user permutation; fixed so the split (and so the metrics) are reproducible."""
 TEST_SHARE = 0.1
 TRUTH_SHARE = 0.1
 TOP = 25
-METRIC_NAMES = (
-    "coverage",
-    "mean_reciprocal_rank_at_25",
-    "normalized_discounted_cumulative_gain_at_5",
-    "normalized_discounted_cumulative_gain_at_10",
-    "normalized_discounted_cumulative_gain_at_25",
-    "precision_at_5",
-    "precision_at_10",
-    "precision_at_25",
-)
+METRIC_NAMES = SOLUTION_METRICS
 
 
 def split_users(n_users: int, seed: int = SPLIT_SEED) -> np.ndarray:
