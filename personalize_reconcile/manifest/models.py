@@ -64,7 +64,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         alias_generator=to_camel,
-        populate_by_name=True,
+        validate_by_name=False,  # only the documented keys: datasetGroup, not dataset_group
         validate_by_alias=True,
         serialize_by_alias=True,
     )

@@ -653,3 +653,22 @@ def test_a_boolean_variable_reads_as_yaml_spells_it(tmp_path, cli):
     result = cli("validate", "shop.yaml", cwd=tmp_path)
     assert (result.code, result.err) == (0, "")
     assert result.out.startswith("shop.yaml is valid: dataset group shop-true, ")
+
+
+def test_python_style_keys_are_unknown_keys_not_a_crash(tmp_path, cli):
+    """The model's field names (dataset_group, interactions) are not the manifest's keys:
+    they were accepted and skipped the cross-checks, and plan then crashed."""
+    write_shop(
+        tmp_path,
+        [
+            ("datasetGroup:\n", "dataset_group:\n"),
+            ("  Interactions:\n", "  interactions:\n"),
+        ],
+    )
+    result = cli("plan", "shop.yaml", "--state-dir", "st", cwd=tmp_path)
+    assert (result.code, result.out) == (1, "")
+    assert "shop.yaml:5:1  dataset_group: unknown key 'dataset_group'\n" in result.err
+    assert "    hint: did you mean 'datasetGroup'?\n" in result.err
+    assert "datasets.interactions: unknown key 'interactions'\n" in result.err
+    assert "    hint: did you mean 'Interactions'?\n" in result.err
+    assert "unexpected" not in result.err
