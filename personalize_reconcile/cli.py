@@ -1156,13 +1156,22 @@ def export(
         err.print(f"Not declared: {line}.", markup=False)
     for line in exported.warnings:
         err.print(f"Warning: {line}.", markup=False)
+    doc = exported.document
     counts = {
-        "schemas": len(exported.document.get("schemas", {})),
-        "datasets": len(exported.document.get("datasets", {})),
-        "solutions": len(exported.document.get("solutions", {})),
-        "campaigns": len(exported.document.get("campaigns", {})),
+        "schemas": len(doc.get("schemas", {})),
+        "datasets": len(doc.get("datasets", {})),
+        "solutions": len(doc.get("solutions", {})),
+        "campaigns": len(doc.get("campaigns", {})),
+        "filters": len(doc.get("filters", {})),
+        "event trackers": int("eventTracker" in doc),
+        "recommenders": len(doc.get("recommenders", {})),
+        "metric attributions": len(doc.get("metricAttributions", {})),
     }
-    parts = ", ".join(f"{n} {k[:-1] if n == 1 else k}" for k, n in counts.items())
+    parts = ", ".join(
+        f"{n} {k[:-1] if n == 1 else k}"
+        for k, n in counts.items()
+        if n or k in ("schemas", "datasets", "solutions", "campaigns")
+    )
     out.print(
         f"Wrote {path} (dataset group {dataset_group}: {parts}). Next: preconcile plan "
         f"{shlex.quote(str(path))}, then preconcile apply {shlex.quote(str(path))} --adopt "

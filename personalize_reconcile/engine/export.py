@@ -14,8 +14,9 @@ plans "No changes" against the same account:
   has one (another manifest made it), else the group's name; resources without that tag
   are used as they are, and ``apply --adopt`` tags them (``engine/ownership.py``).
 
-Whatever the manifest cannot declare (import jobs, event trackers, filters, metric
-attributions, recommenders, AutoML solutions) is listed in :attr:`Exported.not_declared`;
+Filters, the event tracker, recommenders (their state too) and the metric attribution are
+declared as they are. Whatever the manifest cannot declare (import jobs, batch jobs: runs
+the service keeps; AutoML solutions) is listed in :attr:`Exported.not_declared`;
 what would not plan as "No changes" (a solution without an ACTIVE version, a campaign
 serving another version than its solution's newest) in :attr:`Exported.warnings`.
 
@@ -131,6 +132,7 @@ def export(target: Target, group_name: str) -> Exported:
         doc["datasets"] = {t: datasets[t] for t in sorted(datasets, key=_type_order)}
     solutions: dict[str, Any] = {}
     campaigns: dict[str, Any] = {}
+    solution_arns: list[str] = []
     for summary in _pages(api, "list_solutions", "solutions", datasetGroupArn=group_arn):
         if summary.get("status", "").startswith("DELETE"):
             continue
@@ -141,6 +143,7 @@ def export(target: Target, group_name: str) -> Exported:
             )
             continue
         solutions[raw["name"]] = _solution(raw, ctx.read_tags(raw["solutionArn"]))
+        solution_arns.append(raw["solutionArn"])
         version = _newest_manual(api, raw["solutionArn"])
         if version is None or version.get("status") != "ACTIVE":
             out.warnings.append(
@@ -171,19 +174,91 @@ def export(target: Target, group_name: str) -> Exported:
         doc["solutions"] = solutions
     if campaigns:
         doc["campaigns"] = campaigns
-    for what, op, key in (
-        ("event tracker", "list_event_trackers", "eventTrackers"),
-        ("filter", "list_filters", "Filters"),
-        ("metric attribution", "list_metric_attributions", "metricAttributions"),
-        ("recommender", "list_recommenders", "recommenders"),
-    ):
-        try:
-            members = _pages(api, op, key, datasetGroupArn=group_arn)
-        except ClientError:
-            continue  # a target that does not answer this kind holds none
-        for m in members:
-            out.not_declared.append(f"{what} {m.get('name')}: a manifest cannot declare it yet")
+    version_arns = [
+        v["solutionVersionArn"]
+        for arn in solution_arns
+        for v in _pages(api, "list_solution_versions", "solutionVersions", solutionArn=arn)
+    ]
+    _group_members(api, ctx, group_arn, out, version_arns)
     return out
+
+
+def _listed(api: Any, op: str, key: str, group_arn: str) -> list[dict[str, Any]]:
+    """The group's members of one kind (none when the target does not answer the List
+    operation), leaving out those being deleted."""
+    try:
+        members = _pages(api, op, key, datasetGroupArn=group_arn)
+    except ClientError:
+        return []
+    return [m for m in members if not str(m.get("status", "")).startswith("DELETE")]
+
+
+def _group_members(
+    api: Any, ctx: Context, group_arn: str, out: Exported, version_arns: list[str]
+) -> None:
+    """Filters, the event tracker, recommenders and the metric attribution of the group
+    into ``out.document``; batch jobs into ``out.not_declared`` (they are runs the service
+    keeps, not resources to reconcile: a declared one would run again)."""
+    doc = out.document
+    filters = {}
+    for f in _listed(api, "list_filters", "Filters", group_arn):
+        raw = api.describe_filter(filterArn=f["filterArn"])["filter"]
+        entry: dict[str, Any] = {"expression": raw["filterExpression"]}
+        _tags(entry, ctx.read_tags(raw["filterArn"]))
+        filters[raw["name"]] = entry
+    if filters:
+        doc["filters"] = filters
+    trackers = _listed(api, "list_event_trackers", "eventTrackers", group_arn)
+    if trackers:
+        tracker: dict[str, Any] = {"name": trackers[0]["name"]}
+        _tags(tracker, ctx.read_tags(trackers[0]["eventTrackerArn"]))
+        doc["eventTracker"] = tracker
+    recommenders = {}
+    for r in _listed(api, "list_recommenders", "recommenders", group_arn):
+        raw = api.describe_recommender(recommenderArn=r["recommenderArn"])["recommender"]
+        recipe = raw["recipeArn"]
+        entry = {
+            "recipe": recipe[len(RECIPE_ARN_PREFIX) :]
+            if recipe.startswith(RECIPE_ARN_PREFIX)
+            else recipe
+        }
+        if raw.get("recommenderConfig"):
+            entry["recommenderConfig"] = canonical(raw["recommenderConfig"])
+        if raw.get("status") in ("INACTIVE", "STOP PENDING", "STOP IN_PROGRESS"):
+            entry["state"] = "STOPPED"
+        _tags(entry, ctx.read_tags(raw["recommenderArn"]))
+        recommenders[raw["name"]] = entry
+    if recommenders:
+        doc["recommenders"] = recommenders
+    attributions = {}
+    for m in _listed(api, "list_metric_attributions", "metricAttributions", group_arn):
+        arn = m["metricAttributionArn"]
+        raw = api.describe_metric_attribution(metricAttributionArn=arn)["metricAttribution"]
+        metrics = _pages(
+            api, "list_metric_attribution_metrics", "metrics", metricAttributionArn=arn
+        )
+        attributions[raw["name"]] = {
+            "metrics": [
+                {k: x[k] for k in ("eventType", "metricName", "expression")} for x in metrics
+            ],
+            "metricsOutputConfig": raw["metricsOutputConfig"],
+        }
+    if attributions:
+        doc["metricAttributions"] = attributions
+    for version_arn in version_arns:
+        for what, op, key in (
+            ("batch inference job", "list_batch_inference_jobs", "batchInferenceJobs"),
+            ("batch segment job", "list_batch_segment_jobs", "batchSegmentJobs"),
+        ):
+            try:
+                jobs = _pages(api, op, key, solutionVersionArn=version_arn)
+            except ClientError:
+                continue  # a target that does not answer this kind holds none
+            for job in jobs:
+                out.not_declared.append(
+                    f"{what} {job['jobName']} ({job.get('status')}): a run the service keeps; "
+                    "declare one under batchInferenceJobs or batchSegmentJobs to run it again"
+                )
 
 
 def render(exported: Exported, command: str, where: str) -> str:
@@ -205,8 +280,8 @@ def render(exported: Exported, command: str, where: str) -> str:
     if exported.not_declared:
         head += [
             "#",
-            "# Not declared here (a manifest cannot declare these yet; plan and apply leave",
-            "# them alone):",
+            "# Not declared here (runs the service keeps, or what a manifest cannot declare;",
+            "# plan and apply leave them alone):",
         ]
         head += [f"#   - {line}" for line in exported.not_declared]
     if exported.warnings:

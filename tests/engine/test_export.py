@@ -23,8 +23,8 @@ EXPECTED = """\
 # `preconcile plan` of this file against the same account shows no changes;
 # `preconcile apply --adopt` tags what it declares as this manifest's.
 #
-# Not declared here (a manifest cannot declare these yet; plan and apply leave
-# them alone):
+# Not declared here (runs the service keeps, or what a manifest cannot declare;
+# plan and apply leave them alone):
 #   - {import_line}
 
 version: 1
@@ -169,7 +169,7 @@ def test_export_of_a_group_that_does_not_exist(cli, pc, state, tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
-def test_export_of_a_group_made_through_boto3_lists_what_it_cannot_declare(
+def test_export_of_a_group_made_through_boto3_declares_what_it_has(
     cli, workshop, state, tmp_path
 ):
     client = local_client("personalize", state_dir=state)
@@ -199,7 +199,6 @@ def test_export_of_a_group_made_through_boto3_lists_what_it_cannot_declare(
     )
     assert exported.code == 0, exported.err
     assert exported.err == (
-        "Not declared: event tracker site-events: a manifest cannot declare it yet.\n"
         "Warning: solution shop-solution has no ACTIVE version trained by hand yet, so apply "
         "trains one.\n"
     )
@@ -212,6 +211,7 @@ def test_export_of_a_group_made_through_boto3_lists_what_it_cannot_declare(
         "datasets:\n  Interactions:\n    name: shop-events\n    schema: shop-interactions\n"
         "solutions:\n  shop-solution:\n    recipe: aws-sims\n    performAutoTraining: false\n"
         "    training:\n      retrain: ifMissing\n"
+        "eventTracker:\n  name: site-events\n"
     )
     assert (
         "# The first plan will still change:\n"
@@ -227,6 +227,7 @@ def test_export_of_a_group_made_through_boto3_lists_what_it_cannot_declare(
         "dataset.Interactions": ["no-op"],
         "solution.shop-solution": ["no-op"],
         "solution_version.shop-solution": ["create"],
+        "event_tracker.site-events": ["no-op"],
     }
 
 
@@ -237,3 +238,29 @@ def _settle(describe, **arg):
     while describe(**arg)[key]["status"] != "ACTIVE":
         assert time.monotonic() < deadline, f"{arg} is not ACTIVE after 60 s"
         time.sleep(0.02)
+
+
+def test_the_retail_example_exported_plans_no_changes(cli, repo_root, tmp_path):
+    """Filters, the event tracker and the batch job's group: every kind a manifest declares
+    is exported; the batch job, a run the service keeps, is named as not declared."""
+    import shutil
+
+    shutil.copytree(repo_root / "examples", tmp_path / "examples")
+    state = str(tmp_path / "st")
+    applied = cli("apply", "examples/retail.yaml", "--auto-approve", "--state-dir", state,
+                  cwd=tmp_path)  # fmt: skip
+    assert applied.code == 0, applied.out + applied.err
+    exported = cli("export", "--dataset-group", "retail", "-o", "out/retail.yaml",
+                   "--state-dir", state, cwd=tmp_path)  # fmt: skip
+    assert exported.code == 0, exported.err
+    assert exported.out.startswith(
+        "Wrote out/retail.yaml (dataset group retail: 3 schemas, 3 datasets, 2 solutions, "
+        "2 campaigns, 2 filters, 1 event tracker)."
+    )
+    assert "Not declared: batch inference job retail-nightly-" in exported.err
+    planned = cli("plan", "out/retail.yaml", "--detailed-exitcode", "--state-dir", state,
+                  cwd=tmp_path)  # fmt: skip
+    assert (planned.code, planned.out) == (
+        0,
+        "No changes. The live resources match out/retail.yaml (local, us-east-1).\n",
+    )
