@@ -221,6 +221,16 @@ def fast_forward(
     for m in moved:
         typer.echo(f"{m.action} {m.step} of {m.arn}: due now (was in {m.was_due - now:.1f}s)")
     missing = [a for a in arns or [] if a not in {m.arn for m in moved}]
+    unknown = [a for a in missing if service.store.get(a) is None]
     for arn in missing:
-        typer.echo(f"{arn}: no pending step to bring forward", err=True)
+        if arn in unknown:
+            typer.echo(
+                f"{arn}: no such resource in {service.config.state_dir}; check the ARN, or "
+                "the --state-dir and the account (PRECONCILE_ACCOUNT_ID) it was made with",
+                err=True,
+            )
+        else:
+            typer.echo(f"{arn}: no pending step to bring forward", err=True)
     typer.echo(f"{len(moved)} step(s) brought forward.")
+    if unknown:
+        raise typer.Exit(1)

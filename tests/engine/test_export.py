@@ -169,9 +169,7 @@ def test_export_of_a_group_that_does_not_exist(cli, pc, state, tmp_path):
     assert not (tmp_path / "x.yaml").exists()
 
 
-def test_export_of_a_group_made_through_boto3_declares_what_it_has(
-    cli, workshop, state, tmp_path
-):
+def test_export_of_a_group_made_through_boto3_declares_what_it_has(cli, workshop, state, tmp_path):
     client = local_client("personalize", state_dir=state)
     group = client.create_dataset_group(name="shop", tags=[{"tagKey": "env", "tagValue": "dev"}])[
         "datasetGroupArn"

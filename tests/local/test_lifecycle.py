@@ -70,6 +70,17 @@ def test_fast_forward_refuses_what_is_not_an_arn(state_dir, cli):
     )
 
 
+def test_fast_forward_of_a_resource_that_does_not_exist_says_so(state_dir, cli, personalize):
+    personalize.list_dataset_groups()  # the state dir exists
+    arn = "arn:aws:personalize:us-east-1:000000000000:campaign/nope"
+    result = cli("local", "fast-forward", "--state-dir", str(state_dir), arn)
+    assert (result.code, result.out) == (1, "0 step(s) brought forward.\n")
+    assert result.err == (
+        f"{arn}: no such resource in {state_dir.resolve()}; check the ARN, or the "
+        "--state-dir and the account (PRECONCILE_ACCOUNT_ID) it was made with\n"
+    )
+
+
 def test_fast_forward_refuses_an_arn_longer_than_the_service_allows(state_dir, cli):
     arn = "arn:aws:personalize:us-east-1:000000000000:campaign/" + "c" * 100_000
     result = cli("local", "fast-forward", "--state-dir", str(state_dir), arn)
