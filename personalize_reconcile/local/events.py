@@ -417,6 +417,8 @@ def _store(ctx: Any, target: _Target, records: list[dict[str, Any]]) -> None:
     DatasetStore(Path(ctx.service.config.state_dir)).put_records(
         target.arn, target.fields, records, dataset_type=target.dtype
     )
+    # the runtime keeps what it read of the records until the state database changes
+    ctx.service.store.touch(f"records:{target.arn}")
 
 
 _OPERATIONS = {

@@ -130,24 +130,18 @@ class _Events:
         self.dataset_arn = dataset_arn
         self.event_type = event_type
         self.since = since
-
-
-_RECENT: dict[tuple[str, str, float, str | None], tuple[tuple, dict[str, list[str]]]] = {}
-"""(state dir, dataset ARN, trained at, event type) -> (dataset store stamp, user -> items
-of the events recorded after training, oldest first)."""
-_RECENT_LOCK = threading.Lock()
+        self.by_user: dict[str, list[str]] | None = None  # read on first use
 
 
 def recent_items(events: _Events, user_id: str) -> list[str]:
     """The items of ``user_id``'s events recorded (PutEvents) after the served version was
     trained, oldest first, of the solution's eventType when it has one. Read from the
-    dataset store once per change of the dataset (``DatasetStore.stamp``)."""
-    data = DatasetStore(events.state_dir)
-    stamp = data.stamp(events.dataset_arn)
-    key = (str(events.state_dir), events.dataset_arn, events.since, events.event_type)
-    hit = _RECENT.get(key)
-    if hit is None or hit[0] != stamp:
-        stored = data.load(events.dataset_arn, source="PUT", put_after=events.since)
+    dataset store once per resolution of the campaign (``_Events`` lives as long as the
+    campaign cache's entry, which a PutEvents invalidates: it touches the database)."""
+    if events.by_user is None:
+        stored = DatasetStore(events.state_dir).load(
+            events.dataset_arn, source="PUT", put_after=events.since
+        )
         by_user: dict[str, list[str]] = {}
         cols = stored.columns
         if stored.num_rows and "USER_ID" in cols and "ITEM_ID" in cols:
@@ -161,12 +155,8 @@ def recent_items(events: _Events, user_id: str) -> list[str]:
                     continue
                 if cols["ITEM_ID"][i] is not None:
                     by_user.setdefault(str(cols["USER_ID"][i]), []).append(str(cols["ITEM_ID"][i]))
-        hit = (stamp, by_user)
-        with _RECENT_LOCK:
-            if len(_RECENT) >= _RESOLVED_SIZE:
-                _RECENT.clear()
-            _RECENT[key] = hit
-    return hit[1].get(user_id, [])
+        events.by_user = by_user
+    return events.by_user.get(user_id, [])
 
 
 _RESOLVED = threading.local()

@@ -388,6 +388,16 @@ class Store:
                 pass
         self._local = threading.local()
 
+    def touch(self, key: str) -> None:
+        """Record in the database that something kept outside it changed (the records a
+        PutEvents added under ``key``), so that readers whose caches follow the database's
+        version (SQLite's ``data_version``: the runtime's campaign cache) read again."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+                (key, str(time.time_ns())),
+            )
+
     # -- resources -------------------------------------------------------------------
 
     def get(self, arn: str, conn: sqlite3.Connection | None = None) -> Resource | None:
