@@ -438,3 +438,26 @@ def test_seam_without_imported_rows(tmp_path):
     assert err.value.reason == (
         "The Interactions dataset holds no imported records; run a dataset import job first."
     )
+
+
+def test_trend_prediction_accuracy_backtests_the_trend_one_interval_earlier():
+    """'up' grows in the middle interval and again in the latest; 'fade' grows in the
+    middle one and then falls: half of the predicted trend held."""
+    import numpy as np
+
+    from personalize_reconcile.local.training.data import encode
+    from personalize_reconcile.local.training.popularity import trend_prediction_accuracy
+
+    hour = 3600
+    end = 1_700_000_000
+    events = []  # (item, how many, interval: 2 = oldest, 1 = middle, 0 = latest)
+    for item, per_interval in (("up", (1, 3, 6)), ("fade", (1, 4, 1))):
+        for age, count in zip((2, 1, 0), per_interval, strict=True):
+            events += [(item, end - age * hour - 10 - k) for k in range(count)]
+    events.append(("up", end))
+    users = np.array([f"u{i}" for i in range(len(events))], dtype=object)
+    items = np.array([e[0] for e in events], dtype=object)
+    stamps = np.array([e[1] for e in events], dtype=np.int64)
+    inter = encode(users, items, stamps, np.ones(len(events)))
+    assert trend_prediction_accuracy(inter, hour) == 0.5
+    assert trend_prediction_accuracy(inter, 10 * hour) == 0.0  # less than three intervals

@@ -9,7 +9,8 @@ runtime serves them through ``serving``.
   historical, so "now" is the newest timestamp, not the wall clock). Growth of an item is
   ``(current - previous) / (previous + 1)`` over its weighted event counts; ties go to more
   events in the current interval, then to more distinct users overall. Scores are a softmax
-  of growth over the catalogue.
+  of growth over the catalogue. Its extra metric, ``trend_prediction_accuracy``
+  (:func:`trend_prediction_accuracy`), backtests the trend one interval earlier.
 """
 
 from __future__ import annotations
@@ -118,3 +119,39 @@ class TrendingModel(Model):
             arrays["growth"],
             arrays["current"],
         )
+
+
+TREND_METRIC = "trend_prediction_accuracy"
+"""The key of Trending-Now's extra metric in GetSolutionMetrics (reference §6: "Trending-Now
+adds trend-prediction accuracy"; the service's exact key is unconfirmed, reference §10)."""
+
+
+def trend_prediction_accuracy(inter: Interactions, interval: int, k: int = 25) -> float:
+    """How well the trend of one interval predicts the next, as a share from 0 to 1.
+
+    With ``end`` the newest timestamp and ``I`` the interval in seconds: the items that
+    grew most from ``[end-3I, end-2I)`` to ``[end-2I, end-I)`` (the top ``k`` by the
+    model's growth rule, among items with events in the later one) are the prediction; the
+    share of them whose events grew again from ``[end-2I, end-I)`` to ``[end-I, end]`` is
+    the accuracy. 0.0 when the data spans less than three intervals or nothing grew.
+    """
+    if not inter.n:
+        return 0.0
+    end = int(inter.timestamp.max())
+    stamps = inter.timestamp
+
+    def counts(lo: int, hi: int) -> np.ndarray:
+        mask = (stamps > lo) & (stamps <= hi)
+        return np.bincount(inter.item[mask], weights=inter.weight[mask], minlength=inter.n_items)
+
+    older = counts(end - 3 * interval, end - 2 * interval)
+    middle = counts(end - 2 * interval, end - interval)
+    latest = counts(end - interval, end)
+    if not older.any() or not middle.any():
+        return 0.0
+    growth = (middle - older) / (older + 1.0)
+    candidates = np.flatnonzero((middle > 0) & (growth > 0))
+    if not candidates.shape[0]:
+        return 0.0
+    order = candidates[np.lexsort((candidates, -middle[candidates], -growth[candidates]))][:k]
+    return float(np.mean(latest[order] > middle[order]))

@@ -42,7 +42,12 @@ from personalize_reconcile.local.training.item_features import item_features
 from personalize_reconcile.local.training.job import TrainingJob, TrainingOutcome
 from personalize_reconcile.local.training.metrics import evaluate
 from personalize_reconcile.local.training.model import Model, load, model_dir
-from personalize_reconcile.local.training.popularity import PopularityModel, TrendingModel
+from personalize_reconcile.local.training.popularity import (
+    TREND_METRIC,
+    PopularityModel,
+    TrendingModel,
+    trend_prediction_accuracy,
+)
 from personalize_reconcile.local.training.segment_metrics import evaluate_segments
 from personalize_reconcile.local.training.segments import SegmentModel
 from personalize_reconcile.local.training.serving import load_metrics
@@ -246,6 +251,10 @@ def train_version(
             metrics = evaluate_segments(inter, fit)  # type: ignore[arg-type]
         else:
             metrics = evaluate(inter, fit, _catalogue_size(inter, items))
+            if settings.kind == "trending":
+                metrics[TREND_METRIC] = round(
+                    trend_prediction_accuracy(inter, int(settings.values["interval_seconds"])), 4
+                )
         if stop():
             return None
         model = action_model if settings.kind == "actions" else fit(inter)
