@@ -186,6 +186,13 @@ def build(loaded: LoadedManifest) -> dict[str, Desired]:
                 "training_mode": sol.training.training_mode,
                 "retrain": sol.training.retrain,
                 "imports": list(imports),
+                "interaction_files": [
+                    out[a].extra["upload_path"]
+                    for a in imports
+                    if out[a].extra.get("upload_path")
+                    and out[out[a].extra["dataset_address"]].extra.get("dataset_type")
+                    == "Interactions"
+                ],
                 "config_fp": short(
                     {k: v for k, v in fields.items() if k not in NOT_MODEL_FIELDS},
                     sol.training.training_mode,

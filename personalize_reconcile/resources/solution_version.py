@@ -15,6 +15,10 @@ newest version trained by hand.
 
 from __future__ import annotations
 
+import csv
+import os
+import time
+
 from botocore.exceptions import ClientError
 
 from personalize_reconcile.resources.base import (
@@ -31,6 +35,7 @@ from personalize_reconcile.resources.fingerprint import (
     version_attempt,
     version_name,
 )
+from personalize_reconcile.rules import events as events_rules
 
 AUTOMATIC = "AUTOMATIC"
 """``trainingType`` of a version the service's auto-training made (reference §6)."""
@@ -103,7 +108,13 @@ class SolutionVersionKind(Kind):
         return None if raw is None else self.live(raw, {"name": raw.get("name")})
 
     def why(self, desired: Desired, live: Live | None) -> str:
-        """Why a new version is needed (for the plan's reason)."""
+        """Why a new version is needed (for the plan's reason), with a note when the
+        local Interactions data it trains on is old (:func:`old_data_note`)."""
+        return self._why(desired, live) + old_data_note(
+            desired.extra.get("interaction_files") or []
+        )
+
+    def _why(self, desired: Desired, live: Live | None) -> str:
         if live is None:
             return "the solution has no version yet"
         if desired.name is UNKNOWN:
@@ -157,3 +168,39 @@ class SolutionVersionKind(Kind):
             trainingMode=desired.extra.get("training_mode", "FULL"),
             tags=ctx.tags_for(desired),
         )["solutionVersionArn"]
+
+
+OLD_DATA_MAX_BYTES = 64 * 1024 * 1024
+"""Interactions files up to this size are read for their newest timestamp when a version
+is planned."""
+
+
+def old_data_note(paths: list[str], now: float | None = None) -> str:
+    """``; note: the newest interaction in <file> is from <day>, N days before now; ...``
+    when the newest TIMESTAMP of the ``uploadFrom`` files a version trains on is a year or
+    more before ``now`` (epoch seconds; default: the time of the call), else ``""``
+    (also when a file cannot be read, has no TIMESTAMP column or is larger than
+    :data:`OLD_DATA_MAX_BYTES`: the import reports what is wrong with it). The wording is
+    ``rules.events.old_data_note``'s, which training writes to the version's notes too."""
+    newest, where = None, ""
+    for path in paths:
+        try:
+            if os.path.getsize(path) > OLD_DATA_MAX_BYTES:
+                return ""
+            with open(path, newline="", encoding="utf-8") as fh:
+                rows = csv.reader(fh)
+                header = [h.strip().upper() for h in next(rows, [])]
+                if "TIMESTAMP" not in header:
+                    return ""
+                at = header.index("TIMESTAMP")
+                for row in rows:
+                    if len(row) > at and row[at].isdigit():
+                        stamp = int(row[at])
+                        if newest is None or stamp > newest:
+                            newest, where = stamp, os.path.basename(path)
+        except (OSError, UnicodeDecodeError, csv.Error):
+            return ""
+    if newest is None:
+        return ""
+    note = events_rules.old_data_note(float(newest), time.time() if now is None else now, where)
+    return f"; note: {note}" if note else ""

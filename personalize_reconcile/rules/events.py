@@ -69,14 +69,15 @@ def old_data_note(newest: float, now: float, where: str = "the Interactions data
     days before ``now`` (epoch seconds), else ``None``.
 
     Returns:
-        e.g. ``the newest interaction in interactions.csv is from 2019-02-11, 2850 days
-        before now; a model trained on it recommends what was popular then``
+        e.g. ``the newest interaction in interactions.csv is from 2019-02-11, more than a
+        year ago; a model trained on it recommends what was popular then`` (the date, not a
+        count of days, so the same data always gets the same words)
     """
     days = int((now - newest) // 86400)
     if days < OLD_DATA_DAYS:
         return None
     day = datetime.datetime.fromtimestamp(newest, datetime.timezone.utc).date().isoformat()
     return (
-        f"the newest interaction in {where} is from {day}, {days} days before now; a model "
+        f"the newest interaction in {where} is from {day}, more than a year ago; a model "
         "trained on it recommends what was popular then"
     )

@@ -76,3 +76,11 @@ def stage_manifest(workshop, stage: str):
     path = workshop.with_name(f"{stage}.yaml")
     path.write_text(text)
     return path
+
+
+OLD_DATA = (
+    "; note: the newest interaction in interactions.csv is from {day}, more than a year ago; "
+    "a model trained on it recommends what was popular then"
+)
+"""The note a version's plan reason ends with when it trains on the example data, whose
+newest interaction is from 2019 (``.format(day="2019-05-11")``)."""

@@ -9,7 +9,7 @@ each solution's version is found and waited for under that solution.
 from __future__ import annotations
 
 from edits import replaced
-from engine_helpers import four_runs, plan_json, stage_manifest
+from engine_helpers import OLD_DATA, four_runs, plan_json, stage_manifest
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import seams
@@ -46,8 +46,10 @@ def test_two_solutions_alike_each_train_and_serve_their_own_version(pc, workshop
         if c["type"] == "solution_version"
     }
     assert versions == {
-        "solution_version.segment-workshop-solution": "the solution has no version yet",
-        "solution_version.segment-workshop-twin": "the solution has no version yet",
+        "solution_version.segment-workshop-solution": "the solution has no version yet"
+        + OLD_DATA.format(day="2019-05-11"),
+        "solution_version.segment-workshop-twin": "the solution has no version yet"
+        + OLD_DATA.format(day="2019-05-11"),
     }
     client = local_client("personalize", state_dir=state)
     mine, twin = (
@@ -96,7 +98,10 @@ def test_a_failed_training_is_retried_under_a_fresh_name(pc, state):
     doc = plan_json(pc)
     retry = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
     assert retry["actions"] == ["create"]
-    assert retry["reason"] == "the last training failed: planted: the training cluster went away"
+    assert retry["reason"] == (
+        "the last training failed: planted: the training cluster went away"
+        + OLD_DATA.format(day="2019-05-11")
+    )
     retried = pc("apply", "--auto-approve")
     assert retried.code == 0, retried.out + retried.err
     assert "Apply complete: 2 created, 0 updated, 0 replaced, 0 deleted." in retried.out
@@ -129,7 +134,10 @@ def test_a_failed_version_that_is_no_longer_the_latest_does_not_block_a_retry(pc
     ]
     doc = plan_json(pc)
     retry = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
-    assert retry["reason"] == "the latest version (unnamed) was not trained by this manifest"
+    assert retry["reason"] == (
+        "the latest version (unnamed) was not trained by this manifest"
+        + OLD_DATA.format(day="2019-05-11")
+    )
     applied = pc("apply", "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     assert pc("plan", "--detailed-exitcode").code == 0

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 
 from edits import replaced
-from engine_helpers import actions, apply_then_drop_a_campaign, four_runs, plan_json
+from engine_helpers import OLD_DATA, actions, apply_then_drop_a_campaign, four_runs, plan_json
 
 from personalize_reconcile.backends.local import local_client
 from personalize_reconcile.local import metering
@@ -174,7 +174,9 @@ def test_new_data_is_one_import_one_version_one_campaign_update(pc, workshop, st
         "campaign.segment-workshop-campaign": "update",
     }
     version = next(c for c in doc["resource_changes"] if c["type"] == "solution_version")
-    assert version["reason"] == "the data changed since the latest version"
+    assert version["reason"] == "the data changed since the latest version" + OLD_DATA.format(
+        day="2019-05-12"
+    )
     campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
     assert [c["path"] for c in campaign["changes"]] == ["solutionVersionArn"]
     assert campaign["changes"][0]["after"] == "(known after apply)"

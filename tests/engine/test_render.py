@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from edits import replaced
+from engine_helpers import OLD_DATA
 
 
 def test_human_plan_of_a_replace_and_an_update(pc, workshop):
@@ -37,7 +38,9 @@ def test_human_plan_of_a_replace_and_an_update(pc, workshop):
         '      ~ recipeArn: "arn:aws:personalize:::recipe/aws-user-personalization-v2" -> '
         '"arn:aws:personalize:::recipe/aws-sims" # forces replacement\n'
         "    + solution_version.segment-workshop-solution (<version name>) will be created: "
-        "the solution's configuration changed since the latest version\n"
+        "the solution's configuration changed since the latest version"
+        + OLD_DATA.format(day="2019-05-11")
+        + "\n"
         "    ~ campaign.segment-workshop-campaign will be updated in place: moves to the new "
         "solution.segment-workshop-solution once its version is trained; it keeps serving "
         "the old one until then\n"

@@ -268,8 +268,8 @@ def test_data_a_year_older_than_the_training_gets_a_note():
     newest = int(cols["TIMESTAMP"].max())  # 2020-09-13
     assert prepare(cols, now=newest + 364 * 86400).notes == ()
     assert prepare(cols, now=newest + 400 * 86400).notes == (
-        "the newest interaction in the Interactions data is from 2020-09-13, 400 days before "
-        "now; a model trained on it recommends what was popular then",
+        "the newest interaction in the Interactions data is from 2020-09-13, more than a "
+        "year ago; a model trained on it recommends what was popular then",
     )
 
 
