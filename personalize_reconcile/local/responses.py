@@ -28,7 +28,7 @@ from personalize_reconcile.local.exceptions import (
 from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.service import LocalService
 from personalize_reconcile.local.store import StateUnavailable
-from personalize_reconcile.rules.problems import SHOWN_MAX, shown
+from personalize_reconcile.rules.problems import clipped, shown
 from personalize_reconcile.rules.shapes import service_model, validate
 
 log = logging.getLogger(__name__)
@@ -95,16 +95,10 @@ def _parse(body: bytes | str | None) -> dict:
     return params
 
 
-def _cut(text: str, limit: int = SHOWN_MAX) -> str:
-    """``text`` cut to ``limit`` characters for an error message, so a client's 60 KB
-    operation name or path is not echoed back whole."""
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
-
-
 def _validate(service: str, op: str, params: dict) -> None:
     shape = _input_shape(service, op)
     if shape is None:
-        raise UnknownOperationException(f"Unknown operation {_cut(op)}.")
+        raise UnknownOperationException(f"Unknown operation {clipped(op)}.")
     problems = validate(shape, params)
     if problems:
         raise validation_error(problems, params)
@@ -226,7 +220,7 @@ def _rest_json(
     try:
         op = rest_operation(name, method, path)
         if op is None:
-            raise UnknownOperationException(f"No {name} operation at {method} {_cut(path)}.")
+            raise UnknownOperationException(f"No {name} operation at {method} {clipped(path)}.")
         metering.record(name, op)
         params = _parse(body)
         _validate(name, op, params)
@@ -237,7 +231,7 @@ def _rest_json(
     except StateUnavailable as exc:
         return _error(InternalFailure(str(exc)), runtime=True)
     except Exception:  # noqa: BLE001 - a bug: log it, answer like AWS does
-        log.exception("internal error answering %s %s", method, _cut(path))
+        log.exception("internal error answering %s %s", method, clipped(path))
         return _error(
             InternalFailure("An internal error occurred in the local target."), runtime=True
         )

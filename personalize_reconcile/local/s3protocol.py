@@ -52,11 +52,14 @@ from personalize_reconcile.local.objectstore import (
     ObjectInfo,
     ObjectStoreError,
 )
+from personalize_reconcile.rules.problems import clipped
 from personalize_reconcile.rules.s3 import bucket_name_problem
 
 log = logging.getLogger(__name__)
 
 XMLNS = "http://s3.amazonaws.com/doc/2006-03-01/"
+# A bucket name or key is at most 1024 bytes on S3: longer echoes in an error are cut.
+_KEY_MAX = 1024
 MAX_OBJECT_BYTES = 5 * 1024**3
 """The largest single PutObject or UploadPart body (5 GiB, S3's limit)."""
 MAX_XML_BYTES = 4 * 1024 * 1024
@@ -174,22 +177,15 @@ def error_answer(exc: S3Error, *, head: bool = False) -> S3Answer:
     headers = {"x-amz-request-id": _request_id()}
     if head:
         return S3Answer(exc.status, headers)
-    extra = "".join(f"<{k}>{escape(_cut(v))}</{k}>" for k, v in exc.extra.items())
+    extra = "".join(f"<{k}>{escape(clipped(v, _KEY_MAX))}</{k}>" for k, v in exc.extra.items())
     body = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{exc.code}</Code><Message>{escape(_cut(exc.message, 2000))}</Message>"
+        f"<Error><Code>{exc.code}</Code><Message>{escape(clipped(exc.message, 2000))}</Message>"
         f"{extra}"
         f"<RequestId>{headers['x-amz-request-id']}</RequestId></Error>"
     ).encode()
     headers["Content-Type"] = "application/xml"
     return S3Answer(exc.status, headers, body)
-
-
-def _cut(text: str, limit: int = 1024) -> str:
-    """``text``, or its first ``limit`` characters and how long it was: an error never
-    echoes a client's megabytes back (a bucket name or key is at most 1024 bytes on S3)."""
-    text = str(text)
-    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
 
 
 def _request_id() -> str:

@@ -70,6 +70,14 @@ def shown(value: object, limit: int = SHOWN_MAX, *, length: bool = True) -> str:
     return f"{text[:limit]}…" + (f" ({len(text)} characters)" if length else "")
 
 
+def clipped(text: object, limit: int = SHOWN_MAX) -> str:
+    """``str(text)``, or its first ``limit`` characters, an ellipsis and its length
+    (``'abc… (60,000 characters)'``): for echoing a client's operation name, path or key
+    in an error without sending its megabytes back. Unlike :func:`shown`, no quotes."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 def listed(items: list[str], limit: int = 10) -> str:
     """Join ``items`` with commas, at most ``limit`` of them, then ``and N more``."""
     head = ", ".join(items[:limit])
