@@ -11,7 +11,9 @@ prints ``measure | project median | anchor median | ratio | target``. Measures (
   creates a botocore Personalize client (the least any boto3-based CLI pays). The
   package's bytecode is written first (``compileall``), as an installed package has it.
 - ``plan``: a no-op ``preconcile plan examples/workshop.yaml`` on the local target after an
-  apply, in a fresh process, against the same botocore-client anchor.
+  apply, in a fresh process, against the same botocore-client anchor; with a second row,
+  the floor: the anchor plus importing pydantic, typer, rich and ruamel.yaml, which a plan
+  loads before it reads the manifest (measured in the same rounds).
 - ``popularity``, ``sims``: training aws-popularity-count and aws-sims on 1,000,000
   generated interactions (``bench_training.generated_columns``), against ``np.unique`` on
   the string ids plus ``np.bincount``, and scipy ``X.T @ X`` with the same cut-offs plus
@@ -53,6 +55,10 @@ ANCHOR_CLIENT = (
     "'personalize', region_name='us-east-1', aws_access_key_id='x', "
     "aws_secret_access_key='y')"
 )
+
+
+FLOOR_CLIENT = "import pydantic, typer, rich.console, ruamel.yaml; " + ANCHOR_CLIENT
+"""The anchor, plus importing the libraries every plan needs before it does any work."""
 
 
 def run_process(argv: list[str]) -> float:
@@ -105,19 +111,27 @@ def bench_help(rounds: int) -> None:
 
 
 def bench_plan(rounds: int) -> None:
-    """A no-op plan of the workshop (after an apply) against creating a botocore client."""
+    """A no-op plan of the workshop (after an apply) against creating a botocore client.
+
+    A third process, run in the same rounds, shows the floor any plan with this stack
+    pays: the anchor plus importing the libraries a plan cannot start without (pydantic
+    for the manifest's models, typer for the command line, rich for the output,
+    ruamel.yaml for the manifest's lines), before any manifest is read or any call made.
+    """
     python = sys.executable
     manifest = str(ROOT / "examples" / "workshop.yaml")
     with tempfile.TemporaryDirectory() as tmp:
         state = ["--state-dir", str(Path(tmp) / "state")]
         cli = [python, "-m", "personalize_reconcile"]
         run_process([*cli, "apply", manifest, "--auto-approve", *state])
-        project, anchor = interleaved(
-            lambda: run_process([*cli, "plan", manifest, *state]),
-            lambda: run_process([python, "-c", ANCHOR_CLIENT]),
-            rounds,
-        )
-    report("no-op plan of the workshop", project, anchor, "1.5")
+        times: dict[str, list[float]] = {"anchor": [], "floor": [], "plan": []}
+        for _ in range(rounds):
+            times["anchor"].append(run_process([python, "-c", ANCHOR_CLIENT]))
+            times["floor"].append(run_process([python, "-c", FLOOR_CLIENT]))
+            times["plan"].append(run_process([*cli, "plan", manifest, *state]))
+    anchor = statistics.median(times["anchor"])
+    report("no-op plan of the workshop", statistics.median(times["plan"]), anchor, "1.5")
+    report("  floor: anchor + libraries", statistics.median(times["floor"]), anchor, "-")
 
 
 def _train(recipe: str, columns: dict[str, np.ndarray]) -> Callable[[], float]:

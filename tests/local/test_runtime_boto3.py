@@ -173,6 +173,11 @@ def test_recommendations_written_as_json_equal_the_handlers_data(workshop, runti
         answer = runtime.get_recommendations(**ask)
         data = runtime_module.dispatch(ctx, "GetRecommendations", dict(ask))
         assert answer["itemList"] == data["itemList"]
+        # the body is written without json.dumps, byte for byte as json.dumps writes it
+        body = runtime_module.get_recommendations_json(ctx, dict(ask))
+        written = json.loads(body)
+        assert written["itemList"] == data["itemList"]
+        assert body == json.dumps(written, separators=(",", ":")).encode()
         assert len(answer["itemList"]) == ask.get("numResults", 25)
         # user personalization gives scores, SIMS none
         assert all(("score" in i) == (ask["campaignArn"] == up) for i in answer["itemList"])
