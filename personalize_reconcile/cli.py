@@ -800,6 +800,7 @@ def destroy(
     """
     from personalize_reconcile.engine.destroy import prepare_destroy
     from personalize_reconcile.render.human import render_plan
+    from personalize_reconcile.resources import OWNERSHIP_TAG
 
     loaded = _load(file, var)
     tgt = _open(target, region, profile, state_dir)
@@ -809,8 +810,8 @@ def destroy(
         out.print(render_plan(prepared.plan))
     else:
         out.print(
-            f"Nothing to destroy: no resource of {file} exists on the {tgt.name} target "
-            f"({tgt.region}).",
+            f"Nothing to destroy: no resource of {file} (tagged {OWNERSHIP_TAG}="
+            f"{loaded.manifest.name}) exists on the {tgt.name} target ({tgt.region}).",
             markup=False,
         )
     for note in prepared.notes:

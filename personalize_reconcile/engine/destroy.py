@@ -66,10 +66,8 @@ def prepare_destroy(
     )
     group = next(a for a, d in declared.items() if d.kind == "dataset_group")
     group_live = live.get(group)
-    owned = (
-        group_live is not None
-        and ctx.read_tags(group_live.arn).get(OWNERSHIP_TAG) == ctx.manifest_name
-    )
+    owner = ctx.read_tags(group_live.arn).get(OWNERSHIP_TAG) if group_live is not None else None
+    owned = group_live is not None and owner == ctx.manifest_name
     found = discover(ctx, declared, group, everything=True, group_owned=owned and adopt)
     targets: dict[str, tuple[Desired, Live]] = {}
     dataset_addresses = [a for a, (d, _) in found.items() if d.kind == "dataset"]
@@ -98,6 +96,8 @@ def prepare_destroy(
             )
             targets[key] = (Desired(key, "schema", name, {}), all_kinds["schema"].live(summary, {}))
     notes = [] if owned and adopt else _keep_blocked_datasets(ctx, targets, group, owned)
+    if group_live is not None and not owned:
+        notes.insert(0, _foreign_group_note(ctx, group, owner))
     notes += _keep_used_schemas(ctx, targets, all_kinds["dataset"])
     notes += _foreign_schemas(ctx, targets, declared, adopt)
     notes += [
@@ -125,6 +125,26 @@ def prepare_destroy(
     for address in dataset_addresses:
         stand_ins.setdefault(address, Desired(address, "dataset", "", {}))
     return Prepared(plan, ctx, stand_ins, all_kinds, notes)
+
+
+def _foreign_group_note(ctx: Context, group: str, owner: str | None) -> str:
+    """The note for a dataset group that exists under the manifest's name but does not
+    carry this manifest's ownership tag (``owner``: the tag's value, ``None`` when it has
+    none), which destroy keeps, with everything in it: what it carries and how to delete
+    it."""
+    tag = f"{OWNERSHIP_TAG}={ctx.manifest_name}"
+    if owner is None:
+        return (
+            f"Kept {group}: it exists without the tag {tag}, so nothing shows it is this "
+            "manifest's, and destroy deletes only what carries the tag. If it is this "
+            "manifest's, tag it with apply --adopt, then run destroy again."
+        )
+    return (
+        f"Kept {group}: it carries the tag {OWNERSHIP_TAG}={owner} of another manifest "
+        f"(this manifest's name is {ctx.manifest_name}), and destroy deletes only what "
+        f"carries this manifest's tag. To delete it, run destroy with the manifest named "
+        f"{owner}, or set `name: {owner}` in this one."
+    )
 
 
 def _keep_blocked_datasets(

@@ -20,11 +20,20 @@ GROUP = P + "dataset-group/segment-workshop"
 OWNED = [{"tagKey": "preconcile:manifest", "tagValue": "segment-workshop"}]
 
 
-def _nothing(result, manifest) -> str:
+def _nothing(result, manifest, name: str = "segment-workshop") -> str:
     assert result.code == 0, result.out + result.err
     return (
-        f"Nothing to destroy: no resource of {manifest} exists on the local target (us-east-1).\n"
+        f"Nothing to destroy: no resource of {manifest} (tagged preconcile:manifest={name}) "
+        "exists on the local target (us-east-1).\n"
     )
+
+
+UNTAGGED_GROUP = (
+    "Kept dataset_group.segment-workshop: it exists without the tag "
+    "preconcile:manifest=segment-workshop, so nothing shows it is this manifest's, and destroy "
+    "deletes only what carries the tag. If it is this manifest's, tag it with apply --adopt, "
+    "then run destroy again.\n"
+)
 
 
 def _apply_in_someone_elses_group(pc, state):
@@ -135,8 +144,8 @@ def test_destroy_keeps_what_a_filter_it_does_not_manage_blocks(pc, workshop, sta
         tags=OWNED,
     )
     notes = (
-        "Kept dataset.Interactions: the service deletes it only once these are gone, and "
-        "this manifest does not manage them: filter theirs. Delete them, or tag them "
+        UNTAGGED_GROUP + "Kept dataset.Interactions: the service deletes it only once these are "
+        "gone, and this manifest does not manage them: filter theirs. Delete them, or tag them "
         "preconcile:manifest=segment-workshop, and run destroy again.\n"
         "Kept schema segment-workshop-interactions: dataset group segment-workshop still "
         "uses it.\n"
@@ -183,7 +192,7 @@ def test_destroy_keeps_a_schema_another_dataset_group_uses(pc, workshop, state):
     assert "Destroy complete: 4 deleted." in destroyed.out
 
     again = pc("destroy", "--auto-approve", "--var", "stage=dev", manifest=dev)
-    assert again.out == _nothing(again, dev) + kept
+    assert again.out == _nothing(again, dev, "segment-workshop-dev") + kept
 
     assert pc("plan", "--detailed-exitcode", "--var", "stage=prod", manifest=prod).code == 0
     last = pc("destroy", "--auto-approve", "--var", "stage=prod", manifest=prod)
@@ -203,7 +212,8 @@ def test_an_event_tracker_it_does_not_manage_keeps_only_the_interactions_dataset
     assert destroyed.code == 0, destroyed.out + destroyed.err
     assert (
         "Plan: 0 to create, 0 to update, 0 to replace, 2 to delete.\n"
-        "Kept dataset.Interactions: the service deletes it only once these are gone, and "
+        + UNTAGGED_GROUP
+        + "Kept dataset.Interactions: the service deletes it only once these are gone, and "
         "this manifest does not manage them: event tracker site-events. Delete them, or tag "
         "them preconcile:manifest=segment-workshop, and run destroy again.\n"
         "Kept schema segment-workshop-interactions: dataset group segment-workshop still "

@@ -294,7 +294,8 @@ def test_destroy_deletes_filters_and_tracker_before_the_datasets(pc, workshop, s
     again = pc("destroy", "--auto-approve", manifest=kinds)
     assert (again.code, again.out) == (
         0,
-        f"Nothing to destroy: no resource of {kinds} exists on the local target (us-east-1).\n",
+        f"Nothing to destroy: no resource of {kinds} (tagged preconcile:manifest=kinds-shop) "
+        "exists on the local target (us-east-1).\n",
     )
 
 

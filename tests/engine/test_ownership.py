@@ -271,6 +271,44 @@ def test_a_group_of_another_manifest_is_not_taken_over_without_adopt(pc, state):
     assert client.list_tags_for_resource(resourceArn=GROUP)["tags"] == OWNED
 
 
+def test_destroy_names_a_group_it_keeps_because_another_manifest_or_nobody_owns_it(
+    pc, cli, workshop, state
+):
+    assert pc("apply", "--auto-approve").code == 0
+    renamed = workshop.with_name("renamed.yaml")
+    renamed.write_text(
+        replaced(workshop.read_text(), "\nname: segment-workshop\n", "\nname: renamed-workshop\n")
+    )
+    kept_schema = (
+        "Kept schema segment-workshop-interactions: dataset group segment-workshop still uses it.\n"
+    )
+    nothing = (
+        f"Nothing to destroy: no resource of {renamed} (tagged "
+        "preconcile:manifest=renamed-workshop) exists on the local target (us-east-1).\n"
+    )
+    other = pc("destroy", "--auto-approve", manifest=renamed)
+    assert (other.code, other.err) == (0, "")
+    assert other.out == (
+        nothing + "Kept dataset_group.segment-workshop: it carries the tag "
+        "preconcile:manifest=segment-workshop of another manifest (this manifest's name is "
+        "renamed-workshop), and destroy deletes only what carries this manifest's tag. To "
+        "delete it, run destroy with the manifest named segment-workshop, or set "
+        "`name: segment-workshop` in this one.\n" + kept_schema
+    )
+    client = _client(state)
+    client.untag_resource(resourceArn=GROUP, tagKeys=["preconcile:manifest"])
+    untagged = pc("destroy", "--auto-approve", manifest=renamed)
+    assert (untagged.code, untagged.err) == (0, "")
+    assert untagged.out == (
+        nothing + "Kept dataset_group.segment-workshop: it exists without the tag "
+        "preconcile:manifest=renamed-workshop, so nothing shows it is this manifest's, and "
+        "destroy deletes only what carries the tag. If it is this manifest's, tag it with "
+        "apply --adopt, then run destroy again.\n" + kept_schema
+    )
+    assert _account(client)["groups"] == ["segment-workshop"]
+    assert sorted(_account(client)["solutions"]) == ["segment-workshop-solution"]
+
+
 def test_an_untagged_solution_in_the_group_is_never_deleted_as_undeclared(pc, workshop, state):
     apply_then_drop_a_campaign(pc, workshop)  # the dropped one is ours: deleted
     client = _client(state)
@@ -301,8 +339,8 @@ def test_destroy_keeps_a_declared_schema_no_dataset_of_the_manifest_uses(pc, wor
     destroyed = pc("destroy", "--auto-approve")
     assert (destroyed.code, destroyed.err) == (0, "")
     assert destroyed.out == (
-        f"Nothing to destroy: no resource of {workshop} exists on the local target "
-        "(us-east-1).\n" + kept
+        f"Nothing to destroy: no resource of {workshop} (tagged "
+        "preconcile:manifest=segment-workshop) exists on the local target (us-east-1).\n" + kept
     )
     assert [s["name"] for s in client.list_schemas()["schemas"]] == [
         "segment-workshop-interactions"
