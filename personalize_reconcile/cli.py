@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from personalize_reconcile.cli_local import local_app
+from personalize_reconcile.cli_local import local_app, state_dir_value
 
 if TYPE_CHECKING:
     # The manifest package brings pydantic, ruamel.yaml and botocore's service models:
@@ -215,6 +215,7 @@ StateDirOpt = Annotated[
         "--state-dir",
         metavar="DIR",
         envvar="PRECONCILE_STATE_DIR",
+        parser=state_dir_value,
         help="Where the local target keeps its state [default: .preconcile].",
         show_default=False,
     ),

@@ -23,6 +23,22 @@ local_app = typer.Typer(
 )
 
 
+def state_dir_value(value: str | Path) -> Path:
+    """``--state-dir``'s value as a path; an empty one (``--state-dir "$UNSET"``) is refused
+    rather than read as the working directory, where the state would land beside the
+    user's files.
+
+    Raises:
+        typer.BadParameter: the value is empty.
+    """
+    if str(value) == "":
+        raise typer.BadParameter(
+            "it is empty; give a folder, such as .preconcile (the default), or leave the "
+            "option out"
+        )
+    return Path(value)
+
+
 @local_app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default)."),
@@ -31,6 +47,7 @@ def serve(
         None,
         "--state-dir",
         envvar="PRECONCILE_STATE_DIR",
+        parser=state_dir_value,
         help="State directory (default .preconcile in the working directory).",
     ),
     account_id: str = typer.Option(
@@ -183,6 +200,7 @@ def fast_forward(
         None,
         "--state-dir",
         envvar="PRECONCILE_STATE_DIR",
+        parser=state_dir_value,
         help="State directory (default .preconcile in the working directory).",
     ),
 ) -> None:

@@ -228,6 +228,25 @@ def test_a_poll_interval_past_an_hour_is_a_usage_error(tmp_path, value):
     assert not (tmp_path / ".preconcile").exists()
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", MANIFEST],
+        ["apply", MANIFEST, "--auto-approve"],
+        ["local", "serve", "--port", "0"],
+        ["local", "fast-forward"],
+    ],
+)
+def test_an_empty_state_dir_is_refused_not_read_as_the_working_directory(tmp_path, args):
+    result = run(*args, "--state-dir", "", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--state-dir' (env var: 'PRECONCILE_STATE_DIR'): it is "
+        "empty; give a folder, such as .preconcile (the default), or leave the option out\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_negative_timeout_is_a_usage_error(tmp_path):
     result = run("apply", MANIFEST, "--timeout", "-1", cwd=tmp_path)
     assert result.returncode == 1
