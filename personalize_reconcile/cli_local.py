@@ -33,8 +33,7 @@ def state_dir_value(value: str | Path) -> Path:
     """
     if str(value) == "":
         raise typer.BadParameter(
-            "it is empty; give a folder, such as .preconcile (the default), or leave the "
-            "option out"
+            "it is empty; give a folder, such as .preconcile (the default), or leave the option out"
         )
     return Path(value)
 
