@@ -298,12 +298,17 @@ def _open(target: str, region: str | None, profile: str | None, state_dir: Path 
 def _prepare(
     loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False, adopt: bool = False
 ):
-    from personalize_reconcile.engine import NameConflict, SchemaChangeRefused, prepare
+    from personalize_reconcile.engine import (
+        NameConflict,
+        QuotaRefused,
+        SchemaChangeRefused,
+        prepare,
+    )
 
     try:
         with _service_errors(tgt.name):
             return prepare(loaded, tgt, str(file), skip_rollout_gates, adopt=adopt)
-    except (NameConflict, SchemaChangeRefused) as e:
+    except (NameConflict, QuotaRefused, SchemaChangeRefused) as e:
         raise UserError(str(e)) from None
 
 

@@ -23,6 +23,7 @@ from personalize_reconcile.engine.apply import (
 )
 from personalize_reconcile.engine.ownership import ForeignRefused, refuse_foreign
 from personalize_reconcile.engine.plan import Change, FieldChange, Plan
+from personalize_reconcile.engine.quotas import QuotaRefused, refuse_over_quota
 from personalize_reconcile.engine.refresh import refresh, refresh_undeclared
 from personalize_reconcile.engine.wait import WaitPolicy
 from personalize_reconcile.manifest import LoadedManifest
@@ -66,6 +67,8 @@ def prepare(
         NameConflict: a name the manifest uses is taken outside its dataset group.
         SchemaChangeRefused: a dataset that exists would get a schema the service does
             not let it change to (reference §4); nothing is planned, so nothing is written.
+        QuotaRefused: the plan creates a dataset group the region has no room for
+            (reference §9; :mod:`personalize_reconcile.engine.quotas`).
 
     Changes to resources that exist but are not this manifest's are marked by
     :func:`personalize_reconcile.engine.ownership.mark` (adopted when equal; needing
@@ -97,6 +100,17 @@ def prepare(
     refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
     if refused:
         raise SchemaChangeRefused(refused)
+    raised = loaded.manifest.quotas.model_fields_set
+    refuse_over_quota(
+        result,
+        ctx.region_dataset_groups,
+        (
+            loaded.manifest.quotas.dataset_groups_per_region
+            if "dataset_groups_per_region" in raised
+            else None
+        ),
+        target.name,
+    )
     ownership.mark(ctx, result, all_kinds, desired, adopt=adopt)
     for address, (stand_in, found) in undeclared.items():
         result.changes.append(planner.delete_change(stand_in, found))
@@ -171,6 +185,7 @@ def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> N
 
 __all__ = [
     "NameConflict",
+    "QuotaRefused",
     "SchemaChangeRefused",
     "Applier",
     "ApplyRefused",

@@ -24,6 +24,7 @@ from pydantic.alias_generators import to_camel
 
 from personalize_reconcile.rules.limits import (
     CAMPAIGNS_PER_GROUP,
+    DATASET_GROUPS_PER_REGION,
     FILTERS_PER_GROUP,
     SOLUTIONS_PER_GROUP,
 )
@@ -415,7 +416,19 @@ class BatchJob(_Model):
 class Quotas(_Model):
     """Personalize quotas raised for the account (in Service Quotas); `preconcile validate`
     counts the manifest's solutions, campaigns and filters against these instead of the
-    service's defaults. Leave out what was not raised."""
+    service's defaults, and `plan` the region's dataset groups. Leave out what was not
+    raised."""
+
+    dataset_groups_per_region: WholeNumber = Field(
+        DATASET_GROUPS_PER_REGION.default,
+        ge=1,
+        description=(
+            "Active dataset groups per region, when the account's quota was raised "
+            f"(default {DATASET_GROUPS_PER_REGION.default}); plan counts the region's dataset "
+            "groups against it before it creates the manifest's (the local target keeps "
+            "the default)."
+        ),
+    )
 
     solutions_per_dataset_group: WholeNumber = Field(
         SOLUTIONS_PER_GROUP.default,

@@ -177,6 +177,9 @@ class Context:
         arns: address -> ARN, filled by refresh and apply (thread-safe through
             :meth:`set_arn`).
         live: address -> :class:`Live` read by refresh (or after apply).
+        region_dataset_groups: the names of the region's dataset groups that are not
+            being deleted, as ListDatasetGroups gave them when refresh read the
+            manifest's group (``None`` until then); plan counts them against the quota.
     """
 
     def __init__(self, personalize: Any, objects: Any, manifest_name: str, base_dir: Any = None):
@@ -189,6 +192,7 @@ class Context:
         self.account: str | None = None
         self.arns: dict[str, str] = {}
         self.live: dict[str, Live | None] = {}
+        self.region_dataset_groups: list[str] | None = None
         self._lock = threading.Lock()
 
     def learn_account(self, arn: str) -> None:

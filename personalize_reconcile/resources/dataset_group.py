@@ -2,7 +2,8 @@
 
 Nothing about a dataset group changes in place: domain, kmsKeyArn and roleArn force
 replacement. Read with one ListDatasetGroups call (Describe only when the manifest sets
-kmsKeyArn or roleArn, which only Describe returns; reference §2 "List vs Describe").
+kmsKeyArn or roleArn, which only Describe returns; reference §2 "List vs Describe"), which
+also tells how many groups the region holds (``Context.region_dataset_groups``).
 
 Callers: the engine, through ``resources.kinds()``.
 """
@@ -24,11 +25,15 @@ class DatasetGroupKind(Kind):
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
         found = None
+        region: list[str] = []
         for page in ctx.personalize.get_paginator("list_dataset_groups").paginate():
             for summary in page.get("datasetGroups", []):
                 ctx.learn_account(summary["datasetGroupArn"])
                 if summary["name"] == desired.name:
                     found = summary
+                if not str(summary.get("status", "")).startswith("DELETE"):
+                    region.append(summary["name"])
+        ctx.region_dataset_groups = region
         if found is None:
             return None
         raw = found

@@ -57,6 +57,13 @@ METRIC_ATTRIBUTIONS_PER_GROUP = Quota(
 )
 """Reference §9: one metric attribution per dataset group."""
 
+DATASET_GROUPS_PER_REGION = Quota(
+    "datasetGroupsPerRegion", "dataset groups", "active dataset groups per region", 5
+)
+"""Reference §9: active dataset groups per region, 5 (adjustable). Not in :data:`QUOTAS`:
+a manifest declares one group, so plan counts the region's existing groups against it
+(``engine.quota_refusal``)."""
+
 QUOTAS = (
     SOLUTIONS_PER_GROUP,
     CAMPAIGNS_PER_GROUP,

@@ -20,10 +20,11 @@ from personalize_reconcile.local.control.reads import register_reads
 from personalize_reconcile.local.control.registry import operation
 from personalize_reconcile.local.exceptions import InvalidInputException, LimitExceededException
 from personalize_reconcile.local.statuses import DELETING
+from personalize_reconcile.rules import limits
 
 KIND = "dataset-group"
-DATASET_GROUPS_PER_REGION = 5
-"""Reference §9, the documented default quota."""
+DATASET_GROUPS_PER_REGION = limits.DATASET_GROUPS_PER_REGION.default
+"""Reference §9, the documented default quota (the local target's quotas are not raised)."""
 
 # Describe (and List) answer the stored shape; see reads.py.
 register_reads(KIND, "DescribeDatasetGroup", "ListDatasetGroups")
