@@ -286,24 +286,27 @@ def test_destroy_names_a_group_it_keeps_because_another_manifest_or_nobody_owns_
         f"Nothing to destroy: no resource of {renamed} (tagged "
         "preconcile:manifest=renamed-workshop) exists on the local target (us-east-1).\n"
     )
-    other = pc("destroy", "--auto-approve", manifest=renamed)
-    assert (other.code, other.err) == (0, "")
-    assert other.out == (
-        nothing + "Kept dataset_group.segment-workshop: it carries the tag "
+
+    def destroyed() -> str:
+        result = pc("destroy", "--auto-approve", manifest=renamed)
+        assert (result.code, result.err) == (0, "")
+        assert result.out.startswith(nothing) and result.out.endswith(kept_schema)
+        return result.out[len(nothing) : -len(kept_schema)]
+
+    assert destroyed() == (
+        "Kept dataset_group.segment-workshop: it carries the tag "
         "preconcile:manifest=segment-workshop of another manifest (this manifest's name is "
         "renamed-workshop), and destroy deletes only what carries this manifest's tag. To "
         "delete it, run destroy with the manifest named segment-workshop, or set "
-        "`name: segment-workshop` in this one.\n" + kept_schema
+        "`name: segment-workshop` in this one.\n"
     )
     client = _client(state)
     client.untag_resource(resourceArn=GROUP, tagKeys=["preconcile:manifest"])
-    untagged = pc("destroy", "--auto-approve", manifest=renamed)
-    assert (untagged.code, untagged.err) == (0, "")
-    assert untagged.out == (
-        nothing + "Kept dataset_group.segment-workshop: it exists without the tag "
+    assert destroyed() == (
+        "Kept dataset_group.segment-workshop: it exists without the tag "
         "preconcile:manifest=renamed-workshop, so nothing shows it is this manifest's, and "
         "destroy deletes only what carries the tag. If it is this manifest's, tag it with "
-        "apply --adopt, then run destroy again.\n" + kept_schema
+        "apply --adopt, then run destroy again.\n"
     )
     assert _account(client)["groups"] == ["segment-workshop"]
     assert sorted(_account(client)["solutions"]) == ["segment-workshop-solution"]
