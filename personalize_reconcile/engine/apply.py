@@ -153,13 +153,20 @@ def _ancestors(desired: dict[str, Desired]) -> dict[str, set[str]]:
     return memo
 
 
+def _left_behind(change: Change) -> bool:
+    """A resource deleted because the manifest no longer declares it: ``<address>#<name>``
+    left by an interrupted replacement, or a solution under an entry's old name."""
+    return "#" in change.address or (change.type == "solution" and change.action == "delete")
+
+
 def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str], set]:
     """The step graph: node ``("delete", address)`` or ``("apply", address)`` -> the nodes
     that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
     before it is created again, except a new-one-first replacement, whose old resource is
     deleted after the new one and after every apply that depends on it (a campaign moved
     to the new solution's version), as is a solution such a replacement left behind (after
-    every campaign's apply); dependents are deleted before what they depend on."""
+    every campaign's apply), and a solution the manifest no longer declares (after every
+    campaign's apply); dependents are deleted before what they depend on."""
     nodes: dict[tuple[str, str], set] = {}
     changes = {c.address: c for c in plan.changes}
     for c in plan.changes:
@@ -185,11 +192,13 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
                     if ("apply", other) in nodes:
                         before.add(("apply", other))
                 if (
-                    "#" in address
+                    _left_behind(changes[address])
                     and changes[other].type == "campaign"
                     and ("apply", other) in nodes
                 ):
-                    # a solution an interrupted replacement left: its campaigns move first
+                    # a solution no longer declared (renamed, or left by an interrupted
+                    # replacement): campaigns move off it first, as the service deletes
+                    # no solution a campaign still serves (ResourceInUseException)
                     before.add(("apply", other))
     return nodes
 

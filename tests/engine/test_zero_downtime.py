@@ -159,3 +159,24 @@ def test_back_and_forth_and_a_leftover_solution(pc, workshop, state):
     destroyed = pc("destroy", "--auto-approve")
     assert destroyed.code == 0, destroyed.err
     assert control.list_solutions()["solutions"] == []
+
+
+def test_renaming_a_solution_moves_the_campaign_before_the_old_one_is_deleted(pc, workshop, state):
+    """The old solution, no longer declared, is deleted only once the campaign serves the
+    new one's version: the service refuses to delete a solution a campaign still uses."""
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(
+        workshop.read_text().replace("segment-workshop-solution", "segment-workshop-solution-b")
+    )
+    plan = pc("plan")
+    assert "Plan: 2 to create, 1 to update, 0 to replace, 1 to delete." in plan.out
+    applied = pc("apply", "--auto-approve", "--allow-delete")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 2 created, 1 updated, 0 replaced, 1 deleted." in applied.out
+    control = local_client("personalize", state_dir=state)
+    assert [s["name"] for s in control.list_solutions()["solutions"]] == [
+        "segment-workshop-solution-b"
+    ]
+    campaign = control.describe_campaign(campaignArn=CAMPAIGN)["campaign"]
+    assert "solution/segment-workshop-solution-b/" in campaign["solutionVersionArn"]
+    assert pc("plan", "--detailed-exitcode").code == 0
