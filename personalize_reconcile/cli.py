@@ -299,6 +299,7 @@ def _prepare(
     loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False, adopt: bool = False
 ):
     from personalize_reconcile.engine import (
+        ImportModeRefused,
         NameConflict,
         QuotaRefused,
         SchemaChangeRefused,
@@ -308,7 +309,7 @@ def _prepare(
     try:
         with _service_errors(tgt.name):
             return prepare(loaded, tgt, str(file), skip_rollout_gates, adopt=adopt)
-    except (NameConflict, QuotaRefused, SchemaChangeRefused) as e:
+    except (ImportModeRefused, NameConflict, QuotaRefused, SchemaChangeRefused) as e:
         raise UserError(str(e)) from None
 
 

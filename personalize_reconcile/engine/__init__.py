@@ -21,6 +21,7 @@ from personalize_reconcile.engine.apply import (
     Event,
     check_allowed,
 )
+from personalize_reconcile.engine.import_modes import ImportModeRefused, refuse_first_incremental
 from personalize_reconcile.engine.ownership import ForeignRefused, refuse_foreign
 from personalize_reconcile.engine.plan import Change, FieldChange, Plan
 from personalize_reconcile.engine.quotas import QuotaRefused, refuse_over_quota
@@ -67,6 +68,8 @@ def prepare(
         NameConflict: a name the manifest uses is taken outside its dataset group.
         SchemaChangeRefused: a dataset that exists would get a schema the service does
             not let it change to (reference §4); nothing is planned, so nothing is written.
+        ImportModeRefused: the first import of a dataset the plan creates is INCREMENTAL
+            (reference §5; :mod:`personalize_reconcile.engine.import_modes`).
         QuotaRefused: the plan creates a dataset group the region has no room for
             (reference §9; :mod:`personalize_reconcile.engine.quotas`).
 
@@ -100,6 +103,7 @@ def prepare(
     refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
     if refused:
         raise SchemaChangeRefused(refused)
+    refuse_first_incremental(result, desired)
     raised = loaded.manifest.quotas.model_fields_set
     refuse_over_quota(
         result,
@@ -184,6 +188,7 @@ def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> N
 
 
 __all__ = [
+    "ImportModeRefused",
     "NameConflict",
     "QuotaRefused",
     "SchemaChangeRefused",

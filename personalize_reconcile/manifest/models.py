@@ -142,7 +142,9 @@ class Import(_Model):
     import_mode: Literal["FULL", "INCREMENTAL"] = Field(
         "FULL",
         description=(
-            "FULL replaces the dataset's bulk data; INCREMENTAL adds and replaces records."
+            "FULL replaces the dataset's bulk data; INCREMENTAL adds and replaces records, "
+            "and only after an earlier import into the dataset (plan refuses it as the first "
+            "import of a dataset it creates)."
         ),
     )
     publish_attribution_metrics_to_s3: bool | None = Field(
