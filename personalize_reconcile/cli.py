@@ -625,7 +625,8 @@ def _plan_preflight(tgt, prepared) -> None:
     needed = accesses(prepared.desired, prepared.plan)
     if not needed:
         return
-    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    with _service_errors(tgt.name):
+        report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
     if report.failures:
         n = len(report.failures)
         err.print(
@@ -647,7 +648,8 @@ def _preflight(tgt, needed, escape_hatch: str | None = None) -> tuple[list[str],
 
     if not needed:
         return [], 0
-    report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
+    with _service_errors(tgt.name):
+        report = check(tgt.aws_client("iam"), tgt.aws_client("s3"), needed)
     for line in report.unchecked:
         err.print(f"Warning: {line}.", markup=False)
     if report.failures:

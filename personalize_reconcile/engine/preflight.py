@@ -37,7 +37,8 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import ConnectionError as Unreachable
 
 from personalize_reconcile.engine.plan import CREATE, UPDATE, Plan
 from personalize_reconcile.resources import Desired
@@ -126,8 +127,12 @@ def check(iam: Any, s3: Any, needed: list[Access]) -> Report:
     """Run the checks of the module docstring for ``needed`` with the boto3 clients
     ``iam`` and ``s3``; each role and each bucket is read once.
 
-    Raises nothing for a refused or failed call: it becomes a line of
-    :attr:`Report.unchecked`.
+    A refused or failed call becomes a line of :attr:`Report.unchecked`.
+
+    Raises:
+        botocore.exceptions.NoCredentialsError: there are no credentials to check with.
+        botocore.exceptions.ConnectionError (EndpointConnectionError...): IAM or S3
+            cannot be reached. Either way nothing could be checked.
     """
     report = Report()
     roles: dict[str, list[Access]] = {}
@@ -220,6 +225,7 @@ def _check_role(iam: Any, arn: str, uses: list[Access], report: Report) -> None:
     try:
         role = iam.get_role(RoleName=name)["Role"]
     except (ClientError, BotoCoreError) as e:
+        _raise_if_nothing_can_be_checked(e)
         if _code(e) == "NoSuchEntity":
             report.failures.append(
                 f"{who}: it does not exist. Create it with this trust policy:\n"
@@ -239,6 +245,7 @@ def _check_role(iam: Any, arn: str, uses: list[Access], report: Report) -> None:
     try:
         statements = _role_statements(iam, name)
     except (ClientError, BotoCoreError) as e:
+        _raise_if_nothing_can_be_checked(e)
         report.unchecked.append(
             _unchecked(f"the permissions of role {name}", "reading its policies", e)
         )
@@ -278,6 +285,7 @@ def _check_bucket(s3: Any, bucket: str, uses: list[Access], report: Report) -> N
     try:
         text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except (ClientError, BotoCoreError) as e:
+        _raise_if_nothing_can_be_checked(e)
         code = _code(e)
         if code == "NoSuchBucketPolicy":
             report.failures.append(
@@ -420,6 +428,14 @@ def _code(e: BaseException) -> str | None:
     if isinstance(e, ClientError):
         return e.response.get("Error", {}).get("Code")
     return None
+
+
+def _raise_if_nothing_can_be_checked(e: BaseException) -> None:
+    """Raise ``e`` again when it means no check can be made at all (no credentials, or no
+    connection to the endpoint), rather than one check these credentials may not make:
+    a preflight that checked nothing must not pass."""
+    if isinstance(e, (NoCredentialsError, Unreachable)):
+        raise e
 
 
 def _unchecked(what: str, call: str, e: BaseException) -> str:
