@@ -313,6 +313,18 @@ def _prepare(
         raise UserError(str(e)) from None
 
 
+def _refuse_bad_uploads(prepared) -> None:
+    """Refuse, before anything is shown or written, a plan whose imports would upload a
+    local file the import job would fail on (``engine/upload_checks.py``); after the
+    ownership refusal, which comes first when both apply."""
+    from personalize_reconcile.engine.upload_checks import UploadRefused, refuse_bad_uploads
+
+    try:
+        refuse_bad_uploads(prepared.plan, prepared.desired)
+    except UploadRefused as e:
+        raise UserError(str(e)) from None
+
+
 def _refuse_foreign(prepared, adopt: bool, allow_replace: bool) -> None:
     """Refuse, before anything is shown or written, a plan that changes resources this
     manifest does not own without the flags that allow it (the same message for plan and
@@ -446,6 +458,7 @@ def plan(
     tgt = _open(target, region, profile, state_dir)
     prepared = _prepare(loaded, tgt, file, adopt=adopt)
     _refuse_foreign(prepared, adopt, allow_replace)
+    _refuse_bad_uploads(prepared)
     if as_json:
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
@@ -588,6 +601,7 @@ def apply(
         tgt = _open(target, region, profile, state_dir)
         prepared = _prepare(loaded, tgt, file, skip_rollout_gates, adopt=adopt)
     _refuse_foreign(prepared, adopt, allow_replace)
+    _refuse_bad_uploads(prepared)
     the_plan = prepared.plan
     waits = [c for c in the_plan.changes if c.wait]
     out.print(render_plan(the_plan))

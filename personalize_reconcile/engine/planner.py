@@ -248,6 +248,12 @@ def plan(
             else:
                 change.actions = list(REPLACE)
                 change.reason = f"replaced with {causes[0]}"
+                if kinds[d.kind].serves:
+                    change.reason += (
+                        f"; the {kinds[d.kind].title} answers no requests from its deletion "
+                        "until its replacement is ACTIVE (to keep serving, make the change "
+                        "in a new dataset group)"
+                    )
                 change.replace_paths = list(causes)
             change.wait = False
         by_address[address] = change

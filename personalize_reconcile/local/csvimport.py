@@ -26,6 +26,11 @@ API:
 * ``parse_csv(stream, uri, schema) -> CsvTable``: the same for one binary stream (``uri``
   only names it in messages).
 
+* ``check_file(path, shown_as, dataset_type, schema) -> str | None``: the failureReason an
+  import of one local file would end with (the checks here and the minimum record count,
+  ``too_few_records``), or ``None``; plan uses it (through ``backends``) on ``uploadFrom``
+  files before anything is created.
+
 * :class:`CsvImportError` (an ``Exception``): ``str(e)`` is the job's ``failureReason``.
   Attributes ``uri`` (``str | None``), ``line`` (1-based line in that file, header = 1;
   ``None`` when not about a line), ``column`` (field name or ``None``), ``problem`` (the
@@ -49,8 +54,8 @@ ITEM_ID, ACTION_ID <= 256; textual <= 20000; other strings <= 1000 characters, `
 separators included); no empty value between ``|`` separators of a multi-value cell
 (categorical fields and IMPRESSION).
 Blank lines are skipped.
-The minimum record count (1000) and INCREMENTAL's need for an earlier import are the
-import job's checks, not this module's.
+The minimum record count (1000, :func:`too_few_records`) is checked by the import job and
+:func:`check_file`; INCREMENTAL's need for an earlier import is the import job's.
 """
 
 from __future__ import annotations
@@ -65,11 +70,13 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timezone
 from itertools import islice
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 
 from personalize_reconcile.local.objectstore import ObjectInfo, ObjectStore, ObjectStoreError
+from personalize_reconcile.rules import limits
 from personalize_reconcile.rules.avro import Field, parse_fields
 
 __all__ = ["CsvImportError", "CsvTable", "parse_csv", "read_import"]
@@ -934,6 +941,42 @@ def read_import(
     }
     rows = sum(t.num_rows for t in tables)
     return CsvTable(fields, num_rows=rows, objects=list(objects), arrow=arrow)
+
+
+def too_few_records(rows: int, dataset_type: str, location: str) -> str | None:
+    """The failureReason of an import into an Interactions dataset of fewer records than
+    reference §5 asks (:data:`~personalize_reconcile.rules.limits.MIN_INTERACTION_RECORDS`),
+    else ``None``."""
+    minimum = limits.MIN_INTERACTION_RECORDS
+    if dataset_type != "INTERACTIONS" or rows >= minimum:
+        return None
+    return (
+        f"Input data at {location} has {rows} records; an import job needs at least "
+        f"{minimum} interaction records"
+    )
+
+
+def check_file(path: Path, shown_as: str, dataset_type: str, schema: str | dict) -> str | None:
+    """The failureReason an import job of the local CSV file ``path`` would end with (the
+    reading and rules of :func:`read_import`, and :func:`too_few_records`), or ``None``
+    when it would import.
+
+    Args:
+        path: the file (an ``uploadFrom``).
+        shown_as: how messages name it (the path as the manifest writes it).
+        dataset_type: upper-case type (``INTERACTIONS``...).
+        schema: the dataset's Avro schema (JSON ``str`` or ``dict``).
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: ``schema`` is not a valid Personalize Avro schema.
+    """
+    try:
+        with open(path, "rb") as stream:
+            table = parse_csv(stream, shown_as, schema)
+    except CsvImportError as exc:
+        return str(exc)
+    return too_few_records(table.num_rows, dataset_type, shown_as)
 
 
 def _chunks(array: Any) -> list[Any]:

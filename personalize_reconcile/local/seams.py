@@ -240,11 +240,9 @@ def run_import(
         table = csvimport.read_import(store, data_location, schema)
     except (csvimport.CsvImportError, objectstore.ObjectStoreError) as exc:
         raise ImportFailed(str(exc)) from None
-    if dataset_type == "INTERACTIONS" and table.num_rows < MIN_IMPORT_RECORDS:
-        raise ImportFailed(
-            f"Input data at {data_location} has {table.num_rows} records; an import job "
-            f"needs at least {MIN_IMPORT_RECORDS} interaction records"
-        )
+    too_few = csvimport.too_few_records(table.num_rows, dataset_type, data_location)
+    if too_few:
+        raise ImportFailed(too_few)
     try:
         datastore.DatasetStore(state_dir).store_import(
             dataset_arn, table, mode=import_mode, dataset_type=dataset_type
@@ -323,11 +321,6 @@ def run_deletion(state_dir: Path, data_location: str, dataset_arns: list[str]) -
         return deletions.delete_users(datastore.DatasetStore(state_dir), dataset_arns, users)
     except deletions.DeletionFailed as exc:
         raise DataJobFailed(str(exc)) from None
-
-
-MIN_IMPORT_RECORDS = 1000
-"""At least 1000 interaction records per import job into an Interactions dataset (reference
-§5: "at least 1000 interaction records"); Items and Users imports have no minimum."""
 
 
 def run_batch(

@@ -264,6 +264,9 @@ class Kind:
         create_only: true for kinds that are never updated or deleted (import jobs,
             solution versions): a difference means "create a new one".
         holds_data: replacing or deleting it loses data or a trained model.
+        serves: it answers requests (campaigns, recommenders): a delete-first
+            replacement leaves nothing answering until the new one is ACTIVE, which the
+            plan says.
         result_key: the Describe response key (``campaign``).
         group_list: for a kind that lives in the dataset group and must be gone before
             the group's datasets and the group can be deleted (filters, event trackers;
@@ -287,6 +290,7 @@ class Kind:
     policy: dict[str, Policy] = {}
     create_only = False
     holds_data = False
+    serves = False
     taggable = True
     result_key = ""
     arn_key = ""

@@ -34,6 +34,7 @@ class CampaignKind(Kind):
 
     kind = "campaign"
     title = "campaign"
+    serves = True
     result_key = "campaign"
     arn_key = "campaignArn"
     policy = {

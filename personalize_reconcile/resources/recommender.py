@@ -55,6 +55,7 @@ class RecommenderKind(Kind):
     result_key = "recommender"
     arn_key = "recommenderArn"
     holds_data = True  # a trained model
+    serves = True
     managed = True
     group_list = ("list_recommenders", "recommenders")
     blocks_dataset_types = ()  # only the group waits for it (reference §3)

@@ -76,6 +76,10 @@ QUOTAS = (
 
 GIB = 1024**3
 
+MIN_INTERACTION_RECORDS = 1000
+"""Reference §5: an import job into an Interactions dataset needs "at least 1000
+interaction records"; Items and Users imports have no minimum."""
+
 IMPORT_MAX_BYTES = {"FULL": 100 * GIB, "INCREMENTAL": 1 * GIB}
 """Reference §5: the data of one import job, at most 100 GB (FULL) or 1 GB (INCREMENTAL)."""
 

@@ -413,13 +413,49 @@ def test_auto_training_is_update_solution(pc, workshop):
     assert pc("plan", "--detailed-exitcode").code == 0
 
 
-def test_bad_data_fails_with_the_row_and_column_then_converges_once_fixed(pc, workshop):
-    data = workshop.parent / "data" / "interactions.csv"
-    good = data.read_text()
-    lines = good.splitlines(keepends=True)
+def _milliseconds_at_line_6(text: str) -> tuple[str, str]:
+    """The data with line 6's TIMESTAMP in epoch milliseconds, and that TIMESTAMP."""
+    lines = text.splitlines(keepends=True)
     user, item, event, ts = lines[5].rstrip("\n").split(",")
     lines[5] = f"{user},{item},{event},{ts}000\n"
-    data.write_text("".join(lines))
+    return "".join(lines), ts
+
+
+def test_bad_data_to_upload_is_refused_by_plan_with_the_row_and_column(pc, workshop, state):
+    data = workshop.parent / "data" / "interactions.csv"
+    good = data.read_text()
+    bad, ts = _milliseconds_at_line_6(good)
+    data.write_text(bad)
+    refused = (
+        "Error: the data to import would fail its import; nothing was changed:\n"
+        "  import.segment-workshop-interactions: Input CSV data/interactions.csv, line 6, "
+        f"column TIMESTAMP: {ts}000 looks like epoch milliseconds"
+    )
+    for command in (("plan",), ("apply", "--auto-approve")):
+        result = pc(*command)
+        assert (result.code, result.out) == (1, "")
+        assert result.err.startswith(refused)
+        assert result.err.endswith("\n  Fix the file (uploadFrom) and plan again.\n")
+    assert (
+        not (state / "state.db").exists()
+        or local_client("personalize", state_dir=state).list_dataset_groups()["datasetGroups"] == []
+    )
+    data.write_text(good)
+    fixed = pc("apply", "--auto-approve")
+    assert fixed.code == 0, fixed.err
+    assert "Apply complete: 7 created, 0 updated, 0 replaced, 0 deleted." in fixed.out
+
+
+def test_bad_data_in_s3_fails_its_import_with_the_row_and_column_then_converges(
+    pc, workshop, state
+):
+    """Data already at dataLocation (no uploadFrom) is read by the import job alone."""
+    workshop.write_text(replaced(workshop.read_text(), "        uploadFrom: ${data}", "       "))
+    good = (workshop.parent / "data" / "interactions.csv").read_text()
+    stored = state / "s3" / "personalize-data-000000000000" / "transformed" / "interactions.csv"
+    stored.parent.mkdir(parents=True)
+    bad, ts = _milliseconds_at_line_6(good)
+    stored.write_text(bad)
     failed = pc("apply", "--auto-approve")
     assert failed.code == 1
     reason = (
@@ -427,12 +463,11 @@ def test_bad_data_fails_with_the_row_and_column_then_converges_once_fixed(pc, wo
         f"column TIMESTAMP: {ts}000 looks like epoch milliseconds"
     )
     assert f"  import.segment-workshop-interactions: {reason}" in failed.err
-    assert "(uploaded from data/interactions.csv)" in failed.err
     assert (
         "Apply failed: 4 created, 0 updated, 0 replaced, 0 deleted; 1 failed, 2 not started."
         in failed.err
     )
-    data.write_text(good)
+    stored.write_text(good)
     fixed = pc("apply", "--auto-approve")
     assert fixed.code == 0, fixed.err
     assert "Apply complete: 3 created, 0 updated, 0 replaced, 0 deleted." in fixed.out

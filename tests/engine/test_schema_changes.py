@@ -138,6 +138,19 @@ def test_any_interactions_schema_change_is_refused(pc, workshop, state):
     )
     destroyed = pc("destroy", "--auto-approve")  # what the hint offers: start over
     assert destroyed.code == 0, destroyed.err
+    # the data has no DEVICE column yet: plan says so before anything is created
+    planned = pc("plan", "--detailed-exitcode")
+    assert (planned.code, planned.out) == (1, "")
+    assert planned.err == (
+        "Error: the data to import would fail its import; nothing was changed:\n"
+        "  import.segment-workshop-interactions: Input CSV data/interactions.csv, line 1, "
+        "column DEVICE: the header is missing this column; the header must be "
+        "USER_ID,ITEM_ID,EVENT_TYPE,TIMESTAMP,DEVICE\n"
+        "  Fix the file (uploadFrom) and plan again.\n"
+    )
+    data = workshop.parent / "data" / "interactions.csv"
+    rows = data.read_text().splitlines()
+    data.write_text("\n".join([rows[0] + ",DEVICE"] + [r + ",phone" for r in rows[1:]]) + "\n")
     planned = pc("plan", "--detailed-exitcode")
     assert planned.code == 2, planned.err
     assert "Plan: 7 to create, 0 to update, 0 to replace, 0 to delete." in planned.out
@@ -165,6 +178,8 @@ def test_a_renamed_dataset_starts_over_with_the_new_schema(pc, workshop, state):
     assert pc("apply", "--auto-approve").code == 0
     avsc = workshop.parent / "schemas" / "interactions.avsc"
     avsc.write_text(replaced(avsc.read_text(), '"name": "EVENT_TYPE", ', '"name": "EVENT_KIND", '))
+    data = workshop.parent / "data" / "interactions.csv"
+    data.write_text(replaced(data.read_text(), ",EVENT_TYPE,", ",EVENT_KIND,"))
     assert pc("plan").code == 1
     workshop.write_text(
         replaced(
@@ -177,6 +192,13 @@ def test_a_renamed_dataset_starts_over_with_the_new_schema(pc, workshop, state):
     doc = plan_json(pc)
     assert actions(doc)["schema.segment-workshop-interactions"] == "replace"
     assert actions(doc)["dataset.Interactions"] == "replace"
+    # the service deletes no dataset while a campaign of the group is active (reference §3)
+    campaign = next(c for c in doc["resource_changes"] if c["type"] == "campaign")
+    assert campaign["reason"] == (
+        "replaced with dataset.Interactions; the campaign answers no requests from its "
+        "deletion until its replacement is ACTIVE (to keep serving, make the change in a new "
+        "dataset group)"
+    )
 
 
 def test_compatible_change_through_a_new_schema_name_four_runs(pc, workshop, state):
