@@ -22,6 +22,7 @@ from personalize_reconcile.engine.desired import (
 )
 from personalize_reconcile.engine.discover import discover
 from personalize_reconcile.resources import Context, Desired, Kind, Live
+from personalize_reconcile.resources.import_job import later
 from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
@@ -69,6 +70,7 @@ def refresh(
                 addresses, pool.map(lambda a: _read(ctx, desired[a], kinds), addresses), strict=True
             ):
                 ctx.live[address] = live
+        _supersede_imports(ctx, desired, kinds)
         _name_versions(ctx, desired)
         late = [a for a, d in desired.items() if d.kind in AFTER_VERSIONS]
         for address, live in zip(
@@ -105,6 +107,33 @@ def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:
     if live is not None and d.kind != "solution_version" and not live.raw.get("foreign"):
         ctx.set_arn(d.address, live.arn)
     return live
+
+
+def _supersede_imports(ctx: Context, desired: dict[str, Desired], kinds: dict[str, Kind]) -> None:
+    """Read again, in manifest order, the imports of a dataset that follow a FULL import
+    which replaced (or is about to replace) their data: FULL replaces a dataset's bulk
+    data (reference §5), so they run again after it (``ImportJobKind.after_full``)."""
+    full: tuple[Desired, object] | None = None  # the latest FULL import, its job's time
+    dataset = None
+    for d in desired.values():  # in manifest order, each dataset's imports together
+        if d.kind != "import":
+            continue
+        if d.extra["dataset_address"] != dataset:
+            dataset, full = d.extra["dataset_address"], None
+        live = ctx.live.get(d.address)
+        if full is not None and live is not None:
+            before, since = full
+            # superseded when the FULL job was made after this one (a tie counts as
+            # before: this import is made only once the one before it is done)
+            if since is None or later(since, live.raw.get("creationDateTime")):
+                live = kinds["import"].after_full(ctx, d, before, since)  # type: ignore[attr-defined]
+                ctx.live[d.address] = live
+                if live is None:
+                    ctx.arns.pop(d.address, None)
+                else:
+                    ctx.set_arn(d.address, live.arn)
+        if d.fields.get("importMode") == "FULL":
+            full = (d, live.raw.get("creationDateTime") if live is not None else None)
 
 
 def _evolve_schemas(ctx: Context, desired: dict[str, Desired]) -> None:

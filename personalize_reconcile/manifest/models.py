@@ -142,9 +142,10 @@ class Import(_Model):
     import_mode: Literal["FULL", "INCREMENTAL"] = Field(
         "FULL",
         description=(
-            "FULL replaces the dataset's bulk data; INCREMENTAL adds and replaces records, "
-            "and only after an earlier import into the dataset (plan refuses it as the first "
-            "import of a dataset it creates)."
+            "FULL replaces the dataset's bulk data, so the imports declared after it run "
+            "again after it whenever it runs; INCREMENTAL adds and replaces records, and "
+            "only after an earlier import into the dataset (plan refuses it as the first "
+            "import of a dataset it creates). A dataset's imports run in the order declared."
         ),
     )
     publish_attribution_metrics_to_s3: bool | None = Field(

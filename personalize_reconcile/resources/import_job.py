@@ -104,6 +104,55 @@ class ImportJobKind(Kind):
             failure = job.get("failureReason") or "no reason given"
             attempt += 1
 
+    def after_full(
+        self, ctx: Context, desired: Desired, full: Desired, since: Any | None
+    ) -> Live | None:
+        """Read an import again that a FULL import declared before it (``full``) replaced,
+        or is about to replace: a FULL import replaces the dataset's bulk data (reference
+        §5), so what this one imported is gone and it must run again after ``full``.
+
+        Args:
+            ctx: the context (the dataset was read).
+            desired: this import, read by :meth:`read` and found imported.
+            full: the FULL import declared earlier on the same dataset.
+            since: ``full``'s job's creationDateTime, or ``None`` when ``full`` is to be
+                created by this plan.
+
+        Returns:
+            A later attempt of this import's job made after ``full``'s (so it is the data
+            now), or ``None``: the next attempt is to be created, with ``desired.note``
+            saying why.
+        """
+        dataset = ctx.live[desired.extra["dataset_address"]]
+        jobs = {j.get("jobName"): j for j in self.jobs_of(ctx, dataset.arn)}
+        created = dataset.raw.get("creationDateTime")
+        attempt = desired.extra.get("attempt", 1)
+        while True:
+            attempt += 1
+            job = jobs.get(job_name(desired, created, attempt))
+            if job is None:
+                desired.note = (
+                    f"{full.address} (importMode FULL) replaced the dataset's data since this "
+                    "data was imported; imported again after it"
+                    if since is not None
+                    else f"{full.address} (importMode FULL) is imported first and replaces "
+                    "the dataset's data; imported again after it"
+                ) + _duplicates_note(desired)
+                return None
+            made = job.get("creationDateTime")
+            if (
+                job.get("status") != "CREATE FAILED"
+                and since is not None
+                and not later(since, made)
+            ):
+                return Live(
+                    job["datasetImportJobArn"],
+                    job.get("status", "ACTIVE"),
+                    dict(desired.fields),
+                    job,
+                    failure_reason=job.get("failureReason"),
+                )
+
     def find(self, ctx: Context, desired: Desired) -> Live | None:
         """The job named ``desired.name`` (completed before the create was refused),
         listed afresh: another apply may have created it since refresh."""
@@ -146,6 +195,13 @@ class ImportJobKind(Kind):
         if desired.fields.get("publishAttributionMetricsToS3") is not None:
             args["publishAttributionMetricsToS3"] = desired.fields["publishAttributionMetricsToS3"]
         return ctx.personalize.create_dataset_import_job(**args)["datasetImportJobArn"]
+
+
+def later(a: Any, b: Any) -> bool:
+    """Whether the time ``a`` is later than ``b`` (datetimes, or epoch seconds; a missing
+    time counts as 0)."""
+    seconds = [t.timestamp() if hasattr(t, "timestamp") else float(t or 0) for t in (a, b)]
+    return seconds[0] > seconds[1]
 
 
 def _head_failed(location: str, exc: Exception) -> str:

@@ -4,7 +4,10 @@ would fail on it after creating the group, schema and dataset."""
 
 from __future__ import annotations
 
+import time
+
 from edits import replaced
+from engine_helpers import plan_json
 
 from personalize_reconcile.backends.local import local_client
 
@@ -47,4 +50,89 @@ def test_an_incremental_import_after_a_full_one_is_planned_and_applied(pc, works
         "datasetImportJobs"
     ]
     assert sorted(j["status"] for j in jobs) == ["ACTIVE", "ACTIVE"]
+    assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def _two_imports(workshop) -> tuple:
+    """The workshop's data split: the first 3000 rows FULL, the rest INCREMENTAL."""
+    data = workshop.parent / "data"
+    rows = (data / "interactions.csv").read_text().splitlines(keepends=True)
+    (data / "part1.csv").write_text("".join(rows[:3001]))
+    (data / "part2.csv").write_text(rows[0] + "".join(rows[3001:]))
+    text = replaced(workshop.read_text(), IMPORT, SECOND)
+    text = replaced(text, "        uploadFrom: ${data}  ", "        uploadFrom: data/part1.csv  ")
+    workshop.write_text(
+        replaced(text, "        uploadFrom: ${data}\n", "        uploadFrom: data/part2.csv\n")
+    )
+    return data / "part1.csv", rows
+
+
+def test_a_full_import_run_again_runs_the_incremental_ones_after_it_again(pc, workshop, state):
+    """FULL replaces the dataset's bulk data (reference §5): the INCREMENTAL import declared
+    after it is imported again, so the dataset holds what the manifest declares."""
+    part1, rows = _two_imports(workshop)
+    assert pc("apply", "--auto-approve").code == 0
+    assert pc("plan", "--detailed-exitcode").code == 0
+    part1.write_text("".join(rows[:3000]))  # the FULL data changes
+    planned = pc("plan")
+    assert planned.code == 0, planned.err
+    line = next(x for x in planned.out.splitlines() if "import.more-interactions" in x)
+    assert line.startswith("    + import.more-interactions (more-interactions-")
+    assert (
+        ") will be created: import.segment-workshop-interactions (importMode FULL) is "
+        "imported first and replaces the dataset's data; imported again after it; "
+    ) in line
+    assert "Plan: 3 to create, 1 to update, 0 to replace, 0 to delete." in planned.out
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 3 created, 1 updated, 0 replaced, 0 deleted." in applied.out
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out
+    jobs = local_client("personalize", state_dir=state).list_dataset_import_jobs()[
+        "datasetImportJobs"
+    ]
+    assert len(jobs) == 4
+    assert all(j["status"] == "ACTIVE" for j in jobs)
+
+
+def test_an_incremental_import_older_than_the_full_one_is_imported_again(pc, workshop, state):
+    """An apply that stopped after the FULL import ran again: the next plan still imports
+    the INCREMENTAL data again, since the FULL job is newer than its job."""
+    part1, rows = _two_imports(workshop)
+    assert pc("apply", "--auto-approve").code == 0
+    part1.write_text("".join(rows[:3000]))
+    doc = plan_json(pc)
+    full = next(
+        c for c in doc["resource_changes"] if c["address"] == "import.segment-workshop-interactions"
+    )
+    # the FULL import made as that apply would have, and nothing after it
+    stored = state / "s3" / "personalize-data-000000000000" / "transformed" / "interactions.csv"
+    stored.write_text(part1.read_text())
+    client = local_client("personalize", state_dir=state)
+    dataset = client.list_datasets()["datasets"][0]["datasetArn"]
+    arn = client.create_dataset_import_job(
+        jobName=full["name"],
+        datasetArn=dataset,
+        dataSource={
+            "dataLocation": "s3://personalize-data-000000000000/transformed/interactions.csv"
+        },
+        roleArn="arn:aws:iam::000000000000:role/service-role/PersonalizeExecutionRole",
+        importMode="FULL",
+    )["datasetImportJobArn"]
+    deadline = time.monotonic() + 60
+    while (
+        client.describe_dataset_import_job(datasetImportJobArn=arn)["datasetImportJob"]["status"]
+        != "ACTIVE"
+    ):
+        assert time.monotonic() < deadline, "the FULL import is not ACTIVE after 60 s"
+        time.sleep(0.02)
+    planned = pc("plan")
+    line = next(x for x in planned.out.splitlines() if "import.more-interactions" in x)
+    assert (
+        "will be created: import.segment-workshop-interactions (importMode FULL) replaced the "
+        "dataset's data since this data was imported; imported again after it"
+    ) in line
+    assert "import.segment-workshop-interactions " not in planned.out.replace(line, "")
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
     assert pc("plan", "--detailed-exitcode").code == 0
