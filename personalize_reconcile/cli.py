@@ -463,6 +463,7 @@ def plan(
         out.print(json.dumps(prepared.plan.to_json(), indent=2), markup=False)
     else:
         out.print(render_plan(prepared.plan))
+        _flags_note(prepared, adopt)
     _untagged_note(prepared, as_json)
     _rollout_warnings(prepared)
     if tgt.name == "aws":
@@ -471,6 +472,20 @@ def plan(
         _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
+
+
+def _flags_note(prepared, adopt: bool) -> None:
+    """After a plan's summary, the flags apply will need for it (it refuses replacements
+    that lose data or a model, and deletes, without them), so that the plan says what
+    apply will ask for."""
+    from personalize_reconcile.engine import flags_needed
+
+    flags = flags_needed(prepared.plan, prepared.kinds, adopt=adopt)
+    if flags:
+        out.print(
+            f"Apply needs {' and '.join(flags)} for this plan (see the changes above).",
+            markup=False,
+        )
 
 
 def _untagged_note(prepared, to_stderr: bool = False) -> None:

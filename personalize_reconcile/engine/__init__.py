@@ -20,6 +20,7 @@ from personalize_reconcile.engine.apply import (
     ApplyResult,
     Event,
     check_allowed,
+    flags_needed,
 )
 from personalize_reconcile.engine.import_modes import ImportModeRefused, refuse_first_incremental
 from personalize_reconcile.engine.ownership import ForeignRefused, refuse_foreign
@@ -203,6 +204,7 @@ __all__ = [
     "Prepared",
     "WaitPolicy",
     "check_allowed",
+    "flags_needed",
     "prepare",
     "refuse_foreign",
 ]

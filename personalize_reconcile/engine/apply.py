@@ -117,6 +117,19 @@ def check_allowed(
         ApplyRefused: naming every other resource concerned and the flags that allow it.
     """
     refuse_foreign(plan, adopt=adopt, allow_replace=allow_replace)
+    problems = _unallowed(plan, kinds, allow_replace, allow_delete, adopt)
+    if problems:
+        flags = list(dict.fromkeys(flag for _, flag in problems))
+        raise ApplyRefused(
+            "; ".join(p for p, _ in problems) + f". Run again with "
+            f"{' and '.join(flags)} to allow this."
+        )
+
+
+def _unallowed(
+    plan: Plan, kinds: dict[str, Kind], allow_replace: bool, allow_delete: bool, adopt: bool
+) -> list[tuple[str, str]]:
+    """``(what, flag)`` for each change :func:`check_allowed` refuses without its flag."""
     problems: list[tuple[str, str]] = []
     for c in plan.changes:
         if c.action == "replace" and kinds[c.type].holds_data and not allow_replace:
@@ -130,12 +143,15 @@ def check_allowed(
             problems.append((f"{c.address} would be deleted", "--allow-delete"))
         elif c.adopt and not adopt:
             problems.append((f"{c.address} was not created by this manifest", "--adopt"))
-    if problems:
-        flags = list(dict.fromkeys(flag for _, flag in problems))
-        raise ApplyRefused(
-            "; ".join(p for p, _ in problems) + f". Run again with "
-            f"{' and '.join(flags)} to allow this."
-        )
+    return problems
+
+
+def flags_needed(plan: Plan, kinds: dict[str, Kind], adopt: bool = False) -> list[str]:
+    """The flags apply needs to carry out ``plan`` (``--allow-replace``,
+    ``--allow-delete``, ``--adopt``), in the order :func:`check_allowed` names them; empty
+    when it needs none. ``adopt``: the plan was made with ``--adopt``."""
+    problems = _unallowed(plan, kinds, False, False, adopt)
+    return list(dict.fromkeys(flag for _, flag in problems))
 
 
 def _ancestors(desired: dict[str, Desired]) -> dict[str, set[str]]:

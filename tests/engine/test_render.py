@@ -49,6 +49,7 @@ def test_human_plan_of_a_replace_and_an_update(pc, workshop):
         'segment-workshop-solution/<id>" -> (known after apply)\n'
         "\n"
         "Plan: 1 to create, 1 to update, 1 to replace, 0 to delete.\n"
+        "Apply needs --allow-replace for this plan (see the changes above).\n"
     )
 
 
@@ -56,3 +57,24 @@ def test_no_changes_message(pc, workshop):
     assert pc("apply", "--auto-approve").code == 0
     result = pc("plan")
     assert result.out == (f"No changes. The live resources match {workshop} (local, us-east-1).\n")
+
+
+def test_the_plan_names_the_flags_apply_will_need(pc, workshop):
+    """A plan with deletes names --allow-delete; one without destructive changes nothing."""
+    assert pc("apply", "--auto-approve").code == 0
+    original = workshop.read_text()
+    workshop.write_text(
+        original.replace("segment-workshop-solution", "segment-workshop-solution-b")
+    )
+    planned = pc("plan")
+    assert planned.out.endswith(
+        "Plan: 2 to create, 1 to update, 0 to replace, 1 to delete.\n"
+        "Apply needs --allow-delete for this plan (see the changes above).\n"
+    )
+    assert "Apply needs" not in pc("plan", "--json").out
+    refused = pc("apply", "--auto-approve")
+    assert refused.code == 1
+    assert "Run again with --allow-delete to allow this." in refused.err
+    workshop.write_text(replaced(original, "minProvisionedTPS: 1", "minProvisionedTPS: 2"))
+    planned = pc("plan")
+    assert planned.out.endswith("Plan: 0 to create, 1 to update, 0 to replace, 0 to delete.\n")
