@@ -37,7 +37,8 @@ def run(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def state(tmp_path: Path) -> Path:
     """A state dir with its database made by a first plan."""
-    assert run("plan", MANIFEST, "--state-dir", "st", cwd=tmp_path).returncode == 0
+    first = run("plan", MANIFEST, "--state-dir", "st", cwd=tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr
     return tmp_path / "st"
 
 
