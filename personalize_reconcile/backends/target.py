@@ -215,9 +215,14 @@ def _open_local(region: str | None, state_dir: str | os.PathLike | None) -> Targ
         raise TargetError(f"the local target's settings are unusable: {e}") from None
     except OSError as e:
         where = e.filename or state_dir or ".preconcile"
+        exists_not_folder = (
+            isinstance(e, (FileExistsError, NotADirectoryError))
+            and os.path.exists(where)
+            and not os.path.isdir(where)
+        )
         why = (
-            "it is a file, not a folder"
-            if isinstance(e, (FileExistsError, NotADirectoryError)) and os.path.isfile(where)
+            ("it is a file, not a folder" if os.path.isfile(where) else "it is not a folder")
+            if exists_not_folder
             else e.strerror or str(e)
         )
         raise TargetError(

@@ -109,6 +109,15 @@ def test_state_dir_that_is_a_file(tmp_path):
     )
 
 
+def test_state_dir_that_is_a_device(tmp_path):
+    result = run("plan", MANIFEST, "--state-dir", "/dev/null", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr == (
+        "Error: cannot use /dev/null as the local target's state dir: it is not a folder; "
+        "pick another --state-dir\n"
+    )
+
+
 def test_apply_without_a_terminal_needs_auto_approve(tmp_path):
     result = run("apply", MANIFEST, cwd=tmp_path)
     assert result.returncode == 1
