@@ -972,14 +972,16 @@ def _print_tracking_ids(prepared, succeeded: list[str]) -> None:
 def recommend(
     campaign: Annotated[
         str | None,
-        typer.Option("--campaign", metavar="NAME", help="The campaign's name.", show_default=False),
+        typer.Option(
+            "--campaign", metavar="NAME", help="The campaign's name or ARN.", show_default=False
+        ),
     ] = None,
     recommender: Annotated[
         str | None,
         typer.Option(
             "--recommender",
             metavar="NAME",
-            help="The recommender's name (instead of --campaign).",
+            help="The recommender's name or ARN (instead of --campaign).",
             show_default=False,
         ),
     ] = None,

@@ -2,7 +2,7 @@
 and "test recommender".
 
 One job: find a campaign or a recommender by name (one ListCampaigns or ListRecommenders
-walk), check that it is ACTIVE, and call GetRecommendations with a user id or an item id
+walk) or ARN (one Describe), check that it is ACTIVE, and call GetRecommendations with a user id or an item id
 (``campaignArn`` or ``recommenderArn``: exactly one, reference §8), or
 GetActionRecommendations with a user id when the campaign's solution uses a
 PERSONALIZED_ACTIONS recipe (aws-next-best-action). Called by the CLI's ``recommend``.
@@ -45,6 +45,18 @@ def find_recommender(target: Target, name: str) -> dict[str, Any]:
 
 
 def _find(target: Target, kind: str, name: str) -> dict[str, Any]:
+    """Describe the ``kind`` called ``name``, or, given its ARN (as ``preconcile output``
+    prints it), the one with that ARN."""
+    if name.startswith("arn:") and f":{kind}/" in name:
+        try:
+            return getattr(target.personalize, f"describe_{kind}")(**{f"{kind}Arn": name})[kind]
+        except ClientError as e:
+            if error_code(e) not in ("ResourceNotFoundException", "InvalidInputException"):
+                raise
+            raise RecommendError(
+                f"there is no {kind} with the ARN {shown(name)} on the {target.name} target "
+                f"({target.region}); give its ARN or its name"
+            ) from None
     names = []
     for page in target.personalize.get_paginator(f"list_{kind}s").paginate():
         for c in page.get(f"{kind}s", []):

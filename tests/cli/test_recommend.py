@@ -1,0 +1,33 @@
+"""`preconcile recommend` on the workshop: a campaign given by its ARN, as `preconcile
+output` prints it, answers as the same campaign given by its name."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+ROW = re.compile(r"│ (\d) │ (\S+)\s+│ (\d\.\d{6}) │")
+
+
+def _rows(text: str) -> list[tuple[str, str, str]]:
+    return ROW.findall(text)
+
+
+def test_recommend_takes_the_campaign_arn_output_prints(cli, repo_root, tmp_path):
+    shutil.copytree(repo_root / "examples", tmp_path / "examples")
+    state = str(tmp_path / "state")
+    manifest = str(tmp_path / "examples" / "workshop.yaml")
+    assert cli("apply", manifest, "--auto-approve", "--state-dir", state).code == 0
+    arn = "arn:aws:personalize:us-east-1:000000000000:campaign/segment-workshop-campaign"
+    assert arn in cli("output", manifest, "--state-dir", state).out
+    ask = ["--user-id", "6876409312", "--num-results", "5", "--state-dir", state]
+    by_arn = cli("recommend", "--campaign", arn, *ask)
+    by_name = cli("recommend", "--campaign", "segment-workshop-campaign", *ask)
+    assert by_arn.code == 0, by_arn.err
+    assert _rows(by_arn.out) == _rows(by_name.out)
+    missing = cli("recommend", "--campaign", arn + "-2", *ask)
+    assert (missing.code, missing.err) == (
+        1,
+        f"Error: there is no campaign with the ARN '{arn}-2' on the local target (us-east-1); "
+        "give its ARN or its name\n",
+    )
