@@ -289,6 +289,15 @@ def _print_problems(diagnostics) -> None:
 def _open(target: str, region: str | None, profile: str | None, state_dir: Path | None):
     from personalize_reconcile.backends.target import TargetError, open_target
 
+    if profile is not None and target == "local":
+        from personalize_reconcile.rules.problems import shown
+
+        err.print(
+            f"Warning: --profile {shown(profile)} is for --target aws; this command runs on the "
+            "local target, which needs no credentials (pass --target aws to use the profile).",
+            markup=False,
+        )
+
     try:
         return open_target(target, region=region, profile=profile, state_dir=state_dir)
     except TargetError as e:

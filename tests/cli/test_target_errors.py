@@ -288,3 +288,12 @@ def test_a_damaged_state_store_is_named_with_what_to_do(tmp_path):
         f"database); if it is damaged, move it aside (or delete {state} to start over), or use "
         "another --state-dir\n"
     )
+
+
+def test_a_profile_on_the_local_target_is_named_as_unused(tmp_path):
+    result = run("plan", MANIFEST, "--profile", "prod", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "Warning: --profile 'prod' is for --target aws; this command runs on the local target, "
+        "which needs no credentials (pass --target aws to use the profile).\n"
+    )
