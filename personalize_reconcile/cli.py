@@ -125,12 +125,21 @@ def validate(
     file: ManifestArg,
     var: VarOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print diagnostics as JSON.")] = False,
+    data: Annotated[
+        bool,
+        typer.Option(
+            "--data",
+            help="Also read every uploadFrom file with its import job's rules (header, types, "
+            "epoch seconds, at least 1000 interaction records), as plan does for the data it "
+            "would import.",
+        ),
+    ] = False,
 ) -> None:
     """Check a manifest without calling any API. Exit 0 when valid, 1 when not."""
     from personalize_reconcile.manifest import ManifestError, load_manifest
 
     try:
-        loaded = load_manifest(file, _vars(var))
+        loaded = load_manifest(file, _vars(var), read_data=data)
     except ManifestError as e:
         if as_json:
             out.print_json(

@@ -2,8 +2,8 @@
 and "test recommender".
 
 One job: find a campaign or a recommender by name (one ListCampaigns or ListRecommenders
-walk) or ARN (one Describe), check that it is ACTIVE, and call GetRecommendations with a user id or an item id
-(``campaignArn`` or ``recommenderArn``: exactly one, reference §8), or
+walk) or ARN (one Describe), check that it is ACTIVE, and call GetRecommendations with a
+user id or an item id (``campaignArn`` or ``recommenderArn``: exactly one, reference §8), or
 GetActionRecommendations with a user id when the campaign's solution uses a
 PERSONALIZED_ACTIONS recipe (aws-next-best-action). Called by the CLI's ``recommend``.
 """

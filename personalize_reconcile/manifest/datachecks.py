@@ -1,11 +1,14 @@
-"""Checks of a manifest against the local data it uploads: a solution's event types.
+"""Checks of a manifest against the local data it uploads: a solution's event types, and
+(for ``preconcile validate``) whether each file would pass its import.
 
 One job: when every import of the Interactions dataset names a local ``uploadFrom`` file,
 read the EVENT_TYPE column of those files and report a solution whose ``eventType`` (or
 whose ``eventsConfig`` event types, all of them) match no event there, with the types
 present and the closest one (``rules.events``): training would fail on it. Data that is
 only in S3, a file without an EVENT_TYPE column, or one that cannot be read is left to the
-import and the training, which report it. Caller: ``loader.load_manifest``.
+import and the training, which report it. :func:`import_data_problems` reads every
+``uploadFrom`` file with the import job's rules (through ``backends/uploads.py``) and
+reports the first problem of each at its ``uploadFrom`` line. Caller: ``loader.load_manifest``.
 
 Files up to :data:`STDLIB_BYTES` are read with the ``csv`` module; larger ones with
 pyarrow's CSV reader (imported only then), reading that one column.
@@ -146,3 +149,43 @@ def _event_types_arrow(path: Path) -> set[str] | None:
         return {v for v in values if v}
     except (OSError, UnicodeDecodeError, csv.Error, pa.ArrowException, StopIteration):
         return None
+
+
+def import_data_problems(
+    model: Manifest, src: Source, base_dir: Path, schemas: dict[str, dict]
+) -> list[Diagnostic]:
+    """Diagnostics for ``uploadFrom`` files their import job would fail on (reference §5:
+    the CSV rules against the dataset's schema, and at least 1000 interaction records),
+    at the ``uploadFrom`` line, e.g. ``datasets.Interactions.imports[0].uploadFrom: the data
+    would fail its import: Input CSV data/x.csv, line 5, column TIMESTAMP: ...``.
+
+    Args:
+        model: the validated manifest.
+        src: its source (for positions).
+        base_dir: the folder ``uploadFrom`` paths are relative to.
+        schemas: schema name -> Avro document.
+
+    Files larger than ``backends.uploads.CHECK_MAX_BYTES`` are not read.
+    """
+    from personalize_reconcile.backends.uploads import upload_problem
+
+    out = []
+    for dtype, dataset in model.datasets.by_type().items():
+        schema = schemas.get(dataset.schema_name)
+        if schema is None:
+            continue
+        for i, imp in enumerate(dataset.imports):
+            if not imp.upload_from:
+                continue
+            problem = upload_problem(
+                base_dir / str(imp.upload_from), str(imp.upload_from), dtype.upper(), schema
+            )
+            if problem:
+                out.append(
+                    src.diagnostic(
+                        ("datasets", dtype, "imports", i, "uploadFrom"),
+                        f"the data would fail its import: {problem}",
+                        "fix the file; plan and apply refuse it too",
+                    )
+                )
+    return out

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from personalize_reconcile.manifest.checks import Checker
-from personalize_reconcile.manifest.datachecks import event_type_problems
+from personalize_reconcile.manifest.datachecks import event_type_problems, import_data_problems
 from personalize_reconcile.manifest.diagnostics import Diagnostic, ManifestError
 from personalize_reconcile.manifest.interpolate import Budget, interpolate, resolve_variables
 from personalize_reconcile.manifest.models import Manifest, json_schema
@@ -66,6 +66,7 @@ def load_manifest(
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     target: str = "local",
+    read_data: bool = False,
 ) -> LoadedManifest:
     """Load, interpolate and validate the manifest at ``path``.
 
@@ -75,6 +76,8 @@ def load_manifest(
         environ: the environment for ``${env:NAME}`` (default ``os.environ``).
         target: ``local`` or ``aws``, the target the manifest is for; on ``aws`` the
             local target's own hyperparameters are refused (they are not AWS's).
+        read_data: also read every ``uploadFrom`` file with its import job's rules
+            (``preconcile validate``; plan reads only the data it would import).
 
     Raises:
         ManifestError: with every problem found, each located ``file:line:col``.
@@ -142,6 +145,9 @@ def load_manifest(
     if not diags and model is not None:
         # only a manifest sound in itself is checked against the data it uploads
         diags.extend(event_type_problems(model, src, base_dir))
+        if read_data:
+            docs = {n: d.data for n, d in checker.schema_docs.items()}
+            diags.extend(import_data_problems(model, src, base_dir, docs))
     if diags or model is None:
         raise ManifestError(_unique(diags))
     return LoadedManifest(
