@@ -94,13 +94,7 @@ class ImportJobKind(Kind):
                 desired.note += _duplicates_note(desired)
                 return None
             if job.get("status") != "CREATE FAILED":
-                return Live(
-                    job["datasetImportJobArn"],
-                    job.get("status", "ACTIVE"),
-                    dict(desired.fields),
-                    job,
-                    failure_reason=job.get("failureReason"),
-                )
+                return _job_live(job, desired)
             failure = job.get("failureReason") or "no reason given"
             attempt += 1
 
@@ -145,13 +139,7 @@ class ImportJobKind(Kind):
                 and since is not None
                 and not later(since, made)
             ):
-                return Live(
-                    job["datasetImportJobArn"],
-                    job.get("status", "ACTIVE"),
-                    dict(desired.fields),
-                    job,
-                    failure_reason=job.get("failureReason"),
-                )
+                return _job_live(job, desired)
 
     def find(self, ctx: Context, desired: Desired) -> Live | None:
         """The job named ``desired.name`` (completed before the create was refused),
@@ -161,13 +149,7 @@ class ImportJobKind(Kind):
             self._jobs.pop(dataset, None)
         for job in self.jobs_of(ctx, dataset):
             if job.get("jobName") == desired.name:
-                return Live(
-                    job["datasetImportJobArn"],
-                    job.get("status", "ACTIVE"),
-                    dict(desired.fields),
-                    job,
-                    failure_reason=job.get("failureReason"),
-                )
+                return _job_live(job, desired)
         return None
 
     def create(self, ctx: Context, desired: Desired) -> str:
@@ -195,6 +177,18 @@ class ImportJobKind(Kind):
         if desired.fields.get("publishAttributionMetricsToS3") is not None:
             args["publishAttributionMetricsToS3"] = desired.fields["publishAttributionMetricsToS3"]
         return ctx.personalize.create_dataset_import_job(**args)["datasetImportJobArn"]
+
+
+def _job_live(job: dict[str, Any], desired: Desired) -> Live:
+    """The :class:`Live` of an import job summary (its fields are the desired ones: a job
+    that exists under the name imported exactly this data)."""
+    return Live(
+        job["datasetImportJobArn"],
+        job.get("status", "ACTIVE"),
+        dict(desired.fields),
+        job,
+        failure_reason=job.get("failureReason"),
+    )
 
 
 def later(a: Any, b: Any) -> bool:

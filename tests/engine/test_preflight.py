@@ -270,30 +270,31 @@ def test_an_output_location_needs_put_object(cli, workshop, moto_env):
     assert "bucket personalize-data-000000000000, which" not in result.err  # its policy is right
 
 
-def test_no_credentials_is_an_error_not_a_pass(cli, workshop, tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    "case,expected",
+    [
+        (
+            "no credentials",
+            "Error: no AWS credentials were found: configure them (aws configure, AWS_PROFILE, "
+            "or environment variables), or use --target local\n",
+        ),
+        (
+            "IAM out of reach",
+            "Error: cannot reach http://127.0.0.1:9/: check the network and the region, or use "
+            "--target local\n",
+        ),
+    ],
+)
+def test_a_preflight_that_can_check_nothing_is_an_error_not_a_pass(
+    cli, workshop, moto_env, tmp_path, monkeypatch, case, expected
+):
     """A preflight that could check nothing must not let a pipeline go on."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    if case == "no credentials":
+        for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    else:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:9")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = _preflight(cli, workshop)
-    assert (result.code, result.out, result.err) == (
-        1,
-        "",
-        "Error: no AWS credentials were found: configure them (aws configure, AWS_PROFILE, or "
-        "environment variables), or use --target local\n",
-    )
-
-
-def test_an_unreachable_endpoint_is_an_error_not_a_pass(cli, workshop, moto_env, monkeypatch):
-    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", "http://127.0.0.1:9")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    result = _preflight(cli, workshop)
-    assert (result.code, result.out, result.err) == (
-        1,
-        "",
-        "Error: cannot reach http://127.0.0.1:9/: check the network and the region, or use "
-        "--target local\n",
-    )
+    assert (result.code, result.out, result.err) == (1, "", expected)
