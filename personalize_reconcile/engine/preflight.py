@@ -42,6 +42,7 @@ from botocore.exceptions import ConnectionError as Unreachable
 
 from personalize_reconcile.engine.plan import CREATE, UPDATE, Plan
 from personalize_reconcile.resources import Desired
+from personalize_reconcile.rules.problems import clipped
 
 SERVICE = "personalize.amazonaws.com"
 DENIED = ("AccessDenied", "AccessDeniedException", "UnauthorizedOperation")
@@ -443,7 +444,8 @@ def _unchecked(what: str, call: str, e: BaseException) -> str:
     if code in DENIED:
         why = f"{call} was refused to these credentials ({code})"
     elif code:
-        why = f"{call} answered {code}"
+        message = e.response.get("Error", {}).get("Message") if isinstance(e, ClientError) else None
+        why = f"{call} answered {code}" + (f": {clipped(message, 300)}" if message else "")
     else:
         why = f"{call} failed: {e}"
     return (

@@ -10,6 +10,8 @@ apart (reference §0):
   ``/action-interactions``): personalize-events;
 * any other request signed for ``personalize``, or an unsigned POST with a JSON body: a
   personalize-runtime error (JSON);
+* a request signed for another AWS service (``iam``, ``sts``...): refused with that
+  service's query-protocol error, ``InvalidAction`` naming what ``local serve`` answers;
 * everything else: S3 (XML), over the state dir's object store, the one import jobs
   read; ``GET /`` is ListBuckets. With ``s3_endpoint_url`` (``local serve
   --s3-endpoint-url``) S3 lives elsewhere and S3 requests get NotImplemented naming it.
@@ -30,10 +32,12 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from xml.sax.saxutils import escape
 
 from personalize_reconcile.local import responses, s3protocol
 from personalize_reconcile.local.control.context import RequestContext
 from personalize_reconcile.local.faults import Faults
+from personalize_reconcile.local.ids import uuid4_text
 from personalize_reconcile.local.objectstore import LocalObjectStore
 from personalize_reconcile.local.service import LocalService
 
@@ -176,12 +180,15 @@ def _make_handler(
                 self.wfile.write(body)
 
         def _route(self) -> str:
-            """``control``, ``runtime``, ``events`` or ``s3`` (see the module docstring)."""
+            """``control``, ``runtime``, ``events``, ``s3`` or ``other`` (see the module
+            docstring)."""
             if self.headers.get("X-Amz-Target") is not None:
                 return "control"
             signed_for = self._scope()[1]
             if signed_for == "s3":
                 return "s3"
+            if signed_for is not None and not signed_for.startswith("personalize"):
+                return "other"
             if self.command == "POST":
                 if responses.runtime_operation("POST", self.path):
                     return "runtime"
@@ -198,6 +205,9 @@ def _make_handler(
             route = self._route()
             if route == "s3":
                 self._handle_s3()
+                return
+            if route == "other":
+                self._not_served(str(self._scope()[1]))
                 return
             body = self._body()
             self._deadline.cancel()
@@ -235,6 +245,24 @@ def _make_handler(
                 self.close_connection = True
                 return
             self._send(*answer)
+
+        def _not_served(self, signed_for: str) -> None:
+            """Refuse a request for a service this server does not answer, in the query
+            protocol's error shape (IAM's and STS's), without reading its body."""
+            self.close_connection = True  # the body is left unread
+            self._deadline.cancel()
+            message = escape(
+                f"local serve answers Amazon Personalize (personalize, personalize-runtime, "
+                f"personalize-events) and S3, not {signed_for[:40]}; point only those "
+                "services at it (AWS_ENDPOINT_URL_PERSONALIZE, AWS_ENDPOINT_URL_S3, ...) "
+                "rather than every service (AWS_ENDPOINT_URL)"
+            )
+            body = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code>"
+                f"<Message>{message}</Message></Error>"
+                f"<RequestId>{uuid4_text()}</RequestId></ErrorResponse>"
+            ).encode()
+            self._send(400, {"Content-Type": "text/xml"}, body)
 
         # -- S3 --------------------------------------------------------------------------
 

@@ -298,3 +298,32 @@ def test_a_preflight_that_can_check_nothing_is_an_error_not_a_pass(
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     result = _preflight(cli, workshop)
     assert (result.code, result.out, result.err) == (1, "", expected)
+
+
+def test_iam_pointed_at_local_serve_says_why_it_is_not_checked(
+    cli, workshop, moto_env, monkeypatch, tmp_path
+):
+    """AWS_ENDPOINT_URL sends IAM to local serve too: the warning carries its answer."""
+    from personalize_reconcile.local.server import LocalServer
+    from personalize_reconcile.local.service import close_service, get_service
+
+    svc = get_service(tmp_path / "served")
+    server = LocalServer(svc, "127.0.0.1", 0)
+    server.serve_in_thread()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_IAM", server.url)
+    moto_env["s3"].put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(BUCKET_POLICY))
+    try:
+        result = _preflight(cli, workshop)
+    finally:
+        server.shutdown()
+        server.server_close()
+        close_service(svc)
+    assert result.code == 0
+    assert result.err == (
+        "Warning: could not check role PersonalizeExecutionRole: iam:GetRole answered "
+        "InvalidAction: local serve answers Amazon Personalize (personalize, "
+        "personalize-runtime, personalize-events) and S3, not iam; point only those services "
+        "at it (AWS_ENDPOINT_URL_PERSONALIZE, AWS_ENDPOINT_URL_S3, ...) rather than every "
+        "service (AWS_ENDPOINT_URL); if it is wrong, the import job fails with the service's "
+        "reason.\n"
+    )

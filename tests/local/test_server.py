@@ -11,6 +11,9 @@ import textwrap
 import time
 import urllib.request
 
+import boto3
+import botocore.config
+import botocore.exceptions
 import pytest
 from serving import serve_command, start_serve
 
@@ -526,3 +529,27 @@ def test_a_client_dripping_its_request_is_dropped_at_the_deadline(tmp_path, monk
         server.shutdown()
         server.server_close()
         close_service(svc)
+
+
+def test_a_service_it_does_not_answer_is_named_in_that_services_error(http_url):
+    """IAM through ``local serve`` (AWS_ENDPOINT_URL set for every service) gets an error
+    botocore reads, naming what local serve answers, rather than S3's XML, which it read as
+    'Unknown'."""
+    iam = boto3.client(
+        "iam",
+        endpoint_url=http_url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="y",
+        config=botocore.config.Config(retries={"total_max_attempts": 1}),
+    )
+    with pytest.raises(botocore.exceptions.ClientError) as info:
+        iam.get_role(RoleName="PersonalizeExecutionRole")
+    error = info.value.response["Error"]
+    assert (error["Code"], error["Message"]) == (
+        "InvalidAction",
+        "local serve answers Amazon Personalize (personalize, personalize-runtime, "
+        "personalize-events) and S3, not iam; point only those services at it "
+        "(AWS_ENDPOINT_URL_PERSONALIZE, AWS_ENDPOINT_URL_S3, ...) rather than every service "
+        "(AWS_ENDPOINT_URL)",
+    )
