@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -380,6 +381,7 @@ def parse_source(text: str, shown_as: str) -> Source:
                 "missing or extra comma, or an unclosed { or [)"
             )
         else:
+            problem = _TOKEN_WORDS.sub(lambda m: _TOKENS[m.group(0)], problem)
             hint = "check indentation, colons and quoting around this place"
         where = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         raise _located(shown_as, where, f"invalid {kind}: {problem}", hint) from None
@@ -390,6 +392,21 @@ def parse_source(text: str, shown_as: str) -> Source:
     if root is not None:
         src.data = _Builder(src, SafeConstructor(loader=yaml), kind).build(root, ())
     return src
+
+
+_TOKENS = {
+    "'?'": "a key (name: value)",
+    "'-'": "a list item (- ...)",
+    "'<document start>'": "a new document (---)",
+    "<block end>": "the end of the block",
+    "<block mapping start>": "a mapping (name: value lines)",
+    "<block sequence start>": "a list (- lines)",
+    "<scalar>": "a plain value",
+}
+"""ruamel.yaml's names for parser tokens in its messages, and the words a manifest's author
+knows them by: ``expected <block end>, but found '?'`` reads ``expected the end of the
+block, but found a key (name: value)``."""
+_TOKEN_WORDS = re.compile("|".join(re.escape(t) for t in _TOKENS))
 
 
 def _pos(node: Node) -> tuple[int, int]:

@@ -23,6 +23,13 @@ CASES = {
         [],
         "shop.yaml:6:1  invalid YAML: found character '\\t' that cannot start any token\n    hint: check indentation, colons and quoting around this place\n",
     ),
+    "yaml-list-item-before-a-key": (
+        [("solutions:\n  shop-solution:\n", "solutions:\n  - oops\n  shop-solution:\n")],
+        [],
+        [],
+        "shop.yaml:20:3  invalid YAML: expected the end of the block, but found a key "
+        "(name: value)\n    hint: check indentation, colons and quoting around this place\n",
+    ),
     "yaml-duplicate-key": (
         [("name: shop\nvariables", "name: shop\nname: other\nvariables")],
         [],
