@@ -104,7 +104,18 @@ def prepare(
     refused = _desired.refused_schema_changes(ctx, desired, {c.address: c for c in result.changes})
     if refused:
         raise SchemaChangeRefused(refused)
-    refuse_first_incremental(result, desired)
+    imports = all_kinds["import"]
+    refuse_first_incremental(
+        result,
+        desired,
+        lambda dataset: (
+            dataset in ctx.arns
+            and any(
+                j.get("status") == "ACTIVE"
+                for j in imports.jobs_of(ctx, ctx.arns[dataset])  # type: ignore[attr-defined]
+            )
+        ),
+    )
     raised = loaded.manifest.quotas.model_fields_set
     refuse_over_quota(
         result,

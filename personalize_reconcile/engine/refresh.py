@@ -22,7 +22,7 @@ from personalize_reconcile.engine.desired import (
 )
 from personalize_reconcile.engine.discover import discover
 from personalize_reconcile.resources import Context, Desired, Kind, Live
-from personalize_reconcile.resources.import_job import later
+from personalize_reconcile.resources.import_job import later, made_by, seconds
 from personalize_reconcile.resources.normalize import parse_json
 
 STAGES = (
@@ -110,30 +110,59 @@ def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:
 
 
 def _supersede_imports(ctx: Context, desired: dict[str, Desired], kinds: dict[str, Kind]) -> None:
-    """Read again, in manifest order, the imports of a dataset that follow a FULL import
-    which replaced (or is about to replace) their data: FULL replaces a dataset's bulk
-    data (reference §5), so they run again after it (``ImportJobKind.after_full``)."""
-    full: tuple[Desired, object] | None = None  # the latest FULL import, its job's time
-    dataset = None
-    for d in desired.values():  # in manifest order, each dataset's imports together
-        if d.kind != "import":
+    """Read again the imports whose data a FULL import made after them replaced: FULL
+    replaces a dataset's bulk data (reference §5). Two cases, in manifest order:
+
+    * a FULL import declared before this one ran (or is about to run) after it: this one
+      runs again after it;
+    * a FULL job one of these imports made for other data (say, data it held before and
+      holds again now) was made after this one: this one runs again, and so does each
+      import after it. Imports made outside the manifest (a data pipeline's, say) are left
+      alone: they are the pipeline's data, not drift.
+
+    The new runs are later attempts of the same imports (``ImportJobKind.after_full``)."""
+    imports: dict[str, list[Desired]] = {}
+    for d in desired.values():  # in manifest order
+        if d.kind == "import":
+            imports.setdefault(d.extra["dataset_address"], []).append(d)
+    kind = kinds["import"]
+    for dataset, chain in imports.items():
+        live_dataset = ctx.live.get(dataset)
+        if live_dataset is None:
             continue
-        if d.extra["dataset_address"] != dataset:
-            dataset, full = d.extra["dataset_address"], None
-        live = ctx.live.get(d.address)
-        if full is not None and live is not None:
-            before, since = full
-            # superseded when the FULL job was made after this one (a tie counts as
-            # before: this import is made only once the one before it is done)
-            if since is None or later(since, live.raw.get("creationDateTime")):
-                live = kinds["import"].after_full(ctx, d, before, since)  # type: ignore[attr-defined]
-                ctx.live[d.address] = live
-                if live is None:
-                    ctx.arns.pop(d.address, None)
-                else:
-                    ctx.set_arn(d.address, live.arn)
-        if d.fields.get("importMode") == "FULL":
-            full = (d, live.raw.get("creationDateTime") if live is not None else None)
+        current = {live.arn for d in chain if (live := ctx.live.get(d.address)) is not None}
+        ours = [d.extra["base_name"] for d in chain]
+        other_full = max(
+            (
+                j.get("creationDateTime")
+                for j in kind.jobs_of(ctx, live_dataset.arn)  # type: ignore[attr-defined]
+                if j.get("importMode", "FULL") == "FULL"
+                and j.get("status") != "CREATE FAILED"
+                and j["datasetImportJobArn"] not in current
+                and made_by(j.get("jobName", ""), ours)
+            ),
+            key=seconds,
+            default=None,
+        )
+        full: tuple[str, object] | None = None  # the latest FULL before: (what, its time)
+        if other_full is not None:
+            full = ("a FULL import of other data", other_full)
+        for d in chain:
+            live = ctx.live.get(d.address)
+            if full is not None and live is not None:
+                why, since = full
+                # superseded when that FULL job was made after this one (a tie counts as
+                # before: this import is made only once the one before it is done)
+                if since is None or later(since, live.raw.get("creationDateTime")):
+                    live = kind.after_full(ctx, d, why, since)  # type: ignore[attr-defined]
+                    ctx.live[d.address] = live
+                    if live is None:
+                        ctx.arns.pop(d.address, None)
+                    else:
+                        ctx.set_arn(d.address, live.arn)
+            if d.fields.get("importMode") == "FULL":  # its job is the latest FULL now
+                made = live.raw.get("creationDateTime") if live is not None else None
+                full = (f"{d.address} (importMode FULL)", made)
 
 
 def _evolve_schemas(ctx: Context, desired: dict[str, Desired]) -> None:

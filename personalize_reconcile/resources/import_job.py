@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import threading
 from typing import Any
 
@@ -99,18 +100,19 @@ class ImportJobKind(Kind):
             attempt += 1
 
     def after_full(
-        self, ctx: Context, desired: Desired, full: Desired, since: Any | None
+        self, ctx: Context, desired: Desired, full: str, since: Any | None
     ) -> Live | None:
-        """Read an import again that a FULL import declared before it (``full``) replaced,
-        or is about to replace: a FULL import replaces the dataset's bulk data (reference
-        §5), so what this one imported is gone and it must run again after ``full``.
+        """Read an import again whose data a FULL import replaced, or is about to replace:
+        a FULL import replaces the dataset's bulk data (reference §5), so what this one
+        imported is gone and it must run again.
 
         Args:
             ctx: the context (the dataset was read).
             desired: this import, read by :meth:`read` and found imported.
-            full: the FULL import declared earlier on the same dataset.
-            since: ``full``'s job's creationDateTime, or ``None`` when ``full`` is to be
-                created by this plan.
+            full: that FULL import, in words (``import.x (importMode FULL)``, ``a FULL
+                import of other data``).
+            since: its job's creationDateTime, or ``None`` when it is to be created by
+                this plan.
 
         Returns:
             A later attempt of this import's job made after ``full``'s (so it is the data
@@ -126,11 +128,11 @@ class ImportJobKind(Kind):
             job = jobs.get(job_name(desired, created, attempt))
             if job is None:
                 desired.note = (
-                    f"{full.address} (importMode FULL) replaced the dataset's data since this "
-                    "data was imported; imported again after it"
+                    f"{full} replaced the dataset's data since this data was imported; "
+                    "imported again"
                     if since is not None
-                    else f"{full.address} (importMode FULL) is imported first and replaces "
-                    "the dataset's data; imported again after it"
+                    else f"{full} is imported first and replaces the dataset's data; "
+                    "imported again after it"
                 ) + _duplicates_note(desired)
                 return None
             made = job.get("creationDateTime")
@@ -191,11 +193,26 @@ def _job_live(job: dict[str, Any], desired: Desired) -> Live:
     )
 
 
+def made_by(job_name: str, base_names: list[str]) -> bool:
+    """Whether ``job_name`` is one :func:`job_name` gives an import of one of
+    ``base_names`` (``<base name>-<8 hex>``), whatever its data."""
+    return any(
+        job_name.startswith(base + "-") and _HEX8.fullmatch(job_name[len(base) + 1 :]) is not None
+        for base in base_names
+    )
+
+
+_HEX8 = re.compile(r"[0-9a-f]{8}")
+
+
+def seconds(t: Any) -> float:
+    """A service time (a datetime, or epoch seconds) in epoch seconds; a missing one is 0."""
+    return t.timestamp() if hasattr(t, "timestamp") else float(t or 0)
+
+
 def later(a: Any, b: Any) -> bool:
-    """Whether the time ``a`` is later than ``b`` (datetimes, or epoch seconds; a missing
-    time counts as 0)."""
-    seconds = [t.timestamp() if hasattr(t, "timestamp") else float(t or 0) for t in (a, b)]
-    return seconds[0] > seconds[1]
+    """Whether the time ``a`` is later than ``b`` (see :func:`seconds`)."""
+    return seconds(a) > seconds(b)
 
 
 def _head_failed(location: str, exc: Exception) -> str:

@@ -130,9 +130,50 @@ def test_an_incremental_import_older_than_the_full_one_is_imported_again(pc, wor
     line = next(x for x in planned.out.splitlines() if "import.more-interactions" in x)
     assert (
         "will be created: import.segment-workshop-interactions (importMode FULL) replaced the "
-        "dataset's data since this data was imported; imported again after it"
+        "dataset's data since this data was imported; imported again; "
     ) in line
     assert "import.segment-workshop-interactions " not in planned.out.replace(line, "")
     applied = pc("apply", "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     assert pc("plan", "--detailed-exitcode").code == 0
+
+
+def test_going_back_to_earlier_data_imports_it_again_and_settles(pc, workshop, state):
+    """Data A, then B (a FULL import replaces A), then A again: A's first job is older
+    than B's, so A is imported again; the next plan has no changes."""
+    data = workshop.parent / "data" / "interactions.csv"
+    first = data.read_text()
+    assert pc("apply", "--auto-approve").code == 0
+    data.write_text("".join(first.splitlines(keepends=True)[:3000]))
+    assert pc("apply", "--auto-approve").code == 0
+    data.write_text(first)
+    planned = pc("plan")
+    line = next(x for x in planned.out.splitlines() if "import.segment-workshop-interactions" in x)
+    assert (
+        "will be created: a FULL import of other data replaced the dataset's data since this "
+        "data was imported; imported again"
+    ) in line
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    assert "Apply complete: 2 created, 1 updated, 0 replaced, 0 deleted." in applied.out
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out
+    client = local_client("personalize", state_dir=state)
+    jobs = client.list_dataset_import_jobs()["datasetImportJobs"]
+    newest = max(jobs, key=lambda j: j["creationDateTime"])
+    assert newest["jobName"].startswith("segment-workshop-interactions-")
+    assert len(jobs) == 3
+
+
+def test_a_first_incremental_import_of_a_dataset_without_data_is_refused(pc, workshop, state):
+    """The dataset exists (applied without imports) but holds no import yet."""
+    text = workshop.read_text()
+    workshop.write_text(text[: text.index("    imports:\n")])  # the group, schema and dataset
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    workshop.write_text(replaced(text, IMPORT, INCREMENTAL))
+    refused = pc("plan")
+    assert (refused.code, refused.out) == (1, "")
+    assert refused.err == REFUSED.replace(
+        "which this plan creates", "which holds no completed import"
+    )
