@@ -42,9 +42,12 @@ def botocore_session() -> botocore.session.Session:
     Making a session costs tens of milliseconds (its handlers, its model loader), and its
     loader caches every JSON model it reads; the local target's clients are made from this
     session too (``backends/local.py``), so a command reads each model file once. Nothing
-    is configured on it: clients get their region and credentials as arguments.
+    is configured on it: clients get their region and credentials as arguments, and it
+    does not take a profile from AWS_PROFILE or AWS_DEFAULT_PROFILE (one that the config
+    files lack would stop it reading any model, and offline commands need none; the aws
+    target's own session takes the profile).
     """
-    return botocore.session.get_session()
+    return botocore.session.Session(session_vars={"profile": (None, None, None, None)})
 
 
 @functools.lru_cache(maxsize=8)

@@ -297,3 +297,19 @@ def test_a_profile_on_the_local_target_is_named_as_unused(tmp_path):
         "Warning: --profile 'prod' is for --target aws; this command runs on the local target, "
         "which needs no credentials (pass --target aws to use the profile).\n"
     )
+
+
+@pytest.mark.parametrize("variable", ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+def test_a_missing_aws_profile_in_the_environment_does_not_stop_offline_commands(
+    tmp_path, variable
+):
+    """The profile is the aws target's business; validate and the local target read no
+    profile (they failed with ProfileNotFound)."""
+    env = {variable: "nope"}
+    valid = run("validate", MANIFEST, env=env, cwd=tmp_path)
+    assert (valid.returncode, valid.stderr) == (0, "")
+    planned = run("plan", MANIFEST, env=env, cwd=tmp_path)
+    assert (planned.returncode, planned.stderr) == (0, ""), planned.stderr
+    aws = run("plan", MANIFEST, "--target", "aws", env=env, cwd=tmp_path)
+    assert aws.returncode == 1
+    assert aws.stderr.startswith("Error: The config profile (nope) could not be found")
