@@ -544,7 +544,9 @@ def _decode_problem(fields: list[Field], line: bytes, offset: int) -> tuple[str 
     )
 
 
-def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) -> CsvTable:
+def parse_csv(
+    stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field], threads: bool = True
+) -> CsvTable:
     """Read and validate one CSV file (see the module docstring for the rules and shapes).
 
     Args:
@@ -553,6 +555,8 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
             row reads the file again).
         uri: names the file in messages (``s3://bucket/key``).
         schema: Avro schema (JSON ``str`` or ``dict``) or its ``list[Field]``.
+        threads: let pyarrow's reader use its thread pool (off for a short-lived command
+            that only checks a file: no native threads are left running at its exit).
 
     Raises:
         CsvImportError: the first problem in file order (header first, then row by row,
@@ -562,7 +566,7 @@ def parse_csv(stream: BinaryIO, uri: str, schema: str | dict | Sequence[Field]) 
     fields = _fields_of(schema)
     if not stream.seekable():
         stream = io.BytesIO(stream.read())
-    return _parse(stream, uri, fields, None, None)
+    return _parse(stream, uri, fields, None, None, threads)
 
 
 def _parse(
@@ -571,6 +575,7 @@ def _parse(
     fields: list[Field],
     obj: ObjectInfo | None,
     reopen: Callable[[], BinaryIO] | None,
+    threads: bool = True,
 ) -> CsvTable:
     names = [f.name for f in fields]
     head = stream.read(4)
@@ -604,7 +609,7 @@ def _parse(
             quoted,
         )
     if len(data) <= _FAST_MAX_BYTES:
-        table = _fast_parse(data, fields, obj)
+        table = _fast_parse(data, fields, obj, threads)
         if table is not None:
             return table
     lines = _Lines(_Prepend(data, stream), uri)
@@ -724,7 +729,9 @@ def _plain_csv(data: bytes) -> bool:
     return data.count(b'"') == 2 * len(_QUOTED_FIELD.findall(data))
 
 
-def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> CsvTable | None:
+def _fast_parse(
+    data: bytes, fields: list[Field], obj: ObjectInfo | None, threads: bool = True
+) -> CsvTable | None:
     """The file's :class:`CsvTable` (with Arrow columns) when it is plain
     (:func:`_plain_csv`), its header is right and every value is valid; else ``None``."""
     if not _plain_csv(data):
@@ -739,7 +746,7 @@ def _fast_parse(data: bytes, fields: list[Field], obj: ObjectInfo | None) -> Csv
     try:
         table = pacsv.read_csv(
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(use_threads=True),
+            read_options=pacsv.ReadOptions(use_threads=threads),
             parse_options=pacsv.ParseOptions(newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
@@ -973,7 +980,7 @@ def check_file(path: Path, shown_as: str, dataset_type: str, schema: str | dict)
     """
     try:
         with open(path, "rb") as stream:
-            table = parse_csv(stream, shown_as, schema)
+            table = parse_csv(stream, shown_as, schema, threads=False)
     except CsvImportError as exc:
         return str(exc)
     return too_few_records(table.num_rows, dataset_type, shown_as)
