@@ -317,6 +317,7 @@ def _prepare(
     loaded: LoadedManifest, tgt, file: Path, skip_rollout_gates: bool = False, adopt: bool = False
 ):
     from personalize_reconcile.engine import (
+        DatasetDeleteRefused,
         ImportModeRefused,
         NameConflict,
         QuotaRefused,
@@ -327,7 +328,13 @@ def _prepare(
     try:
         with _service_errors(tgt.name):
             return prepare(loaded, tgt, str(file), skip_rollout_gates, adopt=adopt)
-    except (ImportModeRefused, NameConflict, QuotaRefused, SchemaChangeRefused) as e:
+    except (
+        DatasetDeleteRefused,
+        ImportModeRefused,
+        NameConflict,
+        QuotaRefused,
+        SchemaChangeRefused,
+    ) as e:
         raise UserError(str(e)) from None
 
 

@@ -22,6 +22,10 @@ from personalize_reconcile.engine.apply import (
     check_allowed,
     flags_needed,
 )
+from personalize_reconcile.engine.dataset_deletes import (
+    DatasetDeleteRefused,
+    refuse_blocked_dataset_deletes,
+)
 from personalize_reconcile.engine.import_modes import ImportModeRefused, refuse_first_incremental
 from personalize_reconcile.engine.ownership import ForeignRefused, refuse_foreign
 from personalize_reconcile.engine.plan import Change, FieldChange, Plan
@@ -69,6 +73,8 @@ def prepare(
         NameConflict: a name the manifest uses is taken outside its dataset group.
         SchemaChangeRefused: a dataset that exists would get a schema the service does
             not let it change to (reference §4); nothing is planned, so nothing is written.
+        DatasetDeleteRefused: the plan deletes a dataset whose group keeps what the
+            service requires gone first (:mod:`personalize_reconcile.engine.dataset_deletes`).
         ImportModeRefused: the first import of a dataset the plan creates is INCREMENTAL
             (reference §5; :mod:`personalize_reconcile.engine.import_modes`).
         QuotaRefused: the plan creates a dataset group the region has no room for
@@ -132,6 +138,7 @@ def prepare(
         result.changes.append(planner.delete_change(stand_in, found))
         desired[address] = stand_in
         ctx.live[address] = found
+    refuse_blocked_dataset_deletes(ctx, result)
     rollout.annotate(ctx, result, desired, skip_rollout_gates)
     warnings = rollout.sync_warnings(ctx, desired)
     return Prepared(result, ctx, desired, all_kinds, rollout_warnings=warnings)
@@ -200,6 +207,7 @@ def _check_conflicts(ctx: Context, desired: dict[str, Desired], live: dict) -> N
 
 
 __all__ = [
+    "DatasetDeleteRefused",
     "ImportModeRefused",
     "NameConflict",
     "QuotaRefused",

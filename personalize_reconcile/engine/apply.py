@@ -27,7 +27,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from personalize_reconcile.engine.desired import name_import, name_version
 from personalize_reconcile.engine.ownership import refuse_foreign
-from personalize_reconcile.engine.plan import NOOP, Change, Plan
+from personalize_reconcile.engine.plan import DELETE, NOOP, Change, Plan
 from personalize_reconcile.engine.planner import field_changes
 from personalize_reconcile.engine.rollout import gated_move, verdict
 from personalize_reconcile.engine.wait import Cancelled, WaitPolicy, WaitTimeout, wait_until
@@ -175,6 +175,11 @@ def _left_behind(change: Change) -> bool:
     return "#" in change.address or (change.type == "solution" and change.action == "delete")
 
 
+_BLOCK_DATASET_DELETES = ("campaign", "filter", "event_tracker", "metric_attribution")
+"""Kinds whose resources in a dataset group keep the service from deleting its datasets
+(reference §3); ``engine/dataset_deletes.py`` refuses a plan that keeps them."""
+
+
 def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str], set]:
     """The step graph: node ``("delete", address)`` or ``("apply", address)`` -> the nodes
     that must finish first. Applies follow ``depends_on``; a replaced resource is deleted
@@ -182,7 +187,10 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
     deleted after the new one and after every apply that depends on it (a campaign moved
     to the new solution's version), as is a solution such a replacement left behind (after
     every campaign's apply), and a solution the manifest no longer declares (after every
-    campaign's apply); dependents are deleted before what they depend on."""
+    campaign's apply); dependents are deleted before what they depend on; a dataset the
+    manifest no longer declares is deleted after the campaigns, filters, event trackers and
+    metric attributions the plan deletes, and before any of those or a solution version is
+    made."""
     nodes: dict[tuple[str, str], set] = {}
     changes = {c.address: c for c in plan.changes}
     for c in plan.changes:
@@ -191,6 +199,7 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
         if c.action in ("create", "update", "replace") or c.wait:
             nodes[("apply", c.address)] = set()
     ancestors = _ancestors(desired)
+    dropped = [a for a, c in changes.items() if c.type == "dataset" and c.actions == [DELETE]]
     for (step, address), before in nodes.items():
         if step == "apply":
             for dep in ancestors.get(address, ()):
@@ -198,7 +207,17 @@ def build_graph(plan: Plan, desired: dict[str, Desired]) -> dict[tuple[str, str]
                     before.add(("apply", dep))
             if ("delete", address) in nodes and not changes[address].create_first:
                 before.add(("delete", address))
+            if changes[address].type in _BLOCK_DATASET_DELETES + ("solution_version",):
+                # a dataset taken out of the manifest goes before training starts or a
+                # campaign is made, which would block its delete (reference §3)
+                before.update(("delete", d) for d in dropped)
         else:
+            if address in dropped:
+                before.update(
+                    ("delete", a)
+                    for a, c in changes.items()
+                    if c.type in _BLOCK_DATASET_DELETES and ("delete", a) in nodes
+                )
             for other in changes:
                 if ("delete", other) in nodes and address in ancestors.get(other, ()):
                     before.add(("delete", other))

@@ -1,0 +1,58 @@
+"""A dataset taken out of the manifest is deleted only once its group has no filter, event
+tracker, metric attribution over it or campaign (reference §3): plan refuses while the
+manifest keeps them, and apply deletes them first when they are taken out too."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+from personalize_reconcile.backends.local import local_client
+
+
+def _without(text: str, *sections: str) -> str:
+    """``text`` without the top-level ``sections`` (``filters``...) or the ``  Users:``
+    dataset."""
+    for key in sections:
+        start = text.index(f"\n{key}")
+        rest = re.search(r"\n[a-zA-Z]", text[start + 1 :])
+        end = start + 1 + rest.start() if rest else len(text)
+        text = text[:start] + text[end:]
+    return text
+
+
+def test_a_dataset_taken_out_while_its_group_keeps_blockers_is_refused(cli, repo_root, tmp_path):
+    shutil.copytree(repo_root / "examples", tmp_path / "examples")
+    retail = tmp_path / "examples" / "retail.yaml"
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert cli("apply", str(retail), "--auto-approve", *state).code == 0
+    text = retail.read_text()
+    users = text.index("  Users:\n")
+    no_users = text[:users] + text[text.index("\nfilters:") + 1 :]
+    retail.write_text(no_users)
+    for command in (("plan",), ("apply", "--auto-approve", "--allow-delete")):
+        refused = cli(command[0], str(retail), *command[1:], *state)
+        assert (refused.code, refused.out) == (1, "")
+        assert refused.err == (
+            "Error: the service deletes a dataset only once its dataset group has none of "
+            "these, and this plan keeps them; nothing was changed:\n"
+            "  dataset.Users (retail-users): filter retail-category, filter "
+            "retail-not-purchased, campaign retail-for-you, campaign retail-similar\n"
+            "  To go on, keep the dataset in the manifest, or take these out of the manifest "
+            "too (apply then deletes them first; a campaign taken out stops answering).\n"
+        )
+    client = local_client("personalize", state_dir=tmp_path / "state")
+    assert len(client.list_datasets()["datasets"]) == 3
+
+    retail.write_text(
+        _without(no_users, "filters:", "eventTracker:", "campaigns:", "batchInferenceJobs:")
+    )
+    applied = cli("apply", str(retail), "--auto-approve", "--allow-delete", *state)
+    assert applied.code == 0, applied.out + applied.err
+    assert "6 deleted" in applied.out
+    assert sorted(d["name"] for d in client.list_datasets()["datasets"]) == [
+        "retail-interactions",
+        "retail-items",
+    ]
+    again = cli("plan", str(retail), "--detailed-exitcode", *state)
+    assert again.code == 0, again.out + again.err
