@@ -645,7 +645,9 @@ def _parse(
                     problem = (
                         f"a value is longer than {csv.field_size_limit()} characters; "
                         f"values may have at most {TEXTUAL_MAX_CHARS} (textual) or "
-                        f"{STRING_MAX_CHARS} characters"
+                        f"{STRING_MAX_CHARS} characters (a quotation mark that opens a value "
+                        "and is never closed makes the lines after it one value: look for "
+                        "one above this line)"
                     )
                 raise CsvImportError(problem, uri, reader.line_num) from None
             if not batch:
@@ -680,9 +682,16 @@ def _parse(
                 )
             if bad_len is not None:
                 n = len(batch[bad_len])
+                spans = any("\n" in v or "\r" in v for v in batch[bad_len])
                 raise CsvImportError(
                     f"the row has {n} value{'s' if n != 1 else ''}, but the header has "
-                    f"{ncols} columns",
+                    f"{ncols} columns"
+                    + (
+                        "; a value in it runs over several lines: is a quotation mark that "
+                        "opens it not closed?"
+                        if spans
+                        else ""
+                    ),
                     uri,
                     _line_of(stream, reopen, batch_start + bad_len),
                 )

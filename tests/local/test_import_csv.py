@@ -1182,3 +1182,33 @@ def test_fast_path_is_taken_for_plain_csv(monkeypatch):
     fields = parse_fields(ITEMS_SCHEMA)
     assert csvimport._fast_parse(data, fields, None) is not None
     assert csvimport._fast_parse(b'"' + data, fields, None) is None
+
+
+def _unclosed(line: bytes) -> bytes:
+    """The row with its ITEM_ID opening a quotation mark that is never closed."""
+    user, item, event, ts = line.rstrip(b"\n").split(b",")
+    return user + b',"' + item + b"," + event + b"," + ts + b"\n"
+
+
+def test_an_unclosed_quote_near_the_end_names_its_row_and_the_likely_cause(
+    store, schema, workshop_lines
+):
+    lines = [line.replace(b'"', b"") for line in workshop_lines]
+    lines[-10] = _unclosed(lines[-10])
+    assert _reason(store, URI, b"".join(lines), schema) == (
+        f"Input CSV s3://data/broken/interactions.csv, line {len(lines) - 9}: the row has 2 "
+        "values, but the header has 4 columns; a value in it runs over several lines: is a "
+        "quotation mark that opens it not closed?"
+    )
+
+
+def test_an_unclosed_quote_early_says_where_to_look(store, schema, workshop_lines):
+    lines = [line.replace(b'"', b"") for line in workshop_lines]
+    lines[5] = _unclosed(lines[5])
+    reason = _reason(store, URI, b"".join(lines), schema)
+    assert reason.startswith("Input CSV s3://data/broken/interactions.csv, line ")
+    assert reason.endswith(
+        ": a value is longer than 131072 characters; values may have at most 20000 (textual) "
+        "or 1000 characters (a quotation mark that opens a value and is never closed makes "
+        "the lines after it one value: look for one above this line)"
+    )
