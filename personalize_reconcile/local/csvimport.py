@@ -645,10 +645,13 @@ def _parse(
                     problem = (
                         f"a value is longer than {csv.field_size_limit()} characters; "
                         f"values may have at most {TEXTUAL_MAX_CHARS} (textual) or "
-                        f"{STRING_MAX_CHARS} characters (a quotation mark that opens a value "
-                        "and is never closed makes the lines after it one value: look for "
-                        "one above this line)"
+                        f"{STRING_MAX_CHARS} characters"
                     )
+                    if b'"' in data:
+                        problem += (
+                            " (a quotation mark that opens a value and is never closed makes "
+                            "the lines after it one value: look for one above this line)"
+                        )
                 raise CsvImportError(problem, uri, reader.line_num) from None
             if not batch:
                 break
