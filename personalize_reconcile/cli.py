@@ -494,7 +494,7 @@ def plan(
     if tgt.name == "aws":
         _plan_preflight(tgt, prepared)
     if out_file is not None:
-        _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json)
+        _save_plan(out_file, prepared, loaded, file, _vars(var), tgt, as_json, adopt)
     if detailed_exitcode and prepared.plan.has_changes:
         raise exit_with_changes()
 
@@ -542,16 +542,23 @@ def _rollout_warnings(prepared) -> None:
         err.print(f"Warning: {warning}.", markup=False)
 
 
-def _save_plan(path: Path, prepared, loaded, file: Path, variables, tgt, as_json: bool) -> None:
-    from personalize_reconcile.engine import saved
+def _save_plan(
+    path: Path, prepared, loaded, file: Path, variables, tgt, as_json: bool, adopt: bool
+) -> None:
+    """Save the plan to ``path`` and say how to apply it, with the flags apply will need
+    for it (a plan made with --adopt that tags resources needs --adopt too)."""
+    from personalize_reconcile.engine import flags_needed, saved
 
     try:
         saved.write(saved.capture(prepared, loaded, str(file), variables, tgt.state_dir), path)
     except OSError as e:
         raise UserError(f"cannot save the plan to {path}: {e.strerror or e}") from None
+    flags = flags_needed(prepared.plan, prepared.kinds)
+    if adopt and "--adopt" not in flags and any(c.adopting for c in prepared.plan.changes):
+        flags.append("--adopt")
     (err if as_json else out).print(
         f"\nSaved the plan to {path}. To apply exactly this plan: "
-        f"preconcile apply {shlex.quote(str(path))}",
+        f"preconcile apply {shlex.quote(str(path))}" + "".join(f" {f}" for f in flags),
         markup=False,
     )
 

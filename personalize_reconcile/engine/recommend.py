@@ -47,7 +47,19 @@ def find_recommender(target: Target, name: str) -> dict[str, Any]:
 def _find(target: Target, kind: str, name: str) -> dict[str, Any]:
     """Describe the ``kind`` called ``name``, or, given its ARN (as ``preconcile output``
     prints it), the one with that ARN."""
-    if name.startswith("arn:") and f":{kind}/" in name:
+    if name.startswith("arn:"):
+        parts = name.split(":", 5)
+        if len(parts) < 6 or not parts[5].startswith(f"{kind}/"):
+            raise RecommendError(
+                f"{shown(name)} is not the ARN of a {kind} "
+                f"(arn:aws:personalize:REGION:ACCOUNT:{kind}/NAME); give a {kind}'s ARN or "
+                "its name"
+            )
+        if parts[3] != target.region:
+            raise RecommendError(
+                f"the {kind} ARN {shown(name)} is in {shown(parts[3])}, and this command runs "
+                f"in {target.region}; add --region {parts[3][:40]}"
+            )
         try:
             return getattr(target.personalize, f"describe_{kind}")(**{f"{kind}Arn": name})[kind]
         except ClientError as e:

@@ -55,7 +55,8 @@ def refuse_bad_uploads(plan: Plan, desired: dict[str, Desired]) -> None:
             problems.append(f"{change.address}: {problem}")
     if problems:
         lines = "".join(f"\n  {p}" for p in problems)
+        files = "the file" if len(problems) == 1 else "the files"
         raise UploadRefused(
             f"the data to import would fail its import; nothing was changed:{lines}\n"
-            "  Fix the file (uploadFrom) and plan again."
+            f"  Fix {files} (uploadFrom) and plan again."
         )

@@ -31,3 +31,22 @@ def test_recommend_takes_the_campaign_arn_output_prints(cli, repo_root, tmp_path
         f"Error: there is no campaign with the ARN '{arn}-2' on the local target (us-east-1); "
         "give its ARN or its name\n",
     )
+
+
+def test_an_arn_of_another_kind_or_region_is_named(cli, repo_root, tmp_path):
+    state = ["--state-dir", str(tmp_path / "state")]
+    solution = "arn:aws:personalize:us-east-1:000000000000:solution/segment-workshop-solution"
+    wrong_kind = cli("recommend", "--campaign", solution, "--user-id", "u", *state)
+    assert (wrong_kind.code, wrong_kind.err) == (
+        1,
+        f"Error: '{solution}' is not the ARN of a campaign "
+        "(arn:aws:personalize:REGION:ACCOUNT:campaign/NAME); give a campaign's ARN or its "
+        "name\n",
+    )
+    elsewhere = "arn:aws:personalize:eu-west-1:000000000000:campaign/c"
+    wrong_region = cli("recommend", "--campaign", elsewhere, "--user-id", "u", *state)
+    assert (wrong_region.code, wrong_region.err) == (
+        1,
+        f"Error: the campaign ARN '{elsewhere}' is in 'eu-west-1', and this command runs in "
+        "us-east-1; add --region eu-west-1\n",
+    )

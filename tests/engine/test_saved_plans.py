@@ -270,3 +270,16 @@ def test_plan_out_to_a_folder_or_the_manifest_is_refused_before_planning(pc, wor
     assert itself.err == (
         f"Error: --out {workshop} is the manifest itself; save the plan to another file\n"
     )
+
+
+def test_the_saved_plan_hint_carries_the_flags_apply_will_need(pc, cli, workshop, tmp_path):
+    apply_then_drop_a_campaign(pc, workshop)  # a second campaign, then taken out again
+    path = tmp_path / "drop.plan"
+    planned = pc("plan", "--out", str(path))
+    assert planned.out.endswith(
+        "Apply needs --allow-delete for this plan (see the changes above).\n"
+        f"\nSaved the plan to {path}. To apply exactly this plan: preconcile apply {path} "
+        "--allow-delete\n"
+    )
+    applied = cli("apply", str(path), "--allow-delete")
+    assert applied.code == 0, applied.out + applied.err
