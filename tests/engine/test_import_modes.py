@@ -53,6 +53,13 @@ def test_an_incremental_import_after_a_full_one_is_planned_and_applied(pc, works
     assert pc("plan", "--detailed-exitcode").code == 0
 
 
+def _plan_line(pc, address: str) -> tuple[str, str]:
+    """A plan's output and its line about ``address``."""
+    planned = pc("plan")
+    assert planned.code == 0, planned.err
+    return planned.out, next(x for x in planned.out.splitlines() if address in x)
+
+
 def _two_imports(workshop) -> tuple:
     """The workshop's data split: the first 3000 rows FULL, the rest INCREMENTAL."""
     data = workshop.parent / "data"
@@ -126,13 +133,12 @@ def test_an_incremental_import_older_than_the_full_one_is_imported_again(pc, wor
     ):
         assert time.monotonic() < deadline, "the FULL import is not ACTIVE after 60 s"
         time.sleep(0.02)
-    planned = pc("plan")
-    line = next(x for x in planned.out.splitlines() if "import.more-interactions" in x)
+    planned, line = _plan_line(pc, "import.more-interactions")
     assert (
         "will be created: import.segment-workshop-interactions (importMode FULL) replaced the "
         "dataset's data since this data was imported; imported again; "
     ) in line
-    assert "import.segment-workshop-interactions " not in planned.out.replace(line, "")
+    assert "import.segment-workshop-interactions " not in planned.replace(line, "")
     applied = pc("apply", "--auto-approve")
     assert applied.code == 0, applied.out + applied.err
     assert pc("plan", "--detailed-exitcode").code == 0
@@ -147,8 +153,7 @@ def test_going_back_to_earlier_data_imports_it_again_and_settles(pc, workshop, s
     data.write_text("".join(first.splitlines(keepends=True)[:3000]))
     assert pc("apply", "--auto-approve").code == 0
     data.write_text(first)
-    planned = pc("plan")
-    line = next(x for x in planned.out.splitlines() if "import.segment-workshop-interactions" in x)
+    _, line = _plan_line(pc, "import.segment-workshop-interactions")
     assert (
         "will be created: a FULL import of other data replaced the dataset's data since this "
         "data was imported; imported again"
