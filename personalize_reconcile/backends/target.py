@@ -25,6 +25,7 @@ from botocore.exceptions import NoRegionError, ProfileNotFound
 
 # The errors ``Target.objects`` raises, re-exported so that callers above the backends
 # (the CLI) need not import the local target's modules.
+from personalize_reconcile.local.objectstore import ContentChangedError as ContentChangedError
 from personalize_reconcile.local.objectstore import NoSuchKeyError as NoSuchKeyError
 from personalize_reconcile.local.objectstore import ObjectStoreError as ObjectStoreError
 

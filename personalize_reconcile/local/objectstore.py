@@ -64,6 +64,7 @@ Callers: import jobs (``local/seams.py``, ``local/csvimport.py``), the S3 protoc
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import json
@@ -121,6 +122,11 @@ class ObjectStoreError(Exception):
 
 class InvalidLocationError(ObjectStoreError, ValueError):
     """A URI, bucket name or key that is malformed or could escape the store."""
+
+
+class ContentChangedError(ObjectStoreError):
+    """A put's bytes did not have the MD5 the caller expected (the file changed since it
+    was read); nothing was stored."""
 
 
 class NoSuchKeyError(ObjectStoreError, LookupError):
@@ -249,8 +255,16 @@ def file_etag(path: str | os.PathLike) -> str:
 class ObjectStore(Protocol):
     """The object-store interface (see the module docstring for each method's contract)."""
 
-    def put(self, uri: str, data: bytes | bytearray | memoryview | str | os.PathLike) -> ObjectInfo:
-        """Store ``data`` (content, or a local file path) at ``uri`` atomically."""
+    def put(
+        self,
+        uri: str,
+        data: bytes | bytearray | memoryview | str | os.PathLike,
+        *,
+        content_md5: str | None = None,
+    ) -> ObjectInfo:
+        """Store ``data`` (content, or a local file path) at ``uri`` atomically; with
+        ``content_md5`` (hex), only when the bytes read have that MD5
+        (:class:`ContentChangedError` otherwise, and nothing stored)."""
         ...
 
     def head(self, uri: str) -> ObjectInfo:
@@ -385,6 +399,7 @@ class LocalObjectStore:
         data: bytes | bytearray | memoryview | str | os.PathLike | BinaryIO,
         *,
         etag: str | None = None,
+        content_md5: str | None = None,
     ) -> ObjectInfo:
         """Store ``data`` at ``uri`` and return its :class:`ObjectInfo`.
 
@@ -394,9 +409,12 @@ class LocalObjectStore:
         (temporary file in the same file system, fsync, rename): an exception from
         ``data.read`` leaves the old object, or none, in place. ``etag`` records another
         ETag than the content's MD5 (a multipart upload's ``"<hex>-<parts>"``).
+        ``content_md5`` (lower-case hex): store only if the bytes read have this MD5, as S3
+        does with a ``Content-MD5`` header.
 
         Raises:
             InvalidLocationError: a bad URI, or one naming a folder.
+            ContentChangedError: the bytes read do not have the MD5 ``content_md5``.
             FileNotFoundError: ``data`` names a local file that does not exist.
             ObjectStoreError: the key collides with a folder of other keys, or a folder
                 segment of the key is already an object.
@@ -428,6 +446,11 @@ class LocalObjectStore:
                             out.write(chunk)
                             md5.update(chunk)
                 out.flush()
+                if content_md5 is not None and md5.hexdigest() != content_md5:
+                    raise ContentChangedError(
+                        f"Cannot store {loc.uri}: the content read has MD5 {md5.hexdigest()}, "
+                        f"not the expected {content_md5}"
+                    )
                 os.fsync(out.fileno())
                 # Stat the file we wrote, not the path: another writer may replace the
                 # object right after our rename (a rename keeps inode and mtime).
@@ -731,14 +754,38 @@ class S3ObjectStore:
                 f"Cannot reach S3 at {exc.kwargs.get('endpoint_url')} to read or write {loc.uri}"
             ) from exc
 
-    def put(self, uri: str, data: bytes | bytearray | memoryview | str | os.PathLike) -> ObjectInfo:
-        """PutObject (single part); see :meth:`LocalObjectStore.put` for the contract."""
+    def put(
+        self,
+        uri: str,
+        data: bytes | bytearray | memoryview | str | os.PathLike,
+        *,
+        content_md5: str | None = None,
+    ) -> ObjectInfo:
+        """PutObject (single part); see :meth:`LocalObjectStore.put` for the contract.
+        ``content_md5`` is sent as ``Content-MD5``: S3 refuses a body with another MD5
+        (BadDigest), raised as :class:`ContentChangedError`."""
         loc = parse_s3_uri(uri, allow_prefix=False)
-        if isinstance(data, (bytes, bytearray, memoryview)):
-            self._call(loc, "put_object", Bucket=loc.bucket, Key=loc.key, Body=bytes(data))
-        else:
-            with open(os.fspath(data), "rb") as body:
-                self._call(loc, "put_object", Bucket=loc.bucket, Key=loc.key, Body=body)
+        extra = {}
+        if content_md5 is not None:
+            extra["ContentMD5"] = base64.b64encode(bytes.fromhex(content_md5)).decode()
+        try:
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                self._call(
+                    loc, "put_object", Bucket=loc.bucket, Key=loc.key, Body=bytes(data), **extra
+                )
+            else:
+                with open(os.fspath(data), "rb") as body:
+                    self._call(
+                        loc, "put_object", Bucket=loc.bucket, Key=loc.key, Body=body, **extra
+                    )
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code in ("BadDigest", "InvalidDigest"):
+                raise ContentChangedError(
+                    f"Cannot store {loc.uri}: S3 found the content's MD5 is not the expected "
+                    f"{content_md5} ({code})"
+                ) from None
+            raise
         return self.head(uri)
 
     def head(self, uri: str) -> ObjectInfo:

@@ -17,6 +17,7 @@ import re
 import threading
 from typing import Any
 
+from personalize_reconcile.backends.target import ContentChangedError
 from personalize_reconcile.resources.base import Context, Desired, Kind, Live, ResourceError
 from personalize_reconcile.resources.fingerprint import short
 
@@ -166,7 +167,13 @@ class ImportJobKind(Kind):
             except Exception as exc:  # noqa: BLE001 - access denied, throttling, ...
                 raise ResourceError(_head_failed(location, exc)) from exc
             if head is None or (head.etag, head.size) != (etag, size):
-                ctx.objects.put(location, upload)
+                try:  # only the bytes the plan read and checked (their MD5)
+                    ctx.objects.put(location, upload, content_md5=etag.strip('"'))
+                except ContentChangedError:
+                    raise ResourceError(
+                        f"the file {desired.extra.get('upload_from', upload)} changed since "
+                        "the plan read it, so it was not uploaded; run plan again"
+                    ) from None
         args = {
             "jobName": desired.name,
             "datasetArn": ctx.arns[desired.extra["dataset_address"]],

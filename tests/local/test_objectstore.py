@@ -17,6 +17,7 @@ import pytest
 from moto import mock_aws
 
 from personalize_reconcile.local.objectstore import (
+    ContentChangedError,
     InvalidLocationError,
     LocalObjectStore,
     NoSuchBucketError,
@@ -100,6 +101,27 @@ def test_put_copies_a_local_file(store, tmp_path, as_type):
     info = store.put("s3://data/up.csv", as_type(src))
     assert info.etag == _etag(b"a,b\n" * 1000)
     assert store.get("s3://data/up.csv") == b"a,b\n" * 1000
+
+
+def test_put_with_the_content_md5_stores_only_those_bytes(store, tmp_path):
+    """S3 refuses a body whose MD5 is not the Content-MD5 sent (BadDigest); moto does not
+    check it, so S3ObjectStore's refusal is tested against local serve's S3
+    (tests/local/test_server_s3.py)."""
+    src = tmp_path / "upload.csv"
+    src.write_bytes(b"a,b\n" * 1000)
+    expected = hashlib.md5(b"a,b\n" * 1000).hexdigest()
+    info = store.put("s3://data/up.csv", src, content_md5=expected)
+    assert info.etag == f'"{expected}"'
+    if isinstance(store, S3ObjectStore):
+        return
+    src.write_bytes(b"a,b\n" * 999)  # changed since its MD5 was taken
+    with pytest.raises(ContentChangedError):
+        store.put("s3://data/up.csv", src, content_md5=expected)
+    with pytest.raises(ContentChangedError):
+        store.put("s3://data/new.csv", src, content_md5=expected)
+    assert store.get("s3://data/up.csv") == b"a,b\n" * 1000  # the old object stays
+    with pytest.raises(NoSuchKeyError):
+        store.head("s3://data/new.csv")
 
 
 def test_put_from_a_missing_local_file_raises_file_not_found(store, tmp_path):

@@ -978,3 +978,20 @@ def served_state(served) -> Path:
     """The state dir ``local serve`` said it uses."""
     line = next(x for x in served.lines if "listening on" in x)
     return Path(line.split("(state dir ", 1)[1].split(",", 1)[0])
+
+
+def test_an_object_store_put_with_another_content_md5_is_refused(s3, tmp_path):
+    """S3ObjectStore sends ``content_md5`` as Content-MD5; local serve's S3, like S3,
+    answers BadDigest, which the store raises as ContentChangedError."""
+    import hashlib
+
+    from personalize_reconcile.local.objectstore import ContentChangedError, S3ObjectStore
+
+    s3.create_bucket(Bucket="digest")
+    store = S3ObjectStore(s3)
+    src = tmp_path / "data.csv"
+    src.write_bytes(b"a,b\n" * 10)
+    store.put("s3://digest/data.csv", src, content_md5=hashlib.md5(src.read_bytes()).hexdigest())
+    with pytest.raises(ContentChangedError):
+        store.put("s3://digest/data.csv", src, content_md5=hashlib.md5(b"other").hexdigest())
+    assert s3.get_object(Bucket="digest", Key="data.csv")["Body"].read() == b"a,b\n" * 10
