@@ -91,7 +91,7 @@ class ImportJobKind(Kind):
                 desired.note = (
                     f"the last import of this data failed: {failure}; trying again"
                     if failure
-                    else "this data has not been imported yet"
+                    else _not_imported_note(desired, jobs, created)
                 )
                 desired.note += _duplicates_note(desired)
                 return None
@@ -186,6 +186,23 @@ class ImportJobKind(Kind):
         if desired.fields.get("publishAttributionMetricsToS3") is not None:
             args["publishAttributionMetricsToS3"] = desired.fields["publishAttributionMetricsToS3"]
         return ctx.personalize.create_dataset_import_job(**args)["datasetImportJobArn"]
+
+
+def _not_imported_note(desired: Desired, jobs: dict[str, Any], created: Any) -> str:
+    """Why an import with no job for its data is planned: the data is new, or it was
+    imported with the other ``importMode`` (its job's name covers the mode)."""
+    mode = desired.fields["importMode"]
+    other = "INCREMENTAL" if mode == "FULL" else "FULL"
+    probe = Desired(
+        desired.address,
+        desired.kind,
+        desired.name,
+        {**desired.fields, "importMode": other},
+        extra={k: desired.extra[k] for k in ("data_fp", "base_name") if k in desired.extra},
+    )
+    if job_name(probe, created) in jobs:
+        return f"this data was imported with importMode {other}; importing it as {mode}"
+    return "this data has not been imported yet"
 
 
 def _job_live(job: dict[str, Any], desired: Desired) -> Live:

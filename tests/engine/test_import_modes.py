@@ -182,3 +182,14 @@ def test_a_first_incremental_import_of_a_dataset_without_data_is_refused(pc, wor
     assert refused.err == REFUSED.replace(
         "which this plan creates", "which holds no completed import"
     )
+
+
+def test_switching_the_import_mode_says_the_data_was_imported_with_the_other(pc, workshop, state):
+    assert pc("apply", "--auto-approve").code == 0
+    workshop.write_text(replaced(workshop.read_text(), IMPORT, INCREMENTAL))
+    _, line = _plan_line(pc, "import.segment-workshop-interactions")
+    assert line.endswith(
+        "will be created: this data was imported with importMode FULL; importing it as "
+        "INCREMENTAL; it holds 118 exact duplicate rows (the first is line 9800), which "
+        "training counts once"
+    )
