@@ -110,17 +110,20 @@ def _read(ctx: Context, d: Desired, kinds: dict[str, Kind]) -> Live | None:
 
 
 def _supersede_imports(ctx: Context, desired: dict[str, Desired], kinds: dict[str, Kind]) -> None:
-    """Read again the imports whose data a FULL import made after them replaced: FULL
-    replaces a dataset's bulk data (reference §5). Two cases, in manifest order:
+    """Read again the imports whose data was replaced or added to since they ran, in
+    manifest order, so that the dataset holds what the manifest declares (FULL replaces
+    a dataset's bulk data; INCREMENTAL replaces records with the same ids; reference §5):
 
     * a FULL import declared before this one ran (or is about to run) after it: this one
       runs again after it;
     * a FULL job one of these imports made for other data (say, data it held before and
       holds again now) was made after this one: this one runs again, and so does each
-      import after it. Imports made outside the manifest (a data pipeline's, say) are left
-      alone: they are the pipeline's data, not drift.
+      import after it;
+    * this import made a job for other data after this one: it runs again.
 
-    The new runs are later attempts of the same imports (``ImportJobKind.after_full``)."""
+    Imports made outside the manifest (a data pipeline's, say) are left alone: they are
+    the pipeline's data, not drift. The new runs are later attempts of the same imports
+    (``ImportJobKind.after_full``)."""
     imports: dict[str, list[Desired]] = {}
     for d in desired.values():  # in manifest order
         if d.kind == "import":
@@ -131,29 +134,29 @@ def _supersede_imports(ctx: Context, desired: dict[str, Desired], kinds: dict[st
         if live_dataset is None:
             continue
         current = {live.arn for d in chain if (live := ctx.live.get(d.address)) is not None}
-        ours = [d.extra["base_name"] for d in chain]
-        other_full = max(
-            (
-                j.get("creationDateTime")
-                for j in kind.jobs_of(ctx, live_dataset.arn)  # type: ignore[attr-defined]
-                if j.get("importMode", "FULL") == "FULL"
-                and j.get("status") != "CREATE FAILED"
-                and j["datasetImportJobArn"] not in current
-                and made_by(j.get("jobName", ""), ours)
-            ),
-            key=seconds,
-            default=None,
-        )
+        jobs = [
+            j
+            for j in kind.jobs_of(ctx, live_dataset.arn)  # type: ignore[attr-defined]
+            if j.get("status") != "CREATE FAILED" and j["datasetImportJobArn"] not in current
+        ]
+        other_full = _newest(jobs, [d.extra["base_name"] for d in chain], full_only=True)
         full: tuple[str, object] | None = None  # the latest FULL before: (what, its time)
         if other_full is not None:
             full = ("a FULL import of other data", other_full)
         for d in chain:
             live = ctx.live.get(d.address)
-            if full is not None and live is not None:
-                why, since = full
-                # superseded when that FULL job was made after this one (a tie counts as
+            if live is not None:
+                made = live.raw.get("creationDateTime")
+                own = _newest(jobs, [d.extra["base_name"]], full_only=False)
+                # superseded when such a job was made after this one (a tie counts as
                 # before: this import is made only once the one before it is done)
-                if since is None or later(since, live.raw.get("creationDateTime")):
+                if full is not None and (full[1] is None or later(full[1], made)):
+                    why, since = full
+                elif own is not None and later(own, made):
+                    why, since = "an import of other data by this import", own
+                else:
+                    why, since = "", made
+                if why:
                     live = kind.after_full(ctx, d, why, since)  # type: ignore[attr-defined]
                     ctx.live[d.address] = live
                     if live is None:
@@ -163,6 +166,21 @@ def _supersede_imports(ctx: Context, desired: dict[str, Desired], kinds: dict[st
             if d.fields.get("importMode") == "FULL":  # its job is the latest FULL now
                 made = live.raw.get("creationDateTime") if live is not None else None
                 full = (f"{d.address} (importMode FULL)", made)
+
+
+def _newest(jobs: list[dict], bases: list[str], full_only: bool) -> object | None:
+    """The creationDateTime of the newest of ``jobs`` that imports named ``bases`` made
+    (FULL ones only, with ``full_only``), or ``None``."""
+    return max(
+        (
+            j.get("creationDateTime")
+            for j in jobs
+            if made_by(j.get("jobName", ""), bases)
+            and (not full_only or j.get("importMode", "FULL") == "FULL")
+        ),
+        key=seconds,
+        default=None,
+    )
 
 
 def _evolve_schemas(ctx: Context, desired: dict[str, Desired]) -> None:

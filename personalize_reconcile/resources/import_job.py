@@ -75,30 +75,37 @@ class ImportJobKind(Kind):
 
     def read(self, ctx: Context, desired: Desired) -> Live | None:
         """Find the job for the current data. Attempt 1 is ``<name>-<fingerprint>``; when
-        a job of that name failed (job names are spent for good), the next attempt gets a
-        fingerprint that also covers the attempt number, and so on, so re-running apply
-        retries a failed import with a fresh name."""
+        a job of that name failed (job names are spent for good), or its data was replaced
+        since (:meth:`after_full`), the next attempt gets a fingerprint that also covers
+        the attempt number, and so on. The latest attempt that did not fail is the data's
+        job; with none, re-running apply imports it with a fresh name."""
         dataset = ctx.live.get(desired.extra["dataset_address"])
         if dataset is None or desired.extra["dataset_address"] not in ctx.arns:
             desired.note = "new data to import" + _duplicates_note(desired)
             return None
         jobs = {j.get("jobName"): j for j in self.jobs_of(ctx, dataset.arn)}
         created = dataset.raw.get("creationDateTime")
-        attempt, failure = 1, None
+        attempt, failure, found = 1, None, None
         while True:
             job = jobs.get(job_name(desired, created, attempt))
             if job is None:
-                desired.note = (
-                    f"the last import of this data failed: {failure}; trying again"
-                    if failure
-                    else _not_imported_note(desired, jobs, created)
-                )
-                desired.note += _duplicates_note(desired)
-                return None
+                break
             if job.get("status") != "CREATE FAILED":
-                return _job_live(job, desired)
-            failure = job.get("failureReason") or "no reason given"
+                found, failure = (job, attempt), None
+            else:
+                failure = job.get("failureReason") or "no reason given"
             attempt += 1
+        if found is not None and failure is None:
+            job_name(desired, created, found[1])  # the name and attempt of that job
+            return _job_live(found[0], desired)
+        # a name for the next attempt (job_name set it); say why it is needed
+        desired.note = (
+            f"the last import of this data failed: {failure}; trying again"
+            if failure
+            else _not_imported_note(desired, jobs, created)
+        )
+        desired.note += _duplicates_note(desired)
+        return None
 
     def after_full(
         self, ctx: Context, desired: Desired, full: str, since: Any | None

@@ -193,3 +193,32 @@ def test_switching_the_import_mode_says_the_data_was_imported_with_the_other(pc,
         "INCREMENTAL; it holds 118 exact duplicate rows (the first is line 9800), which "
         "training counts once"
     )
+
+
+def _settles(pc) -> None:
+    applied = pc("apply", "--auto-approve")
+    assert applied.code == 0, applied.out + applied.err
+    again = pc("plan", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+
+
+def test_toggling_a_later_imports_mode_settles_every_time(pc, workshop, state):
+    _two_imports(workshop)
+    _settles(pc)
+    incremental = workshop.read_text()
+    full = incremental.replace("        importMode: INCREMENTAL\n", "        importMode: FULL\n")
+    for text in (full, incremental, full, full):
+        workshop.write_text(text)
+        _settles(pc)
+
+
+def test_going_back_to_earlier_incremental_data_settles(pc, workshop, state):
+    """INCREMENTAL data C, then D, then C again: C is imported again (D's records with
+    other ids stay, as INCREMENTAL only adds and replaces)."""
+    _, rows = _two_imports(workshop)
+    part2 = workshop.parent / "data" / "part2.csv"
+    c = part2.read_text()
+    d = rows[0] + "".join(r.replace(",155", ",156") for r in rows[3001:4301])
+    for text in (c, d, c, c):
+        part2.write_text(text)
+        _settles(pc)
