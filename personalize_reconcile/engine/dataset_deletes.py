@@ -4,9 +4,9 @@ what blocks it, so that plan never promises a delete apply cannot make.
 
 Reference §3: a dataset is deleted only once its group has no filter, no event tracker
 (for the Interactions dataset), no metric attribution summing over it (Interactions and
-Items), and no campaign creating or ACTIVE. What the plan itself deletes is no blocker:
-apply deletes it first (``engine/apply.py``, ``build_graph``). Called by
-:func:`personalize_reconcile.engine.prepare`.
+Items), no campaign creating or ACTIVE, and no solution version training. What the plan
+itself deletes is no blocker: apply deletes it first (``engine/apply.py``,
+``build_graph``). Called by :func:`personalize_reconcile.engine.prepare`.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from __future__ import annotations
 from personalize_reconcile.engine.discover import group_members
 from personalize_reconcile.engine.plan import Plan
 from personalize_reconcile.resources import Context
+
+_TRAINING = ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE STOPPING")
+"""Solution version statuses that keep the service from deleting the group's datasets."""
 
 
 class DatasetDeleteRefused(Exception):
@@ -48,15 +51,24 @@ def refuse_blocked_dataset_deletes(ctx: Context, plan: Plan) -> None:
         for c in plan.changes
         if c.type == "campaign" and c.arn and c.arn not in deleted
     ]
+    training = [
+        f"solution version {live.raw.get('name') or address} ({live.status})"
+        for address, live in ctx.live.items()
+        if address.startswith("solution_version.") and live is not None and live.status in _TRAINING
+    ]
     problems = []
     for change in deletes:
         dtype = change.address.split(".", 1)[1]  # dataset.<type>
-        blockers = sorted(
-            f"{kind.title} {m.get('name')}"
-            for kind, m in members
-            if (kind.blocks_dataset_types is None or dtype in kind.blocks_dataset_types)
-            and m.get(kind.arn_key) not in deleted
-        ) + sorted(campaigns)
+        blockers = (
+            sorted(
+                f"{kind.title} {m.get('name')}"
+                for kind, m in members
+                if (kind.blocks_dataset_types is None or dtype in kind.blocks_dataset_types)
+                and m.get(kind.arn_key) not in deleted
+            )
+            + sorted(campaigns)
+            + sorted(training)
+        )
         if blockers:
             problems.append(f"{change.address} ({change.name}): {', '.join(blockers)}")
     if problems:
@@ -66,4 +78,5 @@ def refuse_blocked_dataset_deletes(ctx: Context, plan: Plan) -> None:
             f"and this plan keeps them; nothing was changed:{lines}\n"
             "  To go on, keep the dataset in the manifest, or take these out of the manifest "
             "too (apply then deletes them first; a campaign taken out stops answering)."
+            + ("\n  A training must end before any dataset is deleted." if training else "")
         )

@@ -4,8 +4,15 @@ manifest keeps them, and apply deletes them first when they are taken out too.""
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import shutil
+import subprocess
+import sys
+
+import pytest
+from test_resume import HOLD
 
 from personalize_reconcile.backends.local import local_client
 
@@ -56,3 +63,45 @@ def test_a_dataset_taken_out_while_its_group_keeps_blockers_is_refused(cli, repo
     ]
     again = cli("plan", str(retail), "--detailed-exitcode", *state)
     assert again.code == 0, again.out + again.err
+
+
+@pytest.mark.slow
+def test_a_dataset_is_not_deleted_while_a_solution_version_trains(repo_root, tmp_path):
+    """Apply left a version training (held by the local target's durations): plan refuses
+    to delete a dataset, before any campaign is deleted."""
+    shutil.copytree(repo_root / "examples", tmp_path / "examples")
+    retail = tmp_path / "examples" / "retail.yaml"
+    state = str(tmp_path / "state")
+    run = functools.partial(
+        subprocess.run, capture_output=True, text=True, cwd=tmp_path, timeout=300
+    )
+    cli = [sys.executable, "-m", "personalize_reconcile"]
+    assert run([*cli, "apply", str(retail), "--auto-approve", "--state-dir", state]).returncode == 0
+    data = tmp_path / "examples" / "data" / "retail" / "interactions.csv"
+    data.write_text(data.read_text() + data.read_text().splitlines(keepends=True)[-1])
+    held = dict(os.environ, PRECONCILE_LOCAL_DURATIONS=f"solution-version={HOLD}")
+    timed_out = run(
+        [*cli, "apply", str(retail), "--auto-approve", "--state-dir", state, "--timeout", "3"],
+        env=held,
+    )
+    assert timed_out.returncode == 1, timed_out.stdout + timed_out.stderr
+    text = retail.read_text()
+    retail.write_text(
+        _without(
+            text[: text.index("  Users:\n")] + text[text.index("\nfilters:") + 1 :],
+            "filters:",
+            "eventTracker:",
+            "campaigns:",
+            "batchInferenceJobs:",
+        )
+    )
+    refused = run([*cli, "plan", str(retail), "--state-dir", state], env=held)
+    assert refused.returncode == 1
+    assert re.search(
+        r"dataset\.Users \(retail-users\): solution version d[0-9a-f]{8}-c[0-9a-f]{8} "
+        r"\(CREATE (PENDING|IN_PROGRESS)\)",
+        refused.stderr,
+    ), refused.stderr
+    assert refused.stderr.endswith("  A training must end before any dataset is deleted.\n")
+    client = local_client("personalize", state_dir=tmp_path / "state")
+    assert len(client.list_campaigns()["campaigns"]) == 2
