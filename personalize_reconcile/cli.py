@@ -673,7 +673,14 @@ def apply(
         _preflight(tgt, accesses(prepared.desired, prepared.plan), "apply anyway")
     if the_plan.has_changes:
         _confirm(auto_approve, "Apply these changes?")
-    _run(prepared, tgt, timeout, poll_interval, skip_rollout_gates=skip_rollout_gates)
+    _run(
+        prepared,
+        tgt,
+        timeout,
+        poll_interval,
+        skip_rollout_gates=skip_rollout_gates,
+        saved_plan=saved is not None,
+    )
     _fail_on_rollout_warnings(prepared, skip_rollout_gates)
 
 
@@ -915,6 +922,7 @@ def _run(
     poll_interval: float | None,
     verb: str = "Apply",
     skip_rollout_gates: bool = False,
+    saved_plan: bool = False,
 ) -> None:
     from personalize_reconcile.engine import Applier, WaitPolicy
     from personalize_reconcile.render.progress import Progress
@@ -983,7 +991,11 @@ def _run(
     )
     for address, reason in {**result.failed, **result.held}.items():
         err.print(f"  {escape(address)}: {escape(reason)}")
-    err.print("Fix the cause and run the same command again; it continues where it stopped.")
+    err.print(
+        "Fix the cause, then plan again and apply the new plan; what was done stays done."
+        if saved_plan
+        else "Fix the cause and run the same command again; it continues where it stopped."
+    )
     raise typer.Exit(1)
 
 

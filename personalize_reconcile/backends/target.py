@@ -154,7 +154,17 @@ def open_target(
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
     except ProfileNotFound as e:
-        raise TargetError(f"{e}; list your profiles with `aws configure list-profiles`") from None
+        source = next(
+            (
+                f" (named by {v})"
+                for v in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+                if profile is None and os.environ.get(v)
+            ),
+            "",
+        )
+        raise TargetError(
+            f"{e}{source}; list your profiles with `aws configure list-profiles`"
+        ) from None
     if not session.region_name:
         raise TargetError("no AWS region is configured; pass --region or set AWS_DEFAULT_REGION")
     configured_region = session.region_name

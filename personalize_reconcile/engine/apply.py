@@ -365,7 +365,7 @@ class Applier:
                 log.debug("step %s failed", node, exc_info=True)
             message = _describe_error(e)
             upload = self.desired[address].extra.get("upload_from")
-            if upload and self.desired[address].kind == "import":
+            if upload and self.desired[address].kind == "import" and upload not in message:
                 message += f" (uploaded from {upload})"
             with self._lock:
                 self.result.failed[address] = message

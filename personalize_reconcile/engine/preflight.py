@@ -445,7 +445,8 @@ def _unchecked(what: str, call: str, e: BaseException) -> str:
         why = f"{call} was refused to these credentials ({code})"
     elif code:
         message = e.response.get("Error", {}).get("Message") if isinstance(e, ClientError) else None
-        why = f"{call} answered {code}" + (f": {clipped(message, 300)}" if message else "")
+        shown = clipped(message.rstrip(". "), 300) if message else ""
+        why = f"{call} answered {code}" + (f": {shown}" if shown else "")
     else:
         why = f"{call} failed: {e}"
     return (

@@ -178,8 +178,8 @@ class ImportJobKind(Kind):
                     ctx.objects.put(location, upload, content_md5=etag.strip('"'))
                 except ContentChangedError:
                     raise ResourceError(
-                        f"the file {desired.extra.get('upload_from', upload)} changed since "
-                        "the plan read it, so it was not uploaded; run plan again"
+                        f"{desired.extra.get('upload_from', upload)} changed since the plan "
+                        "read it, so it was not uploaded; plan again to use it as it is now"
                     ) from None
         args = {
             "jobName": desired.name,

@@ -312,4 +312,7 @@ def test_a_missing_aws_profile_in_the_environment_does_not_stop_offline_commands
     assert (planned.returncode, planned.stderr) == (0, ""), planned.stderr
     aws = run("plan", MANIFEST, "--target", "aws", env=env, cwd=tmp_path)
     assert aws.returncode == 1
-    assert aws.stderr.startswith("Error: The config profile (nope) could not be found")
+    assert aws.stderr.startswith(
+        f"Error: The config profile (nope) could not be found (named by {variable}); list your "
+        "profiles with `aws configure list-profiles`"
+    )

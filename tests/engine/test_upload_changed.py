@@ -13,11 +13,24 @@ from personalize_reconcile.backends.local import local_client
 
 
 @pytest.mark.slow
-def test_a_file_changed_after_the_plan_is_not_uploaded(workshop, state, tmp_path):
+@pytest.mark.parametrize("saved", [False, True])
+def test_a_file_changed_after_the_plan_is_not_uploaded(workshop, state, tmp_path, saved):
     data = workshop.parent / "data" / "interactions.csv"
     env = dict(os.environ, PYTHONUNBUFFERED="1", PRECONCILE_LOCAL_DURATIONS=f"dataset={HOLD}")
+    command = _cmd("apply", workshop, state, "--auto-approve")
+    if saved:  # apply PLAN: the same check, and the advice to plan again
+        plan = tmp_path / "first.plan"
+        made = subprocess.run(
+            _cmd("plan", workshop, state, "--out", str(plan)),
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=300,
+        )
+        assert made.returncode == 0, made.stderr
+        command = [*command[:3], "apply", str(plan), "--state-dir", str(state)]
     proc = subprocess.Popen(
-        _cmd("apply", workshop, state, "--auto-approve"),
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -36,9 +49,14 @@ def test_a_file_changed_after_the_plan_is_not_uploaded(workshop, state, tmp_path
             proc.kill()
     assert proc.returncode == 1, out + err
     assert (
-        "import.segment-workshop-interactions: the file data/interactions.csv changed since "
-        "the plan read it, so it was not uploaded; run plan again"
+        "import.segment-workshop-interactions: data/interactions.csv changed since the plan "
+        "read it, so it was not uploaded; plan again to use it as it is now\n"
     ) in err
+    assert err.endswith(
+        "Fix the cause, then plan again and apply the new plan; what was done stays done.\n"
+        if saved
+        else "Fix the cause and run the same command again; it continues where it stopped.\n"
+    )
     stored = state / "s3" / "personalize-data-000000000000" / "transformed" / "interactions.csv"
     assert not stored.exists()
     again = subprocess.run(
