@@ -256,6 +256,14 @@ def plan(
                     )
                 change.replace_paths = list(causes)
             change.wait = False
+        if kinds[d.kind].create_only and change.action == NOOP and "version_address" in d.extra:
+            version = by_address.get(d.extra["version_address"])
+            if version is not None and version.action == CREATE:
+                # a run on the version the plan trains (say, after its dataset is
+                # replaced): named once that version exists, as when refresh found none
+                d.name = change.name = UNKNOWN
+                change.actions = [CREATE]
+                change.reason = "a new solution version: it runs once apply has trained it"
         by_address[address] = change
         result.changes.append(change)
     return result

@@ -182,3 +182,24 @@ def test_a_saved_plan_is_stale_once_the_input_file_changed(pc, cli, batch, state
         f"{batch.parent / 'data' / 'batch-users.jsonl'} that the manifest reads changed since "
         "the plan was made; run plan again.\n"
     )
+
+
+def test_a_replaced_dataset_runs_the_batch_job_again_in_the_same_apply(pc, batch, state):
+    """Renaming the dataset replaces it, its imports and the versions trained on it; the
+    first plan already has the batch job run on the new version, and the next plan none."""
+    _apply(pc)
+    batch.write_text(
+        replaced(
+            batch.read_text(),
+            "  Interactions:\n    schema:",
+            "  Interactions:\n    name: interactions-v2\n    schema:",
+        )
+    )
+    change = _change(pc)
+    assert (change["actions"], change["reason"]) == (
+        ["create"],
+        "a new solution version: it runs once apply has trained it",
+    )
+    _apply(pc, "--allow-replace")
+    assert pc("plan", "--detailed-exitcode").code == 0
+    assert len(_runs(state)) == 2
