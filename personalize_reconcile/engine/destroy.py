@@ -217,7 +217,7 @@ def _foreign_schemas(
         preconcile:manifest=<m> uses it, and schemas carry no tags, so it may not be this
         manifest's. If it is, delete it (<ARN>), or run destroy with --adopt.``
     """
-    owned = owned_schema_arns(ctx, declared)
+    owned = owned_schema_arns(ctx, declared) | _schemas_of_deleted_datasets(ctx, targets, declared)
     schemas = [live for d, live in targets.values() if d.kind == "schema"]
     owned |= earlier_schema_arns(ctx, declared, [s for s in schemas if s.arn not in owned])
     notes = []
@@ -237,6 +237,26 @@ def _foreign_schemas(
             f"manifest's. If it is, delete it ({live.arn}), or run destroy with --adopt."
         )
     return sorted(notes)
+
+
+def _schemas_of_deleted_datasets(
+    ctx: Context, targets: dict[str, tuple[Desired, Live]], declared: dict[str, Desired]
+) -> set[str]:
+    """The schema ARNs of the datasets this destroy deletes that the manifest no longer
+    declares (found by their ownership tag; one DescribeDataset each, since ListDatasets
+    does not give the schema): those schemas are this manifest's as much as a declared
+    dataset's are, and each is deleted after its dataset."""
+    schema_address = {live.arn: a for a, (d, live) in targets.items() if d.kind == "schema"}
+    out: set[str] = set()
+    for address, (stand_in, live) in targets.items():
+        if stand_in.kind != "dataset" or address in declared:
+            continue
+        arn = ctx.personalize.describe_dataset(datasetArn=live.arn)["dataset"].get("schemaArn")
+        if arn:
+            out.add(arn)
+            if arn in schema_address:  # the schema goes after the dataset
+                stand_in.depends_on = [*stand_in.depends_on, schema_address[arn]]
+    return out
 
 
 def _keep_used_schemas(

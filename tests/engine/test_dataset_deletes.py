@@ -105,3 +105,21 @@ def test_a_dataset_is_not_deleted_while_a_solution_version_trains(repo_root, tmp
     assert refused.stderr.endswith("  A training must end before any dataset is deleted.\n")
     client = local_client("personalize", state_dir=tmp_path / "state")
     assert len(client.list_campaigns()["campaigns"]) == 2
+
+
+def test_destroy_deletes_the_schema_of_a_dataset_no_longer_declared(cli, repo_root, tmp_path):
+    """The Users dataset (tagged) is out of the manifest, its schema still declared:
+    destroy deletes the dataset, then the schema, which that dataset makes this
+    manifest's."""
+    shutil.copytree(repo_root / "examples", tmp_path / "examples")
+    retail = tmp_path / "examples" / "retail.yaml"
+    state = ["--state-dir", str(tmp_path / "state")]
+    assert cli("apply", str(retail), "--auto-approve", *state).code == 0
+    text = retail.read_text()
+    retail.write_text(text[: text.index("  Users:\n")] + text[text.index("\nfilters:") + 1 :])
+    destroyed = cli("destroy", str(retail), "--auto-approve", *state)
+    assert destroyed.code == 0, destroyed.out + destroyed.err
+    assert "    - schema.retail-users will be deleted: managed by this manifest\n" in destroyed.out
+    assert "Kept schema" not in destroyed.out
+    client = local_client("personalize", state_dir=tmp_path / "state")
+    assert client.list_schemas()["schemas"] == []
