@@ -3,14 +3,9 @@ output` prints it, answers as the same campaign given by its name."""
 
 from __future__ import annotations
 
-import re
 import shutil
 
-ROW = re.compile(r"│ (\d) │ (\S+)\s+│ (\d\.\d{6}) │")
-
-
-def _rows(text: str) -> list[tuple[str, str, str]]:
-    return ROW.findall(text)
+from recommend_table import rows
 
 
 def test_recommend_takes_the_campaign_arn_output_prints(cli, repo_root, tmp_path):
@@ -24,7 +19,7 @@ def test_recommend_takes_the_campaign_arn_output_prints(cli, repo_root, tmp_path
     by_arn = cli("recommend", "--campaign", arn, *ask)
     by_name = cli("recommend", "--campaign", "segment-workshop-campaign", *ask)
     assert by_arn.code == 0, by_arn.err
-    assert _rows(by_arn.out) == _rows(by_name.out)
+    assert rows(by_arn.out) == rows(by_name.out)
     missing = cli("recommend", "--campaign", arn + "-2", *ask)
     assert (missing.code, missing.err) == (
         1,

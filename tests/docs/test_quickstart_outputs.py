@@ -4,18 +4,13 @@ deterministic)."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
 
 import pytest
+from recommend_table import rows
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-ROW = re.compile(r"│ (\d) │ (\S+)\s+│ (\d\.\d{6}) │")
-
-
-def _rows(text: str) -> list[tuple[str, str, str]]:
-    return ROW.findall(text)
 
 
 @pytest.mark.parametrize("page,shown", [("quickstart.md", 5), ("aws.md", 3)])
@@ -38,7 +33,7 @@ def test_the_documented_recommendations_are_what_the_workshop_gives(
         state,
     )
     assert asked.code == 0, asked.err
-    given = _rows(asked.out)
+    given = rows(asked.out)
     assert len(given) == 5
-    documented = _rows((DOCS / page).read_text(encoding="utf-8"))
+    documented = rows((DOCS / page).read_text(encoding="utf-8"))
     assert documented[:shown] == given[:shown]

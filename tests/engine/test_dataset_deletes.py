@@ -18,8 +18,7 @@ from personalize_reconcile.backends.local import local_client
 
 
 def _without(text: str, *sections: str) -> str:
-    """``text`` without the top-level ``sections`` (``filters``...) or the ``  Users:``
-    dataset."""
+    """``text`` without the top-level ``sections`` (``filters:``...)."""
     for key in sections:
         start = text.index(f"\n{key}")
         rest = re.search(r"\n[a-zA-Z]", text[start + 1 :])
@@ -28,14 +27,17 @@ def _without(text: str, *sections: str) -> str:
     return text
 
 
+def _without_users(text: str) -> str:
+    """examples/retail.yaml without its ``Users`` dataset."""
+    return text[: text.index("  Users:\n")] + text[text.index("\nfilters:") + 1 :]
+
+
 def test_a_dataset_taken_out_while_its_group_keeps_blockers_is_refused(cli, repo_root, tmp_path):
     shutil.copytree(repo_root / "examples", tmp_path / "examples")
     retail = tmp_path / "examples" / "retail.yaml"
     state = ["--state-dir", str(tmp_path / "state")]
     assert cli("apply", str(retail), "--auto-approve", *state).code == 0
-    text = retail.read_text()
-    users = text.index("  Users:\n")
-    no_users = text[:users] + text[text.index("\nfilters:") + 1 :]
+    no_users = _without_users(retail.read_text())
     retail.write_text(no_users)
     for command in (("plan",), ("apply", "--auto-approve", "--allow-delete")):
         refused = cli(command[0], str(retail), *command[1:], *state)
@@ -85,10 +87,9 @@ def test_a_dataset_is_not_deleted_while_a_solution_version_trains(repo_root, tmp
         env=held,
     )
     assert timed_out.returncode == 1, timed_out.stdout + timed_out.stderr
-    text = retail.read_text()
     retail.write_text(
         _without(
-            text[: text.index("  Users:\n")] + text[text.index("\nfilters:") + 1 :],
+            _without_users(retail.read_text()),
             "filters:",
             "eventTracker:",
             "campaigns:",
@@ -115,8 +116,7 @@ def test_destroy_deletes_the_schema_of_a_dataset_no_longer_declared(cli, repo_ro
     retail = tmp_path / "examples" / "retail.yaml"
     state = ["--state-dir", str(tmp_path / "state")]
     assert cli("apply", str(retail), "--auto-approve", *state).code == 0
-    text = retail.read_text()
-    retail.write_text(text[: text.index("  Users:\n")] + text[text.index("\nfilters:") + 1 :])
+    retail.write_text(_without_users(retail.read_text()))
     destroyed = cli("destroy", str(retail), "--auto-approve", *state)
     assert destroyed.code == 0, destroyed.out + destroyed.err
     assert "    - schema.retail-users will be deleted: managed by this manifest\n" in destroyed.out
